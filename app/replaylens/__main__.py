@@ -1,0 +1,3 @@
+from replaylens.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,60 @@
+"""The command line. ``--help`` imports neither Qt nor the data stack: every command imports what it needs
+when it runs. Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 130 cancelled."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from replaylens import __version__
+from replaylens.cli import _commands
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 3, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="replaylens",
+        description="Replay Lens: replay recorded web sessions, heatmaps and friction signals.\n"
+                    "  replaylens FILE            open FILE in the viewer (same as 'replaylens open FILE')",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"replaylens {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in _commands.modules():
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    names = _commands.names()
+    first = next((a for a in args_list if not a.startswith("-")), None)
+    if first is not None and first not in names and not any(a in ("-h", "--help", "--version")
+                                                           for a in args_list):
+        args_list.insert(args_list.index(first), "open")  # `replaylens FILE` opens the viewer
+    parser = build_parser()
+    args = parser.parse_args(args_list)  # exits 2 on usage errors
+    if args.command is None:
+        args = parser.parse_args(["open", *args_list])
+    from replaylens.errors import BadInputError, CancelledError
+
+    try:
+        return int(args.run(args) or 0)
+    except BadInputError as exc:
+        print(f"replaylens: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except CancelledError:
+        print("replaylens: cancelled", file=sys.stderr)
+        return EXIT_CANCELLED
+    except KeyboardInterrupt:
+        return EXIT_CANCELLED
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"replaylens: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+              file=sys.stderr)
+        return EXIT_INTERNAL

@@ -1,0 +1,16 @@
+"""The list of subcommands. Each module has ``NAME``, ``add_parser(subparsers)`` and sets ``run`` as default."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+_MODULES = ("open_cmd", "info")
+
+
+def modules() -> list[ModuleType]:
+    return [importlib.import_module(f"replaylens.cli.{m}") for m in _MODULES]
+
+
+def names() -> set[str]:
+    return {m.NAME for m in modules()}

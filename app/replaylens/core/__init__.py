@@ -1,0 +1,1 @@
+"""Pure numpy kernels. numpy and the standard library only; imports nothing of ours."""

@@ -1,0 +1,34 @@
+"""Time as people read it in this product: mm:ss.mmm (h:mm:ss.mmm past an hour)."""
+
+from __future__ import annotations
+
+import re
+
+
+def fmt_ms(ms: float) -> str:
+    ms = int(round(ms))
+    sign = "-" if ms < 0 else ""
+    ms = abs(ms)
+    h, rem = divmod(ms, 3_600_000)
+    m, rem = divmod(rem, 60_000)
+    s, milli = divmod(rem, 1000)
+    return f"{sign}{h}:{m:02d}:{s:02d}.{milli:03d}" if h else f"{sign}{m:02d}:{s:02d}.{milli:03d}"
+
+
+_CLOCK = re.compile(r"^(?:(\d+):)?(\d+):(\d+(?:\.\d*)?)$")
+
+
+def parse_time(text: str) -> int:
+    """Seconds ("12.5") or mm:ss.mmm / h:mm:ss.mmm to ms. Raises ValueError with a readable message."""
+    text = text.strip()
+    m = _CLOCK.match(text)
+    try:
+        if m:
+            h = int(m.group(1) or 0)
+            return int(round((h * 3600 + int(m.group(2)) * 60 + float(m.group(3))) * 1000))
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if value != value or value < 0:
+        raise ValueError(f"{text!r} is not a time (use seconds like 12.5 or mm:ss.mmm)")
+    return int(round(value * 1000))

@@ -1,0 +1,254 @@
+"""The native session bundle (``.rlsession``): a zip of manifest.json, events.parquet and page screenshots.
+
+Reading treats the file as hostile: sizes, names and ratios are checked from the zip directory before anything is
+decompressed, image sizes from their headers before anything decodes them, and the file is only ever opened for
+reading, for as long as one read takes (it is never held open, written, renamed or locked).
+See docs/format.md for the format and the limits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from replaylens.errors import BadInputError, LimitExceededError, UnsupportedVersionError
+from replaylens.io import limits as L
+from replaylens.io.imagesize import image_size
+from replaylens.model.manifest import Manifest, ManifestError, VersionError, parse_manifest
+from replaylens.model.report import ImportReport
+from replaylens.model.session import Session
+from replaylens.model.store import SessionStore, StoreError
+
+EXTENSION = ".rlsession"
+IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".webp"}
+
+
+def is_bundle(path: Path, head: bytes) -> bool:
+    """Sniff: a zip whose first member is manifest.json (what our writer produces), or any zip named *.rlsession."""
+    return head[:4] == b"PK\x03\x04" and (b"manifest.json" in head[:128] or path.suffix.lower() == EXTENSION)
+
+
+# -- reading -----------------------------------------------------------------------------------------------------
+
+def _check_file(path: Path) -> int:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise BadInputError(path, "the file does not exist") from None
+    except OSError as exc:
+        raise BadInputError(path, f"the file cannot be read ({exc.strerror})") from None
+    if not path.is_file():
+        raise BadInputError(path, "this is not a file")
+    if st.st_size == 0:
+        raise BadInputError(path, "the file is empty")
+    if st.st_size > L.MAX_FILE_BYTES:
+        raise LimitExceededError(path, f"the file is {st.st_size / L.GiB:.1f} GiB, over the "
+                                       f"{L.MAX_FILE_BYTES // L.GiB} GiB limit")
+    return st.st_size
+
+
+def _safe_name(name: str) -> bool:
+    if not name or name.startswith(("/", "\\")) or "\\" in name or ":" in name or "\x00" in name:
+        return False
+    norm = posixpath.normpath(name)
+    return not (norm.startswith("..") or "/../" in f"/{norm}/")
+
+
+def _check_members(path: Path, zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    infos = zf.infolist()
+    if len(infos) > L.MAX_MEMBERS:
+        raise LimitExceededError(path, f"the bundle holds {len(infos)} entries, over the limit of {L.MAX_MEMBERS}")
+    total = 0
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in infos:
+        if not _safe_name(info.filename):
+            raise BadInputError(path, f"the bundle contains an unsafe entry name {info.filename[:80]!r} "
+                                      "(absolute or '..' path)")
+        if info.flag_bits & 0x1:
+            raise BadInputError(path, f"entry {info.filename!r} is encrypted")
+        total += info.file_size
+        if info.file_size > L.RATIO_FLOOR and info.file_size > L.MAX_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise LimitExceededError(path, f"entry {info.filename!r} expands {ratio:,}-fold (a zip bomb?); "
+                                           f"the limit is {L.MAX_RATIO}-fold")
+        members[info.filename] = info
+    if total > L.MAX_TOTAL_BYTES:
+        raise LimitExceededError(path, f"the bundle declares {total / L.GiB:.1f} GiB of content, over the "
+                                       f"{L.MAX_TOTAL_BYTES // L.GiB} GiB limit")
+    return members
+
+
+def _read_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    if info.file_size > limit:
+        raise LimitExceededError(path, f"entry {info.filename!r} is {info.file_size:,} bytes, over the limit "
+                                       f"of {limit:,}")
+    try:
+        with zf.open(info) as fh:
+            data = fh.read(limit + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise BadInputError(path, f"entry {info.filename!r} is corrupt or truncated ({exc})") from None
+    if len(data) > limit:  # the directory lied about the size
+        raise LimitExceededError(path, f"entry {info.filename!r} holds more than its declared size")
+    return data
+
+
+def _copy_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: IO[bytes], limit: int) -> None:
+    if info.file_size > limit:
+        raise LimitExceededError(path, f"entry {info.filename!r} is {info.file_size:,} bytes, over the limit "
+                                       f"of {limit:,}")
+    written = 0
+    try:
+        with zf.open(info) as fh:
+            while chunk := fh.read(1 << 20):
+                written += len(chunk)
+                if written > limit:
+                    raise LimitExceededError(path, f"entry {info.filename!r} holds more than its declared size")
+                dest.write(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise BadInputError(path, f"entry {info.filename!r} is corrupt or truncated ({exc})") from None
+
+
+def _open_zip(path: Path, fh: IO[bytes]) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(fh)
+    except zipfile.BadZipFile:
+        raise BadInputError(path, "not a Replay Lens session: the zip container is corrupt or truncated") from None
+    except (OSError, ValueError, EOFError) as exc:
+        raise BadInputError(path, f"the zip container cannot be read ({exc})") from None
+
+
+def read_bundle(path: str | Path, report: ImportReport | None = None) -> Session:
+    """Open a bundle into a new in-memory store. Raises BadInputError (and subclasses) with one clear message."""
+    path = Path(path)
+    _check_file(path)
+    report = report or ImportReport(source=str(path))
+    with open(path, "rb") as fh, _open_zip(path, fh) as zf:
+        members = _check_members(path, zf)
+        if "manifest.json" not in members:
+            raise BadInputError(path, "not a Replay Lens session: there is no manifest.json inside")
+        raw = _read_member(path, zf, members["manifest.json"], L.MAX_MANIFEST_BYTES)
+        try:
+            obj = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise BadInputError(path, f"manifest.json is not valid JSON ({exc})") from None
+        try:
+            manifest = parse_manifest(obj, max_pages=L.MAX_PAGES, max_dim=L.MAX_DIM)
+        except VersionError as exc:
+            raise UnsupportedVersionError(path, str(exc)) from None
+        except ManifestError as exc:
+            raise BadInputError(path, f"manifest.json is invalid: {exc}") from None
+        _check_images(path, zf, members, manifest, report)
+        ev_info = members.get(manifest.events_member)
+        if ev_info is None:
+            raise BadInputError(path, f"the events table {manifest.events_member!r} is missing")
+        fmt = "ndjson" if manifest.events_member.endswith((".ndjson", ".jsonl")) else "parquet"
+        store = SessionStore()
+        tmpdir = tempfile.mkdtemp(prefix="replaylens-")
+        try:
+            tmp = Path(tmpdir) / ("events." + fmt)
+            with open(tmp, "wb") as out:
+                _copy_member(path, zf, ev_info, out, L.MAX_EVENTS_BYTES)
+            store.load_file(tmp, fmt, page_count=len(manifest.pages),
+                            viewport=(manifest.viewport_width, manifest.viewport_height), report=report)
+            arrays = store.arrays()
+        except StoreError as exc:
+            store.close()
+            raise BadInputError(path, str(exc)) from None
+        except BaseException:
+            store.close()
+            raise
+        finally:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+    if len(arrays) == 0:
+        report.note("the session holds no events")
+    return Session(path=path, manifest=manifest, store=store, arrays=arrays, report=report,
+                   load_image=_ImageLoader(path, {p.screenshot for p in manifest.pages if p.screenshot}))
+
+
+def _check_images(path: Path, zf: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], manifest: Manifest,
+                  report: ImportReport) -> None:
+    for i, page in enumerate(manifest.pages):
+        if not page.screenshot:
+            continue
+        info = members.get(page.screenshot)
+        if info is None:
+            raise BadInputError(path, f"page {i} ({page.url}) names screenshot {page.screenshot!r}, "
+                                      "which is not in the bundle")
+        if info.file_size > L.MAX_IMAGE_BYTES:
+            raise LimitExceededError(path, f"screenshot {page.screenshot!r} is {info.file_size:,} bytes, over "
+                                           f"the limit of {L.MAX_IMAGE_BYTES:,}")
+        try:
+            with zf.open(info) as fh:
+                head = fh.read(256 * 1024)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            raise BadInputError(path, f"screenshot {page.screenshot!r} is corrupt ({exc})") from None
+        size = image_size(head)
+        if size is None:
+            raise BadInputError(path, f"screenshot {page.screenshot!r} is not a PNG, JPEG or WebP image")
+        _fmt, w, h = size
+        if w == 0 or h == 0 or w > L.MAX_IMAGE_WIDTH or h > L.MAX_IMAGE_HEIGHT or w * h > L.MAX_IMAGE_PIXELS:
+            raise LimitExceededError(path, f"screenshot {page.screenshot!r} declares {w:,}×{h:,} pixels, over the "
+                                           f"limits ({L.MAX_IMAGE_WIDTH:,} wide, {L.MAX_IMAGE_HEIGHT:,} tall, "
+                                           f"{L.MAX_IMAGE_PIXELS // 1_000_000} megapixels)")
+
+
+class _ImageLoader:
+    """Reads one screenshot at a time by reopening the bundle read-only; keeps no handle between reads."""
+
+    def __init__(self, path: Path, names: set[str]) -> None:
+        self._path = path
+        self._names = names
+        self._cache: dict[str, bytes] = {}
+
+    def __call__(self, name: str) -> bytes | None:
+        if name not in self._names:
+            return None
+        if name not in self._cache:
+            try:
+                with open(self._path, "rb") as fh, zipfile.ZipFile(fh) as zf:
+                    self._cache[name] = _read_member(self._path, zf, zf.getinfo(name), L.MAX_IMAGE_BYTES)
+            except (OSError, KeyError, zipfile.BadZipFile, BadInputError):
+                return None
+        return self._cache[name]
+
+
+# -- writing -----------------------------------------------------------------------------------------------------
+
+def write_bundle(path: str | Path, manifest: Manifest, events: pa.Table | dict[str, Any],
+                 images: dict[str, bytes]) -> Path:
+    """Write a bundle atomically (temp file in the same folder, then rename). Returns the path."""
+    path = Path(path)
+    table = events if isinstance(events, pa.Table) else pa.table(events)
+    manifest.events_member = "events.parquet"
+    manifest.duration_ms = manifest.duration_ms if manifest.duration_ms is not None else (
+        int(pc.max(table["t"]).as_py() or 0) if table.num_rows else 0)
+    fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as zf:
+            zf.writestr(zipfile.ZipInfo("manifest.json"), json.dumps(manifest.to_json(), indent=1),
+                        compress_type=zipfile.ZIP_DEFLATED)
+            sink = pa.BufferOutputStream()
+            pq.write_table(table, sink, compression="zstd", row_group_size=256_000)
+            zf.writestr("events.parquet", sink.getvalue().to_pybytes(), compress_type=zipfile.ZIP_STORED)
+            for name, data in images.items():
+                if not _safe_name(name) or Path(name).suffix.lower() not in IMAGE_TYPES:
+                    raise ValueError(f"bad screenshot member name {name!r}")
+                zf.writestr(name, data, compress_type=zipfile.ZIP_STORED)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_name, 0o666 & ~umask)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return path

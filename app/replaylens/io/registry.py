@@ -1,0 +1,82 @@
+"""Which reader opens a file: each registers a content sniff and a priority (the glue pattern).
+
+``open_session`` is the one entry point the CLI and the UI use. Files are recognised by their content, not their
+name, so a renamed export still opens; the message for an unknown file names what was found.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from replaylens.errors import BadInputError
+from replaylens.io import bundle
+from replaylens.model.report import ImportReport
+from replaylens.model.session import Session
+
+#: progress(fraction 0..1, message) -> None; raise errors.CancelledError inside to cancel.
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class Reader:
+    name: str
+    sniff: Callable[[Path, bytes], bool]
+    read: Callable[[Path, ImportReport, Progress | None], Session]
+    priority: int = 0
+
+
+_READERS: list[Reader] = []
+
+
+def register(reader: Reader) -> None:
+    _READERS.append(reader)
+    _READERS.sort(key=lambda r: -r.priority)
+
+
+def readers() -> list[Reader]:
+    _load_builtin()
+    return list(_READERS)
+
+
+_BUILTIN_LOADED = False
+
+
+def _load_builtin() -> None:
+    global _BUILTIN_LOADED
+    if _BUILTIN_LOADED:
+        return
+    _BUILTIN_LOADED = True
+    register(Reader("Replay Lens bundle", bundle.is_bundle,
+                    lambda p, rep, prog: bundle.read_bundle(p, rep), priority=100))
+    with contextlib.suppress(ImportError):  # the rrweb importer registers itself when present
+        importlib.import_module("replaylens.io.rrweb")
+
+
+def sniff_head(path: Path, n: int = 4096) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(n)
+    except FileNotFoundError:
+        raise BadInputError(path, "the file does not exist") from None
+    except IsADirectoryError:
+        raise BadInputError(path, "this is a folder, not a session file") from None
+    except OSError as exc:
+        raise BadInputError(path, f"the file cannot be read ({exc.strerror})") from None
+
+
+def open_session(path: str | Path, progress: Progress | None = None) -> Session:
+    """Open any supported session file. Raises BadInputError with one message naming the file and the problem."""
+    path = Path(path)
+    head = sniff_head(path)
+    if not head:
+        raise BadInputError(path, "the file is empty")
+    report = ImportReport(source=str(path))
+    for reader in readers():
+        if reader.sniff(path, head):
+            return reader.read(path, report, progress)
+    kinds = ", ".join(r.name for r in readers())
+    raise BadInputError(path, f"not a session file Replay Lens can open (looked for: {kinds})")
