@@ -1,0 +1,71 @@
+"""Start the GUI: a QApplication that also takes macOS file-open events, and the main window."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
+from PySide6.QtGui import QFileOpenEvent, QIcon
+from PySide6.QtWidgets import QApplication
+
+from replaylens import __version__
+
+ICON = Path(__file__).resolve().parents[3] / "resources" / "icons" / "replaylens.svg"
+
+
+class ReplayLensApp(QApplication):
+    """Queues files delivered by the OS (macOS Finder double-click) until a window can take them."""
+
+    def __init__(self, argv: list[str]) -> None:
+        super().__init__(argv)
+        self.pending: list[str] = []
+        self.window: object | None = None
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.FileOpen and isinstance(e, QFileOpenEvent):
+            path = e.file()
+            if self.window is not None:
+                self.window.open_file(path)  # type: ignore[attr-defined]
+            else:
+                self.pending.append(path)
+            return True
+        return super().event(e)
+
+
+def configure_app(app: QObject) -> None:
+    QCoreApplication.setOrganizationName("ReplayLens")
+    QCoreApplication.setOrganizationDomain("replaylens.app")
+    QCoreApplication.setApplicationName("Replay Lens")
+    QCoreApplication.setApplicationVersion(__version__)
+    if ICON.is_file() and isinstance(app, QApplication):
+        app.setWindowIcon(QIcon(str(ICON)))
+
+
+def create_window(files: list[str]) -> object:
+    """The main window, opening ``files[0]`` (what a double-click passes on Linux and Windows)."""
+    from replaylens.ui.main_window import MainWindow
+
+    w = MainWindow()
+    if files:
+        w.open_file(Path(files[0]))
+        if len(files) > 1:
+            w.statusBar().showMessage(f"Opened {Path(files[0]).name}; one session per window for now", 8000)
+    return w
+
+
+def run_app(files: list[str]) -> int:
+    if sys.platform.startswith("linux") and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY") \
+            and not os.environ.get("QT_QPA_PLATFORM"):
+        print("replaylens: no display found (set DISPLAY, or run under xvfb-run)", file=sys.stderr)
+        return 1
+    app = QApplication.instance() or ReplayLensApp(sys.argv[:1])
+    configure_app(app)
+    window = create_window(files)
+    if isinstance(app, ReplayLensApp):
+        app.window = window
+        for path in app.pending:
+            QTimer.singleShot(0, lambda p=path: window.open_file(p))  # type: ignore[attr-defined]
+    window.show()  # type: ignore[attr-defined]
+    return int(app.exec())
