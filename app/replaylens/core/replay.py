@@ -7,6 +7,7 @@ from the start of the session or its length. Times are int64 ms; positions are C
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,12 @@ from replaylens.core import kinds as K
 
 #: Between two pointer samples further apart than this, the cursor holds still instead of gliding.
 MAX_INTERP_GAP_MS = 400
+
+
+def count_le(times: np.ndarray, t: float) -> int:
+    """Number of times <= t. The key is cast to the array's integer type first: a float key would make numpy
+    convert the whole int64 array on every call (O(n) instead of O(log n))."""
+    return int(np.searchsorted(times, np.int64(math.floor(t)), side="right"))
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,7 @@ class ReplayIndex:
     # -- queries -------------------------------------------------------------------------------------------
     def event_at(self, t: float) -> int:
         """Index of the last event at or before t (-1 before the first)."""
-        return int(np.searchsorted(self.t, t, side="right")) - 1
+        return count_le(self.t, t) - 1
 
     def page_at(self, t: float) -> int:
         i = self.event_at(t)
@@ -98,7 +105,7 @@ class ReplayIndex:
         if i < 0:
             return 0.0, 0.0
         sx, sy = float(self.scroll_x[i]), float(self.scroll_y[i])
-        j = int(np.searchsorted(self.st, t, side="right"))
+        j = count_le(self.st, t)
         if 0 < j < len(self.st) and self.st[j] - self.st[j - 1] <= 250:
             # glide only between two scroll samples of the page on screen now
             if self.spage[j - 1] == self.spage[j] == self.page[i]:
@@ -109,7 +116,7 @@ class ReplayIndex:
 
     def cursor_at(self, t: float) -> Cursor:
         """Pointer position at t, linearly interpolated between samples (held across long gaps/page changes)."""
-        j = int(np.searchsorted(self.pt, t, side="right"))
+        j = count_le(self.pt, t)
         if j == 0:
             return Cursor(np.nan, np.nan, self.page_at(t), False)
         page = self.page_at(t)
@@ -124,8 +131,8 @@ class ReplayIndex:
     def trail(self, t: float, seconds: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pointer samples in (t - seconds, t] on the current page, plus the interpolated head: (times, x, y)."""
         page = self.page_at(t)
-        lo = int(np.searchsorted(self.pt, t - seconds * 1000, side="right"))
-        hi = int(np.searchsorted(self.pt, t, side="right"))
+        lo = count_le(self.pt, t - seconds * 1000)
+        hi = count_le(self.pt, t)
         keep = self.ppage[lo:hi] == page
         tt, xx, yy = self.pt[lo:hi][keep], self.px[lo:hi][keep], self.py[lo:hi][keep]
         c = self.cursor_at(t)
@@ -137,11 +144,11 @@ class ReplayIndex:
 
     def clicks_between(self, t0: float, t1: float) -> slice:
         """Slice into the click arrays for clicks with t0 < time <= t1."""
-        return slice(int(np.searchsorted(self.ct, t0, side="right")), int(np.searchsorted(self.ct, t1, side="right")))
+        return slice(count_le(self.ct, t0), count_le(self.ct, t1))
 
     def gap_containing(self, t: float) -> int:
         """Index of the inactivity gap containing t, or -1."""
-        i = int(np.searchsorted(self.gap_start, t, side="right")) - 1
+        i = count_le(self.gap_start, t) - 1
         return i if i >= 0 and t < self.gap_end[i] else -1
 
     def active_ms(self) -> int:

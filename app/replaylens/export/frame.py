@@ -16,7 +16,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QImageReader, QPainter, QPainterPath, QPen, QPolygonF
 
-from replaylens.core.replay import ReplayIndex
+from replaylens.core.replay import ReplayIndex, count_le
 from replaylens.core.timefmt import fmt_ms
 from replaylens.model.session import Session
 
@@ -114,7 +114,9 @@ class FrameRenderer:
         pw, ph = self.images.page_size(page)
         if opts.mode == "overview":
             src = QRectF(0, 0, pw, ph)
-            s = min(device.width() / pw, device.height() / ph) if opts.zoom <= 1.0 else device.width() / pw * opts.zoom
+            # the whole page when it fits at a readable size, else at least half the fit-width scale (tall pages
+            # become a column that follows the viewport box)
+            s = max(min(device.width() / pw, device.height() / ph), 0.5 * device.width() / pw) * opts.zoom
         else:
             src = QRectF(sx, sy, vw, vh)
             s = min(device.width() / vw, device.height() / vh) * max(opts.zoom, 1.0)
@@ -258,7 +260,7 @@ class FrameRenderer:
                 p.drawText(c + QPointF(r + 4, -r), "rage click")
 
     def _paint_input(self, p: QPainter, g: FrameGeometry, t: float) -> None:
-        i = int(np.searchsorted(self._input_t, t, side="right")) - 1
+        i = count_le(self._input_t, t) - 1
         if i < 0 or t - self._input_t[i] > INPUT_BADGE_MS or self._input_page[i] != g.page:
             return
         c = self.index.cursor_at(t)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from replaylens.core.replay import count_le
+
 SPEEDS: tuple[float, ...] = (0.25, 0.5, 1.0, 1.5, 2.0, 4.0, 8.0, 16.0)
 MAX_DT_S = 0.1
 
@@ -93,7 +95,7 @@ class PlaybackClock:
 
     def next_gap_skip(self) -> tuple[float, float] | None:
         """(from, to) of the jump skipping would make at the current time, if any."""
-        i = int(np.searchsorted(self.gap_start, self.time_ms, side="right")) - 1
+        i = count_le(self.gap_start, self.time_ms) - 1
         if i >= 0 and self.time_ms < self.gap_end[i]:
             return float(self.gap_start[i]), float(self.gap_end[i])
         return None

@@ -1,9 +1,9 @@
 """SessionStore: owns the in-memory DuckDB database of one opened session, and every SQL string.
 
-Loading validates and repairs in SQL (no Python loop per event): rows without a time or kind are dropped,
-garbage coordinates (NaN, infinite, |v| > 100,000 px, the 65535 sentinel) are cleared, exact duplicate rows are
-dropped, rows are sorted stably by time, missing scroll offsets are filled forward within a page visit and the
-viewport size forward from the manifest. What was repaired goes into the ImportReport.
+Loading: DuckDB reads and types the file (TRY_CAST: garbage becomes NULL) straight into Arrow; the numpy kernel
+``core.repair`` validates and repairs column by column (no Python loop per event); the repaired Arrow table becomes
+the DuckDB ``events`` table without a copy, and the numpy arrays the hot paths read are kept. What was repaired
+goes into the ImportReport.
 
 Every result started here is drained (fetchall/fetchnumpy) so the code also runs on DuckDB 2.x, where results
 stream and hold the connection. Other threads get their own ``cursor()``.
@@ -17,21 +17,14 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from replaylens.core.kinds import kind_vocabulary
+from replaylens.core.kinds import KIND_CODE, kind_vocabulary
+from replaylens.core.repair import repair_events
 from replaylens.model.arrays import SessionArrays
 from replaylens.model.report import ImportReport
 from replaylens.model.schema import COORD_SENTINELS, EVENT_COLUMNS, MAX_ABS_COORD
-
-_SENTINELS = ", ".join(repr(float(s)) for s in COORD_SENTINELS)
-
-
-def _bad(col: str) -> str:
-    return f"(isnan({col}) OR isinf({col}) OR abs({col}) > {MAX_ABS_COORD} OR {col} IN ({_SENTINELS}))"
-
-
-def _clean(col: str) -> str:
-    return f"CASE WHEN {_bad(col)} THEN NULL ELSE {col} END"
 
 
 def _q(name: str) -> str:
@@ -50,6 +43,8 @@ class SessionStore:
         self._con.execute("SET threads TO 2").fetchall()
         self._lock = threading.Lock()
         self.extra_columns: list[str] = []
+        self._arrays: SessionArrays | None = None
+        self._events_arrow: pa.Table | None = None
 
     # -- connections -------------------------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -69,24 +64,29 @@ class SessionStore:
         """Load an events file (``parquet`` or ``ndjson``) written by a bundle writer or an importer."""
         reader = {"parquet": "read_parquet(?)", "ndjson": "read_ndjson(?, maximum_object_size=16777216)"}[fmt]
         try:
-            self._run(f"CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM {reader}", [str(path)])
+            with self._lock:
+                present = [r[0] for r in self._con.execute(f"DESCRIBE SELECT * FROM {reader}", [str(path)]).fetchall()]
+                typed = _to_arrow(self._con.execute(f"SELECT {self._typed_select(present)} FROM {reader}",
+                                                    [str(path)]))
         except duckdb.Error as exc:
             detail = _first_line(exc).replace(f" in file '{path}'", "").replace(str(path), path.name)
             raise StoreError(f"the events table cannot be read ({detail})") from exc
-        self._ingest(page_count=page_count, viewport=viewport, report=report)
+        self._ingest(typed, page_count=page_count, viewport=viewport, report=report)
 
     def load_arrow(self, table: Any, *, page_count: int, viewport: tuple[int, int], report: ImportReport) -> None:
         """Load events from a pyarrow Table (importers hand over columnar batches, never rows)."""
         with self._lock:
             self._con.register("arrow_src", table)
             try:
-                self._con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM arrow_src").fetchall()
+                present = [r[0] for r in self._con.execute("DESCRIBE SELECT * FROM arrow_src").fetchall()]
+                typed = _to_arrow(self._con.execute(f"SELECT {self._typed_select(present)} FROM arrow_src"))
+            except duckdb.Error as exc:
+                raise StoreError(f"the events table cannot be read ({_first_line(exc)})") from exc
             finally:
                 self._con.unregister("arrow_src")
-        self._ingest(page_count=page_count, viewport=viewport, report=report)
+        self._ingest(typed, page_count=page_count, viewport=viewport, report=report)
 
-    def _ingest(self, *, page_count: int, viewport: tuple[int, int], report: ImportReport) -> None:
-        present = {r[0]: r[1] for r in self._run("DESCRIBE raw")}
+    def _typed_select(self, present: list[str]) -> str:
         missing = [c for c in ("t", "kind") if c not in present]
         if missing:
             raise StoreError(f"the events table has no {' or '.join(missing)} column")
@@ -94,65 +94,66 @@ class SessionStore:
         self.extra_columns = [n for n in present if n not in known]
         casts = [f"TRY_CAST({_q(c.name)} AS {c.sql_type}) AS {c.name}" if c.name in present
                  else f"CAST({c.default_sql} AS {c.sql_type}) AS {c.name}" for c in EVENT_COLUMNS]
-        extras = "".join(f", {_q(n)}" for n in self.extra_columns)
-        self._run(f"CREATE OR REPLACE TEMP TABLE typed AS SELECT rowid AS seq, {', '.join(casts)}{extras} FROM raw")
-        self._run("DROP TABLE raw")
+        return ", ".join(casts + [_q(n) for n in self.extra_columns])
 
-        (total, no_key, bad_xy, bad_scroll, bad_page, backwards, same_t), = self._run(f"""
-            SELECT count(*),
-                   count(*) FILTER (t IS NULL OR kind IS NULL),
-                   count(*) FILTER ({_bad('x')} OR {_bad('y')}),
-                   count(*) FILTER ({_bad('scroll_x')} OR {_bad('scroll_y')}),
-                   count(*) FILTER (page < 0 OR page >= {max(page_count, 1)}),
-                   count(*) FILTER (back),
-                   count(*) FILTER (same)
-            FROM (SELECT *, t < lag(t) OVER (ORDER BY seq) AS back,
-                         kind = 'move' AND t = lag(t) OVER (PARTITION BY kind ORDER BY seq) AS same
-                  FROM typed)""")
-        report.add("missing_time_or_kind", no_key, "{n} events without a time or kind were dropped")
-        report.add("bad_coordinates", bad_xy,
-                   "{n} events had NaN, infinite, out-of-range or 65535-sentinel coordinates (cleared)")
-        report.add("bad_scroll", bad_scroll, "{n} events had invalid scroll offsets (filled from earlier ones)")
-        report.add("bad_page", bad_page, "{n} events pointed at a page that does not exist (moved to page 0)")
-        report.add("backwards_time", backwards, "{n} events were out of time order (sorted, order kept for ties)")
-        report.add("equal_time_moves", same_t, "{n} pointer samples share their timestamp with the previous one "
-                                                "(kept in recorded order)")
+    def _ingest(self, typed: pa.Table, *, page_count: int, viewport: tuple[int, int], report: ImportReport) -> None:
+        """Repair in numpy (core.repair), then hand the repaired Arrow table to DuckDB without copying."""
+        t_col = typed["t"]
+        kind_enc = pc.dictionary_encode(typed["kind"]).combine_chunks()
+        kinds = kind_vocabulary([str(v) for v in kind_enc.dictionary.to_pylist()])
+        lut = np.array([kinds.index(str(v)) for v in kind_enc.dictionary.to_pylist()] + [-1], np.int16)
+        kind_idx = kind_enc.indices.fill_null(len(lut) - 1).to_numpy()
+        target_enc = pc.dictionary_encode(typed["target"]).combine_chunks()
+        target_idx = target_enc.indices.fill_null(-1).to_numpy().astype(np.int32)
+        detail_idx = pc.dictionary_encode(typed["detail"]).combine_chunks().indices.fill_null(-1).to_numpy()
+        value_len = typed["value_len"].fill_null(-1).to_numpy().astype(np.int32)
 
-        vw, vh = int(viewport[0]), int(viewport[1])
-        cols = [c.name for c in EVENT_COLUMNS]
-        base = ", ".join(c for c in cols if c not in {"x", "y", "scroll_x", "scroll_y", "page"})
-        self._run(f"""
-            CREATE OR REPLACE TABLE events AS
-            WITH clean AS (
-                SELECT seq, {base},
-                       CASE WHEN page < 0 OR page >= {max(page_count, 1)} OR page IS NULL THEN 0 ELSE page END
-                           AS page,
-                       {_clean('x')} AS x, {_clean('y')} AS y,
-                       {_clean('scroll_x')} AS scroll_x, {_clean('scroll_y')} AS scroll_y{extras}
-                FROM typed WHERE t IS NOT NULL AND kind IS NOT NULL
-                QUALIFY row_number() OVER (PARTITION BY t, kind, page, x, y, scroll_x, scroll_y, target, value_len,
-                                           detail ORDER BY seq) = 1
-            ), visits AS (
-                SELECT *, sum(CASE WHEN kind = 'navigate' THEN 1 ELSE 0 END)
-                              OVER (ORDER BY t, seq ROWS UNBOUNDED PRECEDING) AS visit
-                FROM clean
-            )
-            SELECT row_number() OVER (ORDER BY t, seq) - 1 AS i,
-                   t, kind, page, x, y,
-                   coalesce(last_value(scroll_x IGNORE NULLS) OVER vis, 0) AS scroll_x,
-                   coalesce(last_value(scroll_y IGNORE NULLS) OVER vis, 0) AS scroll_y,
-                   coalesce(last_value(width IGNORE NULLS) OVER all_rows, {vw}) AS width,
-                   coalesce(last_value(height IGNORE NULLS) OVER all_rows, {vh}) AS height,
-                   target, target_tag, target_text, interactive, coalesce(fixed, false) AS fixed, input_type,
-                   value_len, value, detail{extras}
-            FROM visits
-            WINDOW vis AS (PARTITION BY visit ORDER BY t, seq ROWS UNBOUNDED PRECEDING),
-                   all_rows AS (ORDER BY t, seq ROWS UNBOUNDED PRECEDING)
-            ORDER BY t, seq""")
-        self._run("DROP TABLE typed")
-        kept = self.row_count()
-        dups = int(total) - int(no_key) - kept
-        report.add("duplicates", dups, "{n} exact duplicate events were dropped")
+        def f64(name: str) -> np.ndarray:
+            return pc.cast(typed[name], pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+
+        present = {c: pc.is_valid(typed[c]).to_numpy(zero_copy_only=False) for c in ("x", "y", "scroll_x",
+                                                                                    "scroll_y")}
+        rep = repair_events(
+            t_col.fill_null(0).to_numpy().astype(np.int64), pc.is_valid(t_col).to_numpy(zero_copy_only=False),
+            lut[kind_idx], kind_idx < len(lut) - 1, f64("page"), f64("x"), f64("y"), f64("scroll_x"),
+            f64("scroll_y"), f64("width"), f64("height"), [target_idx, value_len, detail_idx], present,
+            navigate_code=KIND_CODE["navigate"], move_code=KIND_CODE["move"], page_count=page_count,
+            viewport=viewport, max_abs=MAX_ABS_COORD, sentinels=COORD_SENTINELS)
+        messages = {
+            "missing_time_or_kind": "{n} events without a time or kind were dropped",
+            "bad_coordinates": "{n} events had NaN, infinite, out-of-range or 65535-sentinel coordinates (cleared)",
+            "bad_scroll": "{n} events had invalid scroll offsets (filled from earlier ones)",
+            "bad_page": "{n} events pointed at a page that does not exist (moved to page 0)",
+            "backwards_time": "{n} events were out of time order (sorted, order kept for ties)",
+            "equal_time_moves": "{n} pointer samples share their timestamp with the previous one (kept in order)",
+            "duplicates": "{n} exact duplicate events were dropped",
+        }
+        for code, msg in messages.items():
+            report.add(code, rep.counts.get(code, 0), msg)
+
+        n = len(rep.order)
+        in_order = n == typed.num_rows and bool((rep.order == np.arange(n)).all())
+        out = typed if in_order else typed.take(pa.array(rep.order))  # files we write are already in order
+        replace = {"page": pa.array(rep.page), "x": pa.array(rep.x, from_pandas=True),
+                   "y": pa.array(rep.y, from_pandas=True), "scroll_x": pa.array(rep.scroll_x),
+                   "scroll_y": pa.array(rep.scroll_y), "width": pa.array(rep.width), "height": pa.array(rep.height),
+                   "fixed": out["fixed"].fill_null(False)}
+        for name, arr in replace.items():
+            out = out.set_column(out.schema.get_field_index(name), name, arr)
+        out = out.add_column(0, "i", pa.array(np.arange(n, dtype=np.int64)))
+        with self._lock:  # the repaired Arrow table is the store: DuckDB scans it in place, no copy
+            self._events_arrow = out
+            self._con.register("events_arrow", out)
+            self._con.execute("CREATE OR REPLACE VIEW events AS SELECT * FROM events_arrow").fetchall()
+        interactive = out["interactive"]
+        inter = np.where(pc.is_valid(interactive).to_numpy(zero_copy_only=False),
+                         interactive.fill_null(False).to_numpy(zero_copy_only=False).astype(np.int8), -1)
+        self._arrays = SessionArrays(
+            t=out["t"].to_numpy().astype(np.int64), kind=lut[kind_idx][rep.order], page=rep.page, x=rep.x, y=rep.y,
+            scroll_x=rep.scroll_x, scroll_y=rep.scroll_y, width=rep.width, height=rep.height,
+            target=target_idx[rep.order], interactive=inter.astype(np.int8),
+            fixed=out["fixed"].to_numpy(zero_copy_only=False).astype(bool), value_len=value_len[rep.order],
+            kinds=tuple(kinds), targets=tuple(str(v) for v in target_enc.dictionary.to_pylist()))
 
     # -- reading -----------------------------------------------------------------------------------------------
     def row_count(self) -> int:
@@ -165,41 +166,10 @@ class SessionStore:
         return kind_vocabulary([r[0] for r in self._run("SELECT DISTINCT kind FROM events ORDER BY kind")])
 
     def arrays(self) -> SessionArrays:
-        """The events as columnar numpy arrays (one query, no per-row Python)."""
-        kinds = self.kinds()
-        targets = [r[0] for r in self._run(
-            "SELECT DISTINCT target FROM events WHERE target IS NOT NULL ORDER BY target")]
-        with self._lock:
-            self._con.execute("CREATE OR REPLACE TEMP TABLE target_codes AS "
-                              "SELECT unnest(?::VARCHAR[]) AS target, "
-                              "CAST(generate_subscripts(?::VARCHAR[], 1) - 1 AS INTEGER) AS code",
-                              [targets, targets]).fetchall()
-            res = self._con.execute("""
-                SELECT e.t,
-                       CAST(list_position(?::VARCHAR[], e.kind) - 1 AS SMALLINT) AS kind,
-                       CAST(e.page AS INTEGER) AS page,
-                       coalesce(e.x, 'nan'::DOUBLE) AS x, coalesce(e.y, 'nan'::DOUBLE) AS y,
-                       e.scroll_x, e.scroll_y,
-                       CAST(e.width AS INTEGER) AS width, CAST(e.height AS INTEGER) AS height,
-                       coalesce(tc.code, -1) AS target,
-                       CAST(CASE WHEN e.interactive IS NULL THEN -1 WHEN e.interactive THEN 1 ELSE 0 END
-                            AS TINYINT) AS interactive,
-                       e.fixed,
-                       CAST(coalesce(e.value_len, -1) AS INTEGER) AS value_len
-                FROM events e LEFT JOIN target_codes tc ON e.target = tc.target
-                ORDER BY e.i""", [kinds]).fetchnumpy()
-        arr = {k: np.asarray(v) for k, v in res.items()}
-        return SessionArrays(
-            t=arr["t"].astype(np.int64, copy=False), kind=arr["kind"].astype(np.int16, copy=False),
-            page=arr["page"].astype(np.int32, copy=False),
-            x=arr["x"].astype(np.float64, copy=False), y=arr["y"].astype(np.float64, copy=False),
-            scroll_x=arr["scroll_x"].astype(np.float64, copy=False),
-            scroll_y=arr["scroll_y"].astype(np.float64, copy=False),
-            width=arr["width"].astype(np.int32, copy=False), height=arr["height"].astype(np.int32, copy=False),
-            target=arr["target"].astype(np.int32, copy=False),
-            interactive=arr["interactive"].astype(np.int8, copy=False),
-            fixed=arr["fixed"].astype(bool, copy=False), value_len=arr["value_len"].astype(np.int32, copy=False),
-            kinds=tuple(kinds), targets=tuple(targets))
+        """The events as columnar numpy arrays (built once, at load, from the repaired columns)."""
+        if self._arrays is None:
+            raise StoreError("no events loaded")
+        return self._arrays
 
     def rows(self, sql_where: str = "true", params: list[Any] | None = None, limit: int = 10_000,
              columns: str = "i, t, kind, page, target, target_tag, target_text, input_type, value_len, detail",
@@ -215,6 +185,12 @@ class SessionStore:
         cols = ", ".join([c.name for c in EVENT_COLUMNS] + [_q(n) for n in self.extra_columns])
         self._run(f"COPY (SELECT {cols} FROM events ORDER BY i) TO '{_sql_str(str(path))}' "
                   "(FORMAT parquet, COMPRESSION zstd)")
+
+
+def _to_arrow(res: Any) -> pa.Table:
+    """Drain a result into an Arrow table (``to_arrow_table`` on DuckDB >= 1.4, the older name otherwise)."""
+    fetch = getattr(res, "to_arrow_table", None) or res.fetch_arrow_table
+    return fetch()
 
 
 def _sql_str(s: str) -> str:

@@ -10,7 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QHeaderView, QLabel, QScrollArea,
                                QTableView, QVBoxLayout, QWidget)
 
-from replaylens.core.replay import ReplayIndex
+from replaylens.core.replay import ReplayIndex, count_le
 from replaylens.core.timefmt import fmt_ms
 from replaylens.model.session import Session
 
@@ -24,12 +24,14 @@ class EventsModel(QAbstractTableModel):
         super().__init__()
         self.session: Session | None = None
         self.rows = np.zeros(0, np.int64)
+        self.times = np.zeros(0, np.int64)
         self._targets: tuple[str, ...] = ()
 
     def set_session(self, session: Session | None, mask: np.ndarray | None) -> None:
         self.beginResetModel()
         self.session = session
         self.rows = np.nonzero(mask)[0] if session is not None and mask is not None else np.zeros(0, np.int64)
+        self.times = session.arrays.t[self.rows] if session is not None else np.zeros(0, np.int64)
         self._targets = session.arrays.targets if session is not None else ()
         self._labels: dict[int, str] = {}
         if session is not None:  # one query: the visible label of every event that has one
@@ -151,8 +153,7 @@ class EventsDock(QWidget):
         """Select the row of the last listed event at or before t, without seeking."""
         if self.session is None or not len(self.model.rows):
             return
-        times = self.session.arrays.t[self.model.rows]
-        row = int(np.searchsorted(times, t_ms, side="right")) - 1
+        row = count_le(self.model.times, t_ms) - 1
         if row < 0 or row == self.view.currentIndex().row():
             return
         self._following = True

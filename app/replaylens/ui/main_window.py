@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBo
                                QWidget)
 
 from replaylens.core import kinds as K
-from replaylens.core.replay import ReplayIndex
+from replaylens.core.replay import ReplayIndex, count_le
 from replaylens.export.frame import FrameRenderer
 from replaylens.model.clock import PlaybackClock
 from replaylens.model.session import Session
@@ -245,11 +245,11 @@ class MainWindow(QMainWindow):
         times = self.jump_times(str(self.transport.jump_kind.currentData()))
         t = self.clock.time_ms
         if direction > 0:
-            i = int(np.searchsorted(times, t + 1, side="left"))
+            i = count_le(times, t)
             if i < len(times):
                 self.seek(float(times[i]))
         else:
-            i = int(np.searchsorted(times, t - 300, side="left")) - 1  # 300 ms grace: press twice to go further
+            i = count_le(times, t - 301) - 1  # 300 ms grace: a second press goes further back
             if i >= 0:
                 self.seek(float(times[i]))
 
