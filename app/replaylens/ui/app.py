@@ -68,4 +68,12 @@ def run_app(files: list[str]) -> int:
         for path in app.pending:
             QTimer.singleShot(0, lambda p=path: window.open_file(p))  # type: ignore[attr-defined]
     window.show()  # type: ignore[attr-defined]
+    if os.environ.get("REPLAYLENS_EXIT_AFTER_LOAD"):  # smoke tests and packaging checks: open, report, quit
+        def done(session: object) -> None:
+            if session is not None:
+                print(f"loaded {len(session.arrays)} events", flush=True)  # type: ignore[attr-defined]
+                app.exit(0)
+
+        window.session_changed.connect(done)  # type: ignore[attr-defined]
+        window.loader.failed.connect(lambda _p, msg: (print(msg, file=sys.stderr), app.exit(3)))  # type: ignore
     return int(app.exec())
