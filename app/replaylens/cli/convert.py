@@ -1,0 +1,40 @@
+"""``replaylens convert IN -o OUT.rlsession [--no-render]``: an rrweb recording to a native bundle."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+NAME = "convert"
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(NAME, help="convert an rrweb/PostHog recording to a .rlsession bundle with screenshots")
+    p.add_argument("input", help="an rrweb recording (.json, .json.gz, NDJSON, PostHog/Highlight export, ...)")
+    p.add_argument("-o", "--output", required=True, help="the bundle to write (.rlsession)")
+    p.add_argument("--no-render", action="store_true", help="do not render page screenshots (fast)")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="render timeout per page (default 10)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from replaylens.io.rrweb.convert import convert_rrweb
+
+    out = Path(args.output)
+    if out.suffix.lower() != ".rlsession":
+        print(f"replaylens: {out.name}: the output should end in .rlsession", file=sys.stderr)
+        return 2
+    if not out.parent.is_dir():
+        print(f"replaylens: {out.parent}: the output folder does not exist", file=sys.stderr)
+        return 2
+    res = convert_rrweb(args.input, out, render=not args.no_render, timeout_s=args.timeout)
+    print(f"wrote {res.path}: {res.events:,} events, {res.pages} pages, {res.screenshots} screenshots"
+          + (f" ({res.wireframes} wireframes)" if res.wireframes else ""))
+    if res.render_note and not args.no_render:
+        print(f"replaylens: {res.render_note}", file=sys.stderr)
+    for w in res.report.warnings:
+        print(f"replaylens: note: {w}", file=sys.stderr)
+    return 0

@@ -1,0 +1,118 @@
+"""Converted recordings, cached in the user's data folder so a recording is rendered once.
+
+The cache lives in ``<data dir>/replaylens/converted/`` (Linux: ``$XDG_DATA_HOME`` or ``~/.local/share``; macOS:
+``~/Library/Application Support``; Windows: ``%LOCALAPPDATA%``; ``$REPLAYLENS_DATA_DIR`` overrides all three),
+never beside or inside the input file. Entries are keyed by a SHA-256 of the input's bytes plus the converter
+version, so an edited or renamed file is handled correctly and a new converter rebuilds old entries. Writes are
+atomic (``write_bundle`` renames a temp file), so two viewers converting the same file at once are safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from replaylens.errors import BadInputError
+
+Progress = Callable[[float, str], None]
+#: Oldest entries beyond this total are removed after each conversion (Replay Lens default).
+MAX_CACHE_BYTES = 4 * 1024**3
+_CONVERTER_VERSION = "rrweb-1"  # keep equal to io.rrweb.convert.CONVERTER_VERSION (a test checks)
+
+
+def data_dir() -> Path:
+    """The per-user data folder of Replay Lens (not created here)."""
+    override = os.environ.get("REPLAYLENS_DATA_DIR")
+    if override:
+        return Path(override)
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "replaylens"
+    if sys.platform.startswith("win"):
+        base = os.environ.get("LOCALAPPDATA") or os.environ.get("APPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "replaylens"
+    base = os.environ.get("XDG_DATA_HOME") or ""
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".local" / "share"
+    return root / "replaylens"
+
+
+def cache_dir() -> Path:
+    return data_dir() / "converted"
+
+
+def content_key(src: str | Path) -> str:
+    """SHA-256 of the file's bytes and the converter version (streamed, 1 MiB at a time)."""
+    h = hashlib.sha256(_CONVERTER_VERSION.encode() + b"\0")
+    try:
+        with open(src, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+    except FileNotFoundError:
+        raise BadInputError(src, "the file does not exist") from None
+    except OSError as exc:
+        raise BadInputError(src, f"the file cannot be read ({exc.strerror})") from None
+    return h.hexdigest()
+
+
+def cached_bundle_path(src: str | Path) -> Path:
+    """Where the converted bundle of ``src`` lives (whether or not it exists yet)."""
+    return cache_dir() / f"{content_key(src)[:40]}.rlsession"
+
+
+def _valid(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) == b"PK\x03\x04"
+    except OSError:
+        return False
+
+
+def convert_cached(src: str | Path, progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
+                   *, render: bool = True) -> Path:
+    """The cached bundle of ``src``, converting (and rendering) it first when needed. For a worker thread.
+
+    Raises BadInputError for an unreadable recording, CancelledError when ``cancel()`` turns true.
+    """
+    from replaylens.io.rrweb.convert import convert_rrweb
+
+    src = Path(src)
+    out = cached_bundle_path(src)
+    if out.is_file() and _valid(out):
+        os.utime(out)  # most recently used
+        if progress is not None:
+            progress(1.0, "already converted")
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    convert_rrweb(src, out, render=render, progress=progress, cancel=cancel)
+    prune(keep=out)
+    return out
+
+
+def prune(max_bytes: int = MAX_CACHE_BYTES, keep: Path | None = None) -> int:
+    """Delete the least recently used converted bundles beyond ``max_bytes``; returns how many were deleted."""
+    folder = cache_dir()
+    if not folder.is_dir():
+        return 0
+    entries = []
+    for p in folder.glob("*.rlsession"):
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        entries.append((st.st_mtime, st.st_size, p))
+    total = sum(e[1] for e in entries)
+    removed = 0
+    for _mtime, size, p in sorted(entries):
+        if total <= max_bytes:
+            break
+        if keep is not None and p == keep:
+            continue
+        try:
+            p.unlink()
+        except OSError:
+            continue
+        total -= size
+        removed += 1
+    return removed

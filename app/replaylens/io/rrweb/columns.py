@@ -1,0 +1,252 @@
+"""Second half of the mapping: turn the flat per-row lists into the events table, vectorised.
+
+Document scroll, viewport and page are forward-filled in time order per window; targets are looked up in the node
+map for all rows at once; strings are built once per distinct node and spread with ``pyarrow.compute.take``.
+Only input rows (few) get a per-row privacy decision.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from replaylens.io.rrweb.timing import ffill_by_group
+from replaylens.model.report import ImportReport
+
+if TYPE_CHECKING:
+    from replaylens.io.rrweb.nodes import NodeTable
+
+#: Viewport assumed when a recording never states one (no Meta, no resize).
+DEFAULT_VIEWPORT = (1280, 800)
+_TEXTLIKE_SECRETS = ("password", "hidden")
+_MASK_RE = re.compile(r"^[*•●]+$")
+_CARD_RE = re.compile(r"^[\d \-]{13,23}$")
+
+
+@dataclass
+class PageInfo:
+    url: str
+    window: int
+    title: str = ""
+    width: int = 0  # viewport at the page's Meta (the renderer may report the full page size later)
+    height: int = 0
+    snapshot: dict[str, Any] | None = field(default=None, repr=False)  # the first FullSnapshot node of the page
+
+
+@dataclass
+class Mapped:
+    table: pa.Table
+    pages: list[PageInfo]
+    start_epoch_ms: int
+    viewport: tuple[int, int]
+    window_names: list[str]
+    counts: dict[str, int]
+    duration_ms: int = 0  # last event timestamp - start (a batch's flush time counts, as in rrweb's player)
+
+
+class Rows:
+    """Flat per-row lists filled by the pass; sparse extras keyed by row number."""
+
+    def __init__(self) -> None:
+        self.t: list[float] = []
+        self.kind: list[int] = []
+        self.ev: list[int] = []
+        self.x: list[Any] = []
+        self.y: list[Any] = []
+        self.nid: list[Any] = []
+        self.scroll: dict[int, tuple[Any, Any]] = {}
+        self.view: dict[int, tuple[Any, Any]] = {}
+        self.detail: dict[int, str] = {}
+        self.text: dict[int, str] = {}
+        self.checked: dict[int, bool] = {}
+
+    def add(self, t: float, kind: int, ev: int, x: Any = None, y: Any = None, nid: Any = None) -> int:
+        self.t.append(t)
+        self.kind.append(kind)
+        self.ev.append(ev)
+        self.x.append(x)
+        self.y.append(y)
+        self.nid.append(nid)
+        return len(self.t) - 1
+
+
+def _floats(values: list[Any]) -> np.ndarray:
+    try:
+        return np.array(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        return np.array([v if type(v) in (int, float) else np.nan for v in values], dtype=np.float64)
+
+
+
+
+def _setters(sparse: dict[int, tuple[Any, Any]], n: int, positive: bool) -> tuple[np.ndarray, np.ndarray,
+                                                                                   np.ndarray]:
+    is_set = np.zeros(n, dtype=bool)
+    a = np.full(n, np.nan)
+    b = np.full(n, np.nan)
+    if sparse:
+        idx = np.fromiter(sparse.keys(), dtype=np.int64, count=len(sparse))
+        vals = [v if type(v) in (int, float) else np.nan for pair in sparse.values() for v in pair]
+        ab = np.asarray(vals, dtype=np.float64).reshape(-1, 2)
+        ok = np.isfinite(ab).all(axis=1) & (np.abs(ab) < 1e7).all(axis=1)
+        if positive:
+            ok &= (ab > 0).all(axis=1)
+        is_set[idx[ok]] = True
+        a[idx[ok]], b[idx[ok]] = ab[ok, 0], ab[ok, 1]
+    return is_set, a, b
+
+
+def _ints(values: list[Any]) -> np.ndarray:
+    f = _floats(values)
+    ok = np.isfinite(f) & (f >= 0) & (f < 2**40)
+    return np.where(ok, f, -1).astype(np.int64)
+
+
+def _strings(values: list[str | None]) -> pa.Array:
+    return pa.array(values, type=pa.string())
+
+
+def _sparse_strings(sparse: dict[int, str], n: int) -> pa.Array:
+    """A string column of ``n`` rows, null except at the keys of ``sparse`` (no per-row Python list)."""
+    if not sparse:
+        return pa.nulls(n, type=pa.string())
+    idx = np.fromiter(sparse.keys(), dtype=np.int64, count=len(sparse))
+    pos = np.full(n, -1, dtype=np.int64)
+    pos[idx] = np.arange(idx.size)
+    return pc.take(pa.array(list(sparse.values()), type=pa.string()), pa.array(pos, mask=pos < 0))
+
+
+def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np.ndarray, ev_seg: np.ndarray,
+                win_ev: np.ndarray, window_names: list[str], vocab: list[str], report: ImportReport,
+                last_event_ms: float = 0.0) -> Mapped:
+    n = len(rows.t)
+    t = np.asarray(rows.t, dtype=np.float64)
+    kind = np.asarray(rows.kind, dtype=np.int32)
+    ev = np.asarray(rows.ev, dtype=np.int64)
+    x, y, nid = _floats(rows.x), _floats(rows.y), _ints(rows.nid)
+    w = win_ev[ev] if n else np.zeros(0, dtype=np.int32)
+    page = ev_page[ev] if n else np.zeros(0, dtype=np.int32)
+    seg = ev_seg[ev] if n else np.zeros(0, dtype=np.int32)
+    if not pages:
+        pages.append(PageInfo("", 0))
+    perm = np.argsort(np.array([p.window for p in pages]), kind="stable")  # main window's pages first
+    if (perm != np.arange(len(pages))).any():
+        new_index = np.empty_like(perm)
+        new_index[perm] = np.arange(perm.size)
+        page = np.where(page >= 0, new_index[np.maximum(page, 0)], page)
+        pages[:] = [pages[i] for i in perm]
+    first_page = np.zeros(len(window_names), dtype=np.int32)
+    for i in reversed(range(len(pages))):
+        first_page[pages[i].window] = i
+    page = np.where(page < 0, first_page[w], page).astype(np.int32)
+
+    order = np.lexsort((np.arange(n), t, w))
+    sset, sxv, syv = _setters(rows.scroll, n, positive=False)
+    scroll_x = ffill_by_group(order, w, sset, sxv, 0.0)
+    scroll_y = ffill_by_group(order, w, sset, syv, 0.0)
+    vset, vwv, vhv = _setters(rows.view, n, positive=True)
+    dw = np.full(len(window_names), float(DEFAULT_VIEWPORT[0]))
+    dh = np.full(len(window_names), float(DEFAULT_VIEWPORT[1]))
+    ordered_set = order[vset[order]]
+    for win_id in range(len(window_names)):  # default before a window's first Meta: that first Meta's size
+        first = ordered_set[w[ordered_set] == win_id][:1]
+        if first.size:
+            dw[win_id], dh[win_id] = vwv[first[0]], vhv[first[0]]
+    width = ffill_by_group(order, w, vset, vwv, dw)
+    height = ffill_by_group(order, w, vset, vhv, dh)
+    viewport = (int(dw[0]), int(dh[0]))
+
+    keep = kind >= 0  # drop the internal scroll-state rows
+    start = float(t.min()) if n else 0.0
+    t_ms = np.rint(t - start).astype(np.int64)
+
+    # -- targets (vectorised lookup, strings once per distinct element) ---------------------------------------------
+    node_row = nodes.lookup(seg.astype(np.int64), nid)
+    unresolved = int(((nid >= 0) & (node_row < 0) & keep).sum())
+    report.add("unknown_target", unresolved, "{n} events refer to a node that is in no snapshot (no target info)")
+    uniq, inv = np.unique(node_row, return_inverse=True)
+    elem_u = np.array([nodes.element_row(int(r)) if r >= 0 else -1 for r in uniq], dtype=np.int64)
+    elem = elem_u[inv]
+    known = elem >= 0
+    ue, einv = np.unique(elem, return_inverse=True)
+    valid_ue = [int(r) for r in ue if r >= 0]
+    sel_s = _strings([nodes.selector(r) for r in valid_ue])
+    tag = _strings([nodes.tag(r) for r in valid_ue])
+    lab = _strings([nodes.label(r) or None for r in valid_ue])
+    ity = _strings([nodes.input_type(r) for r in valid_ue])
+    offset = 1 if ue.size and ue[0] < 0 else 0
+    take_idx = pa.array(einv - offset, type=pa.int64(), mask=~known)
+    inter_f, fixed_f, _masked_f = nodes.flag_arrays()
+    interactive = np.zeros(n, dtype=bool)
+    fixed = np.zeros(n, dtype=bool)
+    if nodes.flags:
+        interactive[known] = inter_f[elem[known]]
+        fixed[known] = fixed_f[elem[known]]
+
+    # -- inputs: length always, value only when it is safe -----------------------------------------------------------
+    value_len = np.full(n, -1, dtype=np.int32)
+    values: dict[int, str] = {}
+    masked = secret = 0
+    detail = dict(rows.detail)
+    for r, text in rows.text.items():
+        value_len[r] = len(text)
+        e = int(elem[r])
+        if e < 0:
+            continue
+        it = nodes.input_type(e) or ""
+        if nodes.is_secret(e) or it in _TEXTLIKE_SECRETS:
+            secret += 1
+        elif _is_masked(text):
+            masked += 1
+        elif not _is_cardlike(text):
+            values[r] = text[:1000]
+    for r, checked in rows.checked.items():
+        e = int(elem[r])
+        if e >= 0 and nodes.input_type(e) in ("checkbox", "radio"):
+            detail[r] = '{"checked":true}' if checked else '{"checked":false}'
+    report.add("masked_inputs", masked, "{n} input events were masked by the recorder (only their length is kept)")
+    report.add("secret_inputs", secret, "{n} input events were in password or other secret fields (value not kept)")
+
+    # one final row order (time, then recorded order) without the internal rows: every column is taken once
+    kept = np.flatnonzero(keep)
+    sel = kept[np.argsort(t_ms[kept], kind="stable")]
+    psel = pa.array(sel)
+    tidx = take_idx.take(psel)
+    kind_names = pc.take(pa.array(vocab, type=pa.string()), pa.array(kind[sel]))
+    xs, ys, vl = x[sel], y[sel], value_len[sel]
+    cols: dict[str, Any] = {
+        "t": pa.array(t_ms[sel]),
+        "kind": kind_names,
+        "page": pa.array(page[sel]),
+        "x": pa.array(xs, mask=np.isnan(xs)), "y": pa.array(ys, mask=np.isnan(ys)),
+        "scroll_x": pa.array(scroll_x[sel]), "scroll_y": pa.array(scroll_y[sel]),
+        "width": pa.array(np.rint(width[sel]).astype(np.int32)),
+        "height": pa.array(np.rint(height[sel]).astype(np.int32)),
+        "target": pc.take(sel_s, tidx), "target_tag": pc.take(tag, tidx), "target_text": pc.take(lab, tidx),
+        "interactive": pa.array(interactive[sel], mask=~known[sel]),
+        "fixed": pa.array(fixed[sel]),
+        "input_type": pc.take(ity, tidx),
+        "value_len": pa.array(vl, mask=vl < 0),
+        "value": _sparse_strings(values, n).take(psel),
+        "detail": _sparse_strings(detail, n).take(psel),
+    }
+    if len(window_names) > 1:
+        cols["window_id"] = pa.array(w[sel].astype(np.int32))
+    table = pa.table(cols)
+    counts = {vocab[k]: int(c) for k, c in zip(*np.unique(kind[keep], return_counts=True), strict=True)}
+    return Mapped(table=table, pages=pages, start_epoch_ms=int(round(start)), viewport=viewport,
+                  window_names=window_names, counts=counts,
+                  duration_ms=max(int(round(last_event_ms - start)), int(t_ms.max()) if n else 0))
+
+
+def _is_masked(text: str) -> bool:
+    return bool(text) and bool(_MASK_RE.match(text))
+
+
+def _is_cardlike(text: str) -> bool:
+    return bool(_CARD_RE.match(text)) and 13 <= sum(c.isdigit() for c in text) <= 19

@@ -1,0 +1,265 @@
+"""The node map of an rrweb recording: what each node id of each snapshot is, for target information.
+
+A FullSnapshot serialises the DOM as a tree of nodes, each with an ``id`` that later events refer to; Mutation events
+add nodes under existing parents. Node ids restart with every FullSnapshot, so a node is keyed by
+``(segment, id)`` where a segment is one FullSnapshot of one window. Walking the tree is one Python step per node
+(iterative, depth-capped); looking events up is vectorised (``np.searchsorted`` on packed int64 keys). Selectors and
+text labels are built only for the nodes events actually hit.
+
+Inherited flags (computed top-down while walking, so a ``<span>`` inside a ``<button>`` is interactive):
+interactive (a, button, input, select, textarea, label, summary, option, [role=button|link|...], [onclick],
+[tabindex] >= 0, [contenteditable], inline ``cursor: pointer``), fixed (inline ``position: fixed|sticky``), masked
+(classes rr-mask / rr-block, the recorder's privacy classes).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+#: Deeper nodes are not indexed (their events get no target info); real DOMs stay far below this.
+MAX_DEPTH = 1000
+LABEL_CHARS = 80
+MASKED_LABEL = "[masked]"
+
+INTERACTIVE_TAGS = frozenset({"a", "button", "input", "select", "textarea", "label", "summary", "option"})
+INTERACTIVE_ROLES = frozenset({"button", "link", "checkbox", "radio", "switch", "tab", "menuitem", "menuitemcheckbox",
+                               "menuitemradio", "option", "combobox", "textbox", "searchbox", "slider", "spinbutton",
+                               "treeitem"})
+_FIXED_RE = re.compile(r"position\s*:\s*(fixed|sticky)", re.I)
+_POINTER_RE = re.compile(r"cursor\s*:\s*pointer", re.I)
+_SKIP_TEXT = frozenset({"script", "style", "noscript", "template"})
+_F_INTERACTIVE, _F_FIXED, _F_MASKED = 1, 2, 4
+
+ELEMENT, TEXT, DOCUMENT = 2, 3, 0
+
+
+def _attrs(node: dict[str, Any]) -> dict[str, Any]:
+    a = node.get("attributes")
+    return a if isinstance(a, dict) else {}
+
+
+def _focusable(attrs: dict[str, Any]) -> bool:
+    """[tabindex] >= 0: keyboard-focusable. ``tabindex="-1"`` (programmatic focus only, e.g. ``<main>`` for skip
+    links) does not count, or a whole page would read as interactive through its ancestors."""
+    try:
+        return "tabindex" in attrs and int(str(attrs["tabindex"]).strip()) >= 0
+    except ValueError:
+        return False
+
+
+def _own_flags(tag: str, attrs: dict[str, Any]) -> int:
+    flags = 0
+    classes = str(attrs.get("class") or "")
+    style = attrs.get("style")
+    style = style if isinstance(style, str) else ""
+    if (tag in INTERACTIVE_TAGS and not (tag == "input" and str(attrs.get("type", "")).lower() == "hidden")) \
+            or str(attrs.get("role", "")).lower() in INTERACTIVE_ROLES or "onclick" in attrs or _focusable(attrs) \
+            or str(attrs.get("contenteditable", "false")).lower() not in ("false", "") or _POINTER_RE.search(style):
+        flags |= _F_INTERACTIVE
+    if _FIXED_RE.search(style):
+        flags |= _F_FIXED
+    if "rr-mask" in classes or "rr-block" in classes:
+        flags |= _F_MASKED
+    return flags
+
+
+class NodeTable:
+    """Every node of every snapshot segment, as parallel Python lists finalised into numpy arrays."""
+
+    def __init__(self) -> None:
+        self.seg_maps: list[dict[int, int]] = []  # per segment: node id -> row
+        self.nodes: list[dict[str, Any]] = []  # the serialised node (kept by reference, for labels)
+        self.parent: list[int] = []  # row of the parent node, -1 at the root
+        self.flags: list[int] = []
+        self.doc_scroll_ids: list[set[int]] = []  # per segment: ids whose scroll is the document's
+        self.too_deep = 0
+        self._keys: np.ndarray | None = None
+        self._rows: np.ndarray | None = None
+
+    # -- building ------------------------------------------------------------------------------------------------
+    def new_segment(self, root: dict[str, Any]) -> int:
+        """Index a FullSnapshot tree; returns its segment number."""
+        seg = len(self.seg_maps)
+        self.seg_maps.append({})
+        self.doc_scroll_ids.append(set())
+        self._walk(seg, root, -1, 0, 0)
+        doc = self.doc_scroll_ids[seg]
+        # the document scrolls as the document node or as document.scrollingElement (html; body in quirks mode)
+        if isinstance(root.get("id"), int):
+            doc.add(root["id"])
+        kids = [c for c in root.get("childNodes") or [] if isinstance(c, dict)]
+        quirks = not any(c.get("type") == 1 for c in kids)
+        for html in kids:
+            if html.get("type") == ELEMENT and str(html.get("tagName", "")).lower() == "html":
+                if isinstance(html.get("id"), int):
+                    doc.add(html["id"])
+                for body in html.get("childNodes") or []:
+                    if quirks and isinstance(body, dict) and str(body.get("tagName", "")).lower() == "body" \
+                            and isinstance(body.get("id"), int):
+                        doc.add(body["id"])
+        self._keys = None
+        return seg
+
+    def add_mutation_nodes(self, seg: int, adds: list[Any]) -> None:
+        """Index nodes added by a Mutation (``adds: [{parentId, node}]``) under their parents."""
+        smap = self.seg_maps[seg]
+        for add in adds:
+            if not isinstance(add, dict) or not isinstance(add.get("node"), dict):
+                continue
+            pid = add.get("parentId")
+            prow = smap.get(pid, -1) if isinstance(pid, int) else -1
+            pflags = self.flags[prow] if prow >= 0 else 0
+            self._walk(seg, add["node"], prow, pflags, 0)
+        self._keys = None
+
+    def _walk(self, seg: int, root: dict[str, Any], parent_row: int, parent_flags: int, depth0: int) -> None:
+        smap, nodes, parents, flags = self.seg_maps[seg], self.nodes, self.parent, self.flags
+        stack: list[tuple[Any, int, int, int]] = [(root, parent_row, parent_flags, depth0)]
+        while stack:
+            node, prow, pflags, depth = stack.pop()
+            if not isinstance(node, dict):
+                continue
+            if depth > MAX_DEPTH:
+                self.too_deep += 1
+                continue
+            nid = node.get("id")
+            f = pflags
+            if node.get("type") == ELEMENT:
+                f |= _own_flags(str(node.get("tagName", "")).lower(), _attrs(node))
+            row = len(nodes)
+            nodes.append(node)
+            parents.append(prow)
+            flags.append(f)
+            if isinstance(nid, int) and not isinstance(nid, bool):
+                smap[nid] = row
+            kids = node.get("childNodes")
+            if isinstance(kids, list):
+                stack.extend((k, row, f, depth + 1) for k in reversed(kids))
+
+    # -- lookup ----------------------------------------------------------------------------------------------------
+    def _index(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._keys is None or self._rows is None:
+            keys: list[int] = []
+            rows: list[int] = []
+            for seg, smap in enumerate(self.seg_maps):
+                keys.extend((seg << 32) | (i & 0xFFFFFFFF) for i in smap)
+                rows.extend(smap.values())
+            k = np.asarray(keys, dtype=np.int64)
+            order = np.argsort(k, kind="stable")
+            self._keys, self._rows = k[order], np.asarray(rows, dtype=np.int64)[order]
+        return self._keys, self._rows
+
+    def lookup(self, seg: np.ndarray, nid: np.ndarray) -> np.ndarray:
+        """Row of each (segment, node id) pair, -1 when unknown (seg < 0 or id missing). Vectorised."""
+        out = np.full(seg.shape, -1, dtype=np.int64)
+        keys, rows = self._index()
+        ok = (seg >= 0) & (nid >= 0) & (nid <= 0xFFFFFFFF)
+        if not keys.size or not ok.any():
+            return out
+        q = (seg[ok].astype(np.int64) << 32) | nid[ok].astype(np.int64)
+        pos = np.clip(np.searchsorted(keys, q), 0, keys.size - 1)
+        hit = keys[pos] == q
+        res = np.where(hit, rows[pos], -1)
+        out[ok] = res
+        return out
+
+    def flag_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        f = np.asarray(self.flags, dtype=np.int16)
+        return (f & _F_INTERACTIVE) > 0, (f & _F_FIXED) > 0, (f & _F_MASKED) > 0
+
+    # -- per targeted node (only the distinct nodes events hit) --------------------------------------------------------
+    def element_row(self, row: int) -> int:
+        """The row itself for elements, else the nearest element ancestor (text nodes report their parent)."""
+        while row >= 0 and self.nodes[row].get("type") != ELEMENT:
+            row = self.parent[row]
+        return row
+
+    def tag(self, row: int) -> str:
+        return str(self.nodes[row].get("tagName", "")).lower()[:40]
+
+    def selector(self, row: int) -> str:
+        """A short CSS-like selector: ``tag#id.class1.class2``; bare tags get their parent's as context."""
+        own = self._own_selector(row)
+        if "#" in own or "." in own:
+            return own
+        prow = self.element_row(self.parent[row])
+        return f"{self._own_selector(prow)} > {own}" if prow >= 0 else own
+
+    def _own_selector(self, row: int) -> str:
+        node = self.nodes[row]
+        attrs = _attrs(node)
+        sel = self.tag(row) or "node"
+        ident = attrs.get("id")
+        if isinstance(ident, str) and ident.strip() and len(ident) <= 60:
+            sel += "#" + ident.strip().replace(" ", "_")
+        classes = [c for c in str(attrs.get("class") or "").split() if not c.startswith("rr-") and len(c) <= 40]
+        return sel + "".join("." + c for c in classes[:3])
+
+    def input_type(self, row: int) -> str | None:
+        tag = self.tag(row)
+        attrs = _attrs(self.nodes[row])
+        if tag == "input":
+            return str(attrs.get("type") or "text").lower()[:30]
+        if tag in ("textarea", "select"):
+            return tag
+        if str(attrs.get("contenteditable", "false")).lower() not in ("false", ""):
+            return "contenteditable"
+        return None
+
+    def is_secret(self, row: int) -> bool:
+        """A field whose value must never be stored: passwords, card data, one-time codes, masked elements."""
+        attrs = _attrs(self.nodes[row])
+        auto = str(attrs.get("autocomplete") or "").lower()
+        return (self.input_type(row) == "password" or "data-rr-is-password" in attrs or "password" in auto
+                or auto.startswith("cc-") or "one-time-code" in auto or bool(self.flags[row] & _F_MASKED))
+
+    def label(self, row: int) -> str:
+        """Visible text of an element (trimmed, first 80 characters); masked elements give ``[masked]``."""
+        if self.flags[row] & _F_MASKED:
+            return MASKED_LABEL
+        node = self.nodes[row]
+        attrs = _attrs(node)
+        for key in ("aria-label", "title", "alt"):
+            if isinstance(attrs.get(key), str) and attrs[key].strip():
+                return _trim(attrs[key])
+        tag = self.tag(row)
+        if tag == "input":
+            kind = str(attrs.get("type") or "").lower()
+            if kind in ("submit", "button", "reset") and isinstance(attrs.get("value"), str):
+                return _trim(attrs["value"])
+            return _trim(str(attrs.get("placeholder") or ""))
+        parts: list[str] = []
+        size = 0
+        stack: list[Any] = list(reversed(node.get("childNodes") or []))
+        while stack and size < LABEL_CHARS * 2:
+            n = stack.pop()
+            if not isinstance(n, dict):
+                continue
+            if n.get("type") == TEXT and not n.get("isStyle"):
+                text = n.get("textContent")
+                if isinstance(text, str) and text.strip():
+                    parts.append(text.strip())
+                    size += len(text)
+            elif n.get("type") == ELEMENT and str(n.get("tagName", "")).lower() not in _SKIP_TEXT:
+                if _own_flags("", _attrs(n)) & _F_MASKED:
+                    parts.append(MASKED_LABEL)  # a masked descendant's text never reaches a label
+                    continue
+                stack.extend(reversed(n.get("childNodes") or []))
+        return _trim(" ".join(parts)) or _trim(str(attrs.get("placeholder") or ""))
+
+    def title(self, seg: int) -> str:
+        """Text of the snapshot's ``<title>`` (first one found), or ''."""
+        for row in self.seg_maps[seg].values():
+            node = self.nodes[row]
+            if node.get("type") == ELEMENT and str(node.get("tagName", "")).lower() == "title":
+                kids = node.get("childNodes") or []
+                return _trim(" ".join(str(k.get("textContent") or "") for k in kids if isinstance(k, dict)), 200)
+        return ""
+
+
+def _trim(s: str, n: int = LABEL_CHARS) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= n else s[: n - 1] + "…"

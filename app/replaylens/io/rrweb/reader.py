@@ -1,0 +1,116 @@
+"""Open an rrweb recording as a Session: unwrap, map, load into DuckDB. No screenshots (see ``convert``).
+
+Opening is meant to be quick: the viewer shows the events over a blank/wireframe page at once and renders the
+snapshots in the background (``io.cache.convert_cached``). The whole file is parsed once with ``json.loads``;
+see docs/rrweb.md for the size limits and the measured memory peak.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from replaylens.errors import BadInputError
+from replaylens.io.rrweb import containers
+from replaylens.io.rrweb.columns import Mapped
+from replaylens.io.rrweb.mapping import map_events
+from replaylens.model.manifest import Manifest, Page
+from replaylens.model.report import ImportReport
+from replaylens.model.session import Session
+from replaylens.model.store import SessionStore, StoreError
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class Loaded:
+    """An unwrapped and mapped recording: what both the reader and the converter start from."""
+
+    path: Path
+    container: containers.Unwrapped
+    mapped: Mapped
+    manifest: Manifest
+
+
+def _step(progress: Progress | None, frac: float, msg: str) -> None:
+    if progress is not None:
+        progress(frac, msg)  # may raise CancelledError
+
+
+def site_of(urls: list[str]) -> str:
+    """Host of the first http(s) page address, '' when none (hover.json has no href, Sentry's mock has '#')."""
+    for url in urls:
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            continue
+        if parts.scheme in ("http", "https") and parts.hostname:
+            return parts.hostname
+    return ""
+
+
+def load_recording(path: str | Path, report: ImportReport | None = None,
+                   progress: Progress | None = None) -> Loaded:
+    """Read, unwrap and map a recording (pages keep their snapshot trees for rendering)."""
+    path = Path(path)
+    report = report if report is not None else ImportReport(source=str(path))
+    _step(progress, 0.0, "reading the recording")
+    unwrapped = containers.load(path)
+    _step(progress, 0.35, f"mapping {len(unwrapped.events):,} rrweb events")
+    report.add("not_events", unwrapped.dropped, "{n} items in the event list are not rrweb events (skipped)")
+    try:
+        mapped = map_events(unwrapped.events, unwrapped.windows, report, consume=True)
+    except MemoryError:
+        raise BadInputError(path, "the recording is too large to import in the memory available") from None
+    if len(mapped.window_names) > 1:
+        report.note(f"{len(mapped.window_names)} browser windows/tabs: window 0 ({mapped.window_names[0]!r}) has the "
+                    "most events; the others' pages are kept as separate pages (events carry a 'window_id' column)")
+    if unwrapped.container == "snapshot-only":
+        report.note("the file holds only a DOM snapshot: there are no events to replay")
+    unwrapped.events = []  # the mapped columns and the pages' snapshot trees are all that is needed from here
+    pages = [Page(url=p.url, title=p.title, screenshot=None, width=p.width or mapped.viewport[0],
+                  height=p.height or mapped.viewport[1]) for p in mapped.pages]
+    sid = unwrapped.session_id or "rrweb-" + hashlib.sha256(
+        f"{mapped.start_epoch_ms}:{mapped.table.num_rows}:{[p.url for p in pages]}".encode()).hexdigest()[:16]
+    source: dict[str, Any] = {"format": "rrweb", "container": unwrapped.container, "file": path.name,
+                              "compression": unwrapped.compression, "packed_events": unwrapped.packed,
+                              "windows": mapped.window_names if len(mapped.window_names) > 1 else []}
+    source.update({k: v for k, v in unwrapped.extra.items() if k in ("name", "person")})
+    manifest = Manifest(session_id=sid, start_epoch_ms=mapped.start_epoch_ms, pages=pages,
+                        viewport_width=mapped.viewport[0], viewport_height=mapped.viewport[1],
+                        site=site_of([p.url for p in pages]), source=source,
+                        duration_ms=mapped.duration_ms)
+    return Loaded(path, unwrapped, mapped, manifest)
+
+
+def to_session(loaded: Loaded, report: ImportReport, progress: Progress | None = None) -> Session:
+    """Load the mapped table into a new DuckDB store and wrap it as a Session."""
+    _step(progress, 0.8, "loading events")
+    store = SessionStore()
+    try:
+        store.load_arrow(loaded.mapped.table, page_count=len(loaded.manifest.pages),
+                         viewport=(loaded.manifest.viewport_width, loaded.manifest.viewport_height), report=report)
+        arrays = store.arrays()
+    except StoreError as exc:
+        store.close()
+        raise BadInputError(loaded.path, str(exc)) from None
+    except BaseException:
+        store.close()
+        raise
+    if len(arrays) == 0:
+        report.note("the session holds no events")
+    _step(progress, 1.0, "done")
+    return Session(path=loaded.path, manifest=loaded.manifest, store=store, arrays=arrays, report=report)
+
+
+def read_rrweb(path: str | Path, report: ImportReport | None = None, progress: Progress | None = None) -> Session:
+    """Open an rrweb/PostHog/Highlight recording (any container) as a Session without screenshots."""
+    report = report if report is not None else ImportReport(source=str(path))
+    loaded = load_recording(path, report, progress)
+    for p in loaded.mapped.pages:
+        p.snapshot = None  # not needed for viewing; frees the trees early
+    return to_session(loaded, report, progress)

@@ -1,0 +1,80 @@
+"""Event times of an rrweb recording: repair missing and garbage timestamps before anything uses them.
+
+rrweb stamps every event with epoch milliseconds. Real files break this: rrweb's own integration snapshots carry no
+timestamp at all, one upstream fixture has a timestamp ten times too large, exports sometimes hold ``null``.
+A timestamp is *implausible* when it lies more than ``max_skew_ms`` (default 30 days) from the median of the file's
+timestamps: no recording spans that long, and a factor-10 typo lands decades away. Missing and implausible times
+are repaired to the previous good time (the first good one for leading events), keeping the file order, and counted
+in the ImportReport. A file with no usable time at all keeps its order at time 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from replaylens.model.report import ImportReport
+
+DAY_MS = 86_400_000
+#: Default: a timestamp this far from the median is garbage (Replay Lens default, no vendor publishes one).
+MAX_SKEW_MS = 30 * DAY_MS
+#: A MouseMove position's ``timeOffset`` beyond this (ms) is garbage and treated as 0 (rrweb flushes every 500 ms).
+MAX_TIME_OFFSET_MS = 60_000
+
+
+def _num(v: Any) -> float:
+    return float(v) if type(v) is int or type(v) is float else np.nan
+
+
+def event_times(events: list[dict[str, Any]], report: ImportReport, *, max_skew_ms: float = MAX_SKEW_MS
+                ) -> np.ndarray:
+    """Epoch ms of every event (float64), missing and implausible ones repaired to the previous good time."""
+    ts = np.fromiter((_num(e.get("timestamp")) for e in events), dtype=np.float64, count=len(events))
+    valid = np.isfinite(ts) & (ts >= 0) & (ts < 1e15)
+    missing = int((~valid).sum())
+    if not valid.any():
+        report.add("missing_timestamp", len(events), "{n} events have no timestamp: kept in file order at time 0")
+        return np.zeros(len(events), dtype=np.float64)
+    med = float(np.median(ts[valid]))
+    garbage = valid & (np.abs(ts - med) > max_skew_ms)
+    good = valid & ~garbage
+    if not good.any():  # cannot happen (the median is good), kept for safety
+        return np.zeros(len(events), dtype=np.float64)
+    report.add("missing_timestamp", missing, "{n} events had no usable timestamp (given the previous event's time)")
+    report.add("implausible_timestamp", int(garbage.sum()),
+               "{n} events had a timestamp more than 30 days from the others (given the previous event's time)")
+    if missing or garbage.any():
+        idx = np.where(good, np.arange(len(ts)), -1)
+        np.maximum.accumulate(idx, out=idx)
+        idx[idx < 0] = int(np.argmax(good))
+        ts = ts[idx]
+    return ts
+
+
+def ffill_by_group(order: np.ndarray, group: np.ndarray, is_set: np.ndarray, values: np.ndarray,
+                   default: np.ndarray | float) -> np.ndarray:
+    """Forward-fill ``values`` (set where ``is_set``) along ``order``, restarting at each ``group`` change.
+
+    Rows before the first setter of their group get ``default`` (a scalar or one value per group id).
+    Vectorised: ``np.maximum.accumulate`` over setter positions.
+    """
+    n = order.shape[0]
+    if n == 0:
+        return values.copy()
+    g = group[order]
+    s = is_set[order]
+    v = values[order]
+    pos = np.arange(n)
+    starts = np.r_[True, g[1:] != g[:-1]]
+    src = np.where(s, pos, -1)
+    src = np.where(starts & ~s, -2 - pos, src)  # group starts without a setter: mark for the default
+    # carry the latest setter (or group start) forward
+    key = np.where(src != -1, pos, -1)
+    np.maximum.accumulate(key, out=key)
+    carried = src[key]
+    dflt = default[g] if isinstance(default, np.ndarray) else np.full(n, default, dtype=values.dtype)
+    filled = np.where(carried >= 0, v[np.maximum(carried, 0)], dflt)
+    out = np.empty_like(values)
+    out[order] = filled
+    return out
