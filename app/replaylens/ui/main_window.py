@@ -77,8 +77,13 @@ class MainWindow(QMainWindow):
         self._add_dock("Events", self.events_dock, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("Session", self.info_dock, Qt.DockWidgetArea.RightDockWidgetArea)
 
+        from replaylens.ui.findings import FindingsController
         from replaylens.ui.menus import build_menus
 
+        self.finding_times = np.zeros(0, np.int64)
+        self.findings = FindingsController(self)
+        self._add_dock("Findings", self.findings.dock, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.docks["Session"], self.docks["Findings"])
         build_menus(self)
         self.clock.on_change = self._clock_changed
         self.timer = QTimer(self)
@@ -149,7 +154,7 @@ class MainWindow(QMainWindow):
         self.set_session(session, index)
         self._remember(path)
 
-    def set_session(self, session: Session | None, index: ReplayIndex | None) -> None:
+    def set_session(self, session: Session | None, index: ReplayIndex | None, keep_time: float | None = None) -> None:
         self.pause()
         old = self.session
         self.session, self.index = session, index
@@ -171,7 +176,10 @@ class MainWindow(QMainWindow):
         self.events_dock.set_session(session)
         self.info_dock.set_session(session, index)
         self.transport.loop.setChecked(False)
-        self.session_changed.emit(session)
+        if keep_time is not None:
+            self.clock.time_ms = min(keep_time, float(self.clock.duration_ms))
+        if old is not session:
+            self.session_changed.emit(session)
         self._clock_changed(self.clock)
         if old is not None and old is not session:
             old.close()
@@ -218,6 +226,20 @@ class MainWindow(QMainWindow):
 
     def step(self, delta_ms: float) -> None:
         self.clock.step(delta_ms)
+
+    def apply_inactivity(self, inactivity_ms: int) -> None:
+        """Recompute the idle gaps with a new threshold (the index is cheap to rebuild) and keep the time."""
+        from replaylens.model.replay import replay_index
+
+        if self.session is None:
+            return
+        t = self.clock.time_ms
+        self.set_session(self.session, replay_index(self.session, inactivity_ms), keep_time=t)
+
+    def show_preferences(self) -> None:
+        from replaylens.ui.preferences import PreferencesDialog
+
+        PreferencesDialog(self).exec()
 
     def clock_faster(self) -> None:
         self.clock.faster()
@@ -284,7 +306,8 @@ class MainWindow(QMainWindow):
     def _default_layout(self) -> None:
         docks = [self.docks["Events"], self.docks["Session"]]
         self.resizeDocks(docks, [460, 460], Qt.Orientation.Horizontal)
-        self.resizeDocks(docks, [560, 380], Qt.Orientation.Vertical)
+        self.resizeDocks(docks, [520, 420], Qt.Orientation.Vertical)
+        self.docks["Findings"].raise_()
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802
         self.timer.stop()
@@ -292,6 +315,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window_state", self.saveState())
         self.loader.cancel()
         self.loader.wait()
+        self.findings.job.cancel()
+        self.findings.job.wait()
         super().closeEvent(event)
 
     # -- drag and drop --------------------------------------------------------------------------------------

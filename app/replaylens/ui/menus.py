@@ -73,6 +73,8 @@ def build_menus(w: MainWindow) -> None:
     redo.setShortcut(QKeySequence.StandardKey.Redo)
     e.addAction(undo)
     e.addAction(redo)
+    e.addSeparator()
+    _act(w, e, "&Preferences…", w.show_preferences, QKeySequence.StandardKey.Preferences, "act_prefs")
     w.edit_menu = e
 
     v = mb.addMenu("&View")

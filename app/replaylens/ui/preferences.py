@@ -1,0 +1,122 @@
+"""Preferences: friction thresholds (with the PostHog / OpenReplay / Datadog presets) and playback settings.
+Every value names whose default it is; changes re-run the analysis of the open session."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout,
+                               QGroupBox, QLabel, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+
+from replaylens.model.friction_settings import FrictionSettings
+
+if TYPE_CHECKING:
+    from replaylens.ui.main_window import MainWindow
+
+PRESETS = ("posthog", "openreplay", "datadog")
+
+
+class PreferencesDialog(QDialog):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.setWindowTitle("Preferences")
+        self.window_ = window
+        self.resize(640, 720)
+        lay = QVBoxLayout(self)
+        play = QGroupBox("Playback")
+        pf = QFormLayout(play)
+        self.inactivity = QDoubleSpinBox()
+        self.inactivity.setRange(1, 3600)
+        self.inactivity.setSuffix(" s")
+        self.inactivity.setValue(int(window.settings.value("inactivity_ms", 10_000)) / 1000)
+        self.inactivity.setToolTip("Gaps longer than this between interactions are skipped (rrweb 10 s, PostHog 5 s)")
+        pf.addRow("Skip gaps longer than (rrweb 10 s, PostHog 5 s)", self.inactivity)
+        lay.addWidget(play)
+
+        fr = QGroupBox("Friction signals")
+        fl = QVBoxLayout(fr)
+        self.preset = QComboBox()
+        for name in PRESETS:
+            self.preset.addItem(name.capitalize() if name != "openreplay" else "OpenReplay", name)
+        self.preset.setCurrentIndex(max(0, self.preset.findData(str(window.settings.value("friction_preset",
+                                                                                            "posthog")))))
+        self.preset.currentIndexChanged.connect(self._load_preset)
+        fl.addWidget(QLabel("Preset (sets every threshold below to that vendor's published definition):"))
+        fl.addWidget(self.preset)
+        self.form = QFormLayout()
+        body = QWidget()
+        body.setLayout(self.form)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        fl.addWidget(scroll)
+        lay.addWidget(fr, 1)
+        self.editors: dict[str, QWidget] = {}
+        self._build(window.findings.settings)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+                                   | QDialogButtonBox.StandardButton.RestoreDefaults)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(self._load_preset)
+        lay.addWidget(buttons)
+
+    def _build(self, settings: FrictionSettings) -> None:
+        for key, (typ, _default, doc) in FrictionSettings.keys().items():
+            value = settings.get(key)
+            ed: QWidget
+            if typ == "bool":
+                ed = QCheckBox()
+                ed.setChecked(bool(value))
+            elif typ == "int":
+                ed = QSpinBox()
+                ed.setRange(0, 10_000_000)
+                ed.setValue(int(value))
+            elif typ == "float":
+                ed = QDoubleSpinBox()
+                ed.setRange(0, 1e9)
+                ed.setDecimals(1)
+                ed.setValue(float(value))
+            else:
+                ed = QComboBox()
+                ed.addItem(str(value))
+            ed.setToolTip(doc)
+            label = QLabel(key)
+            label.setToolTip(doc)
+            self.form.addRow(label, ed)
+            self.editors[key] = ed
+
+    def _load_preset(self, *_: Any) -> None:
+        s = FrictionSettings.preset(str(self.preset.currentData()))
+        for key, ed in self.editors.items():
+            v = s.get(key)
+            if isinstance(ed, QCheckBox):
+                ed.setChecked(bool(v))
+            elif isinstance(ed, QSpinBox):
+                ed.setValue(int(v))
+            elif isinstance(ed, QDoubleSpinBox):
+                ed.setValue(float(v))
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, ed in self.editors.items():
+            if isinstance(ed, QCheckBox):
+                out[key] = ed.isChecked()
+            elif isinstance(ed, QSpinBox | QDoubleSpinBox):
+                out[key] = ed.value()
+        return out
+
+    def accept(self) -> None:
+        w = self.window_
+        preset = str(self.preset.currentData())
+        base = FrictionSettings.preset(preset)
+        overrides = {k: v for k, v in self.values().items() if base.get(k) != v}
+        settings = base.with_overrides(overrides) if overrides else base
+        w.settings.setValue("friction_preset", preset)
+        w.settings.setValue("friction_overrides", overrides)
+        new_ms = int(self.inactivity.value() * 1000)
+        reload = new_ms != int(w.settings.value("inactivity_ms", 10_000))
+        w.settings.setValue("inactivity_ms", new_ms)
+        w.findings.set_settings(settings)
+        if reload and w.session is not None:
+            w.apply_inactivity(new_ms)
+        super().accept()

@@ -1,0 +1,61 @@
+"""Friction findings in the viewer: dock, seek-to-a-second-before, timeline markers, preferences."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+from replaylens.model.friction_settings import FrictionSettings
+
+
+def test_findings_dock_and_seek(window, qtbot, demo_path: Path) -> None:
+    window.open_file(demo_path)
+    qtbot.waitUntil(lambda: window.findings.analysis is not None, timeout=15_000)
+    tree = window.findings.dock.tree
+    kinds = {f.kind for f in window.findings.analysis.findings}
+    assert {"rage_click", "dead_click", "hesitation", "error_click", "form_abandonment", "quick_back",
+            "excessive_scroll", "thrashed_cursor"} <= kinds
+    assert tree.topLevelItemCount() == len(window.findings.analysis.findings)
+    rage = next(i for i in range(tree.topLevelItemCount()) if "Rage click" in tree.topLevelItem(i).text(1))
+    item = tree.topLevelItem(rage)
+    tree.itemClicked.emit(item, 0)
+    start = next(f.start_ms for f in window.findings.analysis.findings if f.kind == "rage_click")
+    assert window.clock.time_ms == start - 1000
+    assert len(window.finding_times) == tree.topLevelItemCount()
+    # the canvas highlights it: the label colour appears while it plays
+    window.seek(start + 200)
+    img = window.canvas.grab().toImage()
+    red = sum(1 for x in range(0, img.width(), 3) for y in range(0, img.height(), 3)
+              if img.pixelColor(x, y).name() == "#e5383b")
+    assert red > 20
+    # Shift+→ with "Friction" jumps between findings
+    window.transport.jump_kind.setCurrentIndex(window.transport.jump_kind.findData("finding"))
+    window.seek(0)
+    window.jump(1)
+    assert window.clock.time_ms == window.finding_times[0]
+
+
+def test_settings_rerun_analysis(window, qtbot, demo_path: Path) -> None:
+    window.open_file(demo_path)
+    qtbot.waitUntil(lambda: window.findings.analysis is not None, timeout=15_000)
+    n_before = len(window.findings.analysis.of_kind("rage_click"))
+    assert n_before == 1
+    window.findings.set_settings(FrictionSettings.preset("posthog").with_overrides({"rage.min_clicks": 50}))
+    qtbot.waitUntil(lambda: window.findings.analysis is not None, timeout=15_000)
+    assert window.findings.analysis.of_kind("rage_click") == []
+
+
+def test_preferences_dialog_applies_preset(window, qtbot, demo_path: Path, monkeypatch) -> None:
+    from replaylens.ui.preferences import PreferencesDialog
+
+    window.open_file(demo_path)
+    qtbot.waitUntil(lambda: window.findings.analysis is not None, timeout=15_000)
+    dlg = PreferencesDialog(window)
+    dlg.preset.setCurrentIndex(dlg.preset.findData("openreplay"))
+    assert dlg.values()["rage.max_gap_ms"] == 300
+    dlg.inactivity.setValue(5)
+    dlg.accept()
+    assert window.settings.value("friction_preset") == "openreplay"
+    assert window.findings.settings.get("rage.max_gap_ms") == 300
+    assert int(window.settings.value("inactivity_ms")) == 5000
+    qtbot.waitUntil(lambda: window.findings.analysis is not None, timeout=15_000)
