@@ -1,0 +1,38 @@
+"""``replaylens report FILE --out FILE.pdf``: a PDF report (cover, findings, annotations) for reviews and audits."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from replaylens.cli._export_common import StderrProgress, add_annotation_args, load_annotations
+
+NAME = "report"
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(NAME, help="write a PDF report: session facts, one page per finding and annotation")
+    p.add_argument("file", help="a session file")
+    p.add_argument("--out", required=True, metavar="PDF", help="the PDF to write")
+    p.add_argument("--title", default="", help="report title (default: the site)")
+    p.add_argument("--no-findings", action="store_true", help="annotations only, no automatic findings")
+    add_annotation_args(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from replaylens.export.context import ensure_gui_app
+
+    ensure_gui_app()
+    from replaylens.export.pdf import export_report
+    from replaylens.io.registry import open_session
+
+    session = open_session(args.file)
+    try:
+        aset = load_annotations(args, session)
+        out = export_report(session, args.out, annotations=aset, title=args.title,
+                            include_findings=not args.no_findings, progress=StderrProgress("report"))
+    finally:
+        session.close()
+    print(out)
+    return 0

@@ -1,0 +1,143 @@
+"""What every exporter needs besides the frame renderer: a headless Qt application, the session's findings and
+heatmaps (from the analysis modules when this build has them) and atomic file output."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QGuiApplication, QImage
+
+from replaylens.errors import BadInputError
+from replaylens.export.frame import FrameRenderer
+from replaylens.model.replay import replay_index
+from replaylens.model.session import Session
+
+#: Progress callback: fraction done in 0..1.
+Progress = Callable[[float], None]
+
+FINDING_TITLES = {"rage_click": "Rage click", "dead_click": "Dead click", "error_click": "Error click",
+                  "hesitation": "Hesitation", "form_abandonment": "Form abandonment", "quick_back": "Quick back",
+                  "excessive_scroll": "Excessive scrolling", "thrashed_cursor": "Thrashed cursor"}
+
+
+def ensure_gui_app() -> QCoreApplication:
+    """A QGuiApplication for off-screen painting (fonts need one); offscreen platform when there is no display."""
+    app = QCoreApplication.instance()
+    if app is not None:
+        return app
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    return QGuiApplication(["replaylens"])
+
+
+def make_renderer(session: Session) -> FrameRenderer:
+    return FrameRenderer(session, replay_index(session))
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """A finding as exporters show it (whatever shape the analysis module returns)."""
+
+    kind: str
+    start_ms: int
+    end_ms: int
+    page: int
+    target: str | None = None
+    note: str = ""
+    count: int = 1
+
+    @property
+    def title(self) -> str:
+        name = FINDING_TITLES.get(self.kind, self.kind.replace("_", " ").capitalize())
+        return f"{name} ×{self.count}" if self.kind == "rage_click" and self.count > 1 else name
+
+    def export_time(self) -> int:
+        """The moment that shows the finding best: shortly after it starts (a click's ripple is visible)."""
+        return self.start_ms + min(600, max(self.end_ms - self.start_ms, 0) // 2)
+
+
+def findings_available() -> bool:
+    try:
+        from replaylens.model import findings  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def session_findings(session: Session) -> list[FindingView]:
+    """Findings of ``replaylens.model.findings.analyze_session`` when this build has it, else []."""
+    try:
+        from replaylens.model.findings import analyze_session  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return []
+    result: Any = analyze_session(session)
+    items = getattr(result, "findings", result) or []
+    out: list[FindingView] = []
+    for f in items:
+        get = (lambda k, d=None, f=f: f.get(k, d)) if isinstance(f, dict) else (lambda k, d=None, f=f: getattr(f, k, d))
+        start = get("start_ms", get("t_ms", 0))
+        out.append(FindingView(kind=str(get("kind", "finding")), start_ms=int(start), end_ms=int(get("end_ms", start)),
+                               page=int(get("page", 0) or 0), target=get("target"),
+                               note=str(get("detail", get("note", "")) or ""), count=int(get("count", 1) or 1)))
+    return sorted(out, key=lambda f: f.start_ms)
+
+
+def heatmap_image(session: Session, kind: str, page: int) -> QImage:
+    """A page-sized RGBA heatmap of this one session, from ``replaylens.model.heatmaps.compute_heatmap``."""
+    try:
+        from replaylens.model.heatmaps import compute_heatmap  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        raise BadInputError(session.path, "heatmaps are not available in this build of Replay Lens") from None
+    try:
+        result: Any = compute_heatmap([session], kind, page=page)
+    except ValueError as exc:
+        raise BadInputError(session.path, f"cannot compute a {kind!r} heatmap: {exc}") from None
+    rgba = getattr(result, "rgba", None)
+    if rgba is None:
+        rgba = getattr(result, "image", result)
+    import numpy as np
+
+    arr = np.ascontiguousarray(np.asarray(rgba, dtype=np.uint8))
+    if arr.ndim != 3 or arr.shape[2] != 4:
+        raise BadInputError(session.path, f"the {kind!r} heatmap is not an RGBA image")
+    h, w = arr.shape[:2]
+    return QImage(arr.data, w, h, w * 4, QImage.Format.Format_RGBA8888).copy()
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path, suffix: str = "") -> Iterator[Path]:
+    """Yield a temp path in the destination's folder; on success it replaces ``path``, on failure it is deleted.
+    Unwritable destinations raise BadInputError naming the file."""
+    dest = Path(path)
+    if not dest.parent.is_dir():
+        raise BadInputError(dest, f"the folder {dest.parent} does not exist")
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.stem}.", suffix=f".partial{suffix}")
+    except OSError as exc:
+        raise BadInputError(dest, f"cannot write here: {exc.strerror or exc}") from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def save_image(img: QImage, path: str | Path, fmt: str = "PNG") -> Path:
+    """Write ``img`` atomically (temp file + rename)."""
+    dest = Path(path)
+    with atomic_output(dest, suffix=f".{fmt.lower()}") as tmp:
+        if not img.save(str(tmp), fmt):
+            raise BadInputError(dest, "the image could not be written (disk full or unsupported format?)")
+    return dest

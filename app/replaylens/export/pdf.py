@@ -1,0 +1,224 @@
+"""A PDF report of one session (for compliance files and design reviews), written with QPdfWriter.
+
+A4 portrait. Page 1: title, session facts, segment attributes, metrics, the visited pages and a small picture of
+the first page. Then one page per finding (when the analysis module exists) and per annotation: heading, when,
+where (page URL, target element), the note, and the annotated replay frame. Every page has a footer with the
+session id and "page n of N". Text is real PDF text (searchable, copyable); pictures are the same renders as the
+PNG export, with redactions burned in before they reach the PDF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+
+from replaylens import __version__
+from replaylens.core.timefmt import fmt_ms
+from replaylens.export.context import FindingView, Progress, atomic_output, make_renderer, session_findings
+from replaylens.export.frame import FrameRenderer
+from replaylens.export.png import page_time, render_full_page, render_view
+from replaylens.model.annotations import Annotation, AnnotationSet
+from replaylens.model.session import Session
+
+DPI = 200
+KIND_TITLES = {"arrow": "Arrow", "rect": "Rectangle", "ellipse": "Ellipse", "text": "Note", "step": "Step",
+               "highlight": "Highlight", "redact_solid": "Redaction", "redact_blur": "Redaction (pixelated)"}
+INK, MUTED, ACCENT = QColor("#14171f"), QColor("#5b6275"), QColor("#3b3fd8")
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    """One page after the cover: a finding or an annotation, with its picture time."""
+
+    heading: str
+    start_ms: int
+    end_ms: int
+    page: int
+    target: str | None
+    note: str
+    annotation: Annotation | None = None
+    t: float | None = None  # frame time; None = full page picture
+
+
+def _font(pt: float, bold: bool = False) -> QFont:
+    f = QFont()
+    f.setPointSizeF(pt)
+    f.setBold(bold)
+    return f
+
+
+class _Doc:
+    """Layout helper: a cursor moving down the printable rect of the current page, in device px."""
+
+    def __init__(self, p: QPainter, rect: QRectF) -> None:
+        self.p, self.rect, self.y = p, rect, rect.top()
+        self.pt = DPI / 72.0
+
+    def text(self, s: str, pt: float, *, bold: bool = False, color: QColor = INK, gap: float = 4,
+             indent: float = 0) -> None:
+        self.p.setFont(_font(pt, bold))
+        self.p.setPen(color)
+        box = QRectF(self.rect.left() + indent, self.y, self.rect.width() - indent, 1e6)
+        flags = int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft)
+        used = self.p.boundingRect(box, flags, s)
+        self.p.drawText(box, flags, s)
+        self.y += used.height() + gap * self.pt
+
+    def rows(self, rows: list[tuple[str, str]], pt: float = 10.5, key_w: float = 120) -> None:
+        for k, v in rows:
+            y0 = self.y
+            self.text(k, pt, color=MUTED, gap=0)
+            self.y = y0
+            self.text(v, pt, indent=key_w * self.pt, gap=3)
+
+    def rule(self, gap: float = 8) -> None:
+        self.y += gap * self.pt / 2
+        self.p.fillRect(QRectF(self.rect.left(), self.y, self.rect.width(), 1.2 * self.pt), QColor("#d9dce4"))
+        self.y += gap * self.pt / 2
+
+    def image(self, img: QImage, max_h: float | None = None, width: float | None = None) -> None:
+        w = width or self.rect.width()
+        h = w * img.height() / max(img.width(), 1)
+        limit = max_h if max_h is not None else self.rect.bottom() - self.y
+        if h > limit:
+            w, h = w * limit / h, limit
+        target = QRectF(self.rect.left(), self.y, w, h)
+        self.p.drawImage(target, img, QRectF(img.rect()))
+        self.p.setPen(QColor("#c9ccd6"))
+        self.p.drawRect(target)
+        self.y += h + 8 * self.pt
+
+
+def report_items(session: Session, annotations: AnnotationSet | None, renderer: FrameRenderer,
+                 include_findings: bool = True) -> list[ReportItem]:
+    """The pages after the cover, in order: findings by time, then annotations in drawing order."""
+    out: list[ReportItem] = []
+    finds: list[FindingView] = session_findings(session) if include_findings else []
+    for i, f in enumerate(finds, 1):
+        out.append(ReportItem(f"Finding {i} of {len(finds)} · {f.title}", f.start_ms, f.end_ms, f.page, f.target,
+                              f.note, t=f.export_time()))
+    items = list(annotations or [])
+    for j, a in enumerate(items, 1):
+        title = KIND_TITLES.get(a.kind, a.kind)
+        if a.kind == "step":
+            title = f"Step {a.step}"
+        t = page_time(renderer, a.page, a.t_start_ms, a.t_end_ms, a.export_time())
+        out.append(ReportItem(f"Annotation {j} of {len(items)} · {title}", a.t_start_ms, a.t_end_ms, a.page, None,
+                              a.text, annotation=a, t=t))
+    return out
+
+
+def _metrics(session: Session, renderer: FrameRenderer, n_findings: int, n_notes: int) -> list[tuple[str, str]]:
+    c = session.arrays.counts()
+    rage = int((renderer.index.cflag & 2).astype(bool).sum())
+    return [("Clicks", f"{c.get('click', 0) + c.get('dblclick', 0):,}  ({rage:,} in rage bursts)"),
+            ("Inputs", f"{c.get('input', 0):,} (values masked)"), ("Scrolls", f"{c.get('scroll', 0):,}"),
+            ("Errors", f"{c.get('error', 0):,}"), ("Findings", f"{n_findings:,}"), ("Annotations", f"{n_notes:,}"),
+            ("Events", f"{len(session.arrays):,}")]
+
+
+def _footer(p: QPainter, page_rect: QRectF, session: Session, n: int, total: int) -> None:
+    p.setFont(_font(8.5))
+    p.setPen(MUTED)
+    y = page_rect.bottom() - 14 * DPI / 72
+    band = QRectF(page_rect.left(), y, page_rect.width(), 14 * DPI / 72)
+    p.fillRect(QRectF(page_rect.left(), y - 3 * DPI / 72, page_rect.width(), 0.8 * DPI / 72), QColor("#d9dce4"))
+    p.drawText(band, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom),
+               f"Replay Lens · session {session.manifest.session_id}")
+    p.drawText(band, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom), f"Page {n} of {total}")
+
+
+def _cover(d: _Doc, session: Session, renderer: FrameRenderer, items: list[ReportItem], title: str) -> None:
+    m = session.manifest
+    d.text("SESSION REPORT", 9, bold=True, color=ACCENT, gap=2)
+    d.text(title or (m.site or "Recorded session"), 24, bold=True, gap=2)
+    started = dt.datetime.fromtimestamp(m.start_epoch_ms / 1000, dt.UTC)
+    d.text(f"Recorded {started:%d %B %Y, %H:%M} UTC · {fmt_ms(session.duration_ms)} long", 11, color=MUTED, gap=10)
+    vw, vh = m.viewport_width or 1280, m.viewport_height or 800
+    thumb = render_view(session, 0.0, width=640, height=int(640 * vh / vw), caption=False, renderer=renderer, trail_s=0)
+    top = d.y
+    d.image(thumb, width=d.rect.width() * 0.42)
+    after_thumb = d.y
+    d.y = top
+    saved = d.rect
+    d.rect = QRectF(saved.left() + saved.width() * 0.46, saved.top(), saved.width() * 0.54, saved.height())
+    d.rows([("Session", m.session_id), ("File", session.path.name), ("Site", m.site or "—"),
+            ("Duration", fmt_ms(session.duration_ms)),
+            ("Viewport", f"{m.viewport_width}×{m.viewport_height} @ {m.device_pixel_ratio:g}x"),
+            ("Pages", str(len(session.pages)))], key_w=62)
+    d.rect = saved
+    d.y = max(d.y, after_thumb)
+    if m.attributes:
+        d.rule()
+        d.text("Segment", 12, bold=True)
+        d.rows(sorted(m.attributes.items()))
+    d.rule()
+    d.text("Metrics", 12, bold=True)
+    n_find = sum(1 for i in items if i.annotation is None)
+    d.rows(_metrics(session, renderer, n_find, len(items) - n_find))
+    d.rule()
+    d.text("Pages visited", 12, bold=True)
+    for i, pg in enumerate(session.pages):
+        d.text(f"{i + 1}. {pg.title or 'Untitled'} — {pg.url}", 9.5, gap=2)
+    d.rule()
+    d.text(f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by Replay Lens {__version__}. Input values are "
+           "masked as recorded; redacted areas are burned into the pictures.", 8.5, color=MUTED)
+
+
+def _item_page(d: _Doc, session: Session, renderer: FrameRenderer, item: ReportItem,
+               annotations: AnnotationSet | None) -> None:
+    d.text(item.heading, 16, bold=True, gap=4)
+    url = session.pages[item.page].url if 0 <= item.page < len(session.pages) else "?"
+    rows = [("When", f"{fmt_ms(item.start_ms)} – {fmt_ms(item.end_ms)}"), ("Page", url)]
+    if item.target:
+        rows.append(("Element", item.target))
+    d.rows(rows, key_w=70)
+    if item.note:
+        d.y += 4 * d.pt
+        d.text(item.note, 11.5, gap=6)
+    d.y += 4 * d.pt
+    if item.t is None:
+        img = render_full_page(session, item.page, annotations=annotations, renderer=renderer)
+    else:
+        img = render_view(session, item.t, annotations=annotations, renderer=renderer, label=item.heading)
+    d.image(img, max_h=d.rect.bottom() - d.y - 24 * d.pt)
+
+
+def export_report(session: Session, out: str | Path, *, annotations: AnnotationSet | None = None,
+                  title: str = "", include_findings: bool = True, renderer: FrameRenderer | None = None,
+                  progress: Progress | None = None) -> Path:
+    """Write the PDF report atomically; returns its path. ``progress(fraction)`` after each page."""
+    r = renderer or make_renderer(session)
+    items = report_items(session, annotations, r, include_findings)
+    total = 1 + len(items)
+    dest = Path(out)
+    with atomic_output(dest, ".pdf") as tmp:
+        writer = QPdfWriter(str(tmp))
+        writer.setResolution(DPI)
+        writer.setTitle(f"Replay Lens report · {session.manifest.session_id}")
+        writer.setCreator(f"Replay Lens {__version__}")
+        writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
+                                         QMarginsF(16, 16, 16, 14), QPageLayout.Unit.Millimeter))
+        p = QPainter(writer)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        full = QRectF(writer.pageLayout().paintRectPixels(DPI))
+        page_rect = QRectF(0, 0, full.width(), full.height())
+        body = page_rect.adjusted(0, 0, 0, -22 * DPI / 72)
+        for n in range(1, total + 1):
+            if n > 1:
+                writer.newPage()
+            d = _Doc(p, body)
+            if n == 1:
+                _cover(d, session, r, items, title)
+            else:
+                _item_page(d, session, r, items[n - 2], annotations)
+            _footer(p, page_rect, session, n, total)
+            if progress:
+                progress(n / total)
+        p.end()
+    return dest
