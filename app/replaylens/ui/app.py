@@ -76,4 +76,6 @@ def run_app(files: list[str]) -> int:
 
         window.session_changed.connect(done)  # type: ignore[attr-defined]
         window.loader.failed.connect(lambda _p, msg: (print(msg, file=sys.stderr), app.exit(3)))  # type: ignore
-    return int(app.exec())
+    code = int(app.exec())
+    window.shutdown()  # type: ignore[attr-defined]
+    return code

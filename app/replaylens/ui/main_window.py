@@ -46,6 +46,12 @@ class MainWindow(QMainWindow):
         self.loader.failed.connect(self._failed)
         self.loader.progress.connect(self._progress)
         self._progress_dialog: QProgressDialog | None = None
+        self._keep_time: float | None = None
+        from replaylens.ui.render_job import RenderJob
+
+        self.render_job = RenderJob(self)
+        self.render_job.finished.connect(self._rendered)
+        self.render_job.failed.connect(self._render_failed)
 
         self.canvas = ReplayCanvas()
         self.timeline = Timeline()
@@ -113,6 +119,7 @@ class MainWindow(QMainWindow):
 
     def open_file(self, path: str | Path) -> None:
         path = Path(path)
+        self.render_job.cancel()
         self.settings.setValue("last_dir", str(path.parent))
         self.statusBar().showMessage(f"Opening {path.name}…")
         dlg = QProgressDialog(f"Opening {path.name}…", "Cancel", 0, 100, self)
@@ -149,10 +156,25 @@ class MainWindow(QMainWindow):
         box.setInformativeText("The session that was open stays open." if self.session else "")
         box.open()
 
-    def _loaded(self, path: Path, session: Session, index: ReplayIndex) -> None:
+    def _loaded(self, path: Path, session: Session, index: ReplayIndex, render_to: Path | None) -> None:
         self._close_progress()
-        self.set_session(session, index)
+        keep = self._keep_time if self._keep_time is not None and self.session is not None \
+            and self.session.path == path else None
+        self._keep_time = None
+        self.set_session(session, index, keep_time=keep)
         self._remember(path)
+        if render_to is not None:
+            self.render_job.start(path, render_to)
+            self.statusBar().showMessage(f"{path.name}: rendering page screenshots in the background "
+                                         "(pages show as placeholders until then)…")
+
+    def _rendered(self, src: Path, _bundle: Path) -> None:
+        if self.session is not None and self.session.path == src:
+            self._keep_time = self.clock.time_ms
+            self.loader.load(src, int(self.settings.value("inactivity_ms", 10_000)))
+
+    def _render_failed(self, src: Path, message: str) -> None:
+        self.statusBar().showMessage(f"{src.name}: page screenshots could not be rendered: {message}", 15_000)
 
     def set_session(self, session: Session | None, index: ReplayIndex | None, keep_time: float | None = None) -> None:
         self.pause()
@@ -310,14 +332,19 @@ class MainWindow(QMainWindow):
         self.docks["Findings"].raise_()
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802
-        self.timer.stop()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop playback and every background job (and wait for their threads) before the app exits."""
+        self.timer.stop()
         self.loader.cancel()
         self.loader.wait()
+        self.render_job.cancel()
         self.findings.job.cancel()
         self.findings.job.wait()
-        super().closeEvent(event)
 
     # -- drag and drop --------------------------------------------------------------------------------------
     def dragEnterEvent(self, e: QDragEnterEvent) -> None:  # noqa: N802
