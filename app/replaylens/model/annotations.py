@@ -325,7 +325,7 @@ class AnnotationStore:
     @staticmethod
     def for_session(session: Any, base_dir: Path | None = None) -> AnnotationStore:
         """Keyed by ``session.manifest.session_id`` and the sha256 of ``session.path``'s bytes."""
-        sha = file_sha256(session.path)
+        sha = getattr(session, "content_sha256", None) or file_sha256(session.path)
         store = AnnotationStore(str(session.manifest.session_id), sha)
         if base_dir is not None:
             store.base_dir = Path(base_dir)

@@ -23,6 +23,8 @@ class Session:
     arrays: SessionArrays
     report: ImportReport
     load_image: ImageLoader = field(repr=False, default=lambda name: None)
+    #: sha256 of the opened file, when the opener computed it (off the UI thread); keys the annotation sidecar
+    content_sha256: str | None = None
 
     @property
     def pages(self) -> list[Page]:

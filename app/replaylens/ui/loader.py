@@ -55,7 +55,10 @@ class _Worker(QThread):
             render_to = None
             if session.manifest.source.get("format") == "rrweb":
                 session, render_to = self._converted(session)
-            self._progress(0.9, "Indexing…")
+            from replaylens.model.annotations import file_sha256
+
+            self._progress(0.85, "Indexing…")
+            session.content_sha256 = file_sha256(self.path)
             index = replay_index(session, self.inactivity_ms)
             if self.cancel.is_set():
                 session.close()

@@ -91,6 +91,9 @@ class MainWindow(QMainWindow):
         self._add_dock("Findings", self.findings.dock, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.docks["Session"], self.docks["Findings"])
         build_menus(self)
+        from replaylens.ui.annotations import attach
+
+        self.annotations_ctl = attach(self)
         self.clock.on_change = self._clock_changed
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -338,7 +341,8 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Stop playback and every background job (and wait for their threads) before the app exits."""
+        """Save annotations, stop playback and every background job (and wait for their threads)."""
+        self.annotations_ctl.save_now()
         self.timer.stop()
         self.loader.cancel()
         self.loader.wait()
