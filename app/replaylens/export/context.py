@@ -100,11 +100,12 @@ def heatmap_image(session: Session, kind: str, page: int) -> QImage:
         result: Any = compute_heatmap([session], kind, page=page)
     except ValueError as exc:
         raise BadInputError(session.path, f"cannot compute a {kind!r} heatmap: {exc}") from None
-    rgba = getattr(result, "rgba", None)
-    if rgba is None:
-        rgba = getattr(result, "image", result)
     import numpy as np
 
+    # page-sized (CSS px) so it lines up exactly with the frame's page mapping; a very tall page keeps the
+    # grid-resolution map (the painter's bilinear scaling smooths it; alignment error below one cell)
+    pw, ph = int(result.page_width), int(result.page_height)
+    rgba = result.overlay(pw, ph) if 0 < pw * ph <= 40_000_000 else result.rgba
     arr = np.ascontiguousarray(np.asarray(rgba, dtype=np.uint8))
     if arr.ndim != 3 or arr.shape[2] != 4:
         raise BadInputError(session.path, f"the {kind!r} heatmap is not an RGBA image")

@@ -67,6 +67,7 @@ class FrameOptions:
     caption: bool = False
     heatmap: QImage | None = None  # page-sized RGBA overlay for the current page (CSS px or any multiple)
     heatmap_opacity: float = 0.7
+    heatmap_cell: float | None = None  # CSS px per heatmap pixel (a grid-resolution map); None: page-sized
     overlays: list[Overlay] = field(default_factory=list)
     zoom: float = 1.0  # follow mode: 1 = fit; >1 zooms around the cursor
     pan: tuple[float, float] = (0.0, 0.0)  # device px
@@ -193,15 +194,16 @@ class FrameRenderer:
     def _paint_heatmap(self, p: QPainter, g: FrameGeometry, opts: FrameOptions) -> None:
         heat = opts.heatmap
         assert heat is not None
-        pw, _ = self.images.page_size(g.page)
-        k = heat.width() / max(pw, 1)
-        src = QRectF(g.src.left() * k, g.src.top() * k, g.src.width() * k, g.src.height() * k)
+        pw, ph = self.images.page_size(g.page)
+        kx = 1.0 / opts.heatmap_cell if opts.heatmap_cell else heat.width() / max(pw, 1)
+        ky = 1.0 / opts.heatmap_cell if opts.heatmap_cell else heat.height() / max(ph, 1)
+        src = QRectF(g.src.left() * kx, g.src.top() * ky, g.src.width() * kx, g.src.height() * ky)
         visible = src.intersected(QRectF(0, 0, heat.width(), heat.height()))
         if visible.isEmpty():
             return
-        p.setOpacity(opts.heatmap_opacity)
-        p.drawImage(g.rect_to_device(QRectF(visible.left() / k, visible.top() / k, visible.width() / k,
-                                            visible.height() / k)), heat, visible)
+        p.setOpacity(opts.heatmap_opacity)  # a grid-resolution map is smoothed by the bilinear scaling here
+        p.drawImage(g.rect_to_device(QRectF(visible.left() / kx, visible.top() / ky, visible.width() / kx,
+                                            visible.height() / ky)), heat, visible)
         p.setOpacity(1.0)
 
     def _paint_trail(self, p: QPainter, g: FrameGeometry, t: float, seconds: float) -> None:

@@ -26,6 +26,7 @@ from replaylens.ui.transport import TransportBar
 FILE_FILTER = "Sessions (*.rlsession *.json *.json.gz *.ndjson *.jsonl);;All files (*)"
 MAX_RECENT = 10
 TICK_MS = 16
+STATE_VERSION = 2  # bump when docks change: saved layouts of older versions are then ignored
 
 
 class MainWindow(QMainWindow):
@@ -89,7 +90,10 @@ class MainWindow(QMainWindow):
         self.finding_times = np.zeros(0, np.int64)
         self.findings = FindingsController(self)
         self._add_dock("Findings", self.findings.dock, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.tabifyDockWidget(self.docks["Session"], self.docks["Findings"])
+        from replaylens.ui.heatmap_panel import HeatmapPanel
+
+        self.heatmap_panel = HeatmapPanel(self)
+        self._add_dock("Heatmap", self.heatmap_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         build_menus(self)
         from replaylens.ui.annotations import attach
 
@@ -325,18 +329,30 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window_state")
         if geo is not None:
             self.restoreGeometry(geo)
-        if state is None or not self.restoreState(state):
-            QTimer.singleShot(0, self._default_layout)
+        self._default_layout()
+        if state is not None:
+            self.restoreState(state, STATE_VERSION)  # a layout saved by another version is ignored
 
     def _default_layout(self) -> None:
-        docks = [self.docks["Events"], self.docks["Session"]]
-        self.resizeDocks(docks, [460, 460], Qt.Orientation.Horizontal)
-        self.resizeDocks(docks, [520, 420], Qt.Orientation.Vertical)
-        self.docks["Findings"].raise_()
+        """Two tab groups on the right: what happened (findings, events) above, the tools below."""
+        ann = self.findChild(QDockWidget, "dock_annotations") or self.annotations_ctl.dock
+        if ann.objectName() not in self.docks:
+            self.docks["Annotations"] = ann
+        top = [self.docks["Findings"], self.docks["Events"]]
+        bottom = [self.docks["Heatmap"], ann, self.docks["Session"]]
+        for d in top + bottom:
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d)
+        self.splitDockWidget(top[0], bottom[0], Qt.Orientation.Vertical)
+        for group in (top, bottom):
+            for d in group[1:]:
+                self.tabifyDockWidget(group[0], d)
+            group[0].raise_()
+        QTimer.singleShot(0, lambda: (self.resizeDocks([top[0]], [470], Qt.Orientation.Horizontal),
+                                      self.resizeDocks([top[0], bottom[0]], [520, 400], Qt.Orientation.Vertical)))
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802
         self.settings.setValue("geometry", self.saveGeometry())
-        self.settings.setValue("window_state", self.saveState())
+        self.settings.setValue("window_state", self.saveState(STATE_VERSION))
         self.shutdown()
         super().closeEvent(event)
 
@@ -349,6 +365,8 @@ class MainWindow(QMainWindow):
         self.render_job.cancel()
         self.findings.job.cancel()
         self.findings.job.wait()
+        self.heatmap_panel.job.cancel()
+        self.heatmap_panel.job.wait()
 
     # -- drag and drop --------------------------------------------------------------------------------------
     def dragEnterEvent(self, e: QDragEnterEvent) -> None:  # noqa: N802

@@ -81,6 +81,7 @@ def build_menus(w: MainWindow) -> None:
     _act(w, v, "Follow viewport / whole page", lambda: w.transport.mode.setCurrentIndex(
         1 - w.transport.mode.currentIndex()), "V")
     _act(w, v, "&Fit", w.canvas.fit, "F")
+    _act(w, v, "Show &heatmap", w.heatmap_panel.toggle, "Ctrl+H")
     _act(w, v, "Fit page &width", w.canvas.fit_width, "Shift+F")
     _act(w, v, "Zoom &in", lambda: w.canvas.zoom_by(1.25), QKeySequence.StandardKey.ZoomIn)
     _act(w, v, "Zoom &out", lambda: w.canvas.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut)

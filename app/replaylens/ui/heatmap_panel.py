@@ -1,0 +1,130 @@
+"""The heatmap layer of the viewer: kind, scope (whole session or the time around the playhead), opacity,
+colour map, and a legend that always says how many sessions and points the map is built from. Maps are computed
+off the UI thread; the latest request wins."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QSlider, QWidget
+
+from replaylens.core.colormaps import CMAP_NAMES, colour_table
+from replaylens.ui.jobs import LatestJob
+
+if TYPE_CHECKING:
+    from replaylens.ui.main_window import MainWindow
+
+KINDS = (("Clicks", "click"), ("Movement (dwell-weighted)", "move"), ("Scroll reach", "scroll"),
+         ("Attention", "attention"))
+SCOPES = (("Whole session", 0), ("Last 10 s", 10_000), ("Last 30 s", 30_000), ("Last 2 min", 120_000))
+RECOMPUTE_STEP_MS = 500  # a windowed map follows the playhead in steps of this
+
+
+def to_qimage(rgba: np.ndarray) -> QImage:
+    arr = np.ascontiguousarray(rgba, dtype=np.uint8)
+    h, w = arr.shape[:2]
+    return QImage(arr.data, w, h, w * 4, QImage.Format.Format_RGBA8888).copy()
+
+
+class HeatmapPanel(QWidget):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.window = window
+        self.show_box = QCheckBox("Show heatmap (Ctrl+H)")
+        self.kind = QComboBox()
+        for label, key in KINDS:
+            self.kind.addItem(label, key)
+        self.scope = QComboBox()
+        for label, ms in SCOPES:
+            self.scope.addItem(label, ms)
+        self.cmap = QComboBox()
+        for name in CMAP_NAMES:
+            self.cmap.addItem(name, name)
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(10, 100)
+        self.opacity.setValue(75)
+        self.legend = QLabel()
+        self.legend.setMinimumHeight(14)
+        self.counts = QLabel("Off")
+        self.counts.setWordWrap(True)
+        form = QFormLayout(self)
+        form.addRow(self.show_box)
+        form.addRow("Kind", self.kind)
+        form.addRow("Events from", self.scope)
+        form.addRow("Colours", self.cmap)
+        form.addRow("Opacity", self.opacity)
+        form.addRow(self.legend)
+        form.addRow(self.counts)
+        self.job = LatestJob(window)
+        self.job.result.connect(self._computed)
+        self.job.error.connect(lambda m: self.counts.setText(f"Could not compute: {m}"))
+        self._key: tuple[Any, ...] | None = None
+        for w in (self.show_box,):
+            w.toggled.connect(lambda _=False: self.request(force=True))
+        for c in (self.kind, self.scope, self.cmap):
+            c.currentIndexChanged.connect(lambda _=0: self.request(force=True))
+        self.opacity.valueChanged.connect(self._opacity)
+        window.time_changed.connect(lambda _t: self.request())
+        window.session_changed.connect(lambda _s: self.request(force=True))
+        self._legend()
+
+    def _opacity(self, v: int) -> None:
+        self.window.canvas.options.heatmap_opacity = v / 100.0
+        self.window.canvas.update()
+
+    def _legend(self) -> None:
+        table = colour_table(str(self.cmap.currentData() or "classic"), max_alpha=1.0)
+        bar = np.repeat(table[None, 1:, :], 12, axis=0)
+        self.legend.setPixmap(QPixmap.fromImage(to_qimage(bar)).scaled(240, 12))
+        self.legend.setToolTip("low → high")
+
+    def request(self, force: bool = False) -> None:
+        """Recompute when what the map depends on changed (kind, page, scope, time step)."""
+        w = self.window
+        if not self.show_box.isChecked() or w.session is None or w.index is None:
+            self._key = None
+            w.canvas.options.heatmap = None
+            w.canvas.update()
+            if not self.show_box.isChecked():
+                self.counts.setText("Off")
+            return
+        session = w.session
+        page = w.index.page_at(w.clock.time_ms)
+        kind = str(self.kind.currentData())
+        span = int(self.scope.currentData())
+        cmap = str(self.cmap.currentData())
+        t_range = None
+        if span:
+            t1 = (int(w.clock.time_ms) // RECOMPUTE_STEP_MS + 1) * RECOMPUTE_STEP_MS
+            t_range = (max(0, t1 - span), t1)
+        key = (id(session), page, kind, t_range, cmap)
+        if key == self._key and not force:
+            return
+        self._key = key
+        self._legend()
+
+        def compute() -> tuple[tuple[Any, ...], Any, QImage]:
+            from replaylens.model.heatmaps import compute_heatmap
+
+            res = compute_heatmap([session], kind, page=page, t_range=t_range, cmap=cmap)
+            return key, res, to_qimage(res.rgba)
+
+        self.job.submit(compute)
+
+    def _computed(self, out: tuple[tuple[Any, ...], Any, QImage]) -> None:
+        key, res, img = out
+        if key != self._key:
+            return
+        opts = self.window.canvas.options
+        opts.heatmap, opts.heatmap_cell = img, float(res.cell)
+        opts.heatmap_opacity = self.opacity.value() / 100.0
+        fold = f" · average fold at {res.fold_y:.0f} px" if res.fold_y else ""
+        self.counts.setText(f"<b>{res.summary()}</b> on this page{fold}"
+                            + ("" if res.points else "<br>Nothing to show in this range."))
+        self.window.canvas.update()
+
+    def toggle(self) -> None:
+        self.show_box.setChecked(not self.show_box.isChecked())
