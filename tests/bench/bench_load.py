@@ -20,9 +20,9 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).parent))
-from synth import write_synth  # noqa: E402
+from synth import write_synth
 
-from replaylens.io.bundle import read_bundle  # noqa: E402
+from replaylens.io.bundle import read_bundle
 
 
 def main() -> int:

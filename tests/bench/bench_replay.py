@@ -21,10 +21,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from synth import write_synth  # noqa: E402
+from synth import write_synth
 
-from replaylens.io.bundle import read_bundle  # noqa: E402
-from replaylens.model.replay import replay_index  # noqa: E402
+from replaylens.io.bundle import read_bundle
+from replaylens.model.replay import replay_index
 
 SEEKS = 10_000
 
@@ -120,8 +120,9 @@ def main() -> int:
         print(json.dumps(out))
         return 0
     print(f"{'seek (page, viewport, scroll, cursor, 3 s trail)':<52}{'p50 ms':>10}{'p99 ms':>10}")
-    print(f"{'  1-minute session (%d events)' % s1['events']:<52}{s1['p50_ms']:>10.4f}{s1['p99_ms']:>10.4f}")
-    print(f"{'  3-hour session (%d events)' % s3['events']:<52}{s3['p50_ms']:>10.4f}{s3['p99_ms']:>10.4f}")
+    label1, label3 = f"  1-minute session ({s1['events']} events)", f"  3-hour session ({s3['events']} events)"
+    print(f"{label1:<52}{s1['p50_ms']:>10.4f}{s1['p99_ms']:>10.4f}")
+    print(f"{label3:<52}{s3['p50_ms']:>10.4f}{s3['p99_ms']:>10.4f}")
     print(f"{'  ratio 3 h / 1 min (p99)':<52}{out['seek_p99_ratio_3h_over_1min']:>20.2f}   goal <= 2, p99 <= 1 ms")
     print(f"{'frame 1920x1080 with 3 s trail':<52}{frames['p50_ms']:>10.2f}{frames['p95_ms']:>10.2f}   goal p95 <= 16")
     print(f"{'peak RSS, 3-hour session open + 20 frames':<52}{mem:>10.0f} MB   (Qt + imports alone: {base:.0f} MB;"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from replaylens.model.friction_settings import FrictionSettings
 
 

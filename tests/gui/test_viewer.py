@@ -16,7 +16,6 @@ from replaylens.io.bundle import write_bundle
 from replaylens.model.manifest import Manifest, Page
 
 
-
 def open_and_wait(qtbot, w, path: Path) -> None:
     w.open_file(path)
     qtbot.waitUntil(lambda: w.session is not None and w.session.path == Path(path), timeout=15_000)

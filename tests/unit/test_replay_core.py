@@ -38,7 +38,7 @@ def test_cursor_holds_across_long_gap_and_page_change() -> None:
 
 def test_trail_only_current_page() -> None:
     idx = _index([0, 100, 200, 300], [K.MOVE] * 4, [0, 1, 2, 3], [0, 0, 0, 0], page=[0, 0, 1, 1])
-    tt, xx, _ = idx.trail(300, 5)
+    _, xx, _ = idx.trail(300, 5)
     assert list(xx) == [2, 3, 3]  # samples of page 1 + head
 
 

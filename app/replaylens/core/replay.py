@@ -106,12 +106,12 @@ class ReplayIndex:
             return 0.0, 0.0
         sx, sy = float(self.scroll_x[i]), float(self.scroll_y[i])
         j = count_le(self.st, t)
-        if 0 < j < len(self.st) and self.st[j] - self.st[j - 1] <= 250:
-            # glide only between two scroll samples of the page on screen now
-            if self.spage[j - 1] == self.spage[j] == self.page[i]:
-                f = (t - self.st[j - 1]) / max(self.st[j] - self.st[j - 1], 1)
-                return (float(self.sx[j - 1] + (self.sx[j] - self.sx[j - 1]) * f),
-                        float(self.sy[j - 1] + (self.sy[j] - self.sy[j - 1]) * f))
+        # glide only between two close scroll samples of the page on screen now
+        if 0 < j < len(self.st) and self.st[j] - self.st[j - 1] <= 250 \
+                and self.spage[j - 1] == self.spage[j] == self.page[i]:
+            f = (t - self.st[j - 1]) / max(self.st[j] - self.st[j - 1], 1)
+            return (float(self.sx[j - 1] + (self.sx[j] - self.sx[j - 1]) * f),
+                    float(self.sy[j - 1] + (self.sy[j] - self.sy[j - 1]) * f))
         return sx, sy
 
     def cursor_at(self, t: float) -> Cursor:

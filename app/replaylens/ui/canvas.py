@@ -94,7 +94,7 @@ class ReplayCanvas(QWidget):
         self.update()
 
     # -- painting -----------------------------------------------------------------------------------------
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+    def paintEvent(self, event: QPaintEvent) -> None:
         self.painting = True
         t0 = time.perf_counter()
         p = QPainter(self)
@@ -122,7 +122,7 @@ class ReplayCanvas(QWidget):
             return None
         return self._geometry.to_page(pos.x(), pos.y())
 
-    def mousePressEvent(self, e: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, e: QMouseEvent) -> None:
         xy = self._page_xy(e.position())
         if self._tool is not None and xy is not None and e.button() == Qt.MouseButton.LeftButton \
                 and self._tool.press(xy[0], xy[1], e.modifiers()):
@@ -133,7 +133,7 @@ class ReplayCanvas(QWidget):
             self._pan_from = self.options.pan
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
 
-    def mouseMoveEvent(self, e: QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, e: QMouseEvent) -> None:
         if self._drag_from is not None:
             d = e.position() - self._drag_from
             self.options.pan = (self._pan_from[0] + d.x(), self._pan_from[1] + d.y())
@@ -143,7 +143,7 @@ class ReplayCanvas(QWidget):
         if self._tool is not None and xy is not None and self._tool.move(xy[0], xy[1], e.buttons()):
             self.update()
 
-    def mouseReleaseEvent(self, e: QMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, e: QMouseEvent) -> None:
         if self._drag_from is not None:
             self._drag_from = None
             self.setCursor(self._tool.cursor if self._tool is not None else Qt.CursorShape.ArrowCursor)
@@ -152,11 +152,11 @@ class ReplayCanvas(QWidget):
         if self._tool is not None and xy is not None and self._tool.release(xy[0], xy[1]):
             self.update()
 
-    def mouseDoubleClickEvent(self, e: QMouseEvent) -> None:  # noqa: N802
+    def mouseDoubleClickEvent(self, e: QMouseEvent) -> None:
         if self._tool is None:
             self.fit()
 
-    def wheelEvent(self, e: QWheelEvent) -> None:  # noqa: N802
+    def wheelEvent(self, e: QWheelEvent) -> None:
         steps = e.angleDelta().y() / 120.0
         if e.modifiers() & Qt.KeyboardModifier.ControlModifier or self.options.mode == "follow":
             self.zoom_by(1.15 ** steps)
@@ -164,7 +164,7 @@ class ReplayCanvas(QWidget):
             self.options.pan = (self.options.pan[0], self.options.pan[1] + steps * 80)
             self.update()
 
-    def keyPressEvent(self, e: Any) -> None:  # noqa: N802
+    def keyPressEvent(self, e: Any) -> None:
         if self._tool is not None and self._tool.key(e.key()):
             self.update()
             return

@@ -9,8 +9,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence, QUndoStack
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QProgressDialog, QSplitter,
-                               QWidget)
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QProgressDialog, QSplitter, QWidget
 
 from replaylens.core import kinds as K
 from replaylens.core.replay import ReplayIndex, count_le
@@ -350,7 +349,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, lambda: (self.resizeDocks([top[0]], [470], Qt.Orientation.Horizontal),
                                       self.resizeDocks([top[0], bottom[0]], [520, 400], Qt.Orientation.Vertical)))
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802
+    def closeEvent(self, event: Any) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState(STATE_VERSION))
         self.shutdown()
@@ -369,11 +368,11 @@ class MainWindow(QMainWindow):
         self.heatmap_panel.job.wait()
 
     # -- drag and drop --------------------------------------------------------------------------------------
-    def dragEnterEvent(self, e: QDragEnterEvent) -> None:  # noqa: N802
+    def dragEnterEvent(self, e: QDragEnterEvent) -> None:
         if e.mimeData().hasUrls() and any(u.isLocalFile() for u in e.mimeData().urls()):
             e.acceptProposedAction()
 
-    def dropEvent(self, e: QDropEvent) -> None:  # noqa: N802
+    def dropEvent(self, e: QDropEvent) -> None:
         files = [u.toLocalFile() for u in e.mimeData().urls() if u.isLocalFile()]
         if files:
             e.acceptProposedAction()

@@ -39,7 +39,7 @@ FINDINGS_ROW = len(ROWS)
 
 
 class TimeAxis(pg.AxisItem):
-    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
         return [fmt_ms(v)[:-4] if spacing >= 1000 else fmt_ms(v) for v in values]
 
 
@@ -120,7 +120,7 @@ class Timeline(QWidget):
     @staticmethod
     def _labels(a: Any, mask: np.ndarray, row: MarkerRow, urls: list[str]) -> list[str]:
         kinds = np.asarray(a.kinds, dtype=object)[a.kind[mask]]
-        targets = np.asarray(("",) + a.targets, dtype=object)[a.target[mask] + 1]
+        targets = np.asarray(("", *a.targets), dtype=object)[a.target[mask] + 1]
         if row.label == "pages":
             return [f"page: {urls[p] if 0 <= p < len(urls) else p}" for p in a.page[mask].tolist()]
         return [f"{k} {t}".strip() for k, t in zip(kinds.tolist(), targets.tolist(), strict=True)]
