@@ -15,7 +15,7 @@ PKGS=(libglib2.0-0 libgl1 libegl1 libxkbcommon0 libfontconfig1 libfreetype6 libd
       libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-image0
       libxcb-render-util0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 libx11-xcb1
       libnss3 libnspr4 libxcomposite1 libxdamage1 libxtst6 "libasound2t64|libasound2" libxrandr2 libxkbfile1
-      python3-venv xvfb xauth)
+      fonts-wqy-microhei python3-venv xvfb xauth)  # a CJK font: rendered recordings of Asian sites
 
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 

@@ -109,3 +109,15 @@ def test_atomic_write_leaves_no_temp(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.rlsession"]
 
 
+
+
+def test_written_files_are_shareable(tmp_path: Path) -> None:
+    """Atomic writes go through mkstemp (0600); the result must get ordinary permissions (0666 less umask)."""
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        path = _write(tmp_path, {"t": pa.array([0], pa.int64()), "kind": ["move"]})
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -47,6 +47,11 @@ class Recorder:
     _cols: dict[str, list[object]] = field(default_factory=lambda: {c: [] for c in COLUMN_NAMES})
 
     # -- low level -----------------------------------------------------------------------------------------------
+    def __post_init__(self) -> None:
+        # the pointer starts inside the viewport (phones are narrower than the desktop default of x=400)
+        self.cx = min(self.cx, self.viewport[0] / 2)
+        self.cy = min(self.cy, self.viewport[1] / 2)
+
     @property
     def layout(self) -> PageLayout:
         return self.pages[self.page]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from PySide6.QtGui import QGuiApplication, QImage
 
 from replaylens.errors import BadInputError
 from replaylens.export.frame import FrameRenderer
+from replaylens.io.atomic import atomic_path
 from replaylens.model.replay import replay_index
 from replaylens.model.session import Session
 
@@ -120,19 +120,13 @@ def atomic_output(path: str | Path, suffix: str = "") -> Iterator[Path]:
     dest = Path(path)
     if not dest.parent.is_dir():
         raise BadInputError(dest, f"the folder {dest.parent} does not exist")
+    stack = contextlib.ExitStack()
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.stem}.", suffix=f".partial{suffix}")
+        tmp = stack.enter_context(atomic_path(dest, suffix=f".partial{suffix}"))
     except OSError as exc:
         raise BadInputError(dest, f"cannot write here: {exc.strerror or exc}") from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with stack:
         yield tmp
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 def save_image(img: QImage, path: str | Path, fmt: str = "PNG") -> Path:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from replaylens.core.colormaps import colour_table
+from replaylens.io.atomic import atomic_path
 from replaylens.model.heatmaps import HeatmapResult
 
 _TITLES = {"click": "Click map", "move": "Movement map (dwell time)", "scroll": "Scroll reach",
@@ -206,8 +207,6 @@ def write_heatmap_png(result: HeatmapResult, screenshot: bytes | None, out: str 
     """Write the PNG to ``out`` (via a temporary file, so a failed export leaves no half file). Returns (w, h)."""
     rgba = render(result, screenshot, raw=raw, legend=legend)
     data = encode_png(rgba)
-    out = Path(out)
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, out)
+    with atomic_path(Path(out)) as tmp:
+        tmp.write_bytes(data)
     return rgba.shape[1], rgba.shape[0]

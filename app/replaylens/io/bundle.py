@@ -9,7 +9,6 @@ See docs/format.md for the format and the limits.
 from __future__ import annotations
 
 import json
-import os
 import posixpath
 import shutil
 import tempfile
@@ -23,6 +22,7 @@ import pyarrow.parquet as pq
 
 from replaylens.errors import BadInputError, LimitExceededError, UnsupportedVersionError
 from replaylens.io import limits as L
+from replaylens.io.atomic import atomic_path
 from replaylens.io.imagesize import image_size
 from replaylens.model.manifest import Manifest, ManifestError, VersionError, parse_manifest
 from replaylens.model.report import ImportReport
@@ -232,23 +232,14 @@ def write_bundle(path: str | Path, manifest: Manifest, events: pa.Table | dict[s
     manifest.events_member = "events.parquet"
     manifest.duration_ms = manifest.duration_ms if manifest.duration_ms is not None else (
         int(pc.max(table["t"]).as_py() or 0) if table.num_rows else 0)
-    fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as zf:
-            zf.writestr(zipfile.ZipInfo("manifest.json"), json.dumps(manifest.to_json(), indent=1),
-                        compress_type=zipfile.ZIP_DEFLATED)
-            sink = pa.BufferOutputStream()
-            pq.write_table(table, sink, compression="zstd", row_group_size=256_000)
-            zf.writestr("events.parquet", sink.getvalue().to_pybytes(), compress_type=zipfile.ZIP_STORED)
-            for name, data in images.items():
-                if not _safe_name(name) or Path(name).suffix.lower() not in IMAGE_TYPES:
-                    raise ValueError(f"bad screenshot member name {name!r}")
-                zf.writestr(name, data, compress_type=zipfile.ZIP_STORED)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "wb") as raw, zipfile.ZipFile(raw, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("manifest.json"), json.dumps(manifest.to_json(), indent=1),
+                    compress_type=zipfile.ZIP_DEFLATED)
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, compression="zstd", row_group_size=256_000)
+        zf.writestr("events.parquet", sink.getvalue().to_pybytes(), compress_type=zipfile.ZIP_STORED)
+        for name, data in images.items():
+            if not _safe_name(name) or Path(name).suffix.lower() not in IMAGE_TYPES:
+                raise ValueError(f"bad screenshot member name {name!r}")
+            zf.writestr(name, data, compress_type=zipfile.ZIP_STORED)
     return path
