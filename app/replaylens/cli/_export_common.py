@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -43,6 +45,22 @@ def load_annotations(args: argparse.Namespace, session: Any) -> Any:
     if warning:
         print(f"replaylens: warning: {warning}", file=sys.stderr)
     return aset
+
+
+@contextlib.contextmanager
+def opened_for_export(args: argparse.Namespace) -> Iterator[tuple[Any, Any]]:
+    """(session, annotations) for an exporting command: an off-screen Qt app, the session opened from
+    ``args.file`` and the annotations to draw; the session is closed afterwards."""
+    from replaylens.export.context import ensure_gui_app
+
+    ensure_gui_app()
+    from replaylens.io.registry import open_session
+
+    session = open_session(args.file)
+    try:
+        yield session, load_annotations(args, session)
+    finally:
+        session.close()
 
 
 class StderrProgress:

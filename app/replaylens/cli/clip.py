@@ -8,7 +8,7 @@ from typing import Any
 from replaylens.cli._export_common import (
     StderrProgress,
     add_annotation_args,
-    load_annotations,
+    opened_for_export,
     parse_size,
     parse_time_arg,
 )
@@ -33,20 +33,12 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from replaylens.export.context import ensure_gui_app
+    with opened_for_export(args) as (session, aset):
+        from replaylens.export.video import export_clip
 
-    ensure_gui_app()
-    from replaylens.export.video import export_clip
-    from replaylens.io.registry import open_session
-
-    session = open_session(args.file)
-    try:
-        aset = load_annotations(args, session)
         res = export_clip(session, args.out, args.start, args.end, speed=args.speed, size=args.size, fps=args.fps,
                           annotations=aset, trail_s=max(args.trail, 0.0), caption=not args.no_caption,
                           progress=StderrProgress("clip"))
-    finally:
-        session.close()
     print(f"{res.path}  {res.width}×{res.height}  {res.frames} frames ({res.duration_s:.1f} s)  {res.codec}  "
           f"{res.bytes / 1e6:.1f} MB  in {res.seconds:.1f} s")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from replaylens.cli._export_common import add_annotation_args, load_annotations, parse_size, parse_time_arg
+from replaylens.cli._export_common import add_annotation_args, opened_for_export, parse_size, parse_time_arg
 
 NAME = "export"
 
@@ -28,21 +28,15 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from replaylens.export.context import ensure_gui_app
+    with opened_for_export(args) as (session, aset):
+        from replaylens.errors import BadInputError
+        from replaylens.export.context import heatmap_image, make_renderer, save_image
+        from replaylens.export.png import render_full_page, render_view
 
-    ensure_gui_app()
-    from replaylens.errors import BadInputError
-    from replaylens.export.context import heatmap_image, make_renderer, save_image
-    from replaylens.export.png import render_full_page, render_view
-    from replaylens.io.registry import open_session
-
-    session = open_session(args.file)
-    try:
         if args.trail < 0:
             raise BadInputError(args.file, "--trail must be 0 or more seconds")
         if args.at > session.duration_ms:
             raise BadInputError(args.file, f"--at is past the end of the session ({session.duration_ms / 1000:.1f} s)")
-        aset = load_annotations(args, session)
         r = make_renderer(session)
         page = args.page if args.page is not None else r.index.page_at(args.at)
         heat = heatmap_image(session, args.heatmap, page) if args.heatmap else None
@@ -55,7 +49,5 @@ def run(args: argparse.Namespace) -> int:
                               trail_s=args.trail, caption=not args.no_caption, renderer=r,
                               label=f"{args.heatmap} heatmap" if args.heatmap else "")
         out = save_image(img, args.out)
-    finally:
-        session.close()
     print(f"{out}  {img.width()}×{img.height()}")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from replaylens.cli._export_common import StderrProgress, add_annotation_args, load_annotations
+from replaylens.cli._export_common import StderrProgress, add_annotation_args, opened_for_export
 
 NAME = "report"
 
@@ -21,18 +21,10 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from replaylens.export.context import ensure_gui_app
+    with opened_for_export(args) as (session, aset):
+        from replaylens.export.pdf import export_report
 
-    ensure_gui_app()
-    from replaylens.export.pdf import export_report
-    from replaylens.io.registry import open_session
-
-    session = open_session(args.file)
-    try:
-        aset = load_annotations(args, session)
         out = export_report(session, args.out, annotations=aset, title=args.title,
                             include_findings=not args.no_findings, progress=StderrProgress("report"))
-    finally:
-        session.close()
     print(out)
     return 0
