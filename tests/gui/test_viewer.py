@@ -228,3 +228,30 @@ def test_events_list_seeks_and_follows(window, qtbot, demo_path: Path) -> None:
     window.seek(200_000)
     row = view.currentIndex().row()
     assert window.session.arrays.t[window.events_dock.model.event_index(row)] <= 200_000
+
+
+def test_geometry_and_docks_persist(qtbot, isolated_settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Closing saves geometry and dock layout; the next window restores both. (Offscreen, the 800×600 virtual
+    screen clamps restored sizes, so the geometry check is on what is handed to Qt, not on the final size.)"""
+    from replaylens.ui.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    w.docks["Session"].hide()
+    w.removeDockWidget(w.docks["Heatmap"])  # a dock moved elsewhere
+    w.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, w.docks["Heatmap"])
+    w.docks["Heatmap"].show()
+    saved = bytes(w.saveGeometry().data())
+    w.close()
+    restored: list[bytes] = []
+    orig = MainWindow.restoreGeometry
+    monkeypatch.setattr(MainWindow, "restoreGeometry", lambda self, g: (restored.append(bytes(g.data())),
+                                                                       orig(self, g))[1])
+    w2 = MainWindow()
+    qtbot.addWidget(w2)
+    w2.show()
+    assert restored == [saved]
+    assert w2.docks["Session"].isHidden() and not w2.docks["Events"].isHidden()
+    assert w2.dockWidgetArea(w2.docks["Heatmap"]) == Qt.DockWidgetArea.LeftDockWidgetArea
+    w2.close()
