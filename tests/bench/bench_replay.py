@@ -69,8 +69,15 @@ def frame_times(path: Path, n: int = 200) -> dict[str, float]:
     return {"p50_ms": float(np.percentile(lat, 50)), "p95_ms": float(np.percentile(lat, 95))}
 
 
-_MEM = """
-import os, resource, sys
+# Peak resident memory of this process: VmHWM (ru_maxrss would include the parent's peak, inherited at fork)
+_PEAK = """
+def peak():
+    with open("/proc/self/status") as fh:
+        return next(int(l.split()[1]) for l in fh if l.startswith("VmHWM:")) / 1024
+"""
+
+_MEM = _PEAK + """
+import os, sys
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtGui import QGuiApplication
 app = QGuiApplication([])
@@ -81,16 +88,17 @@ s = open_session(sys.argv[1])
 r = FrameRenderer(s, replay_index(s))
 for t in range(0, r.index.duration, r.index.duration // 20):
     r.render(t, 1920, 1080, FrameOptions())
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(peak())
 """
 
-_BASE = """
-import os, resource
+_BASE = _PEAK + """
+import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtGui import QGuiApplication
 app = QGuiApplication([])
 import replaylens.io.registry, replaylens.export.frame
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+replaylens.io.registry.readers()
+print(peak())
 """
 
 

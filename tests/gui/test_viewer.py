@@ -255,3 +255,18 @@ def test_geometry_and_docks_persist(qtbot, isolated_settings, monkeypatch: pytes
     assert w2.docks["Session"].isHidden() and not w2.docks["Events"].isHidden()
     assert w2.dockWidgetArea(w2.docks["Heatmap"]) == Qt.DockWidgetArea.LeftDockWidgetArea
     w2.close()
+
+
+def test_speed_box_drives_the_clock_of_every_opened_session(window, qtbot, demo_path: Path, tmp_path: Path) -> None:
+    open_and_wait(qtbot, window, demo_path)
+    window.transport.speed.setCurrentIndex(window.transport.speed.findData(4.0))
+    assert window.clock.speed == 4.0
+    other = _bundle(tmp_path / "o.rlsession", [0, 100, 20_000], ["move"] * 3, [1, 2, 3], [1, 2, 3], [0, 0, 0])
+    open_and_wait(qtbot, window, other)
+    window.transport.speed.setCurrentIndex(window.transport.speed.findData(0.5))
+    assert window.clock.speed == 0.5 and window.clock.duration_ms == 20_000 and window.clock.time_ms == 0
+    window.seek(100)
+    window.toggle_play()
+    qtbot.wait(400)
+    window.toggle_play()
+    assert 150 < window.clock.time_ms < 400  # half speed

@@ -32,6 +32,17 @@ class PlaybackClock:
     on_change: Callable[[PlaybackClock], None] | None = None
 
     # -- commands -----------------------------------------------------------------------------------------
+    def reset(self, duration_ms: int, gap_start: np.ndarray | None = None, gap_end: np.ndarray | None = None,
+              time_ms: float = 0.0) -> None:
+        """A new session: paused at ``time_ms``, no loop, its idle gaps; speed and skipping stay as chosen."""
+        self.duration_ms = int(duration_ms)
+        self.playing = False
+        self.loop = None
+        self.set_gaps(np.zeros(0, np.int64) if gap_start is None else gap_start,
+                      np.zeros(0, np.int64) if gap_end is None else gap_end)
+        self.time_ms = float(min(max(time_ms, 0.0), self.duration_ms))
+        self._changed()
+
     def play(self) -> None:
         if self.time_ms >= self.duration_ms and self.loop is None:
             self.time_ms = 0.0

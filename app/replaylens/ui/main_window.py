@@ -16,9 +16,14 @@ from replaylens.core.replay import ReplayIndex, count_le
 from replaylens.export.frame import FrameRenderer
 from replaylens.model.clock import PlaybackClock
 from replaylens.model.session import Session
+from replaylens.ui.annotations import attach as attach_annotations
 from replaylens.ui.canvas import ReplayCanvas
 from replaylens.ui.docks import EventsDock, InfoDock
+from replaylens.ui.findings import FindingsController
+from replaylens.ui.heatmap_panel import HeatmapPanel
 from replaylens.ui.loader import SessionLoader
+from replaylens.ui.menus import build_menus
+from replaylens.ui.render_job import RenderJob
 from replaylens.ui.timeline import Timeline
 from replaylens.ui.transport import TransportBar
 
@@ -39,7 +44,7 @@ class MainWindow(QMainWindow):
         self.settings = QSettings()
         self.session: Session | None = None
         self.index: ReplayIndex | None = None
-        self.clock = PlaybackClock(duration_ms=0)
+        self.clock = PlaybackClock(duration_ms=0)  # the only clock; set_session resets it
         self.undo_stack = QUndoStack(self)
         self.loader = SessionLoader(self)
         self.loader.loaded.connect(self._loaded)
@@ -47,8 +52,6 @@ class MainWindow(QMainWindow):
         self.loader.progress.connect(self._progress)
         self._progress_dialog: QProgressDialog | None = None
         self._keep_time: float | None = None
-        from replaylens.ui.render_job import RenderJob
-
         self.render_job = RenderJob(self)
         self.render_job.finished.connect(self._rendered)
         self.render_job.failed.connect(self._render_failed)
@@ -83,20 +86,13 @@ class MainWindow(QMainWindow):
         self._add_dock("Events", self.events_dock, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("Session", self.info_dock, Qt.DockWidgetArea.RightDockWidgetArea)
 
-        from replaylens.ui.findings import FindingsController
-        from replaylens.ui.menus import build_menus
-
         self.finding_times = np.zeros(0, np.int64)
         self.findings = FindingsController(self)
         self._add_dock("Findings", self.findings.dock, Qt.DockWidgetArea.RightDockWidgetArea)
-        from replaylens.ui.heatmap_panel import HeatmapPanel
-
         self.heatmap_panel = HeatmapPanel(self)
         self._add_dock("Heatmap", self.heatmap_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         build_menus(self)
-        from replaylens.ui.annotations import attach
-
-        self.annotations_ctl = attach(self)
+        self.annotations_ctl = attach_annotations(self)
         self.clock.on_change = self._clock_changed
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -187,14 +183,11 @@ class MainWindow(QMainWindow):
         old = self.session
         self.session, self.index = session, index
         self.undo_stack.clear()
+        self.transport.loop.setChecked(False)
         if session is None or index is None:
-            self.clock = PlaybackClock(duration_ms=0, on_change=self._clock_changed)
             self.canvas.set_renderer(None)
+            self.clock.reset(0)
         else:
-            skip = self.transport.skip.isChecked()
-            self.clock = PlaybackClock(duration_ms=session.duration_ms, skip_inactivity=skip,
-                                       speed=self.clock.speed, on_change=self._clock_changed)
-            self.clock.set_gaps(index.gap_start, index.gap_end)
             self.canvas.set_renderer(FrameRenderer(session, index))
             self.setWindowTitle(f"{session.path.name} — Replay Lens")
             warn = f" · {len(session.report.warnings)} import notes (Session dock)" if session.report.warnings else ""
@@ -203,12 +196,10 @@ class MainWindow(QMainWindow):
         self.timeline.set_session(session, index)
         self.events_dock.set_session(session)
         self.info_dock.set_session(session, index)
-        self.transport.loop.setChecked(False)
-        if keep_time is not None:
-            self.clock.time_ms = min(keep_time, float(self.clock.duration_ms))
         if old is not session:
             self.session_changed.emit(session)
-        self._clock_changed(self.clock)
+        if session is not None and index is not None:  # one clock for the window's life: widgets stay bound to it
+            self.clock.reset(session.duration_ms, index.gap_start, index.gap_end, keep_time or 0.0)
         if old is not None and old is not session:
             old.close()
 
