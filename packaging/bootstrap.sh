@@ -34,7 +34,7 @@ system_deps() {
     return
   fi
   echo "bootstrap: installing Debian packages: ${missing[*]}"
-  apt-get update -qq
+  apt-get update -qq || echo "bootstrap: warning: apt-get update failed; trying the cached package lists" >&2
   local resolved=()
   for alts in "${missing[@]}"; do
     IFS='|' read -ra cands <<<"$alts"
@@ -42,7 +42,9 @@ system_deps() {
       if apt-cache show "$p" >/dev/null 2>&1; then resolved+=("$p"); break; fi
     done
   done
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${resolved[@]}"
+  [ ${#resolved[@]} -eq 0 ] && { echo "bootstrap: warning: none of ${missing[*]} is known to apt" >&2; return; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${resolved[@]}" \
+    || echo "bootstrap: warning: some Debian packages could not be installed: ${resolved[*]}" >&2
 }
 
 python_env() {
