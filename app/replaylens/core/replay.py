@@ -146,11 +146,6 @@ class ReplayIndex:
         """Slice into the click arrays for clicks with t0 < time <= t1."""
         return slice(count_le(self.ct, t0), count_le(self.ct, t1))
 
-    def gap_containing(self, t: float) -> int:
-        """Index of the inactivity gap containing t, or -1."""
-        i = count_le(self.gap_start, t) - 1
-        return i if i >= 0 and t < self.gap_end[i] else -1
-
     def active_ms(self) -> int:
         return int(self.duration - int(np.sum(self.gap_end - self.gap_start)))
 

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from replaylens.core.kinds import KIND_CODE
-
 
 @dataclass(frozen=True)
 class SessionArrays:
@@ -60,5 +58,3 @@ class SessionArrays:
         n = np.bincount(self.kind.astype(np.int64), minlength=len(self.kinds))
         return {name: int(c) for name, c in zip(self.kinds, n.tolist(), strict=False) if c}
 
-    def code(self, kind: str) -> int:
-        return KIND_CODE.get(kind, self.kinds.index(kind) if kind in self.kinds else -1)

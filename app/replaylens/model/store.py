@@ -156,45 +156,21 @@ class SessionStore:
             kinds=tuple(kinds), targets=tuple(str(v) for v in target_enc.dictionary.to_pylist()))
 
     # -- reading -----------------------------------------------------------------------------------------------
-    def row_count(self) -> int:
-        return int(self._run("SELECT count(*) FROM events")[0][0])
-
-    def count_by_kind(self) -> dict[str, int]:
-        return {k: int(n) for k, n in self._run("SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind")}
-
-    def kinds(self) -> list[str]:
-        return kind_vocabulary([r[0] for r in self._run("SELECT DISTINCT kind FROM events ORDER BY kind")])
-
     def arrays(self) -> SessionArrays:
         """The events as columnar numpy arrays (built once, at load, from the repaired columns)."""
         if self._arrays is None:
             raise StoreError("no events loaded")
         return self._arrays
 
-    def rows(self, sql_where: str = "true", params: list[Any] | None = None, limit: int = 10_000,
-             columns: str = "i, t, kind, page, target, target_tag, target_text, input_type, value_len, detail",
-             ) -> list[tuple[Any, ...]]:
-        """Rows of the events table for lists and reports. ``sql_where`` is ours, never user text."""
-        return self._run(f"SELECT {columns} FROM events WHERE {sql_where} ORDER BY i LIMIT {int(limit)}", params)
-
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """Run one of our own queries against the store (drained)."""
         return self._run(sql, params)
-
-    def export_parquet(self, path: Path) -> None:
-        cols = ", ".join([c.name for c in EVENT_COLUMNS] + [_q(n) for n in self.extra_columns])
-        self._run(f"COPY (SELECT {cols} FROM events ORDER BY i) TO '{_sql_str(str(path))}' "
-                  "(FORMAT parquet, COMPRESSION zstd)")
 
 
 def _to_arrow(res: Any) -> pa.Table:
     """Drain a result into an Arrow table (``to_arrow_table`` on DuckDB >= 1.4, the older name otherwise)."""
     fetch = getattr(res, "to_arrow_table", None) or res.fetch_arrow_table
     return fetch()
-
-
-def _sql_str(s: str) -> str:
-    return s.replace("'", "''")
 
 
 def _first_line(exc: BaseException) -> str:
