@@ -53,6 +53,8 @@ class FindingView:
     target: str | None = None
     note: str = ""
     count: int = 1
+    x: float | None = None  # page CSS px of the highlight, None: no spot
+    y: float | None = None
 
     @property
     def title(self) -> str:
@@ -72,22 +74,33 @@ def findings_available() -> bool:
     return True
 
 
-def session_findings(session: Session) -> list[FindingView]:
-    """Findings of ``replaylens.model.findings.analyze_session`` when this build has it, else []."""
+def analysis_findings(session: Session, settings: Any = None) -> list[Any]:
+    """The findings of ``replaylens.model.findings.analyze_session`` with ``settings`` (a ``FrictionSettings``:
+    the user's preset and overrides; None = the default preset), or [] when this build has no analysis."""
     try:
         from replaylens.model.findings import analyze_session  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return []
-    result: Any = analyze_session(session)
-    items = getattr(result, "findings", result) or []
+    result: Any = analyze_session(session, settings)
+    return list(getattr(result, "findings", result) or [])
+
+
+def finding_views(items: list[Any]) -> list[FindingView]:
+    """Exporter views of analysis findings (objects or dicts), sorted by start time."""
     out: list[FindingView] = []
     for f in items:
         get = (lambda k, d=None, f=f: f.get(k, d)) if isinstance(f, dict) else (lambda k, d=None, f=f: getattr(f, k, d))
         start = get("start_ms", get("t_ms", 0))
         out.append(FindingView(kind=str(get("kind", "finding")), start_ms=int(start), end_ms=int(get("end_ms", start)),
                                page=int(get("page", 0) or 0), target=get("target"),
-                               note=str(get("detail", get("note", "")) or ""), count=int(get("count", 1) or 1)))
+                               note=str(get("detail", get("note", "")) or ""), count=int(get("count", 1) or 1),
+                               x=get("x"), y=get("y")))
     return sorted(out, key=lambda f: f.start_ms)
+
+
+def session_findings(session: Session, settings: Any = None) -> list[FindingView]:
+    """Findings of the session analysed with ``settings`` (see ``analysis_findings``), as exporters show them."""
+    return finding_views(analysis_findings(session, settings))
 
 
 def heatmap_image(session: Session, kind: str, page: int) -> QImage:

@@ -17,6 +17,7 @@ import numpy as np
 
 from replaylens.core import friction as fr
 from replaylens.core.kinds import CLICK, ERROR, MOVE, MUTATION, SCROLL, SUBMIT, TOUCH_END
+from replaylens.model.activity import session_active_ms
 from replaylens.model.arrays import SessionArrays
 from replaylens.model.friction_settings import FrictionSettings
 from replaylens.model.session import Session
@@ -278,7 +279,7 @@ def _metrics(session: Session, a: SessionArrays, c: _Columns, findings: list[Fin
     gaps = fr.inactive_gaps(a.t, a.kind, gap_ms=s.inactivity.gap_ms, end_ms=duration)
     return {
         "duration_ms": duration,
-        "active_ms": fr.active_ms(a.t, a.kind, gap_ms=s.inactivity.gap_ms, end_ms=duration),
+        "active_ms": session_active_ms(a, duration, s.inactivity.gap_ms),
         "inactive_gaps": int(gaps[0].shape[0]),
         "events": len(a),
         "clicks": int(c.clicks.shape[0]),

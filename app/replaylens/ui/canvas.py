@@ -10,7 +10,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from replaylens.export.frame import FrameGeometry, FrameOptions, FrameRenderer, Overlay
+from replaylens.export.frame import MIN_OVERVIEW_WIDTH_SHARE, FrameGeometry, FrameOptions, FrameRenderer, Overlay
 
 
 class CanvasTool(Protocol):
@@ -88,7 +88,7 @@ class ReplayCanvas(QWidget):
         if self.renderer is None or self._geometry is None:
             return
         pw, ph = self.renderer.images.page_size(self._geometry.page)
-        whole = min(self.width() / pw, self.height() / ph)
+        whole = max(min(self.width() / pw, self.height() / ph), MIN_OVERVIEW_WIDTH_SHARE * self.width() / pw)
         self.options.zoom = max(1.0, (self.width() / pw) / max(whole, 1e-9)) if self.options.mode == "overview" else 1
         self.options.pan = (0.0, 0.0)
         self.update()

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from replaylens.core.timefmt import fmt_ms
-from replaylens.export.frame import FrameGeometry
+from replaylens.export.findings_paint import FINDING_COLORS, LEAD_MS  # LEAD_MS: seek this long before a finding
 from replaylens.model.findings import SessionAnalysis, analyze_session
 from replaylens.model.friction_settings import FrictionSettings
 from replaylens.ui.jobs import LatestJob
@@ -19,13 +19,10 @@ from replaylens.ui.jobs import LatestJob
 if TYPE_CHECKING:
     from replaylens.ui.main_window import MainWindow
 
-COLORS = {"rage_click": "#e5383b", "dead_click": "#f77f00", "error_click": "#d00000", "hesitation": "#f4a300",
-          "form_abandonment": "#9b5de5", "quick_back": "#00bbf9", "excessive_scroll": "#06d6a0",
-          "thrashed_cursor": "#f15bb5"}
+COLORS = FINDING_COLORS
 LABELS = {"rage_click": "Rage click", "dead_click": "Dead click", "error_click": "Error click",
           "hesitation": "Hesitation", "form_abandonment": "Form abandoned", "quick_back": "Quick back",
           "excessive_scroll": "Excessive scrolling", "thrashed_cursor": "Thrashed cursor"}
-LEAD_MS = 1000  # seek this long before a finding so the lead-up is visible
 
 
 def describe(f: Any) -> str:
@@ -95,7 +92,6 @@ class FindingsController:
         self.job.result.connect(self._analysed)
         self.job.error.connect(lambda m: window.statusBar().showMessage(f"Friction analysis failed: {m}", 8000))
         self.dock = FindingsDock(window)
-        window.canvas.add_overlay(self.paint)
         window.session_changed.connect(self.refresh)
 
     def set_settings(self, settings: FrictionSettings) -> None:
@@ -107,6 +103,7 @@ class FindingsController:
         self.dock.show_analysis(None)
         self.window.timeline.set_findings(np.zeros(0), np.zeros(0), [], [])
         self.window.finding_times = np.zeros(0, np.int64)
+        self.window.canvas.options.findings = []
         if session is None:
             self.job.cancel()
             return
@@ -125,34 +122,5 @@ class FindingsController:
                                           np.array([f.end_ms for f in fs], float),
                                           [f"{describe(f)} — {f.target or f.url}" for f in fs],
                                           [COLORS.get(f.kind, "#888888") for f in fs])
+        self.window.canvas.options.findings = list(fs)  # the shared frame renderer paints the highlights
         self.window.canvas.update()
-
-    def paint(self, p: QPainter, g: FrameGeometry, t: float) -> None:
-        """Highlight findings on this page around the moment they happen (from a second before to 1.5 s after)."""
-        if self.analysis is None:
-            return
-        f_font = QFont()
-        f_font.setPixelSize(13)
-        f_font.setBold(True)
-        stacked: dict[tuple[int, int], int] = {}  # findings at the same spot get their labels one under another
-        for f in self.analysis.findings:
-            if f.page != g.page or f.x is None or f.y is None or not (f.start_ms - LEAD_MS <= t <= f.end_ms + 1500):
-                continue
-            c = QColor(COLORS.get(f.kind, "#888888"))
-            at = g.to_device(f.x, f.y)
-            r = 26.0
-            p.setPen(QPen(c, 3, Qt.PenStyle.DashLine))
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawEllipse(at, r, r)
-            label = describe(f)
-            p.setFont(f_font)
-            w = p.fontMetrics().horizontalAdvance(label) + 14
-            spot = (int(at.x()) // 20, int(at.y()) // 20)
-            dy = 26 * stacked.get(spot, 0)
-            stacked[spot] = stacked.get(spot, 0) + 1
-            box = QRectF(at + QPointF(r + 6, -r - 4 + dy), at + QPointF(r + 6 + w, -r + 18 + dy))
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(c)
-            p.drawRoundedRect(box, 5, 5)
-            p.setPen(QColor("#ffffff") if f.kind not in ("hesitation",) else QColor("#1f232b"))
-            p.drawText(box, Qt.AlignmentFlag.AlignCenter, label)

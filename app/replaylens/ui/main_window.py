@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence, QUndoStack
+from PySide6.QtCore import QElapsedTimer, QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence, QStatusTipEvent, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QProgressDialog, QSplitter, QWidget
 
 from replaylens.core import kinds as K
 from replaylens.core.replay import ReplayIndex, count_le
+from replaylens.core.timefmt import fmt_duration
 from replaylens.export.frame import FrameRenderer
 from replaylens.model.clock import PlaybackClock
 from replaylens.model.session import Session
@@ -22,7 +23,7 @@ from replaylens.ui.docks import EventsDock, InfoDock
 from replaylens.ui.findings import FindingsController
 from replaylens.ui.heatmap_panel import HeatmapPanel
 from replaylens.ui.loader import SessionLoader
-from replaylens.ui.menus import build_menus
+from replaylens.ui.menus import build_menus, sync_dock_actions
 from replaylens.ui.render_job import RenderJob
 from replaylens.ui.timeline import Timeline
 from replaylens.ui.transport import TransportBar
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self._add_dock("Heatmap", self.heatmap_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         build_menus(self)
         self.annotations_ctl = attach_annotations(self)
+        sync_dock_actions(self)
         self.clock.on_change = self._clock_changed
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -195,7 +197,7 @@ class MainWindow(QMainWindow):
                 f"{session.path.name}: {len(session.arrays):,} events, {len(session.pages)} pages{warn}")
         self.timeline.set_session(session, index)
         self.events_dock.set_session(session)
-        self.info_dock.set_session(session, index)
+        self.info_dock.set_session(session, index, self.findings.settings.inactivity.gap_ms)
         if old is not session:
             self.session_changed.emit(session)
         if session is not None and index is not None:  # one clock for the window's life: widgets stay bound to it
@@ -268,6 +270,16 @@ class MainWindow(QMainWindow):
 
     def _set_skip(self, on: bool) -> None:
         self.clock.skip_inactivity = on
+        if self.session is None:
+            return
+        n, total = len(self.clock.gap_start), self.clock.skippable_ms()
+        if on and n:
+            self.statusBar().showMessage(f"Skipping inactivity: {n} pause{'s' if n != 1 else ''}, "
+                                         f"{fmt_duration(total)} in all", 6000)
+        elif on:
+            self.statusBar().showMessage("Skipping inactivity: this session has no long pauses", 6000)
+        else:
+            self.statusBar().showMessage("Playing pauses in real time", 6000)
 
     def _toggle_loop(self, on: bool) -> None:
         if on and self.session is not None:
@@ -312,6 +324,10 @@ class MainWindow(QMainWindow):
         self.transport.show_clock(clock)
         self.events_dock.follow(clock.time_ms)
         self.time_changed.emit(clock.time_ms)
+        if clock.last_skip is not None:
+            a, b = clock.last_skip
+            clock.last_skip = None
+            self.statusBar().showMessage(f"Skipped {fmt_duration(b - a)} of inactivity", 6000)
 
     # -- window state ---------------------------------------------------------------------------------------
     def _restore(self) -> None:
@@ -357,6 +373,13 @@ class MainWindow(QMainWindow):
         self.findings.job.wait()
         self.heatmap_panel.job.cancel()
         self.heatmap_panel.job.wait()
+
+    def event(self, e: QEvent) -> bool:
+        # Hovering a menu item without a status tip (View ▸ Show heatmap…) sends an empty tip, which would wipe
+        # the status bar's message: keep the message unless an item has something to say.
+        if e.type() == QEvent.Type.StatusTip and isinstance(e, QStatusTipEvent) and not e.tip():
+            return True
+        return super().event(e)
 
     # -- drag and drop --------------------------------------------------------------------------------------
     def dragEnterEvent(self, e: QDragEnterEvent) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDockWidget, QMessageBox
 
 from replaylens import __version__
 
@@ -93,8 +93,8 @@ def build_menus(w: MainWindow) -> None:
                                                      w.canvas.update()))
     v.addSeparator()
     w.view_menu = v
-    for dock in w.docks.values():
-        v.addAction(dock.toggleViewAction())
+    sync_dock_actions(w)
+    v.aboutToShow.connect(lambda: sync_dock_actions(w))  # docks added later (annotations) are listed too
 
     p = mb.addMenu("&Playback")
     _act(w, p, "Play / pause", w.toggle_play, ["Space", "K"], "act_play")
@@ -118,6 +118,17 @@ def build_menus(w: MainWindow) -> None:
         w, "About Replay Lens", f"<b>Replay Lens {__version__}</b><br>Session replay, heatmaps and friction "
         "signals for recorded web sessions.<br>Works offline; never sends data anywhere."))
     _act(w, h, "About Qt", QApplication.aboutQt)
+
+
+def sync_dock_actions(w: MainWindow) -> None:
+    """Give every dock of the window a show/hide entry in the View menu (a closed panel comes back from there)."""
+    menu = w.view_menu
+    present = set(menu.actions())
+    for dock in w.findChildren(QDockWidget):
+        act = dock.toggleViewAction()
+        if act not in present:
+            act.setText(f"{dock.windowTitle()} panel")
+            menu.addAction(act)
 
 
 def _play_faster(w: MainWindow) -> None:
