@@ -47,6 +47,8 @@ HEATMAP_KINDS: tuple[str, ...] = ("click", "move", "scroll", "attention")
 #: so counting them would count the same press twice.
 CLICK_MAP_KINDS: tuple[int, ...] = (K.CLICK,)
 _MOVE_KINDS = np.array(sorted(K.POINTER_KINDS), dtype=np.int16)
+#: Side of the square (CSS px) in which the legend counts the busiest spot of a click or movement map.
+SPOT_PX = 32.0
 _UNITS = {"click": "clicks", "move": "pointer samples", "scroll": "sessions", "attention": "sessions"}
 
 
@@ -253,6 +255,7 @@ def compute_heatmap(sessions: Sequence[Session], kind: str, *, page: int | str =
     fold = float(np.mean(g.folds)) if g.folds else None
     profile: np.ndarray | None = None
     outside = 0
+    peak_spot = 0.0
     if kind in ("click", "move"):
         x = np.concatenate(g.x) if g.x else np.zeros(0)
         y = np.concatenate(g.y) if g.y else np.zeros(0)
@@ -260,6 +263,8 @@ def compute_heatmap(sessions: Sequence[Session], kind: str, *, page: int | str =
         outside = int((~((x >= 0) & (x < width) & (y >= 0) & (y < height))).sum())
         grid = blur(accumulate(x, y, w, width, height, cell), sigma / cell)
         total = float(w.sum())
+        spots = accumulate(x, y, w, width, height, SPOT_PX)  # the legend's "up to N in one spot"
+        peak_spot = float(spots.max()) if spots.size else 0.0
         values = normalize(grid, norm)
     else:
         centres = (np.arange(rows) + 0.5) * cell
@@ -283,4 +288,4 @@ def compute_heatmap(sessions: Sequence[Session], kind: str, *, page: int | str =
         sessions_total=len(sessions), sessions_used=used, sessions_without_page=without_page,
         sessions_outside_width=outside_width, points=points, points_outside_page=outside, total_weight=total,
         fold_y=fold, profile=profile, reference=ref, max_alpha=max_alpha,
-        extra={"width_range": (lo, hi), "relative_x": relative_x, "t_range": (t_lo, t_hi)})
+        extra={"width_range": (lo, hi), "relative_x": relative_x, "t_range": (t_lo, t_hi), "peak_spot": peak_spot})

@@ -4,6 +4,7 @@ interactive tools (annotations) that receive page coordinates."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -42,6 +43,8 @@ class ReplayCanvas(QWidget):
         self._geometry: FrameGeometry | None = None
         self._tool: CanvasTool | None = None
         self._overlays: list[Overlay] = []
+        #: Called with page (x, y) on a double-click, in order, until one returns True (it handled it).
+        self.double_click_handlers: list[Callable[[float, float], bool]] = []
         self._drag_from: QPointF | None = None
         self._pan_from = (0.0, 0.0)
         self.message = "Open a session: File ▸ Open…, or drop a file here"
@@ -153,6 +156,9 @@ class ReplayCanvas(QWidget):
             self.update()
 
     def mouseDoubleClickEvent(self, e: QMouseEvent) -> None:
+        xy = self._page_xy(e.position())
+        if xy is not None and any(handler(xy[0], xy[1]) for handler in self.double_click_handlers):
+            return
         if self._tool is None:
             self.fit()
 
