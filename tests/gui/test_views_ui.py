@@ -73,7 +73,7 @@ def test_heatmap_legend_says_what_it_shows(window, qtbot, demo_path: Path) -> No
     qtbot.waitUntil(lambda: window.canvas.options.heatmap is not None and "session" in panel.counts.text(),
                     timeout=10_000)
     assert panel.scale_low.text().startswith("fewer clicks")
-    assert "more · up to" in panel.scale_high.text() and "clicks in one" in panel.scale_high.text()
+    assert "more · up to" in panel.scale_high.text() and "clicks in one spot" in panel.scale_high.text()
     assert "1 session" in panel.counts.text() and "clicks" in panel.counts.text()
     assert window.canvas.options.heatmap_marks == []  # click maps draw no lines
     panel.kind.setCurrentIndex(panel.kind.findData("scroll"))

@@ -126,3 +126,21 @@ def test_one_active_time(demo) -> None:
     assert m["active_ms"] == session_active_ms(s.arrays, s.duration_ms)
     five = analyze_session(s, FrictionSettings().with_overrides(["inactivity.gap_ms=5000"])).metrics
     assert five["active_ms"] == session_active_ms(s.arrays, s.duration_ms, 5000) <= m["active_ms"]
+
+
+def test_legend_scale_counts_the_busiest_spot(demo) -> None:
+    """The five rage clicks on the festival banner sit on a grid line (y ≈ 400 = 12.5 squares): still one spot."""
+    from replaylens.model.heatmap_legend import EXPLAIN, marks, scale_labels
+    from replaylens.model.heatmaps import compute_heatmap
+
+    s, _r = demo
+    click = compute_heatmap([s], "click", page=0)
+    assert scale_labels(click) == ("fewer clicks", "more · up to 5 clicks in one spot")
+    assert marks(click) == []
+    scroll = compute_heatmap([s], "scroll", page=0)
+    labels = [label for _y, label in marks(scroll)]
+    assert labels[0] == f"average fold · {scroll.fold_y:.0f} px"
+    assert all("of sessions reach here" in label for label in labels[1:])
+    attention = compute_heatmap([s], "attention", page=0)
+    assert scale_labels(attention)[1].startswith("more · up to") and "per session" in scale_labels(attention)[1]
+    assert set(EXPLAIN) == {"click", "move", "scroll", "attention"}

@@ -19,7 +19,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QImage, QImageReader, QPainter,
 
 from replaylens.core.replay import ReplayIndex, count_le
 from replaylens.core.timefmt import fmt_ms
-from replaylens.export.findings_paint import paint_findings
+from replaylens.export.findings_paint import paint_findings, showing
 from replaylens.model.session import Session
 
 QImageReader.setAllocationLimit(1024)  # MB; tall full-page screenshots exceed Qt's 256 MB default
@@ -161,8 +161,8 @@ class FrameRenderer:
             overlay(p, g, t)
         if opts.trail_s > 0:
             self._paint_trail(p, g, t, opts.trail_s)
-        if opts.show_clicks:
-            self._paint_clicks(p, g, t)
+        if opts.show_clicks:  # a finding's highlight names a rage burst better than the ripple's own label
+            self._paint_clicks(p, g, t, label=not any(showing(f, g.page, t) for f in opts.findings))
         self._paint_input(p, g, t)
         if opts.show_cursor:
             c = self.index.cursor_at(t)
@@ -240,7 +240,7 @@ class FrameRenderer:
             p.drawPolyline(QPolygonF([QPointF(float(a), float(b_)) for a, b_ in zip(dx[lo:hi], dy[lo:hi],
                                                                                     strict=True)]))
 
-    def _paint_clicks(self, p: QPainter, g: FrameGeometry, t: float) -> None:
+    def _paint_clicks(self, p: QPainter, g: FrameGeometry, t: float, label: bool = True) -> None:
         idx = self.index
         sl = idx.clicks_between(t - RIPPLE_MS, t)
         sx, sy = g.scroll
@@ -264,14 +264,20 @@ class FrameRenderer:
             if flag & 1:  # double click: a second ring
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawEllipse(c, r * 0.55, r * 0.55)
-            if rage and i == last_rage and not labelled:
+            if rage and label and i == last_rage and not labelled:
                 labelled = True
                 f = QFont()
                 f.setPixelSize(13)
                 f.setBold(True)
                 p.setFont(f)
+                at = c + QPointF(r + 4, -r)
+                fm = p.fontMetrics()
+                p.setPen(Qt.PenStyle.NoPen)
+                p.setBrush(QColor(255, 255, 255, 225))  # readable on any page, the red banner too
+                p.drawRoundedRect(QRectF(at.x() - 4, at.y() - fm.ascent() - 2, fm.horizontalAdvance("rage click") + 8,
+                                         fm.height() + 4), 4, 4)
                 p.setPen(QColor(230, 30, 60))
-                p.drawText(c + QPointF(r + 4, -r), "rage click")
+                p.drawText(at, "rage click")
 
     def _paint_input(self, p: QPainter, g: FrameGeometry, t: float) -> None:
         i = count_le(self._input_t, t) - 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from replaylens.core.heatmap_kinds import DEFAULT_IDLE_CAP_MS
-from replaylens.model.heatmaps import SPOT_PX, HeatmapResult
+from replaylens.model.heatmaps import HeatmapResult
 
 EXPLAIN: dict[str, str] = {
     "click": "Where people clicked: the hotter, the more clicks.",
@@ -22,15 +22,15 @@ EXPLAIN: dict[str, str] = {
 
 
 def scale_labels(result: HeatmapResult) -> tuple[str, str]:
-    """(low end, high end) of the colour bar, the high end with the number it stands for."""
+    """(low end, high end) of the colour bar, the high end with the number it stands for (a spot: a square of
+    ``replaylens.model.heatmaps.SPOT_PX`` CSS px, about a button)."""
     peak_spot = float(result.extra.get("peak_spot", 0.0) or 0.0)
-    side = f"{SPOT_PX:.0f} px"
     if result.kind == "click":
         n = int(round(peak_spot))
-        return "fewer clicks", (f"more · up to {n:,} click{'s' if n != 1 else ''} in one {side} spot" if n
+        return "fewer clicks", (f"more · up to {n:,} click{'s' if n != 1 else ''} in one spot" if n
                                 else "more clicks")
     if result.kind == "move":
-        return "less time", (f"more · up to {peak_spot / 1000:.1f} s in one {side} spot" if peak_spot
+        return "less time", (f"more · up to {peak_spot / 1000:.1f} s in one spot" if peak_spot
                              else "more time")
     if result.kind == "scroll":
         return "fewer sessions", "all sessions reach here (100 %)"
@@ -47,10 +47,12 @@ def marks(result: HeatmapResult) -> list[tuple[float, str]]:
     if result.fold_y is not None:
         out.append((float(result.fold_y), f"average fold · {result.fold_y:.0f} px"))
     if result.kind == "scroll" and result.profile is not None and result.sessions_used:
+        levels: dict[float, list[str]] = {}  # one line per height: one session stops at one place for all three
         for level in (0.75, 0.5, 0.25):
             below = np.flatnonzero(result.profile < level)
             if below.size:
-                out.append((float(below[0] * result.cell), f"{level:.0%} of sessions reach here"))
+                levels.setdefault(float(below[0] * result.cell), []).append(f"{level * 100:.0f}")
+        out += [(y, f"{' / '.join(pcts)} % of sessions reach here") for y, pcts in levels.items()]
     return out
 
 

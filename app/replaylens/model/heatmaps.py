@@ -111,6 +111,18 @@ class HeatmapResult:
         return s
 
 
+def _peak_spot(x: np.ndarray, y: np.ndarray, w: np.ndarray, width: float, height: float) -> float:
+    """The most weight in one ``SPOT_PX`` square (the legend's "up to N clicks in one spot"): the best of four
+    grids shifted by half a square, so a tight cluster on a grid line is not split in two."""
+    best = 0.0
+    half = SPOT_PX / 2
+    for ox in (0.0, half):
+        for oy in (0.0, half):
+            g = accumulate(x + ox, y + oy, w, width + SPOT_PX, height + SPOT_PX, SPOT_PX)
+            best = max(best, float(g.max()) if g.size else 0.0)
+    return best
+
+
 def _match_pages(session: Session, key: str, raw: str) -> list[int]:
     return [i for i, p in enumerate(session.pages)
             if page_key(p.url) == key or urlsplit(p.url).path.rstrip("/") == raw.rstrip("/")]
@@ -263,8 +275,7 @@ def compute_heatmap(sessions: Sequence[Session], kind: str, *, page: int | str =
         outside = int((~((x >= 0) & (x < width) & (y >= 0) & (y < height))).sum())
         grid = blur(accumulate(x, y, w, width, height, cell), sigma / cell)
         total = float(w.sum())
-        spots = accumulate(x, y, w, width, height, SPOT_PX)  # the legend's "up to N in one spot"
-        peak_spot = float(spots.max()) if spots.size else 0.0
+        peak_spot = _peak_spot(x, y, w, width, height)
         values = normalize(grid, norm)
     else:
         centres = (np.arange(rows) + 0.5) * cell

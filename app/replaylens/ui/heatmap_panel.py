@@ -149,9 +149,11 @@ class HeatmapPanel(QWidget):
         self.scale_low.setText(f"{lo} →")
         self.scale_high.setText(hi)
         self.legend.setToolTip(f"{lo} → {hi}")
-        fold = f" · average fold at {res.fold_y:.0f} px (dashed line)" if res.fold_y else ""
-        reach = " · dashed lines where 75 / 50 / 25 % of sessions stop" if res.kind == "scroll" and opts.heatmap_marks \
-            else ""
+        fold = f" · average fold at {res.fold_y:.0f} px" if res.fold_y else ""
+        fold += " (dashed line)" if fold and opts.heatmap_marks else ""
+        stops = [label.split(" % ")[0] for _y, label in opts.heatmap_marks if label.endswith("reach here")]
+        reach = f" · dashed lines where {' / '.join(stops)} % of sessions stop" if stops else \
+            " · at least 75 % of sessions reach the bottom" if res.kind == "scroll" and res.points else ""
         points = "" if res.kind in ("click", "move") else \
             f" · {res.points:,} event{'s' if res.points != 1 else ''}"  # click/move: the summary counts them
         self.counts.setText(f"<b>{res.summary()}{points}</b> on this page{fold}{reach}"
