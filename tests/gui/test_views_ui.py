@@ -224,6 +224,8 @@ def test_callout_text_edits_in_place_and_undoes(window, qtbot, demo_path: Path) 
     QTest.keyClicks(editor, "Looks like a button")
     QTest.keyClick(editor, Qt.Key.Key_Return)  # Enter: a second line
     QTest.keyClicks(editor, "but does nothing")
+    assert editor.height() >= 2 * editor.fontMetrics().lineSpacing()  # both lines in view, none scrolled away
+    assert editor.verticalScrollBar().value() == 0
     QTest.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Enter: done
     assert ctl.inline_editor is None
     assert ctl.aset.find(note.id).text == "Looks like a button\nbut does nothing"

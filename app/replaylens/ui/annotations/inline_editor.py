@@ -41,6 +41,7 @@ class CalloutEditor(QPlainTextEdit):
                            " border-radius: 6px; padding: 3px 6px; }")
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)  # the box grows with the text instead
         self.setToolTip("Enter: new line · Ctrl+Enter or click elsewhere: done · Esc: cancel")
         self._min = QRectF(rect)
         self.textChanged.connect(self._fit)
@@ -53,13 +54,17 @@ class CalloutEditor(QPlainTextEdit):
         """Grow with the text: at least the note box, as wide as the longest line, as tall as the lines."""
         fm = self.fontMetrics()
         lines = self.toPlainText().split("\n") or [""]
-        w = max(self._min.width(), max(fm.horizontalAdvance(s) for s in lines) + 24, 120)
-        h = max(self._min.height(), fm.lineSpacing() * len(lines) + 16)
+        w = max(self._min.width(), max(fm.horizontalAdvance(s) for s in lines) + 2 * 5 + 24, 120)
+        frame = 2 * self.document().documentMargin() + 2 * (3 + 2) + 6  # document margin, padding, border, slack
+        h = max(self._min.height(), fm.lineSpacing() * len(lines) + frame)
         parent = self.parentWidget()
+        c = self._min.center()  # the note box grows around its centre: so does its editor
+        left, top = c.x() - w / 2, c.y() - h / 2
         if parent is not None:
             w = min(w, parent.width() - 8)
-        left = max(4.0, min(self._min.left(), (parent.width() - w - 4) if parent is not None else self._min.left()))
-        self.setGeometry(int(left), int(self._min.top()), int(w), int(h))
+            left = max(4.0, min(left, parent.width() - w - 4))
+            top = max(4.0, min(top, parent.height() - h - 4))
+        self.setGeometry(int(left), int(top), int(w), int(h))
 
     def keyPressEvent(self, e: QKeyEvent) -> None:
         if e.key() == Qt.Key.Key_Escape:
