@@ -144,3 +144,28 @@ def test_legend_scale_counts_the_busiest_spot(demo) -> None:
     attention = compute_heatmap([s], "attention", page=0)
     assert scale_labels(attention)[1].startswith("more · up to") and "per session" in scale_labels(attention)[1]
     assert set(EXPLAIN) == {"click", "move", "scroll", "attention"}
+
+
+@pytest.mark.parametrize("background", ["#e5484d", "#ffffff", "#14171f"])
+def test_annotation_strokes_stay_readable_on_any_background(qapp, background: str) -> None:
+    """A red rectangle (the default colour) on red, white and near-black: across its stroke there is a pixel far
+    darker and one far lighter than the background wherever that is possible (outline + halo + colour)."""
+    from PySide6.QtGui import QPainter
+
+    from replaylens.export.annotations_paint import paint_annotations
+    from replaylens.export.frame import FrameGeometry
+    from replaylens.model.annotations import Annotation
+
+    img = QImage(200, 120, QImage.Format.Format_ARGB32_Premultiplied)
+    img.fill(QColor(background))
+    g = FrameGeometry(0, QRectF(0, 0, 200, 120), QRectF(0, 0, 200, 120), (0.0, 0.0), (200, 120))
+    a = Annotation(kind="rect", page=0, x1=40, y1=30, x2=160, y2=90, t_start_ms=0, t_end_ms=1000,
+                   color="#e5484d", width=3.0)
+    p = QPainter(img)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    paint_annotations(p, g, 500.0, [a])
+    p.end()
+    across = [QColor(img.pixelColor(100, y)).lightness() for y in range(20, 41)]  # through the top edge
+    bg = QColor(background).lightness()
+    assert min(across) <= bg - 60 or bg < 60  # a dark outline shows on light and mid backgrounds
+    assert max(across) >= bg + 60 or bg > 195  # a light halo shows on dark and mid backgrounds

@@ -191,14 +191,14 @@ def _halo() -> QColor:
 
 
 def _outline() -> QColor:
-    return QColor(20, 23, 31, 150)
+    return QColor(20, 23, 31, 190)
 
 
 #: Every stroke is drawn three times, widest first: a dark outline, a white halo, then the colour. Whatever the
 #: page behind it (a white form, a dark hero, the red festival banner under a red arrow), one of the three
 #: contrasts with it, so a mark never vanishes into the background.
 def _layers(color: QColor) -> tuple[tuple[QColor, float], ...]:
-    return ((_outline(), 5.0), (_halo(), 2.5), (color, 0.0))
+    return ((_outline(), 7.0), (_halo(), 3.5), (color, 0.0))
 
 
 def _arrow_path(a: Annotation) -> tuple[QPainterPath, QPainterPath]:
