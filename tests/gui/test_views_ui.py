@@ -242,3 +242,38 @@ def test_callout_text_edits_in_place_and_undoes(window, qtbot, demo_path: Path) 
     QTest.keyClicks(editor, "scrap")
     QTest.keyClick(editor, Qt.Key.Key_Escape)
     assert ctl.inline_editor is None and ctl.aset.find(note.id).text == "Looks like a button\nbut does nothing"
+
+
+def test_exported_view_has_the_finding_highlight(window, qtbot, demo_path: Path) -> None:
+    """File ▸ Export view: the picture carries the highlight the canvas shows (painted by the frame renderer)."""
+    from PySide6.QtCore import QRectF
+
+    from replaylens.export.findings_paint import FINDING_COLORS, RING_PX
+    from replaylens.export.frame import FrameOptions
+
+    _open(qtbot, window, demo_path)
+    qtbot.waitUntil(lambda: window.findings.analysis is not None, timeout=15_000)
+    f = next(x for x in window.canvas.options.findings if x.kind == "dead_click")
+    t = f.start_ms + 300
+    window.seek(t)
+    img = window.annotations_ctl.exports.view_image()
+    g = window.canvas.renderer.geometry(t, QRectF(0, 0, 1280, 800), FrameOptions())
+    at = g.to_device(float(f.x), float(f.y))
+    c = img.pixelColor(int(at.x() + RING_PX + 9), int(at.y() - RING_PX + 7))
+    ref = QColor(FINDING_COLORS["dead_click"])
+    assert max(abs(c.red() - ref.red()), abs(c.green() - ref.green()), abs(c.blue() - ref.blue())) <= 12
+
+
+def test_session_dock_follows_the_inactivity_setting(window, qtbot, demo_path: Path) -> None:
+    from replaylens.core.timefmt import fmt_ms
+    from replaylens.model.activity import session_active_ms
+    from replaylens.ui.preferences import PreferencesDialog
+
+    _open(qtbot, window, demo_path)
+    dlg = PreferencesDialog(window)
+    ed = dlg.editors["inactivity.gap_ms"]
+    ed.setValue(5000)
+    dlg.accept()
+    s = window.session
+    assert _info(window)["Active time"].startswith(fmt_ms(session_active_ms(s.arrays, s.duration_ms, 5000)))
+    assert "over 5 s" in _info(window)["Active time"]

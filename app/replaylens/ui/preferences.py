@@ -131,4 +131,6 @@ class PreferencesDialog(QDialog):
         w.findings.set_settings(settings)
         if reload and w.session is not None:
             w.apply_inactivity(new_ms)
+        elif w.session is not None:  # the Session dock's active time follows inactivity.gap_ms, as analyze does
+            w.info_dock.set_session(w.session, w.index, settings.inactivity.gap_ms)
         super().accept()
