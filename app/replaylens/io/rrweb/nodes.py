@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from replaylens.io.rrweb.a11y import is_editor_class
+
 #: Deeper nodes are not indexed (their events get no target info); real DOMs stay far below this.
 MAX_DEPTH = 1000
 LABEL_CHARS = 80
@@ -31,7 +33,18 @@ INTERACTIVE_ROLES = frozenset({"button", "link", "checkbox", "radio", "switch", 
 _FIXED_RE = re.compile(r"position\s*:\s*(fixed|sticky)", re.I)
 _POINTER_RE = re.compile(r"cursor\s*:\s*pointer", re.I)
 _SKIP_TEXT = frozenset({"script", "style", "noscript", "template"})
-_F_INTERACTIVE, _F_FIXED, _F_MASKED = 1, 2, 4
+_F_INTERACTIVE, _F_FIXED, _F_MASKED, _F_EDITABLE, _F_HIDDEN = 1, 2, 4, 8, 16
+#: Parts of class names (split on ``-``, ``_`` and case changes) that name a control: sites attach click handlers
+#: with addEventListener, which a snapshot cannot see, so ``div.nav-menu-btn`` is a button by its name.
+CONTROL_CLASS_PARTS = frozenset({"btn", "button", "tab", "tabs", "menu", "toggle", "toggler", "dropdown", "link",
+                                 "clickable", "switch", "trigger", "accordion", "close", "hamburger", "burger",
+                                 "chip", "pill"})
+_CLASS_SPLIT_RE = re.compile(r"[-_\s]+|(?<=[a-z])(?=[A-Z])")
+_HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_HIDDEN_CLASSES = frozenset({"hidden", "d-none", "sr-only", "visually-hidden", "is-hidden", "invisible",
+                             "lm-mod-hidden", "p-mod-hidden", "jp-mod-hidden", "hide"})
+_TEXT_INPUT_TYPES = frozenset({"", "text", "email", "tel", "url", "password", "number", "search", "date",
+                               "datetime-local", "month", "time", "week"})
 
 ELEMENT, TEXT, DOCUMENT = 2, 3, 0
 
@@ -50,6 +63,11 @@ def _focusable(attrs: dict[str, Any]) -> bool:
         return False
 
 
+def _control_class(classes: str) -> bool:
+    """A class name that names a control (``nav-menu-btn``, ``tabItem``)."""
+    return any(p.lower() in CONTROL_CLASS_PARTS for c in classes.split() for p in _CLASS_SPLIT_RE.split(c) if p)
+
+
 def _own_flags(tag: str, attrs: dict[str, Any]) -> int:
     flags = 0
     classes = str(attrs.get("class") or "")
@@ -57,12 +75,22 @@ def _own_flags(tag: str, attrs: dict[str, Any]) -> int:
     style = style if isinstance(style, str) else ""
     if (tag in INTERACTIVE_TAGS and not (tag == "input" and str(attrs.get("type", "")).lower() == "hidden")) \
             or str(attrs.get("role", "")).lower() in INTERACTIVE_ROLES or "onclick" in attrs or _focusable(attrs) \
-            or str(attrs.get("contenteditable", "false")).lower() not in ("false", "") or _POINTER_RE.search(style):
+            or str(attrs.get("contenteditable", "false")).lower() not in ("false", "") or _POINTER_RE.search(style) \
+            or _control_class(classes):
         flags |= _F_INTERACTIVE
     if _FIXED_RE.search(style):
         flags |= _F_FIXED
     if "rr-mask" in classes or "rr-block" in classes:
         flags |= _F_MASKED
+    itype = str(attrs.get("type", "")).lower()
+    if (tag == "textarea" or (tag == "input" and itype in _TEXT_INPUT_TYPES)
+            or str(attrs.get("role", "")).lower() in ("textbox", "searchbox")
+            or str(attrs.get("contenteditable", "false")).lower() not in ("false", "") or is_editor_class(classes)):
+        flags |= _F_EDITABLE
+    if (tag == "input" and itype == "hidden") or "hidden" in attrs \
+            or str(attrs.get("aria-hidden", "")).lower() == "true" or _HIDDEN_STYLE_RE.search(style) \
+            or any(c.lower() in _HIDDEN_CLASSES for c in classes.split()):
+        flags |= _F_HIDDEN
     return flags
 
 
@@ -170,6 +198,12 @@ class NodeTable:
         f = np.asarray(self.flags, dtype=np.int16)
         return (f & _F_INTERACTIVE) > 0, (f & _F_FIXED) > 0, (f & _F_MASKED) > 0
 
+    def state_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: editable (a text field, textarea, contenteditable or code editor, or inside one) and hidden
+        (``hidden``, ``aria-hidden``, ``display: none``, a hiding class, ``input type=hidden``, or inside one)."""
+        f = np.asarray(self.flags, dtype=np.int16)
+        return (f & _F_EDITABLE) > 0, (f & _F_HIDDEN) > 0
+
     # -- per targeted node (only the distinct nodes events hit) --------------------------------------------------------
     def element_row(self, row: int) -> int:
         """The row itself for elements, else the nearest element ancestor (text nodes report their parent)."""
@@ -205,6 +239,8 @@ class NodeTable:
             return str(attrs.get("type") or "text").lower()[:30]
         if tag in ("textarea", "select"):
             return tag
+        if tag == "button":  # submit, button or reset; a button without a type submits its form
+            return str(attrs.get("type") or "submit").lower()[:30]
         if str(attrs.get("contenteditable", "false")).lower() not in ("false", ""):
             return "contenteditable"
         return None
