@@ -204,7 +204,7 @@ def kyc(width: int) -> PageLayout:
     b.text("upload_title", "Identity document", 520, 36, style="h2", tag="h2")
     b.add("upload", "div.dropzone input[type=file]#id-document", "input",
           "Upload passport or national ID card (PDF, JPG, PNG, max 10 MB)", b.left, 568, b.col_w, 200,
-          interactive=True, style="dropzone", input_type="file")
+          interactive=True, style="dropzone", input_type="file", name="Upload passport or ID card")
     b.add("selfie", "div.selfie button.take-selfie", "button", "Take a selfie", b.left, 800, 260, 52,
           interactive=True, style="ghost")
     b.text("help", "Your document is encrypted and only used for verification.", 880, 24, style="muted")
