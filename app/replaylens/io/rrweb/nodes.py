@@ -23,6 +23,8 @@ from replaylens.io.rrweb.a11y import is_editor_class
 
 #: Deeper nodes are not indexed (their events get no target info); real DOMs stay far below this.
 MAX_DEPTH = 1000
+#: Passes over one mutation's added nodes to place children listed before their parents (each pass is linear).
+MAX_MUTATION_PASSES = 50
 LABEL_CHARS = 80
 MASKED_LABEL = "[masked]"
 
@@ -134,13 +136,26 @@ class NodeTable:
     def add_mutation_nodes(self, seg: int, adds: list[Any]) -> None:
         """Index nodes added by a Mutation (``adds: [{parentId, node}]``) under their parents."""
         smap = self.seg_maps[seg]
-        for add in adds:
-            if not isinstance(add, dict) or not isinstance(add.get("node"), dict):
-                continue
-            pid = add.get("parentId")
-            prow = smap.get(pid, -1) if isinstance(pid, int) else -1
-            pflags = self.flags[prow] if prow >= 0 else 0
-            self._walk(seg, add["node"], prow, pflags, 0)
+        todo = [a for a in adds if isinstance(a, dict) and isinstance(a.get("node"), dict)]
+        batch = {a["node"].get("id") for a in todo}
+        # rrweb may list a node before the parent added in the same batch (search results, lists): nodes whose
+        # parent is not known yet wait for a later pass, so they inherit its flags (a <span> inside a new <a>)
+        for _ in range(MAX_MUTATION_PASSES):
+            later = []
+            for add in todo:
+                pid = add.get("parentId")
+                if isinstance(pid, int) and pid not in smap and pid in batch:
+                    later.append(add)
+                    continue
+                prow = smap.get(pid, -1) if isinstance(pid, int) else -1
+                pflags = self.flags[prow] if prow >= 0 else 0
+                self._walk(seg, add["node"], prow, pflags, 0)
+            done = len(later) == len(todo)
+            todo = later
+            if not todo or done:
+                break
+        for add in todo:  # a cycle or a parent that never comes: index them without a parent
+            self._walk(seg, add["node"], -1, 0, 0)
         self._keys = None
 
     def _walk(self, seg: int, root: dict[str, Any], parent_row: int, parent_flags: int, depth0: int) -> None:
