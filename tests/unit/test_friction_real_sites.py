@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rrweb_factory import T0, click, el, inc, text
 
 from replaylens.io.registry import open_session
 from replaylens.model.findings import SessionAnalysis, analyze_session
-from rrweb_factory import T0, click, el, inc, text
 
 
 def _page(href: str, body_kids: list[dict[str, Any]], t: int = 0, title: str = "Search") -> list[dict[str, Any]]:

@@ -18,20 +18,21 @@ import numpy as np
 from replaylens.core import friction as fr
 from replaylens.core.kinds import CLICK, ERROR, MOVE, MUTATION, SCROLL, SUBMIT, TOUCH_END
 from replaylens.model.arrays import SessionArrays
+from replaylens.model.finding_merge import CLICK_KINDS, merge_click_findings
 from replaylens.model.finding_text import element_phrase, page_name, title_of
+from replaylens.model.friction_score import (
+    KIND_WEIGHTS,
+    SCORE_MINUTES,
+    SCORE_SCALE,
+    finding_points,
+    friction_score,
+    severity,
+)
 from replaylens.model.friction_settings import FrictionSettings
 from replaylens.model.session import Session
 
 FINDING_KINDS: tuple[str, ...] = ("rage_click", "dead_click", "error_click", "hesitation", "form_abandonment",
                                   "quick_back", "excessive_scroll", "thrashed_cursor")
-#: Points per unit of severity in the friction score (see docs/friction.md): lost money and broken pages weigh
-#: most, ambiguous signals least.
-KIND_WEIGHTS: dict[str, int] = {"rage_click": 3, "dead_click": 2, "error_click": 3, "hesitation": 1,
-                                "form_abandonment": 3, "quick_back": 1, "excessive_scroll": 1, "thrashed_cursor": 1}
-#: score = 100 * (1 - exp(-rate / SCORE_SCALE)), rate = points per SCORE_MINUTES active minutes (at least
-#: SCORE_MINUTES): 10 points in a session of up to 5 active minutes (a rage burst and two dead clicks) give 63.
-SCORE_SCALE = 10.0
-SCORE_MINUTES = 5.0
 #: Form fields: what a customer fills in (buttons dressed as inputs are not fields).
 FIELD_TAGS = frozenset({"input", "select", "textarea"})
 NON_FIELD_INPUT_TYPES = frozenset({"submit", "button", "reset", "image", "hidden", "search"})
@@ -39,8 +40,6 @@ NON_FIELD_INPUT_TYPES = frozenset({"submit", "button", "reset", "image", "hidden
 EDITABLE_ROLES = frozenset({"textbox", "searchbox", "editor"})
 TEXT_INPUT_TYPES = frozenset({"", "text", "email", "tel", "url", "password", "number", "search", "date",
                               "datetime-local", "month", "time", "week"})
-#: Kinds that judge clicks: one burst that qualifies for several becomes one finding, the first kind leading.
-CLICK_KINDS: tuple[str, ...] = ("rage_click", "error_click", "dead_click")
 
 
 @dataclass(frozen=True)
@@ -205,23 +204,6 @@ def _detect(a: SessionArrays, c: _Columns, s: FrictionSettings) -> tuple[dict[st
     return hits, skipped
 
 
-def _severity(kind: str, count: int, s: FrictionSettings) -> int:
-    if kind == "rage_click":
-        return 2 if count < s.rage.min_clicks + 2 else 3
-    if kind == "dead_click":
-        return min(3, max(1, count))
-    if kind in ("error_click", "form_abandonment"):
-        return 3
-    if kind == "hesitation":
-        rest = s.hesitation.min_rest_ms or 1.0
-        return 1 if count < 2 * rest else 2 if count < 4 * rest else 3
-    if kind == "excessive_scroll":
-        return 1 if count < 2 * s.scroll.min_reversals else 2
-    if kind == "thrashed_cursor":
-        return 1 if count < 2 * s.thrash.min_reversals else 2
-    return 1
-
-
 def _positions(a: SessionArrays, anchors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Page coordinates at each anchor event: its own pointer position, else the last one on the same page,
     with the document scroll in force at the anchor (fixed targets stay in viewport coordinates)."""
@@ -299,44 +281,11 @@ def _raw_findings(a: SessionArrays, c: _Columns, hits: dict[str, fr.Hits], s: Fr
                 kind=kind, start_ms=int(a.t[h.start[k]]), end_ms=int(a.t[h.end[k]]), page=page,
                 url=c.urls[min(page, len(c.urls) - 1)],
                 x=None if math.isnan(x) else round(x, 1), y=None if math.isnan(y) else round(y, 1),
-                target=target, severity=_severity(kind, count, s), count=count, rule=h.rule[k],
+                target=target, severity=severity(kind, count, s), count=count, rule=h.rule[k],
                 events=tuple(int(e) for e in h.members[k].tolist()) if h.members else (), detail=detail,
                 kinds=(kind,), counts={kind: count}, rules={kind: h.rule[k]}))
         pos += len(h)
     return out
-
-
-def _merge_clicks(findings: list[Finding]) -> list[Finding]:
-    """Click findings that share a click become one finding carrying every kind (rage, error, dead), led by the
-    first of ``CLICK_KINDS``; its time span, events, counts and rules are the union of theirs."""
-    rank = {k: i for i, k in enumerate(CLICK_KINDS)}
-    clicky = sorted((f for f in findings if f.kind in rank), key=lambda f: rank[f.kind])
-    others = [f for f in findings if f.kind not in rank]
-    groups: list[list[Finding]] = []
-    owner: dict[int, int] = {}  # click event -> group
-    for f in clicky:  # a handful per session
-        clicks = set(f.events[:1]) if f.kind == "error_click" else set(f.events)
-        hit = next((owner[e] for e in clicks if e in owner), None)
-        if hit is None or any(g.kind == f.kind for g in groups[hit]):
-            hit = len(groups)
-            groups.append([])
-        groups[hit].append(f)
-        for e in clicks:
-            owner.setdefault(e, hit)
-    merged = []
-    for g in groups:
-        lead = g[0]
-        if len(g) == 1:
-            merged.append(lead)
-            continue
-        detail = next((f.detail for f in g if f.detail), "")
-        merged.append(replace(
-            lead, start_ms=min(f.start_ms for f in g), end_ms=max(f.end_ms for f in g),
-            severity=max(f.severity for f in g), detail=detail,
-            events=tuple(sorted({e for f in g for e in f.events})), kinds=tuple(f.kind for f in g),
-            counts={f.kind: f.count for f in g}, rules={f.kind: f.rule for f in g},
-            target=lead.target or next((f.target for f in g if f.target), None)))
-    return merged + others
 
 
 def _finish(session: Session, findings: list[Finding], desc: dict[int, _Target]) -> list[Finding]:
@@ -362,26 +311,10 @@ def _findings(session: Session, a: SessionArrays, c: _Columns, hits: dict[str, f
     wanted = [int(h_a) for k, h in hits.items() if k in TARGET_KINDS for h_a in h.anchor.tolist()]
     wanted += [int(m[-1]) for m in hits["hesitation"].members]
     desc = _describe(session, wanted + errors)
-    out = _finish(session, _merge_clicks(_raw_findings(a, c, hits, s, desc)), desc)
+    out = _finish(session, merge_click_findings(_raw_findings(a, c, hits, s, desc)), desc)
     order = {k: i for i, k in enumerate(FINDING_KINDS)}
     out.sort(key=lambda f: (f.start_ms, order[f.kind]))
     return out
-
-
-def finding_points(f: Finding) -> int:
-    """What one finding weighs: ``weight[kind] × severity`` of its heaviest kind (a merged burst counts once)."""
-    return max(KIND_WEIGHTS.get(k, 1) for k in (f.kinds or (f.kind,))) * f.severity
-
-
-def friction_score(findings: list[Finding], active_ms: int | None = None) -> int:
-    """0 (no friction) .. 100: ``round(100 * (1 - exp(-rate / SCORE_SCALE)))`` where ``rate`` is the findings'
-    points per ``SCORE_MINUTES`` active minutes, sessions shorter than that counting as that long (so one rage
-    burst weighs the same in a 1- and a 5-minute session, and a tenth as much in 50 calm minutes). Without
-    ``active_ms`` the session counts as short."""
-    points = sum(f.points or finding_points(f) for f in findings)
-    minutes = max(SCORE_MINUTES, (active_ms or 0) / 60_000.0)
-    rate = points * SCORE_MINUTES / minutes
-    return int(round(100.0 * (1.0 - math.exp(-rate / SCORE_SCALE))))
 
 
 def _metrics(session: Session, a: SessionArrays, c: _Columns, findings: list[Finding], s: FrictionSettings,
@@ -444,4 +377,15 @@ def analyze_session(session: Session, settings: FrictionSettings | None = None) 
     return SessionAnalysis(findings, _metrics(session, a, c, findings, s, skipped))
 
 
-__all__ = ["FINDING_KINDS", "Finding", "SessionAnalysis", "analyze_session", "finding_points", "friction_score"]
+__all__ = [
+    "CLICK_KINDS",
+    "FINDING_KINDS",
+    "KIND_WEIGHTS",
+    "SCORE_MINUTES",
+    "SCORE_SCALE",
+    "Finding",
+    "SessionAnalysis",
+    "analyze_session",
+    "finding_points",
+    "friction_score",
+]

@@ -45,6 +45,15 @@ CONTROL_ROLES = frozenset({"button", "link", "checkbox", "radio", "switch", "tab
                            "treeitem", "file", "editor", "listbox"})
 
 
+MASKED_LABEL = "[masked]"
+_F_MASKED = 4  # nodes.NodeTable flag: inside rr-mask / rr-block
+
+
+def _trim(s: str, n: int = 80) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
 def _attrs(node: dict[str, Any]) -> dict[str, Any]:
     a = node.get("attributes")
     return a if isinstance(a, dict) else {}
@@ -130,10 +139,8 @@ class Accessible:
         return self.name(c, role), role
 
     def name(self, row: int, role: str) -> str:
-        from replaylens.io.rrweb.nodes import MASKED_LABEL, _trim
-
         nodes = self.nodes
-        if nodes.flags[row] & 4:  # masked (rr-mask / rr-block)
+        if nodes.flags[row] & _F_MASKED:
             return MASKED_LABEL
         attrs = _attrs(nodes.nodes[row])
         tag = nodes.tag(row)

@@ -19,14 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from replaylens.io.rrweb.a11y import is_editor_class
+from replaylens.io.rrweb.a11y import _F_MASKED as _A11Y_MASKED
+from replaylens.io.rrweb.a11y import MASKED_LABEL, is_editor_class
 
 #: Deeper nodes are not indexed (their events get no target info); real DOMs stay far below this.
 MAX_DEPTH = 1000
 #: Passes over one mutation's added nodes to place children listed before their parents (each pass is linear).
 MAX_MUTATION_PASSES = 50
 LABEL_CHARS = 80
-MASKED_LABEL = "[masked]"
 
 INTERACTIVE_TAGS = frozenset({"a", "button", "input", "select", "textarea", "label", "summary", "option"})
 INTERACTIVE_ROLES = frozenset({"button", "link", "checkbox", "radio", "switch", "tab", "menuitem", "menuitemcheckbox",
@@ -36,6 +36,7 @@ _FIXED_RE = re.compile(r"position\s*:\s*(fixed|sticky)", re.I)
 _POINTER_RE = re.compile(r"cursor\s*:\s*pointer", re.I)
 _SKIP_TEXT = frozenset({"script", "style", "noscript", "template"})
 _F_INTERACTIVE, _F_FIXED, _F_MASKED, _F_EDITABLE, _F_HIDDEN = 1, 2, 4, 8, 16
+assert _F_MASKED == _A11Y_MASKED
 #: Parts of class names (split on ``-``, ``_`` and case changes) that name a control: sites attach click handlers
 #: with addEventListener, which a snapshot cannot see, so ``div.nav-menu-btn`` is a button by its name.
 CONTROL_CLASS_PARTS = frozenset({"btn", "button", "tab", "tabs", "menu", "toggle", "toggler", "dropdown", "link",
