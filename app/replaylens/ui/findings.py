@@ -7,9 +7,18 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from replaylens.core.timefmt import fmt_ms
 from replaylens.export.frame import FrameGeometry
@@ -65,6 +74,30 @@ def details_html(f: Any) -> str:
     return "<br>".join(lines) + "<br><span style='color:#777'>" + "<br>".join(tech) + "</span>"
 
 
+class _WrapDelegate(QStyledItemDelegate):
+    """Row heights that fit the wrapped title at the column's current width (Qt's own size hint ignores the
+    width, so wrapped text would be cut to one elided line)."""
+
+    def __init__(self, tree: QTreeWidget) -> None:
+        super().__init__(tree)
+        self.tree = tree
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        size = super().sizeHint(option, index)
+        if index.column() != 1:
+            return size
+        width = max(40, self.tree.columnWidth(1) - 12)
+        text = str(index.data() or "")
+        rect = option.fontMetrics.boundingRect(QRect(0, 0, width, 100_000), int(Qt.TextFlag.TextWordWrap), text)
+        return QSize(size.width(), max(size.height(), rect.height() + 6))
+
+
+def _duration(ms: int) -> str:
+    """``3 min 44 s``, ``19 s``: how long, for people."""
+    s = int(round(ms / 1000))
+    return f"{s // 60} min {s % 60} s" if s >= 60 else f"{s} s"
+
+
 class FindingsDock(QWidget):
     def __init__(self, window: MainWindow) -> None:
         super().__init__()
@@ -78,7 +111,9 @@ class FindingsDock(QWidget):
         self.tree.setWordWrap(True)
         self.tree.setUniformRowHeights(False)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.tree.setItemDelegate(_WrapDelegate(self.tree))
         head = self.tree.header()
+        head.sectionResized.connect(lambda *_: self.tree.doItemsLayout())
         head.setStretchLastSection(False)
         head.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -110,7 +145,7 @@ class FindingsDock(QWidget):
         n = len(analysis.findings)
         self.summary.setText(
             f"<b>{n} finding{'s' if n != 1 else ''}</b> · friction score <b>{m.get('friction_score', '–')}</b>/100"
-            f" from {m.get('score_points', 0)} points in {fmt_ms(int(m.get('active_ms', 0)))} of activity"
+            f" from {m.get('score_points', 0)} points in {_duration(int(m.get('active_ms', 0)))} of activity"
             f" · preset {m.get('preset', 'posthog')}")
         self.summary.setToolTip("The score counts each finding's points per 5 active minutes (shorter sessions "
                                 "count as 5 minutes) on a curve that approaches 100: see docs/friction.md.")
@@ -203,8 +238,10 @@ class FindingsController:
             c = QColor(COLORS.get(f.kind, "#888888"))
             at = g.to_device(f.x, f.y)
             r = 26.0
-            p.setPen(QPen(c, 3, Qt.PenStyle.DashLine))
             p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(QColor(255, 255, 255, 230), 6))  # a halo keeps the ring visible on any background
+            p.drawEllipse(at, r, r)
+            p.setPen(QPen(c, 3, Qt.PenStyle.DashLine))
             p.drawEllipse(at, r, r)
             label = describe(f)
             p.setFont(f_font)
