@@ -198,3 +198,28 @@ def test_nodes_listed_before_their_parent_inherit_from_it(tmp_path: Path) -> Non
         s.close()
     assert rows == [("em", True, "Replay Lens repo", "link")]
     assert res.of_kind("dead_click") == []
+
+
+def test_importer_names_controls_as_a_person_sees_them(tmp_path: Path) -> None:
+    body = [el(10, "button", {"class": "btn"}, [el(11, "span", {}, [text(12, " Deposit ")])]),
+            el(13, "label", {"for": "amt"}, [text(14, "Amount (EUR)")]),
+            el(15, "input", {"id": "amt", "type": "text", "placeholder": "0.00"}),
+            el(16, "label", {}, [text(17, "Upload passport"), el(18, "input", {"type": "file"})]),
+            el(19, "img", {"alt": "Lantern Festival", "src": "x.png"}),
+            el(20, "a", {"href": "/help", "aria-label": "Help centre"}, [el(21, "i", {"class": "icon"})]),
+            el(22, "div", {"role": "button", "aria-labelledby": "lbl"}, []), el(23, "span", {"id": "lbl"},
+                                                                                 [text(24, "Close")]),
+            el(25, "input", {"type": "hidden", "id": "token"})]
+    events = _page("https://bank.example/pay", body, title="Pay")
+    events += [click(1000 + 100 * i, nid, 10, 10) for i, nid in enumerate((12, 15, 18, 19, 21, 22, 25))]
+    path = tmp_path / "names.json"
+    path.write_text(json.dumps(events))
+    s = open_session(path)
+    try:
+        rows = s.store.query("SELECT target_label, target_role, target_hidden FROM events WHERE kind = 'click' "
+                             "ORDER BY t")
+    finally:
+        s.close()
+    assert rows == [("Deposit", "button", False), ("Amount (EUR)", "textbox", False),
+                    ("Upload passport", "file", False), ("Lantern Festival", "img", False),
+                    ("Help centre", "link", False), ("Close", "button", False), (None, None, True)]

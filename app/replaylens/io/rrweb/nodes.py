@@ -44,8 +44,8 @@ CONTROL_CLASS_PARTS = frozenset({"btn", "button", "tab", "tabs", "menu", "toggle
                                  "chip", "pill"})
 _CLASS_SPLIT_RE = re.compile(r"[-_\s]+|(?<=[a-z])(?=[A-Z])")
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_HIDDEN_CLASSES = frozenset({"hidden", "d-none", "sr-only", "visually-hidden", "is-hidden", "invisible",
-                             "lm-mod-hidden", "p-mod-hidden", "jp-mod-hidden", "hide"})
+#: Classes that hide an element (Bootstrap, Tailwind, screen-reader-only); Lumino/JupyterLab's ``*-mod-hidden`` too.
+_HIDDEN_CLASSES = frozenset({"hidden", "d-none", "sr-only", "visually-hidden", "is-hidden", "invisible", "hide"})
 _TEXT_INPUT_TYPES = frozenset({"", "text", "email", "tel", "url", "password", "number", "search", "date",
                                "datetime-local", "month", "time", "week"})
 
@@ -92,7 +92,7 @@ def _own_flags(tag: str, attrs: dict[str, Any]) -> int:
         flags |= _F_EDITABLE
     if (tag == "input" and itype == "hidden") or "hidden" in attrs \
             or str(attrs.get("aria-hidden", "")).lower() == "true" or _HIDDEN_STYLE_RE.search(style) \
-            or any(c.lower() in _HIDDEN_CLASSES for c in classes.split()):
+            or any(c.lower() in _HIDDEN_CLASSES or c.lower().endswith("-mod-hidden") for c in classes.split()):
         flags |= _F_HIDDEN
     return flags
 
