@@ -209,9 +209,11 @@ def test_importer_names_controls_as_a_person_sees_them(tmp_path: Path) -> None:
             el(20, "a", {"href": "/help", "aria-label": "Help centre"}, [el(21, "i", {"class": "icon"})]),
             el(22, "div", {"role": "button", "aria-labelledby": "lbl"}, []), el(23, "span", {"id": "lbl"},
                                                                                  [text(24, "Close")]),
-            el(25, "input", {"type": "hidden", "id": "token"})]
+            el(25, "input", {"type": "hidden", "id": "token"}),
+            el(26, "li", {"class": "nav-panel-tab"}, [text(27, "Products")]),
+            el(28, "div", {"class": "nav-menu-btn"}, [el(29, "i", {"class": "icon"})])]
     events = _page("https://bank.example/pay", body, title="Pay")
-    events += [click(1000 + 100 * i, nid, 10, 10) for i, nid in enumerate((12, 15, 18, 19, 21, 22, 25))]
+    events += [click(1000 + 100 * i, nid, 10, 10) for i, nid in enumerate((12, 15, 18, 19, 21, 22, 25, 27, 29))]
     path = tmp_path / "names.json"
     path.write_text(json.dumps(events))
     s = open_session(path)
@@ -222,4 +224,5 @@ def test_importer_names_controls_as_a_person_sees_them(tmp_path: Path) -> None:
         s.close()
     assert rows == [("Deposit", "button", False), ("Amount (EUR)", "textbox", False),
                     ("Upload passport", "file", False), ("Lantern Festival", "img", False),
-                    ("Help centre", "link", False), ("Close", "button", False), (None, None, True)]
+                    ("Help centre", "link", False), ("Close", "button", False), (None, None, True),
+                    ("Products", "tab", False), (None, "button", False)]  # controls named by their classes

@@ -19,6 +19,7 @@ and ``<label for>`` are built the first time a segment needs them.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -63,6 +64,28 @@ def _s(v: Any) -> str:
     return v.strip() if isinstance(v, str) else ""
 
 
+#: Parts of class names (split on ``-``, ``_`` and case changes) that name a control, and the role they imply:
+#: sites attach click handlers with addEventListener, which a snapshot cannot see, so ``div.nav-menu-btn`` is a
+#: button by its name.
+CONTROL_CLASS_ROLES: dict[str, str] = {
+    "btn": "button", "button": "button", "tab": "tab", "tabs": "tab", "link": "link", "menu": "button",
+    "toggle": "button", "toggler": "button", "dropdown": "button", "clickable": "button", "switch": "switch",
+    "trigger": "button", "accordion": "button", "close": "button", "hamburger": "button", "burger": "button",
+    "chip": "button", "pill": "button"}
+_CLASS_SPLIT_RE = re.compile(r"[-_\s]+|(?<=[a-z])(?=[A-Z])")
+
+
+def control_class_role(classes: str) -> str:
+    """The role a class name gives an element (``nav-menu-btn`` -> button, ``tabItem`` -> tab), or ''; the last
+    control word of the first class that has one wins (``menu-btn`` is a button)."""
+    for c in classes.split():
+        parts = [p.lower() for p in _CLASS_SPLIT_RE.split(c) if p]
+        for p in reversed(parts):
+            if p in CONTROL_CLASS_ROLES:
+                return CONTROL_CLASS_ROLES[p]
+    return ""
+
+
 def is_editor_class(classes: str) -> bool:
     return any(c.lower() in EDITOR_CLASSES for c in classes.split())
 
@@ -81,7 +104,10 @@ def own_role(tag: str, attrs: dict[str, Any]) -> str:
     if tag == "input":
         kind = _s(attrs.get("type")).lower()
         return "textbox" if kind in _TEXT_INPUTS else _INPUT_ROLES.get(kind, "")
-    return _TAG_ROLES.get(tag, "")
+    implicit = _TAG_ROLES.get(tag, "")
+    if implicit in CONTROL_ROLES or tag in ("img", "svg", "video", "dialog", "label"):
+        return implicit
+    return control_class_role(str(attrs.get("class") or "")) or implicit  # li.nav-panel-tab is a tab
 
 
 class Accessible:

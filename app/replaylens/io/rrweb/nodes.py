@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from replaylens.io.rrweb.a11y import _F_MASKED as _A11Y_MASKED
-from replaylens.io.rrweb.a11y import MASKED_LABEL, is_editor_class
+from replaylens.io.rrweb.a11y import MASKED_LABEL, control_class_role, is_editor_class
 
 #: Deeper nodes are not indexed (their events get no target info); real DOMs stay far below this.
 MAX_DEPTH = 1000
@@ -37,12 +37,6 @@ _POINTER_RE = re.compile(r"cursor\s*:\s*pointer", re.I)
 _SKIP_TEXT = frozenset({"script", "style", "noscript", "template"})
 _F_INTERACTIVE, _F_FIXED, _F_MASKED, _F_EDITABLE, _F_HIDDEN = 1, 2, 4, 8, 16
 assert _F_MASKED == _A11Y_MASKED
-#: Parts of class names (split on ``-``, ``_`` and case changes) that name a control: sites attach click handlers
-#: with addEventListener, which a snapshot cannot see, so ``div.nav-menu-btn`` is a button by its name.
-CONTROL_CLASS_PARTS = frozenset({"btn", "button", "tab", "tabs", "menu", "toggle", "toggler", "dropdown", "link",
-                                 "clickable", "switch", "trigger", "accordion", "close", "hamburger", "burger",
-                                 "chip", "pill"})
-_CLASS_SPLIT_RE = re.compile(r"[-_\s]+|(?<=[a-z])(?=[A-Z])")
 _HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 #: Classes that hide an element (Bootstrap, Tailwind, screen-reader-only); Lumino/JupyterLab's ``*-mod-hidden`` too.
 _HIDDEN_CLASSES = frozenset({"hidden", "d-none", "sr-only", "visually-hidden", "is-hidden", "invisible", "hide"})
@@ -66,11 +60,6 @@ def _focusable(attrs: dict[str, Any]) -> bool:
         return False
 
 
-def _control_class(classes: str) -> bool:
-    """A class name that names a control (``nav-menu-btn``, ``tabItem``)."""
-    return any(p.lower() in CONTROL_CLASS_PARTS for c in classes.split() for p in _CLASS_SPLIT_RE.split(c) if p)
-
-
 def _own_flags(tag: str, attrs: dict[str, Any]) -> int:
     flags = 0
     classes = str(attrs.get("class") or "")
@@ -79,7 +68,7 @@ def _own_flags(tag: str, attrs: dict[str, Any]) -> int:
     if (tag in INTERACTIVE_TAGS and not (tag == "input" and str(attrs.get("type", "")).lower() == "hidden")) \
             or str(attrs.get("role", "")).lower() in INTERACTIVE_ROLES or "onclick" in attrs or _focusable(attrs) \
             or str(attrs.get("contenteditable", "false")).lower() not in ("false", "") or _POINTER_RE.search(style) \
-            or _control_class(classes):
+            or bool(control_class_role(classes)):
         flags |= _F_INTERACTIVE
     if _FIXED_RE.search(style):
         flags |= _F_FIXED
