@@ -176,3 +176,20 @@ def test_real_recordings_have_plain_titles(shared_data: Path) -> None:
             assert f.title and not SELECTOR.search(f.title) and "reversals" not in f.title, f.title
             assert SELECTOR.search(f.to_json()["target"] or "div.x")  # the selector is in the details
             assert json.dumps(f.to_json())  # serialisable
+
+
+def test_a_format_1_0_table_without_names_uses_the_visible_text() -> None:
+    rows = [{"t": 0, "kind": "navigate", "page": 0}, {"t": 50, "kind": "mutation"},
+            {"t": 1000, "kind": "click", "x": 1.0, "y": 1.0, "target": "div.promo", "target_tag": "div",
+             "interactive": False, "target_text": "  Big   promo\n banner "}]
+    table = pa.table({c: [r.get(c) for r in rows] for c in ("t", "kind", "page", "x", "y", "target", "target_tag",
+                                                             "target_text", "interactive")})
+    store = SessionStore()
+    store.load_arrow(table, page_count=1, viewport=(1000, 500), report=ImportReport())
+    manifest = Manifest(session_id="s", start_epoch_ms=0, viewport_width=1000, viewport_height=500,
+                        pages=[Page("https://bank.test/promo", width=1000, height=2000)])
+    s = Session(Path("old.rlsession"), manifest, store, store.arrays(), ImportReport())
+    res = analyze_session(s)
+    s.close()
+    assert [f.title for f in res.findings] == ["Click on 'Big promo banner', which isn't clickable"]
+    assert res.findings[0].page_name == "/promo"
