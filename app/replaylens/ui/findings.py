@@ -67,7 +67,7 @@ def details_html(f: Any) -> str:
         lines.append(f"• {LABELS.get(k, k)} {what}: {escape(RULE_TEXT.get(rule, rule))}")
     pts = getattr(f, "points", 0)
     lines.append(f"Adds {pts} point{'s' if pts != 1 else ''} to the friction score (severity {f.severity} of 3)")
-    tech = [f"page: {escape(f.url)}"]
+    tech = [f"page: {escape(f.url)}"] if f.url else []
     if f.target:
         tech.append(f"element: <code>{escape(f.target)}</code>")
     tech.append("rules: " + ", ".join(f"{k}={escape(rules.get(k, ''))}" for k in kinds))
@@ -94,6 +94,8 @@ class _WrapDelegate(QStyledItemDelegate):
 
 def _duration(ms: int) -> str:
     """``3 min 44 s``, ``19 s``: how long, for people."""
+    if ms < 1000:
+        return f"{ms} ms"
     s = int(round(ms / 1000))
     return f"{s // 60} min {s % 60} s" if s >= 60 else f"{s} s"
 
