@@ -34,10 +34,8 @@ _DARK_TEXT_KINDS = frozenset({"hesitation", "excessive_scroll", "quick_back"})  
 
 
 def finding_label(f: Any) -> str:
-    """The short text on a highlight: the finding's own ``title`` when it has one, else kind and count."""
-    title = getattr(f, "title", None)
-    if isinstance(title, str) and title:
-        return title
+    """The short text on a highlight: the main kind with its count, then what else the same moment qualifies for
+    ("Rage click ×5 · dead click"). The finding's full sentence is in the Findings dock and the reports."""
     kind = str(getattr(f, "kind", "finding"))
     count = int(getattr(f, "count", 1) or 1)
     if kind == "hesitation":
@@ -45,7 +43,9 @@ def finding_label(f: Any) -> str:
     if kind == "quick_back":
         return f"Quick back after {count / 1000:.1f} s"
     name = FINDING_NAMES.get(kind, kind.replace("_", " ").capitalize())
-    return f"{name} ×{count}" if count > 1 else name
+    label = f"{name} ×{count}" if count > 1 else name
+    also = [FINDING_NAMES.get(k, k).lower() for k in (getattr(f, "kinds", ()) or ())[1:]]
+    return label + (f" · {', '.join(also)}" if also else "")
 
 
 def finding_color(kind: str) -> QColor:

@@ -20,7 +20,7 @@ from replaylens.errors import BadInputError
 Progress = Callable[[float, str], None]
 #: Oldest entries beyond this total are removed after each conversion (Replay Lens default).
 MAX_CACHE_BYTES = 4 * 1024**3
-_CONVERTER_VERSION = "rrweb-1"  # keep equal to io.rrweb.convert.CONVERTER_VERSION (a test checks)
+_CONVERTER_VERSION = "rrweb-2"  # keep equal to io.rrweb.convert.CONVERTER_VERSION (a test checks)
 
 
 def data_dir() -> Path:

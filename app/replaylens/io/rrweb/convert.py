@@ -22,7 +22,7 @@ from replaylens.io.rrweb.reader import Loaded, Progress, load_recording
 from replaylens.model.report import ImportReport
 
 #: Bumped whenever the conversion output changes, so cached bundles are rebuilt (see io/cache.py).
-CONVERTER_VERSION = "rrweb-1"
+CONVERTER_VERSION = "rrweb-2"  # rrweb-2: accessible names and roles of targets
 
 
 @dataclass

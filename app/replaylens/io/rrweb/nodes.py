@@ -19,10 +19,14 @@ from typing import Any
 
 import numpy as np
 
+from replaylens.io.rrweb.a11y import _F_MASKED as _A11Y_MASKED
+from replaylens.io.rrweb.a11y import MASKED_LABEL, control_class_role, is_editor_class
+
 #: Deeper nodes are not indexed (their events get no target info); real DOMs stay far below this.
 MAX_DEPTH = 1000
+#: Passes over one mutation's added nodes to place children listed before their parents (each pass is linear).
+MAX_MUTATION_PASSES = 50
 LABEL_CHARS = 80
-MASKED_LABEL = "[masked]"
 
 INTERACTIVE_TAGS = frozenset({"a", "button", "input", "select", "textarea", "label", "summary", "option"})
 INTERACTIVE_ROLES = frozenset({"button", "link", "checkbox", "radio", "switch", "tab", "menuitem", "menuitemcheckbox",
@@ -31,7 +35,13 @@ INTERACTIVE_ROLES = frozenset({"button", "link", "checkbox", "radio", "switch", 
 _FIXED_RE = re.compile(r"position\s*:\s*(fixed|sticky)", re.I)
 _POINTER_RE = re.compile(r"cursor\s*:\s*pointer", re.I)
 _SKIP_TEXT = frozenset({"script", "style", "noscript", "template"})
-_F_INTERACTIVE, _F_FIXED, _F_MASKED = 1, 2, 4
+_F_INTERACTIVE, _F_FIXED, _F_MASKED, _F_EDITABLE, _F_HIDDEN = 1, 2, 4, 8, 16
+assert _F_MASKED == _A11Y_MASKED
+_HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+#: Classes that hide an element (Bootstrap, Tailwind, screen-reader-only); Lumino/JupyterLab's ``*-mod-hidden`` too.
+_HIDDEN_CLASSES = frozenset({"hidden", "d-none", "sr-only", "visually-hidden", "is-hidden", "invisible", "hide"})
+_TEXT_INPUT_TYPES = frozenset({"", "text", "email", "tel", "url", "password", "number", "search", "date",
+                               "datetime-local", "month", "time", "week"})
 
 ELEMENT, TEXT, DOCUMENT = 2, 3, 0
 
@@ -57,12 +67,22 @@ def _own_flags(tag: str, attrs: dict[str, Any]) -> int:
     style = style if isinstance(style, str) else ""
     if (tag in INTERACTIVE_TAGS and not (tag == "input" and str(attrs.get("type", "")).lower() == "hidden")) \
             or str(attrs.get("role", "")).lower() in INTERACTIVE_ROLES or "onclick" in attrs or _focusable(attrs) \
-            or str(attrs.get("contenteditable", "false")).lower() not in ("false", "") or _POINTER_RE.search(style):
+            or str(attrs.get("contenteditable", "false")).lower() not in ("false", "") or _POINTER_RE.search(style) \
+            or bool(control_class_role(classes)):
         flags |= _F_INTERACTIVE
     if _FIXED_RE.search(style):
         flags |= _F_FIXED
     if "rr-mask" in classes or "rr-block" in classes:
         flags |= _F_MASKED
+    itype = str(attrs.get("type", "")).lower()
+    if (tag == "textarea" or (tag == "input" and itype in _TEXT_INPUT_TYPES)
+            or str(attrs.get("role", "")).lower() in ("textbox", "searchbox")
+            or str(attrs.get("contenteditable", "false")).lower() not in ("false", "") or is_editor_class(classes)):
+        flags |= _F_EDITABLE
+    if (tag == "input" and itype == "hidden") or "hidden" in attrs \
+            or str(attrs.get("aria-hidden", "")).lower() == "true" or _HIDDEN_STYLE_RE.search(style) \
+            or any(c.lower() in _HIDDEN_CLASSES or c.lower().endswith("-mod-hidden") for c in classes.split()):
+        flags |= _F_HIDDEN
     return flags
 
 
@@ -106,13 +126,26 @@ class NodeTable:
     def add_mutation_nodes(self, seg: int, adds: list[Any]) -> None:
         """Index nodes added by a Mutation (``adds: [{parentId, node}]``) under their parents."""
         smap = self.seg_maps[seg]
-        for add in adds:
-            if not isinstance(add, dict) or not isinstance(add.get("node"), dict):
-                continue
-            pid = add.get("parentId")
-            prow = smap.get(pid, -1) if isinstance(pid, int) else -1
-            pflags = self.flags[prow] if prow >= 0 else 0
-            self._walk(seg, add["node"], prow, pflags, 0)
+        todo = [a for a in adds if isinstance(a, dict) and isinstance(a.get("node"), dict)]
+        batch = {a["node"].get("id") for a in todo}
+        # rrweb may list a node before the parent added in the same batch (search results, lists): nodes whose
+        # parent is not known yet wait for a later pass, so they inherit its flags (a <span> inside a new <a>)
+        for _ in range(MAX_MUTATION_PASSES):
+            later = []
+            for add in todo:
+                pid = add.get("parentId")
+                if isinstance(pid, int) and pid not in smap and pid in batch:
+                    later.append(add)
+                    continue
+                prow = smap.get(pid, -1) if isinstance(pid, int) else -1
+                pflags = self.flags[prow] if prow >= 0 else 0
+                self._walk(seg, add["node"], prow, pflags, 0)
+            done = len(later) == len(todo)
+            todo = later
+            if not todo or done:
+                break
+        for add in todo:  # a cycle or a parent that never comes: index them without a parent
+            self._walk(seg, add["node"], -1, 0, 0)
         self._keys = None
 
     def _walk(self, seg: int, root: dict[str, Any], parent_row: int, parent_flags: int, depth0: int) -> None:
@@ -170,6 +203,12 @@ class NodeTable:
         f = np.asarray(self.flags, dtype=np.int16)
         return (f & _F_INTERACTIVE) > 0, (f & _F_FIXED) > 0, (f & _F_MASKED) > 0
 
+    def state_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: editable (a text field, textarea, contenteditable or code editor, or inside one) and hidden
+        (``hidden``, ``aria-hidden``, ``display: none``, a hiding class, ``input type=hidden``, or inside one)."""
+        f = np.asarray(self.flags, dtype=np.int16)
+        return (f & _F_EDITABLE) > 0, (f & _F_HIDDEN) > 0
+
     # -- per targeted node (only the distinct nodes events hit) --------------------------------------------------------
     def element_row(self, row: int) -> int:
         """The row itself for elements, else the nearest element ancestor (text nodes report their parent)."""
@@ -205,6 +244,8 @@ class NodeTable:
             return str(attrs.get("type") or "text").lower()[:30]
         if tag in ("textarea", "select"):
             return tag
+        if tag == "button":  # submit, button or reset; a button without a type submits its form
+            return str(attrs.get("type") or "submit").lower()[:30]
         if str(attrs.get("contenteditable", "false")).lower() not in ("false", ""):
             return "contenteditable"
         return None
