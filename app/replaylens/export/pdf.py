@@ -136,8 +136,8 @@ def report_items(session: Session, annotations: AnnotationSet | None, renderer: 
     finds: list[FindingView] = (finding_views(findings) if findings is not None else session_findings(session)) \
         if include_findings else []
     for i, f in enumerate(finds, 1):
-        out.append(ReportItem(f"Finding {i} of {len(finds)} · {f.title}", f.start_ms, f.end_ms, f.page, f.element or f.target,
-                              f.note, t=f.export_time()))
+        out.append(ReportItem(f"Finding {i} of {len(finds)} · {f.title}", f.start_ms, f.end_ms, f.page,
+                              f.element or f.target, f.note, t=f.export_time()))
     items = list(annotations or [])
     n = 0
     for group in group_annotations(items):
