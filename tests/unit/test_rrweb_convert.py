@@ -11,6 +11,7 @@ import types
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rrweb_factory import EXPECTED, recording
@@ -74,6 +75,8 @@ class _Job:
     width: int
     height: int
     key: str
+    secrets: Any = None  # SecretNodes of the page's snapshot segment
+    show_values: bool = False
 
 
 @dataclass
@@ -109,6 +112,7 @@ def test_render_contract(rec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     res = convert.convert_rrweb(rec, tmp_path / "r.rlsession")
     assert [(c.key, c.width, c.height) for c in calls] == [("000", 1280, 800), ("001", 1000, 700)]
     assert calls[0].node["type"] == 0 and calls[0].node["id"] == 1  # the FullSnapshot's data["node"]
+    assert not calls[0].show_values and 14 in calls[0].secrets.secret  # values masked; the password field is secret
     assert (res.screenshots, res.wireframes) == (2, 1) and "wireframe" in (res.render_note or "")
     s = open_session(res.path)
     try:

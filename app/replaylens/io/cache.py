@@ -20,7 +20,19 @@ from replaylens.errors import BadInputError
 Progress = Callable[[float, str], None]
 #: Oldest entries beyond this total are removed after each conversion (Replay Lens default).
 MAX_CACHE_BYTES = 4 * 1024**3
-_CONVERTER_VERSION = "rrweb-1"  # keep equal to io.rrweb.convert.CONVERTER_VERSION (a test checks)
+_CONVERTER_VERSION = "rrweb-2"  # keep equal to io.rrweb.convert.CONVERTER_VERSION (a test checks)
+#: The viewer's preference "show recorded input values that are not secret" (off: every value masked in the
+#: screenshots). Process-wide, set by the UI (``set_show_input_values``); part of the cache key, so switching it
+#: renders the recording again instead of reusing screenshots made under the other setting.
+_OPTIONS = {"show_values": False}
+
+
+def set_show_input_values(flag: bool) -> None:
+    _OPTIONS["show_values"] = bool(flag)
+
+
+def show_input_values() -> bool:
+    return _OPTIONS["show_values"]
 
 
 def data_dir() -> Path:
@@ -43,8 +55,9 @@ def cache_dir() -> Path:
 
 
 def content_key(src: str | Path) -> str:
-    """SHA-256 of the file's bytes and the converter version (streamed, 1 MiB at a time)."""
-    h = hashlib.sha256(_CONVERTER_VERSION.encode() + b"\0")
+    """SHA-256 of the file's bytes, the converter version and the input-values preference (streamed, 1 MiB at a
+    time)."""
+    h = hashlib.sha256(_CONVERTER_VERSION.encode() + (b"+values" if show_input_values() else b"") + b"\0")
     try:
         with open(src, "rb") as fh:
             while chunk := fh.read(1 << 20):
@@ -85,7 +98,7 @@ def convert_cached(src: str | Path, progress: Progress | None = None, cancel: Ca
             progress(1.0, "already converted")
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
-    convert_rrweb(src, out, render=render, progress=progress, cancel=cancel)
+    convert_rrweb(src, out, render=render, progress=progress, cancel=cancel, show_values=show_input_values())
     prune(keep=out)
     return out
 
