@@ -24,7 +24,7 @@ from replaylens.io.rrweb import secrets
 
 SECRET_STYLE = ("background:#c9cdd2 repeating-linear-gradient(45deg,#c9cdd2 0 6px,#b7bcc2 6px 12px)!important;"
                 "color:transparent!important;-webkit-text-fill-color:transparent!important;text-shadow:none!important;"
-                "caret-color:transparent!important")
+                "caret-color:transparent!important;resize:none!important;overflow:hidden!important")
 #: Added to the sanitised document's static style sheet.
 SECRET_CSS = (f"[data-rl-secret]{{{SECRET_STYLE}}}"
               "[data-rl-secret]::placeholder{color:transparent!important}"
