@@ -58,3 +58,27 @@ def test_preferences_dialog_applies_preset(window, qtbot, demo_path: Path, monke
     assert window.findings.settings.get("rage.max_gap_ms") == 300
     assert int(window.settings.value("inactivity_ms")) == 5000
     qtbot.waitUntil(lambda: window.findings.analysis is not None, timeout=15_000)
+
+
+def test_privacy_preference_reaches_the_converter(window, tmp_path: Path, monkeypatch) -> None:
+    from replaylens.io import cache
+    from replaylens.ui.preferences import SHOW_VALUES_KEY, PreferencesDialog, apply_privacy_settings, setting_bool
+    from replaylens.ui.render_job import convert_command
+
+    monkeypatch.setattr(cache, "_OPTIONS", {"show_values": False})
+    monkeypatch.setenv("REPLAYLENS_DATA_DIR", str(tmp_path / "data"))
+    rec = tmp_path / "rec.json"
+    rec.write_text("[]")
+    masked_entry = cache.cached_bundle_path(rec)
+    dlg = PreferencesDialog(window)
+    box = dlg.findChild(type(dlg.show_values), "show_input_values")
+    assert box is not None and not box.isChecked()  # default: every recorded value masked
+    assert "--show-values" not in convert_command(rec, masked_entry)
+    box.setChecked(True)
+    dlg.accept()
+    assert setting_bool(window.settings, SHOW_VALUES_KEY) and cache.show_input_values()
+    assert "--show-values" in convert_command(rec, masked_entry)
+    assert cache.cached_bundle_path(rec) != masked_entry  # screenshots made under the other setting are not reused
+    window.settings.setValue(SHOW_VALUES_KEY, "false")  # INI files give strings back
+    apply_privacy_settings(window.settings)
+    assert not cache.show_input_values() and cache.cached_bundle_path(rec) == masked_entry

@@ -161,6 +161,22 @@ def test_cache(rec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, untou
     assert cache.prune(max_bytes=0, keep=out) == 0 and out.exists()
 
 
+def test_cli_show_values_flag(rec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, object] = {}
+
+    def fake(src, out, **kw):
+        seen.update(kw)
+        return types.SimpleNamespace(path=out, events=0, pages=0, screenshots=0, wireframes=0, render_note=None,
+                                     report=types.SimpleNamespace(warnings=[]))
+
+    monkeypatch.setattr(convert, "convert_rrweb", fake)
+    from replaylens.cli import main
+
+    for argv, expect in (([], False), (["--show-values"], True)):
+        assert main(["convert", str(rec), "-o", str(tmp_path / "o.rlsession"), *argv]) == 0
+        assert seen["show_values"] is expect
+
+
 def test_data_dir_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("REPLAYLENS_DATA_DIR", raising=False)
     monkeypatch.setattr(sys, "platform", "linux")

@@ -2,10 +2,8 @@
 
 An ``Annotation`` is anchored to one page of a session (geometry in that page's CSS px, so it stays on the element
 whatever the zoom or window size) and to a time range (shown during replay while ``t_start_ms <= t <= t_end_ms``).
-A redaction (``redact_solid``/``redact_blur``) covers its page area for the whole session by default
-(``whole_session=True``): in every frame on screen, PNG, clip, PDF page and thumbnail of that page, whatever the
-time. Limiting it to its time range is an explicit choice (``whole_session=False``, "Only during its time range" in
-the dock). Sidecars written before the field existed load with ``whole_session=True``.
+A redaction covers its page area at every time by default (``whole_session``; old sidecars load as True); limiting
+it to its time range is an explicit choice. See docs/export.md.
 Annotations are immutable values; an ``AnnotationSet`` holds them in drawing order and tells listeners of changes.
 
 Storage: a *sidecar* JSON file in the user's data directory, never inside or beside the input file (input files are
