@@ -8,6 +8,7 @@ import struct
 import subprocess
 import sys
 import types
+import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,6 +160,27 @@ def test_cache(rec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, untou
         cache.convert_cached(copy, cancel=lambda: True, render=False)
     assert not cache.cached_bundle_path(copy).exists()
     assert cache.prune(max_bytes=0, keep=out) == 0 and out.exists()
+
+
+def test_bundles_of_older_converters_are_purged(rec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Older converters stored values this one masks: their cache entries are deleted on the next conversion."""
+    monkeypatch.setenv("REPLAYLENS_DATA_DIR", str(tmp_path / "data"))
+    first = cache.convert_cached(rec, render=False)
+    old = first.parent / ("0" * 40 + ".rlsession")
+    with zipfile.ZipFile(first) as zin, zipfile.ZipFile(old, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "manifest.json":
+                m = json.loads(data)
+                m["source"]["converter"] = "rrweb-1"
+                data = json.dumps(m).encode()
+            zout.writestr(name, data)
+    junk = first.parent / ("1" * 40 + ".rlsession")
+    junk.write_bytes(b"not a zip")
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(recording()[:-1]))
+    second = cache.convert_cached(other, render=False)
+    assert sorted(p.name for p in first.parent.glob("*.rlsession")) == sorted([first.name, second.name])
 
 
 def test_cli_show_values_flag(rec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,8 +10,10 @@ atomic (``write_bundle`` renames a temp file), so two viewers converting the sam
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -99,8 +101,41 @@ def convert_cached(src: str | Path, progress: Progress | None = None, cancel: Ca
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     convert_rrweb(src, out, render=render, progress=progress, cancel=cancel, show_values=show_input_values())
+    purge_outdated(keep=out)
     prune(keep=out)
     return out
+
+
+def _converter_of(path: Path) -> str | None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo("manifest.json")
+            if info.file_size > 16 * 1024 * 1024:
+                return None
+            obj = json.loads(zf.read(info))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, RecursionError):
+        return None
+    source = obj.get("source") if isinstance(obj, dict) else None
+    conv = source.get("converter") if isinstance(source, dict) else None
+    return conv if isinstance(conv, str) else None
+
+
+def purge_outdated(keep: Path | None = None) -> int:
+    """Delete converted bundles written by another converter version: older versions stored and rendered input
+    values that this one keeps masked, so they must not linger on disk. Returns how many were deleted."""
+    folder = cache_dir()
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    for p in folder.glob("*.rlsession"):
+        if p == keep or _converter_of(p) == _CONVERTER_VERSION:
+            continue
+        try:
+            p.unlink()
+        except OSError:
+            continue
+        removed += 1
+    return removed
 
 
 def prune(max_bytes: int = MAX_CACHE_BYTES, keep: Path | None = None) -> int:
