@@ -210,6 +210,22 @@ def test_sanitised_html_holds_no_secret_and_masks_every_value_by_default(rec: Pa
         assert not _leaks(" ".join(b.label for b in boxes))
 
 
+def test_hostile_ids_and_attributes_do_not_break_the_rule() -> None:
+    from replaylens.io.rrweb.secrets import SecretNodes
+
+    known = SecretNodes(secret=frozenset({5}), masking=frozenset())
+    snap = {"type": 0, "childNodes": [
+        {"type": 2, "id": [1], "tagName": "input", "attributes": {"value": "a"}},
+        {"type": 2, "id": {"x": 1}, "tagName": "div", "attributes": {"class": ["rr-mask"]}},
+        {"type": 2, "id": True, "tagName": "input", "attributes": {"type": None, "name": 7, "value": "b"}},
+        {"type": 2, "id": 5, "tagName": "input", "attributes": {"value": "Sx-by-id"}},
+    ]}
+    out = snapshot_to_html(snap, show_values=True, secret_nodes=known)
+    assert 'value="a"' in out and "Sx-by-id" not in out
+    assert isinstance(wireframe_boxes(snap, 400, secret_nodes=known), tuple)
+    assert not secrets.is_secret("input", {"type": None, "autocomplete": 3, "name": ["pin"], "class": {"a": 1}})
+
+
 def _rgb(png: bytes) -> np.ndarray:
     from PySide6.QtGui import QImage
 
@@ -233,3 +249,30 @@ def test_rendered_page_shows_every_secret_field_as_a_masked_box(bundle: Path) ->
         else:
             assert masked, f"field {nid}: pixels outside the masked box's colours (text drawn?)"
             assert np.abs(inside - np.array(HATCH[0])).max(axis=2).min() <= 8  # the stripes are there
+
+
+def test_clip_frames_show_secret_fields_masked(bundle: Path, tmp_path: Path) -> None:
+    import av
+
+    from replaylens.export.video import export_clip
+    from replaylens.io.registry import open_session
+
+    s = open_session(bundle)
+    try:
+        res = export_clip(s, tmp_path / "c.mp4", 4000, 4600, size=(800, 900), fps=5, trail_s=0, caption=False)
+    finally:
+        s.close()
+    with av.open(str(res.path)) as c:
+        frames = [f.to_ndarray(format="rgb24").astype(int) for f in c.decode(c.streams.video[0])]
+    assert frames and frames[0].shape == (900, 800, 3)  # the 800x900 viewport at 1:1
+    plain = {nid for nid, _a, _v in PLAIN_FIELDS}
+    for f in frames:
+        for nid, row, _value in secret_page_layout():
+            if row < 3:
+                continue  # the cursor and the typing badge (length only) sit over the first rows
+            y, x = field_top(row), FIELD_LEFT
+            inside = f[y + 4:y + FIELD_H - 4, x + 4:x + FIELD_W - 4]
+            if nid in plain:
+                assert inside.min() < 100, nid  # the control: glyphs are drawn and survive encoding
+            else:
+                assert inside.min() > 140, nid  # the masked box: no glyph anywhere

@@ -214,6 +214,12 @@ def _children(node: dict[str, Any]) -> list[dict[str, Any]]:
     return [k for k in kids if isinstance(k, dict)] if isinstance(kids, list) else []
 
 
+def _node_id(node: dict[str, Any]) -> int:
+    """The node's rrweb id, -1 when missing or not an integer (a hostile id may be unhashable)."""
+    nid = node.get("id")
+    return nid if isinstance(nid, int) and not isinstance(nid, bool) else -1
+
+
 def _classes(attrs: dict[str, str]) -> set[str]:
     return set(attrs.get("class", "").split())
 
@@ -389,7 +395,7 @@ def _build(node: dict[str, Any], opts: _Opts, depth: int, viewport: tuple[int, i
             continue
         tag = _RENAME_TAGS.get(tag, tag)
         svg = in_svg or bool(cur.get("isSVG")) or tag == "svg"
-        nid = cur.get("id")
+        nid = _node_id(cur)
         masked = masked or _secrets.is_masking(attrs) or nid in opts.secrets.masking
         secret = secret or masked or _secrets.is_secret(tag, attrs) or nid in opts.secrets.secret
         if is_blocked(attrs):
@@ -537,7 +543,7 @@ def wireframe_boxes(node: dict[str, Any], width: int, *, mask_text: bool = False
             tag, attrs = str(cur.get("tagName", "")).lower(), _attrs(cur)
             if tag in _W_SKIP or _hidden(tag, attrs):
                 continue
-            nid = cur.get("id")
+            nid = _node_id(cur)
             masked = masked or _secrets.is_masking(attrs) or nid in known.masking
             secret = secret or masked or _secrets.is_secret(tag, attrs) or nid in known.secret
             if fields.holds_input_text(tag, attrs) and tag not in ("select", "textarea"):

@@ -295,7 +295,7 @@ class NodeTable:
             if kind in ("submit", "button", "reset") and isinstance(attrs.get("value"), str):
                 return _trim(attrs["value"])
             return _trim(str(attrs.get("placeholder") or ""))
-        if secrets.is_field(tag, attrs):
+        if secrets.is_field(tag, attrs) or self.is_secret(row):  # a field's own text, or text inside a secret one
             return _trim(str(attrs.get("placeholder") or attrs.get("aria-placeholder") or ""))
         parts: list[str] = []
         size = 0
