@@ -210,6 +210,32 @@ def test_sanitised_html_holds_no_secret_and_masks_every_value_by_default(rec: Pa
         assert not _leaks(" ".join(b.label for b in boxes))
 
 
+def test_a_field_toggled_back_or_removed_and_re_added_stays_secret() -> None:
+    """"Show password" eye icons toggle type back to text; a framework may also re-add the node as text."""
+    from rrweb_factory import T0, el, inc
+
+    from replaylens.io.rrweb.mapping import map_events
+    from replaylens.model.report import ImportReport
+
+    body = el(7, "body", {}, [el(8, "input", {"type": "text", "name": "answer"}), el(9, "input", {"id": "plain"})])
+    snap = {"type": 0, "id": 1, "childNodes": [el(3, "html", {}, [body])]}
+    events = [
+        {"type": 4, "timestamp": T0, "data": {"href": "https://bank.example/", "width": 800, "height": 600}},
+        {"type": 2, "timestamp": T0 + 1, "data": {"node": snap, "initialOffset": {"left": 0, "top": 0}}},
+        inc(100, 5, id=8, text="Sx-t1", isChecked=False),
+        inc(200, 0, adds=[], removes=[], texts=[], attributes=[{"id": 8, "attributes": {"type": "password"}}]),
+        inc(300, 5, id=8, text="Sx-t2", isChecked=False),
+        inc(400, 0, adds=[], removes=[], texts=[], attributes=[{"id": 8, "attributes": {"type": "text"}}]),
+        inc(500, 5, id=8, text="Sx-t3", isChecked=False),
+        inc(600, 0, texts=[], attributes=[], removes=[{"parentId": 7, "id": 8}],
+            adds=[{"parentId": 7, "nextId": None, "node": el(8, "input", {"type": "text", "name": "answer"})}]),
+        inc(700, 5, id=8, text="Sx-t4", isChecked=False),
+        inc(800, 5, id=9, text="plain-ok", isChecked=False),
+    ]
+    table = map_events(events, None, ImportReport()).table
+    assert [v for v in table.column("value").to_pylist() if v is not None] == ["plain-ok"]
+
+
 def test_hostile_ids_and_attributes_do_not_break_the_rule() -> None:
     from replaylens.io.rrweb.secrets import SecretNodes
 

@@ -176,6 +176,10 @@ class NodeTable:
             flags.append(pflags | own)
             self.own.append(own & (_F_MASKED | _F_SECRET))
             if isinstance(nid, int) and not isinstance(nid, bool):
+                old = smap.get(nid)
+                if old is not None and old in self.late:  # re-added by a mutation: the id stays secret
+                    self.own[row] |= self.own[old]
+                    self.late.add(row)
                 smap[nid] = row
             kids = node.get("childNodes")
             if isinstance(kids, list):
