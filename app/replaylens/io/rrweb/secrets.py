@@ -23,9 +23,9 @@ labels and other text. Callers inherit both flags down the tree.
 Name/id pattern: the value is split into words at every non-letter and at camelCase boundaries (``newPassword`` →
 new, password; ``login_pin2`` → login, pin). A word is secret when it *contains* one of the long, unambiguous stems
 (password, passwd, passcode, passphrase, passwort, contrasena, motdepasse) or *equals* one of the short ones
-(pass, pwd, pw, pin, otp, totp, hotp, cvv, cvc, csc, cvn, cvv2, cvc2), alone or followed by code/number/no
-(``pincode``, ``otpcode``). So ``spinner``, ``option``, ``pinned``, ``opinion``,
-``compass`` and ``passenger`` are not secrets.
+(pass, pwd, pw, pin, otp, totp, hotp, cvv, cvc, csc, cvn), alone or followed by code/number/no (``pincode``,
+``otpcode``; digits are dropped, so ``cvv2`` is cvv). So ``spinner``, ``option``, ``pinned``, ``opinion``,
+``compass`` and ``passenger`` are not secrets; a postal "PIN code" field is (on purpose: when in doubt, hide).
 """
 
 from __future__ import annotations
@@ -45,8 +45,7 @@ FIELD_TAGS = frozenset({"input", "textarea", "select"})
 RULE_ATTRS = frozenset({"type", "autocomplete", "name", "id", "class", PASSWORD_ATTR, "contenteditable"})
 
 _LONG_STEMS = ("password", "passwd", "passcode", "passphrase", "passwort", "contrasena", "motdepasse")
-_SHORT_WORDS = frozenset({"pass", "pwd", "pw", "pin", "otp", "totp", "hotp", "cvv", "cvc", "csc", "cvn", "cvv2",
-                          "cvc2"})
+_SHORT_WORDS = frozenset({"pass", "pwd", "pw", "pin", "otp", "totp", "hotp", "cvv", "cvc", "csc", "cvn"})
 _SUFFIXES = ("", "code", "number", "no")
 _WORD_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
