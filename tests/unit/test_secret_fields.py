@@ -236,6 +236,26 @@ def test_a_field_toggled_back_or_removed_and_re_added_stays_secret() -> None:
     assert [v for v in table.column("value").to_pylist() if v is not None] == ["plain-ok"]
 
 
+def test_selects_textareas_and_contenteditable_are_masked_by_default() -> None:
+    from rrweb_factory import el, text
+
+    snap = {"type": 0, "childNodes": [el(2, "body", {}, [
+        el(3, "select", {"value": "de"}, [el(4, "option", {"value": "fr"}, [text(5, "France")]),
+                                          el(6, "option", {"value": "de", "selected": True}, [text(7, "Germany")])]),
+        el(8, "textarea", {}, [text(9, "Dear support, my IBAN is")]),
+        el(10, "div", {"contenteditable": "true"}, [text(11, "draft message")]),
+        el(12, "p", {}, [text(13, "Choose a country")]),
+    ])]}
+    masked = snapshot_to_html(snap)
+    for word in ("Germany", "France", "IBAN", "draft", 'value="de"'):
+        assert word not in masked, word
+    assert "Choose a country" in masked  # page text is not input
+    shown = snapshot_to_html(snap, show_values=True)
+    assert all(w in shown for w in ("Germany", "IBAN", "draft message"))
+    labels = " ".join(b.label for b in wireframe_boxes(snap, 400)[0])
+    assert "Germany" not in labels and "IBAN" not in labels and "draft" not in labels
+
+
 def test_hostile_ids_and_attributes_do_not_break_the_rule() -> None:
     from replaylens.io.rrweb.secrets import SecretNodes
 

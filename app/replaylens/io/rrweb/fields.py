@@ -60,7 +60,7 @@ def mask_value(tag: str, attrs: dict[str, str], clean: dict[str, str], *, secret
         if tag != "option":
             clean["data-rl-secret"] = ""
         return
-    if "value" not in clean or tag not in ("input", "option", "textarea") or kind in BUTTON_TYPES:
+    if "value" not in clean or tag not in ("input", "option", "textarea", "select") or kind in BUTTON_TYPES:
         return
     if mask_text or masked:
         clean["value"] = mask_run(clean["value"])
