@@ -155,6 +155,26 @@ def test_dock_lists_seeks_and_edits(win, qtbot) -> None:
     assert ctl.aset.find(a.id).text == "Note"
 
 
+def test_redaction_covers_the_whole_session_until_narrowed_in_the_dock(win, qtbot) -> None:
+    w, ctl = win
+    ctl.toolbar.choose("redact_solid")
+    _drag(ctl.tool, (100, 100), (300, 200))
+    (a,) = list(ctl.aset)
+    assert a.always and a.visible_at(0, 0) and a.visible_at(0, T + 60_000)
+    assert ctl.dock.time_only.isEnabled() and not ctl.dock.time_only.isChecked()
+    assert not ctl.dock.start.isEnabled()  # no time range to edit while it covers the whole session
+    assert ctl.dock.list.item(0).text().startswith("whole session")
+    ctl.dock.time_only.setChecked(True)  # the explicit choice
+    b = ctl.aset.find(a.id)
+    assert not b.whole_session and not b.visible_at(0, T + 60_000) and b.visible_at(0, T)
+    assert ctl.dock.start.isEnabled()
+    w.undo_stack.undo()
+    assert ctl.aset.find(a.id).always and not ctl.dock.time_only.isChecked()
+    ctl.toolbar.choose("rect")
+    _drag(ctl.tool, (400, 100), (500, 200))
+    assert not ctl.dock.time_only.isEnabled()  # only redactions have the choice
+
+
 def test_persistence_debounced_and_reloaded(win, qtbot) -> None:
     w, ctl = win
     ctl.toolbar.choose("arrow")

@@ -86,3 +86,27 @@ def test_dock_rows_are_plain_and_details_keep_the_rules(window, qtbot, demo_path
     one_line = tree.fontMetrics().height()
     long_row = max(range(len(fs)), key=lambda i: len(fs[i].title))
     assert tree.visualItemRect(tree.topLevelItem(long_row)).height() > 1.5 * one_line
+
+
+def test_privacy_preference_reaches_the_converter(window, tmp_path: Path, monkeypatch) -> None:
+    from replaylens.io import cache
+    from replaylens.ui.preferences import SHOW_VALUES_KEY, PreferencesDialog, apply_privacy_settings, setting_bool
+    from replaylens.ui.render_job import convert_command
+
+    monkeypatch.setattr(cache, "_OPTIONS", {"show_values": False})
+    monkeypatch.setenv("REPLAYLENS_DATA_DIR", str(tmp_path / "data"))
+    rec = tmp_path / "rec.json"
+    rec.write_text("[]")
+    masked_entry = cache.cached_bundle_path(rec)
+    dlg = PreferencesDialog(window)
+    box = dlg.findChild(type(dlg.show_values), "show_input_values")
+    assert box is not None and not box.isChecked()  # default: every recorded value masked
+    assert "--show-values" not in convert_command(rec, masked_entry)
+    box.setChecked(True)
+    dlg.accept()
+    assert setting_bool(window.settings, SHOW_VALUES_KEY) and cache.show_input_values()
+    assert "--show-values" in convert_command(rec, masked_entry)
+    assert cache.cached_bundle_path(rec) != masked_entry  # screenshots made under the other setting are not reused
+    window.settings.setValue(SHOW_VALUES_KEY, "false")  # INI files give strings back
+    apply_privacy_settings(window.settings)
+    assert not cache.show_input_values() and cache.cached_bundle_path(rec) == masked_entry

@@ -176,14 +176,18 @@ def _footer(p: QPainter, page_rect: QRectF, session: Session, n: int, total: int
     p.drawText(band, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom), f"Page {n} of {total}")
 
 
-def _cover(d: _Doc, session: Session, renderer: FrameRenderer, items: list[ReportItem], title: str) -> None:
+def _cover(d: _Doc, session: Session, renderer: FrameRenderer, items: list[ReportItem], title: str,
+           annotations: AnnotationSet | None = None) -> None:
     m = session.manifest
     d.text("SESSION REPORT", 9, bold=True, color=ACCENT, gap=2)
     d.text(title or (m.site or "Recorded session"), 24, bold=True, gap=2)
     started = dt.datetime.fromtimestamp(m.start_epoch_ms / 1000, dt.UTC)
     d.text(f"Recorded {started:%d %B %Y, %H:%M} UTC · {fmt_ms(session.duration_ms)} long", 11, color=MUTED, gap=10)
     vw, vh = m.viewport_width or 1280, m.viewport_height or 800
-    thumb = render_view(session, 0.0, width=640, height=int(640 * vh / vw), caption=False, renderer=renderer, trail_s=0)
+    # the thumbnail shows no marks, but every redaction covering its moment is burned in
+    hide = AnnotationSet([a for a in annotations or [] if a.is_redaction])
+    thumb = render_view(session, 0.0, width=640, height=int(640 * vh / vw), caption=False, renderer=renderer, trail_s=0,
+                        annotations=hide)
     top = d.y
     d.image(thumb, width=d.rect.width() * 0.42)
     after_thumb = d.y
@@ -209,8 +213,11 @@ def _cover(d: _Doc, session: Session, renderer: FrameRenderer, items: list[Repor
     for i, pg in enumerate(session.pages):
         d.text(f"{i + 1}. {pg.title or 'Untitled'} — {pg.url}", 9.5, gap=2)
     d.rule()
-    d.text(f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by Replay Lens {__version__}. Input values are "
-           "masked as recorded; redacted areas are burned into the pictures.", 8.5, color=MUTED)
+    shown = session.manifest.source.get("input_values") == "non-secret shown"
+    values = ("Non-secret input values are shown as recorded; secret fields are masked" if shown
+              else "Input values are masked")
+    d.text(f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by Replay Lens {__version__}. {values}; "
+           "redacted areas are burned into every picture.", 8.5, color=MUTED)
 
 
 def _item_page(d: _Doc, session: Session, renderer: FrameRenderer, item: ReportItem,
@@ -264,7 +271,7 @@ def export_report(session: Session, out: str | Path, *, annotations: AnnotationS
                 writer.newPage()
             d = _Doc(p, body)
             if n == 1:
-                _cover(d, session, r, items, title)
+                _cover(d, session, r, items, title, annotations)
             else:
                 _item_page(d, session, r, items[n - 2], annotations, raw)
             _footer(p, page_rect, session, n, total)

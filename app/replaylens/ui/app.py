@@ -46,8 +46,10 @@ def configure_app(app: QObject) -> None:
 def create_window(files: list[str]) -> object:
     """The main window, opening ``files[0]`` (what a double-click passes on Linux and Windows)."""
     from replaylens.ui.main_window import MainWindow
+    from replaylens.ui.preferences import apply_privacy_settings
 
     w = MainWindow()
+    apply_privacy_settings(w.settings)
     if files:
         w.open_file(Path(files[0]))
         if len(files) > 1:

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from replaylens.io.rrweb.a11y import Accessible
+from replaylens.io.rrweb.secrets import SecretNodes
 from replaylens.io.rrweb.timing import ffill_by_group
 from replaylens.model.report import ImportReport
 
@@ -37,6 +38,8 @@ class PageInfo:
     width: int = 0  # viewport at the page's Meta (the renderer may report the full page size later)
     height: int = 0
     snapshot: dict[str, Any] | None = field(default=None, repr=False)  # the first FullSnapshot node of the page
+    segment: int = -1  # node-map segment of that snapshot
+    secrets: SecretNodes = field(default_factory=SecretNodes, repr=False)  # its nodes secret at some time
 
 
 @dataclass
@@ -201,13 +204,16 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
     values: dict[int, str] = {}
     masked = secret = 0
     detail = dict(rows.detail)
+    secret_of: dict[int, bool] = {}  # per distinct target element
     for r, text in rows.text.items():
         value_len[r] = len(text)
         e = int(elem[r])
         if e < 0:
             continue
-        it = nodes.input_type(e) or ""
-        if nodes.is_secret(e) or it in _TEXTLIKE_SECRETS:
+        is_secret = secret_of.get(e)
+        if is_secret is None:
+            is_secret = secret_of[e] = nodes.is_secret(e) or (nodes.input_type(e) or "") in _TEXTLIKE_SECRETS
+        if is_secret:
             secret += 1
         elif _is_masked(text):
             masked += 1
