@@ -73,6 +73,15 @@ class FakeWindow(QMainWindow):
         self.undo_stack.clear()
         self.session_changed.emit(session)
 
+    def closeEvent(self, event) -> None:
+        """As MainWindow.shutdown: pending notes saved, exports ended (threads waited for), status timers stopped."""
+        ctl = getattr(self, "ctl", None)
+        if ctl is not None:
+            ctl.save_now()
+            ctl.exports.shutdown()
+        self.statusBar().clearMessage()
+        super().closeEvent(event)
+
 
 @pytest.fixture
 def win(qtbot, demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -80,6 +89,7 @@ def win(qtbot, demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     w = FakeWindow()
     qtbot.addWidget(w)
     ctl = attach(w)
+    w.ctl = ctl
     s = open_session(demo_path)
     w.open(s)
     yield w, ctl
