@@ -184,9 +184,11 @@ def test_persistence_debounced_and_reloaded(win, qtbot) -> None:
 
 
 def _rgb(img: QImage) -> np.ndarray:
+    """A copy of the pixels: the buffer ``constBits()`` exposes does not keep the converted QImage alive, so a view
+    into it would read freed memory once this function returns (which made the comparisons below flaky)."""
     img = img.convertToFormat(QImage.Format.Format_RGB888)
     arr = np.frombuffer(img.constBits(), np.uint8, count=img.height() * img.bytesPerLine())
-    return arr.reshape(img.height(), img.bytesPerLine())[:, : img.width() * 3].reshape(img.height(), -1, 3)
+    return arr.reshape(img.height(), img.bytesPerLine())[:, : img.width() * 3].reshape(img.height(), -1, 3).copy()
 
 
 def test_canvas_shows_pixelation_on_screen(win, qtbot) -> None:
