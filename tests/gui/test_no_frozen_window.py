@@ -124,3 +124,42 @@ def test_slow_open_shows_progress_and_cancel_really_cancels(window, qtbot, demo_
     assert window.session is before
     assert _error_box() is None
     _assert_answers_keys(qtbot, window)
+
+
+def test_job_progress_shows_after_the_delay_and_never_after_close(window, qtbot) -> None:
+    from replaylens.ui.progress import JobProgress
+
+    quick = JobProgress(window, "Quick job", delay_ms=50)
+    quick.close()  # the job ended before the delay: nothing may appear later
+    slow = JobProgress(window, "Slow job", delay_ms=50)
+    cancelled: list[bool] = []
+    slow.cancel_requested.connect(lambda: cancelled.append(True))
+    qtbot.waitUntil(lambda: slow.shown, timeout=5000)
+    slow.update(0.5, "Half way")
+    assert slow.label.text() == "Half way" and slow.bar.value() == 50
+    assert not quick.shown and QApplication.activeModalWidget() is None
+    slow.cancel_button.click()
+    assert cancelled == [True] and slow.closed and not slow.shown
+    slow.close()  # idempotent: a second outcome after Cancel changes nothing
+    qtbot.wait(10 * 50)
+    assert _progress_visible() == [] and cancelled == [True]
+
+
+def test_render_progress_cancel_stops_the_renderer(window, qtbot, demo_path: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The background screenshot render of a recording has its own surface; its Cancel ends the child process."""
+    import sys
+
+    import replaylens.ui.render_job as rj
+
+    monkeypatch.setattr(rj, "convert_command", lambda src, out: [sys.executable, "-c", "import time; time.sleep(60)"])
+    _open_and_wait(qtbot, window, demo_path)
+    window._loaded(demo_path, window.session, window.index, tmp_path / "cache" / "y.rlsession")  # as for a recording
+    assert window.render_job.running
+    qtbot.waitUntil(lambda: len(_progress_visible()) == 1, timeout=10_000)
+    (strip,) = _progress_visible()
+    proc = window.render_job.proc
+    next(b for b in strip.findChildren(QWidget) if getattr(b, "text", lambda: "")() == "Cancel").click()
+    assert not window.render_job.running and proc.state() == proc.ProcessState.NotRunning
+    assert _progress_visible() == []
+    _assert_answers_keys(qtbot, window)
