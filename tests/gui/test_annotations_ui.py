@@ -73,6 +73,15 @@ class FakeWindow(QMainWindow):
         self.undo_stack.clear()
         self.session_changed.emit(session)
 
+    def closeEvent(self, event) -> None:
+        """As MainWindow.shutdown: pending notes saved, exports ended (threads waited for), status timers stopped."""
+        ctl = getattr(self, "ctl", None)
+        if ctl is not None:
+            ctl.save_now()
+            ctl.exports.shutdown()
+        self.statusBar().clearMessage()
+        super().closeEvent(event)
+
 
 @pytest.fixture
 def win(qtbot, demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -80,6 +89,7 @@ def win(qtbot, demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     w = FakeWindow()
     qtbot.addWidget(w)
     ctl = attach(w)
+    w.ctl = ctl
     s = open_session(demo_path)
     w.open(s)
     yield w, ctl
@@ -194,9 +204,11 @@ def test_persistence_debounced_and_reloaded(win, qtbot) -> None:
 
 
 def _rgb(img: QImage) -> np.ndarray:
+    """A copy of the pixels: the buffer ``constBits()`` exposes does not keep the converted QImage alive, so a view
+    into it would read freed memory once this function returns (which made the comparisons below flaky)."""
     img = img.convertToFormat(QImage.Format.Format_RGB888)
     arr = np.frombuffer(img.constBits(), np.uint8, count=img.height() * img.bytesPerLine())
-    return arr.reshape(img.height(), img.bytesPerLine())[:, : img.width() * 3].reshape(img.height(), -1, 3)
+    return arr.reshape(img.height(), img.bytesPerLine())[:, : img.width() * 3].reshape(img.height(), -1, 3).copy()
 
 
 def test_canvas_shows_pixelation_on_screen(win, qtbot) -> None:

@@ -11,6 +11,7 @@ never modified, and often live on read-only shares). The file is keyed by the se
 file's content, so a renamed or moved copy finds its notes and a different file with the same id does not.
 Writes are atomic: temp file in the same directory, flush, fsync, ``os.replace``, then fsync of the directory. A
 sidecar that cannot be parsed is moved aside as ``<name>.corrupt-<time>`` and reported; it never crashes the viewer.
+Load and save remove temp files a killed save left behind (only abandoned ones: see ``model.tempfiles``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from replaylens.errors import BadInputError
+from replaylens.model.tempfiles import TMP_SUFFIX, clean_stale, fsync_dir, temp_prefix
 
 FORMAT_NAME = "replaylens-annotations"
 FORMAT_VERSION = 1
@@ -276,7 +278,7 @@ def _write_all(fd: int, data: bytes) -> None:
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so a crash leaves either the old or the new file, never a torn one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=TMP_SUFFIX)
     try:
         try:
             _write_all(fd, data)
@@ -288,13 +290,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
-        with contextlib.suppress(OSError):
-            dfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
+    fsync_dir(path.parent)  # make the rename itself durable (POSIX)
 
 
 def export_annotations(aset: AnnotationSet, path: str | Path, session_id: str = "", input_sha256: str = "") -> Path:
@@ -351,6 +347,8 @@ class AnnotationStore:
         """The stored annotations (empty if none) and a warning to show when the sidecar was corrupt; a corrupt
         sidecar is moved aside unless ``quarantine`` is False (read-only callers such as the CLI)."""
         p = self.path
+        if quarantine:  # a read-only caller changes nothing
+            clean_stale(p)
         try:
             data = p.read_bytes()
         except FileNotFoundError:
@@ -378,6 +376,7 @@ class AnnotationStore:
     def save(self, aset: AnnotationSet) -> Path:
         """Atomically write the sidecar (an empty set removes nothing: it is written as empty, which undo needs)."""
         write_atomic(self.path, json.dumps(aset.to_json(self.session_id, self.input_sha256), indent=1).encode())
+        clean_stale(self.path)
         return self.path
 
 

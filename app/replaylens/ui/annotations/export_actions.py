@@ -1,9 +1,9 @@
 """File-menu exports: view/full-page PNG, clipboard, PDF report, batch PNGs, and clips.
 
 Long exports (clip, report, batch) run in a ``QThread`` on a snapshot of the annotations with their own
-``FrameRenderer`` (the viewer's renderer stays the GUI thread's), report progress to a non-modal
-``QProgressDialog`` whose Cancel sets the job's cancel flag (checked before every frame), so the viewer never
-blocks and a cancelled clip leaves no partial file.
+``FrameRenderer`` (the viewer's renderer stays the GUI thread's), report progress to a non-modal status-bar
+``JobProgress`` (one per job, closed on every outcome) whose Cancel sets the job's cancel flag (checked before
+every frame), so the viewer never blocks and a cancelled clip leaves no partial file.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLineEdit,
     QMessageBox,
-    QProgressDialog,
 )
 
 from replaylens.core.timefmt import fmt_ms, parse_time
 from replaylens.errors import CancelledError, ReplayLensError
 from replaylens.model.annotations import AnnotationSet
+from replaylens.ui.progress import JobProgress
 
 if TYPE_CHECKING:
     from replaylens.ui.annotations.controller import AnnotationController
@@ -279,22 +279,20 @@ class ExportActions:
             f"Saved {path}")
 
     def run_job(self, label: str, fn: Job, ok: str) -> ExportJob:
-        """Start ``fn`` in a thread with a progress dialog; returns the job (tests wait on it)."""
-        dlg = QProgressDialog(label, "Cancel", 0, 1000, self.window)
-        dlg.setWindowTitle("Export")
-        dlg.setMinimumDuration(300)
-        dlg.setAutoClose(False)
-        dlg.setAutoReset(False)
+        """Start ``fn`` in a thread with a progress surface of its own (closed on every outcome); returns the job
+        (tests wait on it)."""
+        prog = JobProgress(self.window, label)
+        prog.setObjectName("export_progress")
         job = ExportJob(fn, self.window)
-        job.progressed.connect(dlg.setValue)
-        dlg.canceled.connect(job.cancel.set)
+        job.progressed.connect(prog.set_permille)
+        prog.cancel_requested.connect(job.cancel.set)
 
         def finished_ok(_result: object) -> None:
-            dlg.close()
+            prog.close()
             self.window.statusBar().showMessage(ok, 8000)
 
         def finished_bad(message: str) -> None:
-            dlg.close()
+            prog.close()
             if message:
                 QMessageBox.warning(self.window, "Export failed", message)
             else:
@@ -302,8 +300,16 @@ class ExportActions:
 
         job.done.connect(finished_ok)
         job.failed.connect(finished_bad)
+        job.finished.connect(prog.close)
         job.finished.connect(lambda: self.jobs.remove(job) if job in self.jobs else None)
         job.finished.connect(job.deleteLater)
         self.jobs.append(job)
         job.start()
         return job
+
+    def shutdown(self, ms: int = 10_000) -> None:
+        """Cancel every running export and wait for its thread (the window is closing)."""
+        for job in list(self.jobs):
+            job.cancel.set()
+        for job in list(self.jobs):
+            job.wait(ms)
