@@ -8,7 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
-DEMO=resources/samples/nimbus-demo.rlsession
 
 # Qt offscreen + Xvfb/xcb + QtWebEngine + fonts (see ../shared/guides/platform.md). Alternatives are "a|b".
 PKGS=(libglib2.0-0 libgl1 libegl1 libxkbcommon0 libfontconfig1 libfreetype6 libdbus-1-3 fonts-dejavu-core
@@ -66,9 +65,9 @@ case "$cmd" in
     system_deps; python_env
     if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && command -v xvfb-run >/dev/null; then
       echo "bootstrap: no display; starting the viewer on a virtual screen (xvfb-run)"
-      exec xvfb-run -a -s "-screen 0 1920x1080x24" "$VENV/bin/python" -m replaylens "$DEMO"
+      exec xvfb-run -a -s "-screen 0 1920x1080x24" "$VENV/bin/python" -m replaylens demo
     fi
-    exec "$VENV/bin/python" -m replaylens "$DEMO" ;;
+    exec "$VENV/bin/python" -m replaylens demo ;;
   test)
     system_deps; python_env
     export QT_QPA_PLATFORM=offscreen
