@@ -38,6 +38,8 @@ def configure_app(app: QObject) -> None:
     QCoreApplication.setOrganizationDomain("replaylens.app")
     QCoreApplication.setApplicationName("Replay Lens")
     QCoreApplication.setApplicationVersion(__version__)
+    if isinstance(app, QApplication):
+        app.setDesktopFileName("replaylens")  # Wayland/X11 docks match the window to replaylens.desktop
     icon = icon_svg()
     if icon.is_file() and isinstance(app, QApplication):
         app.setWindowIcon(QIcon(str(icon)))
