@@ -5,7 +5,7 @@
 #                                            entry, the .rlsession MIME type, hicolor icons, man page, copyright
 #   dist/replaylens-VERSION-py3-none-any.whl with --wheel
 # usage: bash packaging/build.sh [--force] [--no-deb] [--wheel]
-#   --force   rebuild the bundle even if none of its inputs changed since the last build (dist/.bundle-inputs)
+#   --force   rebuild even if none of the inputs changed since the last build (dist/.bundle-inputs, .deb-inputs)
 # env: PYTHON (default .venv/bin/python, else python3), DIST (default dist), WORK (default build),
 #      DEB_COMPRESS / DEB_LEVEL (default gzip 6; xz 6 for a release: ~15 % smaller, many minutes. Debian
 #      tools reject zstd-compressed packages)
@@ -74,8 +74,17 @@ fi
 # ---- the Debian package ------------------------------------------------------------------------------------
 [ $deb -eq 1 ] || exit 0
 command -v dpkg-deb >/dev/null || { echo "build: dpkg-deb not found; not building the .deb" >&2; exit 1; }
-t0=$(now)
 ARCH=$(dpkg --print-architecture)
+DEB="$DIST/replaylens_${VERSION}_${ARCH}.deb"
+deb_want=$( { echo "$want ${DEB_COMPRESS:-} ${DEB_LEVEL:-}"; sha256sum packaging/build.sh packaging/linux/* \
+              app/replaylens/assets/icons/replaylens.svg; } | sha256sum | cut -d' ' -f1)
+deb_stamp="$DIST/.deb-inputs"
+if [ $force -eq 0 ] && [ -f "$DEB" ] && [ -f "$deb_stamp" ] && [ "$(cat "$deb_stamp")" = "$deb_want" ]; then
+  say "Debian package is up to date ($DEB)"
+  exit 0
+fi
+rm -f "$deb_stamp"
+t0=$(now)
 PKG="$WORK/deb/replaylens"
 rm -rf "$WORK/deb"
 mkdir -p "$PKG/DEBIAN" "$PKG/opt" "$PKG/usr/bin"
@@ -122,8 +131,7 @@ Version: $VERSION
 Architecture: $ARCH
 Maintainer: Replay Lens <dev@replaylens.invalid>
 Installed-Size: $installed_kb
-Depends: libc6 (>= 2.36), libgl1, libegl1, fontconfig-config, fonts-dejavu-core | fonts-freefont-ttf | fonts-liberation2,
- sensible-utils
+Depends: libc6 (>= 2.36), libgl1, libegl1, fontconfig-config, fonts-dejavu-core | fonts-liberation2, sensible-utils
 Recommends: shared-mime-info, desktop-file-utils, xdg-utils, hicolor-icon-theme
 Section: utils
 Priority: optional
@@ -140,7 +148,8 @@ EOF
 (cd "$PKG" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | sort -z | xargs -0 md5sum) > "$PKG/DEBIAN/md5sums"
 chmod 0644 "$PKG/DEBIAN/control" "$PKG/DEBIAN/md5sums"
 
-DEB="$DIST/replaylens_${VERSION}_${ARCH}.deb"
 rm -f "$DIST"/replaylens_*.deb
 dpkg-deb --root-owner-group -Z"${DEB_COMPRESS:-gzip}" -z"${DEB_LEVEL:-6}" --build "$PKG" "$DEB" >/dev/null
+echo "$deb_want" > "$deb_stamp"
+rm -rf "$WORK/deb"  # the staged tree is a second copy of the bundle
 say "Debian package built in $(took "$t0"): $DEB ($(du -h "$DEB" | cut -f1), installed $((installed_kb / 1024)) MB)"

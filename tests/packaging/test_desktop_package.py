@@ -246,6 +246,12 @@ def test_lintian_finds_no_errors(built: Built) -> None:
     if built.lintian is None:
         pytest.skip("lintian is not installed (apt-get install lintian)")
     out, _ = built.lintian.communicate(timeout=1800)
+    tags: dict[str, int] = {}
+    for line in out.splitlines():
+        if line[:2] in ("E:", "W:", "I:"):
+            key = f"{line[0]} {line.split()[2]}"
+            tags[key] = tags.get(key, 0) + 1
+    print("lintian:", ", ".join(f"{k} ×{n}" for k, n in sorted(tags.items())) or "clean")
     errors = [line for line in out.splitlines() if line.startswith("E:")]
     assert not errors, "\n".join(errors[:50])
     assert built.lintian.returncode == 0, out[-2000:]  # lintian fails on errors (its --fail-on default)
