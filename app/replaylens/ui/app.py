@@ -11,8 +11,7 @@ from PySide6.QtGui import QFileOpenEvent, QIcon
 from PySide6.QtWidgets import QApplication
 
 from replaylens import __version__
-
-ICON = Path(__file__).resolve().parents[3] / "resources" / "icons" / "replaylens.svg"
+from replaylens.assets import icon_svg
 
 
 class ReplayLensApp(QApplication):
@@ -39,8 +38,11 @@ def configure_app(app: QObject) -> None:
     QCoreApplication.setOrganizationDomain("replaylens.app")
     QCoreApplication.setApplicationName("Replay Lens")
     QCoreApplication.setApplicationVersion(__version__)
-    if ICON.is_file() and isinstance(app, QApplication):
-        app.setWindowIcon(QIcon(str(ICON)))
+    if isinstance(app, QApplication):
+        app.setDesktopFileName("replaylens")  # Wayland/X11 docks match the window to replaylens.desktop
+    icon = icon_svg()
+    if icon.is_file() and isinstance(app, QApplication):
+        app.setWindowIcon(QIcon(str(icon)))
 
 
 def create_window(files: list[str]) -> object:

@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QDockWidget, QMessageBox
 
 from replaylens import __version__
+from replaylens.assets import doc
 
 if TYPE_CHECKING:
     from replaylens.ui.main_window import MainWindow
@@ -112,8 +113,7 @@ def build_menus(w: MainWindow) -> None:
     h = mb.addMenu("&Help")
     _act(w, h, "Keyboard shortcuts", lambda: QMessageBox.information(w, "Keyboard shortcuts", SHORTCUTS_HELP),
          QKeySequence.StandardKey.HelpContents)
-    _act(w, h, "Session file format", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(
-        str(Path(__file__).resolve().parents[3] / "docs" / "format.md"))))
+    _act(w, h, "Session file format", lambda: _open_doc(w, "format.md"))
     _act(w, h, "About Replay Lens", lambda: QMessageBox.about(
         w, "About Replay Lens", f"<b>Replay Lens {__version__}</b><br>Session replay, heatmaps and friction "
         "signals for recorded web sessions.<br>Works offline; never sends data anywhere."))
@@ -129,6 +129,14 @@ def sync_dock_actions(w: MainWindow) -> None:
         if act not in present:
             act.setText(f"{dock.windowTitle()} panel")
             menu.addAction(act)
+
+
+def _open_doc(w: MainWindow, name: str) -> None:
+    path = doc(name)
+    if path is None:
+        QMessageBox.information(w, "Replay Lens", f"This installation does not include the documentation ({name}).")
+        return
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
 def _play_faster(w: MainWindow) -> None:
