@@ -71,10 +71,12 @@ def render_view(session: Session, t: float, *, width: int | None = None, height:
     img = QImage(w, h + (CAPTION_PX if caption else 0), QImage.Format.Format_ARGB32_Premultiplied)
     img.fill(BACKGROUND)
     p = QPainter(img)
-    g = r.paint(p, QRectF(0, 0, w, h), t, opts)
-    if caption:
-        paint_caption(p, QRectF(0, h, w, CAPTION_PX), session, g.page, t, label)
-    p.end()
+    try:
+        g = r.paint(p, QRectF(0, 0, w, h), t, opts)
+        if caption:
+            paint_caption(p, QRectF(0, h, w, CAPTION_PX), session, g.page, t, label)
+    finally:  # a painter left active on a dying image crashes Qt (SIGSEGV) instead of raising
+        p.end()
     return img
 
 

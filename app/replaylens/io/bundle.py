@@ -28,6 +28,7 @@ from replaylens.model.manifest import Manifest, ManifestError, VersionError, par
 from replaylens.model.report import ImportReport
 from replaylens.model.session import Session
 from replaylens.model.store import SessionStore, StoreError
+from replaylens.model.validation import SchemaError, decode_json
 
 EXTENSION = ".rlsession"
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".webp"}
@@ -138,8 +139,8 @@ def read_bundle(path: str | Path, report: ImportReport | None = None) -> Session
             raise BadInputError(path, "not a Replay Lens session: there is no manifest.json inside")
         raw = _read_member(path, zf, members["manifest.json"], L.MAX_MANIFEST_BYTES)
         try:
-            obj = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            obj = decode_json(raw)
+        except SchemaError as exc:
             raise BadInputError(path, f"manifest.json is not valid JSON ({exc})") from None
         try:
             manifest = parse_manifest(obj, max_pages=L.MAX_PAGES, max_dim=L.MAX_DIM)
@@ -158,6 +159,8 @@ def read_bundle(path: str | Path, report: ImportReport | None = None) -> Session
             tmp = Path(tmpdir) / ("events." + fmt)
             with open(tmp, "wb") as out:
                 _copy_member(path, zf, ev_info, out, L.MAX_EVENTS_BYTES)
+            if fmt == "parquet":
+                _check_parquet(path, tmp)
             store.load_file(tmp, fmt, page_count=len(manifest.pages),
                             viewport=(manifest.viewport_width, manifest.viewport_height), report=report)
             arrays = store.arrays()
@@ -173,6 +176,30 @@ def read_bundle(path: str | Path, report: ImportReport | None = None) -> Session
         report.note("the session holds no events")
     return Session(path=path, manifest=manifest, store=store, arrays=arrays, report=report,
                    load_image=_ImageLoader(path, {p.screenshot for p in manifest.pages if p.screenshot}))
+
+
+def _check_parquet(path: Path, tmp: Path) -> None:
+    """Refuse a Parquet events table whose footer declares more rows or decoded bytes than the limits, before
+    anything decodes it (a few hundred KB of dictionary/RLE-encoded columns can decode to gigabytes)."""
+    try:
+        md = pq.ParquetFile(tmp).metadata
+        rows = md.num_rows
+        decoded = 0
+        for g in range(md.num_row_groups):
+            rg = md.row_group(g)
+            for c in range(rg.num_columns):  # each value decodes to at least 8 bytes (offsets, int64, double)
+                decoded += max(rg.column(c).total_uncompressed_size, rg.num_rows * 8)
+    except (pa.ArrowException, OSError, ValueError, IndexError, OverflowError) as exc:
+        raise BadInputError(path, f"the events table cannot be read (not a valid Parquet file: "
+                                  f"{str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__})") from None
+    stored = max(tmp.stat().st_size, 1)
+    if rows > L.MAX_EVENT_ROWS:
+        raise LimitExceededError(path, f"the events table declares {rows:,} rows, over the limit of "
+                                       f"{L.MAX_EVENT_ROWS:,}")
+    if decoded > L.MAX_DECODED_BYTES or (decoded > L.DECODE_FLOOR and decoded > L.MAX_DECODE_RATIO * stored):
+        raise LimitExceededError(path, f"the events table would decode to {decoded / L.MiB:,.0f} MiB from "
+                                       f"{stored / L.MiB:,.1f} MiB (limits: {L.MAX_DECODED_BYTES // L.GiB} GiB, "
+                                       f"{L.MAX_DECODE_RATIO}-fold)")
 
 
 def _check_images(path: Path, zf: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], manifest: Manifest,

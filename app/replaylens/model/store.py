@@ -27,6 +27,31 @@ from replaylens.model.report import ImportReport
 from replaylens.model.schema import COORD_SENTINELS, EVENT_COLUMNS, MAX_ABS_COORD
 
 
+#: Columns an events table may have (ours plus unknown ones kept); more is refused, not loaded.
+MAX_COLUMNS = 256
+#: Names the store adds itself (the row index); an unknown column may not take them.
+RESERVED_COLUMNS = frozenset({"i"})
+
+
+def _extra_names(extras: list[str], known: set[str]) -> tuple[list[str], dict[str, str]]:
+    """Store names for the unknown columns: kept as they are unless they collide (SQL names are
+    case-insensitive) with our columns, the store's own ``i`` or each other; those become ``extra_<name>``."""
+    taken = {n.lower() for n in known | RESERVED_COLUMNS}
+    names: list[str] = []
+    renamed: dict[str, str] = {}
+    for n in extras:
+        name = n if n.strip() else "extra_"
+        k = 1
+        while name.lower() in taken:
+            name = f"extra_{n}" if k == 1 else f"extra_{n}_{k}"
+            k += 1
+        taken.add(name.lower())
+        names.append(name)
+        if name != n:
+            renamed[n] = name
+    return names, renamed
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -42,7 +67,8 @@ class SessionStore:
         self._con = duckdb.connect(":memory:")
         self._con.execute("SET threads TO 2").fetchall()
         self._lock = threading.Lock()
-        self.extra_columns: list[str] = []
+        self.extra_columns: list[str] = []  # unknown columns kept, under the names the store gave them
+        self.renamed_columns: dict[str, str] = {}  # unknown columns whose own name collided: file name -> store name
         self._arrays: SessionArrays | None = None
         self._events_arrow: pa.Table | None = None
 
@@ -73,6 +99,10 @@ class SessionStore:
             raise StoreError(f"the events table cannot be read ({detail})") from exc
         self._ingest(typed, page_count=page_count, viewport=viewport, report=report)
 
+    def _note_renamed(self, report: ImportReport) -> None:
+        for src, dst in list(self.renamed_columns.items())[:5]:
+            report.note(f"the unknown column {src[:60]!r} collides with a column of ours: kept as {dst[:70]!r}")
+
     def load_arrow(self, table: Any, *, page_count: int, viewport: tuple[int, int], report: ImportReport) -> None:
         """Load events from a pyarrow Table (importers hand over columnar batches, never rows)."""
         with self._lock:
@@ -90,14 +120,19 @@ class SessionStore:
         missing = [c for c in ("t", "kind") if c not in present]
         if missing:
             raise StoreError(f"the events table has no {' or '.join(missing)} column")
+        if len(present) > MAX_COLUMNS:
+            raise StoreError(f"the events table has {len(present):,} columns, over the limit of {MAX_COLUMNS}")
         known = {c.name for c in EVENT_COLUMNS}
-        self.extra_columns = [n for n in present if n not in known]
+        extras = [n for n in present if n not in known]
+        self.extra_columns, self.renamed_columns = _extra_names(extras, known)
         casts = [f"TRY_CAST({_q(c.name)} AS {c.sql_type}) AS {c.name}" if c.name in present
                  else f"CAST({c.default_sql} AS {c.sql_type}) AS {c.name}" for c in EVENT_COLUMNS]
-        return ", ".join(casts + [_q(n) for n in self.extra_columns])
+        return ", ".join(casts + [f"{_q(src)} AS {_q(dst)}" for src, dst in zip(extras, self.extra_columns,
+                                                                                 strict=True)])
 
     def _ingest(self, typed: pa.Table, *, page_count: int, viewport: tuple[int, int], report: ImportReport) -> None:
         """Repair in numpy (core.repair), then hand the repaired Arrow table to DuckDB without copying."""
+        self._note_renamed(report)
         t_col = typed["t"]
         kind_enc = pc.dictionary_encode(typed["kind"]).combine_chunks()
         kinds = kind_vocabulary([str(v) for v in kind_enc.dictionary.to_pylist()])
