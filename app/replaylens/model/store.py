@@ -26,7 +26,6 @@ from replaylens.model.arrays import SessionArrays
 from replaylens.model.report import ImportReport
 from replaylens.model.schema import COORD_SENTINELS, EVENT_COLUMNS, MAX_ABS_COORD
 
-
 #: Columns an events table may have (ours plus unknown ones kept); more is refused, not loaded.
 MAX_COLUMNS = 256
 #: Names the store adds itself (the row index); an unknown column may not take them.
