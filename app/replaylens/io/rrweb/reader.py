@@ -1,7 +1,7 @@
 """Open an rrweb recording as a Session: unwrap, map, load into DuckDB. No screenshots (see ``convert``).
 
 Opening is meant to be quick: the viewer shows the events over a blank/wireframe page at once and renders the
-snapshots in the background (``io.cache.convert_cached``). The whole file is parsed once with ``json.loads``;
+snapshots in the background (``io.cache.convert_cached``). The whole file is parsed once (msgspec) and validated;
 see docs/rrweb.md for the size limits and the measured memory peak.
 """
 

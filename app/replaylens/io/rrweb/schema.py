@@ -29,8 +29,8 @@ Id = Int | None
 Scalar = str | int | float | bool | None
 
 
-class _Loose(msgspec.Struct, forbid_unknown_fields=False):
-    pass
+class _Loose(msgspec.Struct, forbid_unknown_fields=False, gc=False):
+    """Unknown fields allowed; not tracked by the cyclic GC (validation results hold no cycles)."""
 
 
 # -- the serialised DOM (rrweb-snapshot) -------------------------------------------------------------------------
