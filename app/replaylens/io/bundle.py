@@ -143,7 +143,7 @@ def read_bundle(path: str | Path, report: ImportReport | None = None) -> Session
         except SchemaError as exc:
             raise BadInputError(path, f"manifest.json is not valid JSON ({exc})") from None
         try:
-            manifest = parse_manifest(obj, max_pages=L.MAX_PAGES, max_dim=L.MAX_DIM)
+            manifest = parse_manifest(obj, max_pages=L.MAX_PAGES, max_dim=L.MAX_DIM, max_viewport=L.MAX_VIEWPORT)
         except VersionError as exc:
             raise UnsupportedVersionError(path, str(exc)) from None
         except ManifestError as exc:

@@ -112,7 +112,7 @@ def _dim(val: float, where: str, lo: int, limit: int) -> int:
     return int(val)
 
 
-def parse_manifest(obj: Any, *, max_pages: int, max_dim: int) -> Manifest:
+def parse_manifest(obj: Any, *, max_pages: int, max_dim: int, max_viewport: int | None = None) -> Manifest:
     """Validate a decoded manifest.json against its schema. Raises ManifestError (wrong version: ``VersionError``).
 
     The format name and major version are checked first (another major version may have another shape), then the
@@ -146,8 +146,8 @@ def parse_manifest(obj: Any, *, max_pages: int, max_dim: int) -> Manifest:
         session_id=m.session_id,
         start_epoch_ms=m.start_epoch_ms,
         pages=pages,
-        viewport_width=_dim(m.viewport.width, "viewport.width", MIN_VIEWPORT, max_dim),
-        viewport_height=_dim(m.viewport.height, "viewport.height", MIN_VIEWPORT, max_dim),
+        viewport_width=_dim(m.viewport.width, "viewport.width", MIN_VIEWPORT, max_viewport or max_dim),
+        viewport_height=_dim(m.viewport.height, "viewport.height", MIN_VIEWPORT, max_viewport or max_dim),
         site=m.site or "",
         device_pixel_ratio=float(m.device_pixel_ratio),
         attributes={k: str(v) for k, v in (m.attributes or {}).items()},
