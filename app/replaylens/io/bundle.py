@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import posixpath
 import shutil
+import struct
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,6 +34,9 @@ from replaylens.model.validation import SchemaError, decode_json
 
 EXTENSION = ".rlsession"
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".webp"}
+#: What zipfile raises on a corrupt container or member (zlib and struct errors are not OSErrors).
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, struct.error, OSError, EOFError, ValueError, NotImplementedError,
+              OverflowError)
 
 
 def is_bundle(path: Path, head: bytes) -> bool:
@@ -96,7 +101,7 @@ def _read_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: 
     try:
         with zf.open(info) as fh:
             data = fh.read(limit + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+    except ZIP_ERRORS as exc:
         raise BadInputError(path, f"entry {info.filename!r} is corrupt or truncated ({exc})") from None
     if len(data) > limit:  # the directory lied about the size
         raise LimitExceededError(path, f"entry {info.filename!r} holds more than its declared size")
@@ -115,7 +120,7 @@ def _copy_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: I
                 if written > limit:
                     raise LimitExceededError(path, f"entry {info.filename!r} holds more than its declared size")
                 dest.write(chunk)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+    except ZIP_ERRORS as exc:
         raise BadInputError(path, f"entry {info.filename!r} is corrupt or truncated ({exc})") from None
 
 
@@ -124,7 +129,7 @@ def _open_zip(path: Path, fh: IO[bytes]) -> zipfile.ZipFile:
         return zipfile.ZipFile(fh)
     except zipfile.BadZipFile:
         raise BadInputError(path, "not a Replay Lens session: the zip container is corrupt or truncated") from None
-    except (OSError, ValueError, EOFError) as exc:
+    except ZIP_ERRORS as exc:
         raise BadInputError(path, f"the zip container cannot be read ({exc})") from None
 
 
@@ -184,6 +189,7 @@ def _check_parquet(path: Path, tmp: Path) -> None:
     try:
         md = pq.ParquetFile(tmp).metadata
         rows = md.num_rows
+        deepest = max((md.schema.column(i).max_definition_level for i in range(md.num_columns)), default=0)
         decoded = 0
         for g in range(md.num_row_groups):
             rg = md.row_group(g)
@@ -193,6 +199,9 @@ def _check_parquet(path: Path, tmp: Path) -> None:
         raise BadInputError(path, f"the events table cannot be read (not a valid Parquet file: "
                                   f"{str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__})") from None
     stored = max(tmp.stat().st_size, 1)
+    if deepest > L.MAX_COLUMN_NESTING:
+        raise LimitExceededError(path, f"a column of the events table is nested {deepest} levels deep, over the "
+                                       f"limit of {L.MAX_COLUMN_NESTING}")
     if rows > L.MAX_EVENT_ROWS:
         raise LimitExceededError(path, f"the events table declares {rows:,} rows, over the limit of "
                                        f"{L.MAX_EVENT_ROWS:,}")
@@ -217,7 +226,7 @@ def _check_images(path: Path, zf: zipfile.ZipFile, members: dict[str, zipfile.Zi
         try:
             with zf.open(info) as fh:
                 head = fh.read(256 * 1024)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        except ZIP_ERRORS as exc:
             raise BadInputError(path, f"screenshot {page.screenshot!r} is corrupt ({exc})") from None
         size = image_size(head)
         if size is None:
@@ -244,7 +253,7 @@ class _ImageLoader:
             try:
                 with open(self._path, "rb") as fh, zipfile.ZipFile(fh) as zf:
                     self._cache[name] = _read_member(self._path, zf, zf.getinfo(name), L.MAX_IMAGE_BYTES)
-            except (OSError, KeyError, zipfile.BadZipFile, BadInputError):
+            except (*ZIP_ERRORS, KeyError, BadInputError):
                 return None
         return self._cache[name]
 

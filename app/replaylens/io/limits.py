@@ -14,6 +14,7 @@ MAX_TOTAL_BYTES = 8 * GiB  # all members, uncompressed, as declared
 MAX_RATIO = 200  # uncompressed/compressed for any member over RATIO_FLOOR (zip bombs)
 RATIO_FLOOR = 1 * MiB
 MAX_EVENT_ROWS = 10_000_000  # rows of the events table (from the Parquet footer, before reading)
+MAX_COLUMN_NESTING = 8  # nested levels of one events column (lists/structs; our columns are flat)
 MAX_DECODED_BYTES = 2 * GiB  # the events table as decoded columns (estimated from the Parquet footer)
 MAX_DECODE_RATIO = 200  # decoded estimate / stored Parquet bytes, for tables decoding to over DECODE_FLOOR
 DECODE_FLOOR = 64 * MiB

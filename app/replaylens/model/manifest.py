@@ -69,7 +69,7 @@ _KNOWN_KEYS = {"format", "format_version", "session_id", "start_epoch_ms", "site
 #: Smallest viewport side a manifest may declare (CSS px): a 0×0 viewport has no picture to draw.
 MIN_VIEWPORT = 1
 
-Number = int | float
+Number = float  # msgspec's float takes JSON integers too
 Scalar = str | int | float | bool | None
 
 

@@ -87,7 +87,10 @@ class SessionStore:
     def load_file(self, path: Path, fmt: str, *, page_count: int, viewport: tuple[int, int],
                   report: ImportReport) -> None:
         """Load an events file (``parquet`` or ``ndjson``) written by a bundle writer or an importer."""
-        reader = {"parquet": "read_parquet(?)", "ndjson": "read_ndjson(?, maximum_object_size=16777216)"}[fmt]
+        # NDJSON: types are detected two levels deep at most (deeper values stay JSON text), so a hostile nest
+        # cannot build a recursive column type (Arrow gives up past its recursion limit, DuckDB can crash)
+        reader = {"parquet": "read_parquet(?)",
+                  "ndjson": "read_ndjson(?, maximum_object_size=16777216, maximum_depth=2)"}[fmt]
         try:
             with self._lock:
                 present = [r[0] for r in self._con.execute(f"DESCRIBE SELECT * FROM {reader}", [str(path)]).fetchall()]
