@@ -183,13 +183,24 @@ def read_bundle(path: str | Path, report: ImportReport | None = None) -> Session
                    load_image=_ImageLoader(path, {p.screenshot for p in manifest.pages if p.screenshot}))
 
 
+def _nesting(t: pa.DataType) -> int:
+    """Levels of lists/structs/maps in a column type (0 for a flat column), without recursion."""
+    deepest, stack = 0, [(t, 0)]
+    while stack:
+        cur, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((cur.field(i).type, depth + 1) for i in range(cur.num_fields))
+    return deepest
+
+
 def _check_parquet(path: Path, tmp: Path) -> None:
     """Refuse a Parquet events table whose footer declares more rows or decoded bytes than the limits, before
     anything decodes it (a few hundred KB of dictionary/RLE-encoded columns can decode to gigabytes)."""
     try:
-        md = pq.ParquetFile(tmp).metadata
+        pf = pq.ParquetFile(tmp)
+        md = pf.metadata
         rows = md.num_rows
-        deepest = max((md.schema.column(i).max_definition_level for i in range(md.num_columns)), default=0)
+        deepest = max((_nesting(f.type) for f in pf.schema_arrow), default=0)
         decoded = 0
         for g in range(md.num_row_groups):
             rg = md.row_group(g)
