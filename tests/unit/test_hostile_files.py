@@ -199,11 +199,10 @@ def test_parquet_footer_is_checked_before_reading(tmp_path: Path, monkeypatch: p
     def no_read(*_a: Any, **_k: Any) -> None:
         raise AssertionError("the events table was read")
 
-    rows = 3_000_000  # ~50 KB of Parquet, 48 MB decoded: over a 10 MB floor at 200×
+    rows = 3_000_000  # ~20 KB of Parquet, 48 MB decoded: far over 50× past the 16 MiB floor
     events = {"t": pa.repeat(pa.scalar(0, pa.int64()), rows), "kind": pa.repeat(pa.scalar("move"), rows)}
     path = _bundle(tmp_path, "bomb.rlsession", events=events)
     monkeypatch.setattr(SessionStore, "load_file", no_read)
-    monkeypatch.setattr(L, "DECODE_FLOOR", 10 * L.MiB)
     with pytest.raises(LimitExceededError, match="decode to"):
         open_session(path)
     monkeypatch.setattr(L, "MAX_EVENT_ROWS", 1_000_000)

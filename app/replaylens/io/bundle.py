@@ -218,8 +218,8 @@ def _check_parquet(path: Path, tmp: Path) -> None:
                                        f"{L.MAX_EVENT_ROWS:,}")
     if decoded > L.MAX_DECODED_BYTES or (decoded > L.DECODE_FLOOR and decoded > L.MAX_DECODE_RATIO * stored):
         raise LimitExceededError(path, f"the events table would decode to {decoded / L.MiB:,.0f} MiB from "
-                                       f"{stored / L.MiB:,.1f} MiB (limits: {L.MAX_DECODED_BYTES // L.GiB} GiB, "
-                                       f"{L.MAX_DECODE_RATIO}-fold)")
+                                       f"{stored:,} bytes (limits: {L.MAX_DECODED_BYTES // L.GiB} GiB, "
+                                       f"{L.MAX_DECODE_RATIO}-fold past {L.DECODE_FLOOR // L.MiB} MiB)")
 
 
 def _check_images(path: Path, zf: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], manifest: Manifest,
