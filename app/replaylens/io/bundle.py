@@ -165,7 +165,7 @@ def read_bundle(path: str | Path, report: ImportReport | None = None) -> Session
             with open(tmp, "wb") as out:
                 _copy_member(path, zf, ev_info, out, L.MAX_EVENTS_BYTES)
             if fmt == "parquet":
-                _check_parquet(path, tmp)
+                _check_parquet(path, store.parquet_footer(tmp), tmp.stat().st_size)
             store.load_file(tmp, fmt, page_count=len(manifest.pages),
                             viewport=(manifest.viewport_width, manifest.viewport_height), report=report)
             arrays = store.arrays()
@@ -183,33 +183,11 @@ def read_bundle(path: str | Path, report: ImportReport | None = None) -> Session
                    load_image=_ImageLoader(path, {p.screenshot for p in manifest.pages if p.screenshot}))
 
 
-def _nesting(t: pa.DataType) -> int:
-    """Levels of lists/structs/maps in a column type (0 for a flat column), without recursion."""
-    deepest, stack = 0, [(t, 0)]
-    while stack:
-        cur, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack.extend((cur.field(i).type, depth + 1) for i in range(cur.num_fields))
-    return deepest
-
-
-def _check_parquet(path: Path, tmp: Path) -> None:
-    """Refuse a Parquet events table whose footer declares more rows or decoded bytes than the limits, before
-    anything decodes it (a few hundred KB of dictionary/RLE-encoded columns can decode to gigabytes)."""
-    try:
-        pf = pq.ParquetFile(tmp)
-        md = pf.metadata
-        rows = md.num_rows
-        deepest = max((_nesting(f.type) for f in pf.schema_arrow), default=0)
-        decoded = 0
-        for g in range(md.num_row_groups):
-            rg = md.row_group(g)
-            for c in range(rg.num_columns):  # each value decodes to at least 8 bytes (offsets, int64, double)
-                decoded += max(rg.column(c).total_uncompressed_size, rg.num_rows * 8)
-    except (pa.ArrowException, OSError, ValueError, IndexError, OverflowError) as exc:
-        raise BadInputError(path, f"the events table cannot be read (not a valid Parquet file: "
-                                  f"{str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__})") from None
-    stored = max(tmp.stat().st_size, 1)
+def _check_parquet(path: Path, footer: tuple[int, int, int], stored: int) -> None:
+    """Refuse a Parquet events table whose footer declares more rows, decoded bytes or nesting than the limits,
+    before anything decodes it (a few hundred KB of dictionary/RLE-encoded columns can decode to gigabytes)."""
+    rows, decoded, deepest = footer
+    stored = max(stored, 1)
     if deepest > L.MAX_COLUMN_NESTING:
         raise LimitExceededError(path, f"a column of the events table is nested {deepest} levels deep, over the "
                                        f"limit of {L.MAX_COLUMN_NESTING}")

@@ -105,6 +105,23 @@ class SessionStore:
         for src, dst in list(self.renamed_columns.items())[:5]:
             report.note(f"the unknown column {src[:60]!r} collides with a column of ours: kept as {dst[:70]!r}")
 
+    def parquet_footer(self, path: Path) -> tuple[int, int, int]:
+        """(rows, decoded bytes, deepest column nesting) from a Parquet file's footer alone, read by DuckDB (the
+        reader that will decode it). Decoded bytes per column chunk: the larger of its uncompressed size and 8 bytes
+        a row (RLE/dictionary pages can be tiny). Nesting counts list and struct levels (0 for a flat column)."""
+        parts = "list_filter(string_split(path_in_schema, ', '), p -> p <> 'list')"
+        try:
+            with self._lock:
+                rows = self._con.execute("SELECT num_rows FROM parquet_file_metadata(?)", [str(path)]).fetchall()
+                agg = self._con.execute(
+                    "SELECT coalesce(sum(greatest(coalesce(total_uncompressed_size, 0), "
+                    f"coalesce(row_group_num_rows, 0) * 8)), 0), coalesce(max(len({parts}) - 1), 0) "
+                    "FROM parquet_metadata(?)", [str(path)]).fetchall()
+        except duckdb.Error as exc:
+            detail = _first_line(exc).replace(str(path), path.name)
+            raise StoreError(f"the events table cannot be read ({detail})") from exc
+        return int(rows[0][0] or 0) if rows else 0, int(agg[0][0]), int(agg[0][1])
+
     def load_arrow(self, table: Any, *, page_count: int, viewport: tuple[int, int], report: ImportReport) -> None:
         """Load events from a pyarrow Table (importers hand over columnar batches, never rows)."""
         with self._lock:
