@@ -180,6 +180,7 @@ def run(jobs: list[tuple[str, int, float, str | None]], workers: int, timeout: f
     stats: dict[str, Any] = {}
     first_warm = timeout * 6  # a fresh worker imports Qt, DuckDB, pyarrow first
     warm = [False] * workers
+    done = 0
     try:
         while pending or busy:
             for i in range(workers):
@@ -217,6 +218,10 @@ def run(jobs: list[tuple[str, int, float, str | None]], workers: int, timeout: f
                 if res["outcome"] == "ok" and res["peak_mb"] > max_mb:
                     res["outcome"] = "memory"
                 _record(stats, job, res, save)
+                done += 1
+                if done % 1000 == 0 or not res["outcome"].startswith(("ok", "typed")):
+                    print(f"[{done:,}/{len(jobs):,}] {job[0]} seed {job[1]}: {res['outcome']}", file=sys.stderr,
+                          flush=True)
     finally:
         pool.close()
     return stats
