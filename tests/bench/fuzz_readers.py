@@ -10,11 +10,13 @@ strings, PostHog ``cv`` data, gzip, NDJSON lines, the JSON text), written to a t
 crashed after reading before: ``analyze``, ``heatmap`` (click and scroll), ``export`` (view and full page),
 ``report`` and ``clip``, through the same functions the CLI runs.
 
-Outcomes: ``ok``, ``typed:<class>`` (the project's BadInputError family), ``untyped:<exception>``, ``hang`` (no
-answer within ``--timeout`` s: the worker is killed), ``memory`` (MemoryError, or peak RSS over ``--max-mb``) and
-``crash`` (the worker died, e.g. a segfault). Peak RSS is the worker's VmHWM, reset before every case
-(``/proc/self/clear_refs``), so it is the peak of that case including the worker's imports. Failing cases are
-written to ``--save`` for replay (``--replay FILE``). Exit status 1 when anything but ok/typed happened.
+Outcomes: ``ok``, ``typed:<class>`` (the project's BadInputError family), ``untyped:<exception>``, ``hang`` (over
+``--timeout`` s of CPU, or ``--wall-limit`` s of wall time for a case blocked without CPU: the worker is killed and
+replaced; CPU time, because on a shared machine wall time would blame a case for its neighbours' load), ``memory``
+(MemoryError, or peak RSS over ``--max-mb``) and ``crash`` (the worker died, e.g. a segfault). Peak RSS is the
+worker's VmHWM, reset before every case (``/proc/self/clear_refs``), so it is the peak of that case including the
+worker's imports. Building a case is not counted in its time. Failing cases are written to ``--save`` for replay
+(``--replay FILE``). Exit status 1 when anything but ok/typed happened.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import multiprocessing as mp
 import os
 import random
 import resource
+import signal
 import sys
 import tempfile
 import time
@@ -130,6 +133,8 @@ def worker(conn: Any) -> None:
         path.write_bytes(data)
         rng = random.Random(seed ^ 0x5EED)
         _reset_peak()
+        conn.send({"started": True})  # the case's clock starts here: building it is the harness's time
+        ru0 = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
         try:
             outcome, msg, ran = _run_one(path, rng.random() < ds_share, tmp, rng)
@@ -137,8 +142,10 @@ def worker(conn: Any) -> None:
             outcome, msg, ran = "memory", "MemoryError", []
         except Exception as exc:
             outcome, msg, ran = f"untyped:{type(exc).__name__}", traceback.format_exc(limit=-6)[-1500:], []
+        ru1 = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime
         conn.send({"outcome": outcome, "mode": mode, "msg": msg, "ran": ran, "seconds": time.perf_counter() - t0,
-                   "peak_mb": _peak_mb(), "size": len(data), "data": data if not outcome.startswith(
+                   "cpu_seconds": cpu, "peak_mb": _peak_mb(), "size": len(data), "data": data if not outcome.startswith(
                        ("ok", "typed")) else b""})
 
 
@@ -172,14 +179,30 @@ class Pool:
                 proc.kill()
 
 
-def run(jobs: list[tuple[str, int, float, str | None]], workers: int, timeout: float, max_mb: float,
-        save: Path | None) -> dict[str, Any]:
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system, all threads) a process has used so far."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _failed(outcome: str, msg: str, seconds: float, cpu: float = 0.0) -> dict[str, Any]:
+    return {"outcome": outcome, "mode": "?", "msg": msg, "seconds": seconds, "cpu_seconds": cpu, "peak_mb": 0.0,
+            "ran": [], "size": 0, "data": b""}
+
+
+def run(jobs: list[tuple[str, int, float, str | None]], workers: int, timeout: float, wall_limit: float,
+        max_mb: float, save: Path | None) -> dict[str, Any]:
+    """A case hangs when it uses more than ``timeout`` s of CPU (a busy loop) or ``wall_limit`` s of wall time (a
+    deadlock): on a machine shared with other work, wall time alone would blame the case for the neighbours' load.
+    Both are reported (max_seconds = wall, max_cpu_seconds = CPU)."""
     pool = Pool(workers)
     pending = list(reversed(jobs))
-    busy: dict[int, tuple[tuple[str, int, float, str | None], float]] = {}
+    busy: dict[int, dict[str, Any]] = {}
     stats: dict[str, Any] = {}
-    first_warm = timeout * 6  # a fresh worker imports Qt, DuckDB, pyarrow first
-    warm = [False] * workers
     done = 0
     try:
         while pending or busy:
@@ -187,33 +210,39 @@ def run(jobs: list[tuple[str, int, float, str | None]], workers: int, timeout: f
                 if i not in busy and pending:
                     job = pending.pop()
                     pool.slots[i][1].send(job)
-                    busy[i] = (job, time.monotonic())
+                    busy[i] = {"job": job, "sent": time.monotonic(), "started": None, "cpu0": 0.0}
             for i in list(busy):
-                job, started = busy[i]
+                b = busy[i]
                 proc, conn = pool.slots[i]
                 res: dict[str, Any] | None = None
+                now = time.monotonic()
                 if conn.poll(0.01):
                     try:
-                        res = conn.recv()
+                        msg = conn.recv()
                     except (EOFError, OSError):
-                        res = {"outcome": "crash", "mode": "?", "msg": f"worker exit {proc.exitcode}",
-                               "seconds": time.monotonic() - started, "peak_mb": 0.0, "ran": [], "size": 0,
-                               "data": b""}
+                        res = _failed("crash", f"worker exit {proc.exitcode}", now - (b["started"] or b["sent"]))
                         pool.restart(i)
-                        warm[i] = False
-                    warm[i] = True
+                    else:
+                        if "started" in msg:
+                            b["started"], b["cpu0"] = now, _cpu(proc.pid)
+                            continue
+                        res = msg
                 elif not proc.is_alive():
-                    res = {"outcome": "crash", "mode": "?", "msg": f"worker exit code {proc.exitcode}",
-                           "seconds": time.monotonic() - started, "peak_mb": 0.0, "ran": [], "size": 0, "data": b""}
+                    res = _failed("crash", f"worker exit code {proc.exitcode}", now - (b["started"] or b["sent"]))
                     pool.restart(i)
-                    warm[i] = False
-                elif time.monotonic() - started > (timeout if warm[i] else first_warm + timeout):
-                    res = {"outcome": "hang", "mode": "?", "msg": f"no answer in {timeout:g} s",
-                           "seconds": time.monotonic() - started, "peak_mb": 0.0, "ran": [], "size": 0, "data": b""}
-                    pool.restart(i)
-                    warm[i] = False
+                elif b["started"] is None:
+                    if now - b["sent"] > 300:  # building the case (or a fresh worker's imports) never takes this long
+                        res = _failed("hang", "the case was not built in 300 s", now - b["sent"])
+                        pool.restart(i)
+                else:
+                    cpu = _cpu(proc.pid) - b["cpu0"]
+                    if cpu > timeout or now - b["started"] > wall_limit:
+                        res = _failed("hang", f"over {timeout:g} s CPU or {wall_limit:g} s wall", now - b["started"],
+                                      cpu)
+                        pool.restart(i)
                 if res is None:
                     continue
+                job = b["job"]
                 del busy[i]
                 if res["outcome"] == "ok" and res["peak_mb"] > max_mb:
                     res["outcome"] = "memory"
@@ -222,6 +251,8 @@ def run(jobs: list[tuple[str, int, float, str | None]], workers: int, timeout: f
                 if done % 1000 == 0 or not res["outcome"].startswith(("ok", "typed")):
                     print(f"[{done:,}/{len(jobs):,}] {job[0]} seed {job[1]}: {res['outcome']}", file=sys.stderr,
                           flush=True)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: report the cases finished so far
+        print(f"interrupted after {done:,} of {len(jobs):,} cases", file=sys.stderr, flush=True)
     finally:
         pool.close()
     return stats
@@ -232,11 +263,13 @@ def _record(stats: dict[str, Any], job: tuple[str, int, float, str | None], res:
     reader, seed = job[0], job[1]
     st = stats.setdefault(reader, {"cases": 0, "outcomes": collections.Counter(), "modes": collections.Counter(),
                                    "downstream_cases": 0, "downstream_commands": collections.Counter(),
-                                   "max_seconds": 0.0, "max_peak_mb": 0.0, "max_input_bytes": 0, "failures": []})
+                                   "max_seconds": 0.0, "max_cpu_seconds": 0.0, "max_peak_mb": 0.0,
+                                   "max_input_bytes": 0, "failures": []})
     st["cases"] += 1
     st["outcomes"][res["outcome"]] += 1
     st["modes"][res["mode"]] += 1
     st["max_seconds"] = max(st["max_seconds"], res["seconds"])
+    st["max_cpu_seconds"] = max(st["max_cpu_seconds"], res.get("cpu_seconds", 0.0))
     st["max_peak_mb"] = max(st["max_peak_mb"], res["peak_mb"])
     st["max_input_bytes"] = max(st["max_input_bytes"], res["size"])
     if res["ran"]:
@@ -257,7 +290,9 @@ def main() -> int:
     ap.add_argument("--cases", type=int, default=10_000, help="cases per reader (default 10000)")
     ap.add_argument("--reader", choices=("bundle", "rrweb", "both"), default="both")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--timeout", type=float, default=10.0, help="per-case time limit, s (default 10)")
+    ap.add_argument("--timeout", type=float, default=10.0, help="per-case CPU-time limit, s (default 10)")
+    ap.add_argument("--wall-limit", type=float, default=120.0,
+                    help="per-case wall-time limit, s, for cases that block without using CPU (default 120)")
     ap.add_argument("--max-mb", type=float, default=1024.0, help="per-case peak RSS limit, MB (default 1024)")
     ap.add_argument("--downstream", type=float, default=0.15,
                     help="share of accepted cases that also run three of analyze/heatmap (2)/export (2)/report/clip "
@@ -272,8 +307,9 @@ def main() -> int:
         jobs = [("bundle" if p.suffix == ".rlsession" else "rrweb", 0, 1.0, str(p)) for p in args.replay]
     else:
         jobs = [(r, args.seed * 1_000_003 + i, args.downstream, None) for i in range(args.cases) for r in readers]
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     t0 = time.perf_counter()
-    stats = run(jobs, args.workers, args.timeout, args.max_mb, args.save)
+    stats = run(jobs, args.workers, args.timeout, args.wall_limit, args.max_mb, args.save)
     wall = time.perf_counter() - t0
     bad = 0
     for st in stats.values():
@@ -282,7 +318,8 @@ def main() -> int:
         print(json.dumps({"wall_seconds": round(wall, 1), "readers": stats}, default=dict, indent=1))
     else:
         for reader, st in stats.items():
-            print(f"{reader}: {st['cases']:,} cases, max {st['max_seconds']:.2f} s, peak {st['max_peak_mb']:.0f} MB, "
+            print(f"{reader}: {st['cases']:,} cases, max {st['max_seconds']:.2f} s wall / "
+                  f"{st['max_cpu_seconds']:.2f} s CPU, peak {st['max_peak_mb']:.0f} MB, "
                   f"largest input {st['max_input_bytes']:,} bytes")
             for k, n in sorted(st["outcomes"].items(), key=lambda kv: -kv[1]):
                 print(f"  {k:<36} {n:>7,}")
