@@ -1,10 +1,11 @@
 """Benchmark: importing a large synthetic rrweb recording (time and peak memory).
 
-    python tests/bench/rrweb_import.py [--mb 100] [--json]
+    python tests/bench/rrweb_import.py [--mb 100] [--file RECORDING] [--repeat 1] [--json]
 
 Builds a recording of about ``--mb`` MB (a 1 MB snapshot, then mouse-move batches, clicks, scrolls, inputs and
-mutations in rrweb's proportions), then in fresh subprocesses measures (a) the baseline ``json.loads`` of the file
-alone and (b) ``open_session`` (parse + map + DuckDB load). Peak memory is the child's max RSS.
+mutations in rrweb's proportions), or takes ``--file``, then in fresh subprocesses measures (a) the baseline
+``json.loads`` of the file alone and (b) ``open_session`` (parse + validate + map + DuckDB load). Peak memory is
+the child's max RSS. ``--repeat N`` runs each measurement N times, alternating, and reports the medians.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -75,14 +77,17 @@ def measure(path: Path, mode: str) -> dict[str, float]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=int, default=100)
+    ap.add_argument("--file", type=Path, help="measure this recording instead of a synthetic one")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each measurement (medians reported)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "big.json"
-        events = build(path, args.mb)
+        path = args.file or Path(tmp) / "big.json"
+        events = build(path, args.mb) if args.file is None else 0
         size_mb = path.stat().st_size / 1e6
-        base = measure(path, "json")
-        imp = measure(path, "import")
+        runs = [(measure(path, "json"), measure(path, "import")) for _ in range(max(args.repeat, 1))]
+        base = {k: statistics.median(r[0][k] for r in runs) for k in runs[0][0]}
+        imp = {k: statistics.median(r[1][k] for r in runs) for k in runs[0][1]}
     res = {"file_mb": round(size_mb, 1), "events": events, "rows": int(imp["rows"]),
            "json_loads_s": round(base["seconds"], 2), "json_loads_peak_mb": round(base["peak_mb"]),
            "import_s": round(imp["seconds"], 2), "import_peak_mb": round(imp["peak_mb"]),

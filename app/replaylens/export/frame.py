@@ -116,9 +116,12 @@ class FrameRenderer:
     def geometry(self, t: float, device: QRectF, opts: FrameOptions) -> FrameGeometry:
         page = self.index.page_at(t)
         vw, vh = self.index.viewport_at(t)
-        vw, vh = vw or self.session.manifest.viewport_width, vh or self.session.manifest.viewport_height
+        # every size we divide by is at least 1 px: a hostile 0×0 viewport or page draws a blank frame, not a crash
+        vw = max(vw or self.session.manifest.viewport_width, 1)
+        vh = max(vh or self.session.manifest.viewport_height, 1)
         sx, sy = self.index.scroll_at(t)
         pw, ph = self.images.page_size(page)
+        pw, ph = max(pw, 1.0), max(ph, 1.0)
         if opts.mode == "overview":
             src = QRectF(0, 0, pw, ph)
             # the whole page, top to bottom; only a page more than ~10 times taller than the view (a 40 000 px
@@ -177,8 +180,10 @@ class FrameRenderer:
         img = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
         img.fill(QColor("#2b2f3a"))
         p = QPainter(img)
-        self.paint(p, QRectF(0, 0, width, height), t, opts)
-        p.end()
+        try:
+            self.paint(p, QRectF(0, 0, width, height), t, opts)
+        finally:  # a painter left active on a dying image crashes Qt (SIGSEGV) instead of raising
+            p.end()
         return img
 
     def _paint_page(self, p: QPainter, g: FrameGeometry) -> None:

@@ -26,6 +26,18 @@ from replaylens.model.heatmaps import HeatmapResult
 _TITLES = {"click": "Click map", "move": "Movement map (dwell time)", "scroll": "Scroll reach",
            "attention": "Attention (time in view)"}
 _PAGE_BG = (238, 240, 244, 255)  # shown where no screenshot exists
+#: Most pixels an exported heatmap image may have (48 MB as RGBA); a bigger page is scaled down to fit
+#: (docs/heatmaps.md), so a recording that declares a 100,000 px page cannot make an export allocate gigabytes.
+MAX_EXPORT_PIXELS = 12_000_000
+
+
+def fit_size(w: int, h: int, limit: int = MAX_EXPORT_PIXELS) -> tuple[int, int]:
+    """(w, h) scaled down, keeping the aspect ratio, to at most ``limit`` pixels (each side at least 1)."""
+    w, h = max(int(w), 1), max(int(h), 1)
+    if w * h <= limit:
+        return w, h
+    s = math.sqrt(limit / (w * h))
+    return max(1, int(w * s)), max(1, int(h * s))
 
 
 def _gui() -> Any:
@@ -71,8 +83,11 @@ def base_image(result: HeatmapResult, screenshot: bytes | None) -> tuple[np.ndar
 
         img = QImage.fromData(screenshot)
         if not img.isNull():
+            fw, fh = fit_size(img.width(), img.height())
+            if (fw, fh) != (img.width(), img.height()):
+                img = img.scaled(fw, fh)
             return _to_array(img), True
-    h, w = max(result.page_height, 1), max(result.page_width, 1)
+    w, h = fit_size(result.page_width, result.page_height)
     return np.broadcast_to(np.array(_PAGE_BG, dtype=np.uint8), (h, w, 4)).copy(), False
 
 

@@ -261,21 +261,23 @@ def export_report(session: Session, out: str | Path, *, annotations: AnnotationS
         writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
                                          QMarginsF(16, 16, 16, 14), QPageLayout.Unit.Millimeter))
         p = QPainter(writer)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        full = QRectF(writer.pageLayout().paintRectPixels(DPI))
-        page_rect = QRectF(0, 0, full.width(), full.height())
-        body = page_rect.adjusted(0, 0, 0, -22 * DPI / 72)
-        for n in range(1, total + 1):
-            if n > 1:
-                writer.newPage()
-            d = _Doc(p, body)
-            if n == 1:
-                _cover(d, session, r, items, title, annotations)
-            else:
-                _item_page(d, session, r, items[n - 2], annotations, raw)
-            _footer(p, page_rect, session, n, total)
-            if progress:
-                progress(n / total)
-        p.end()
+        try:
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            full = QRectF(writer.pageLayout().paintRectPixels(DPI))
+            page_rect = QRectF(0, 0, full.width(), full.height())
+            body = page_rect.adjusted(0, 0, 0, -22 * DPI / 72)
+            for n in range(1, total + 1):
+                if n > 1:
+                    writer.newPage()
+                d = _Doc(p, body)
+                if n == 1:
+                    _cover(d, session, r, items, title, annotations)
+                else:
+                    _item_page(d, session, r, items[n - 2], annotations, raw)
+                _footer(p, page_rect, session, n, total)
+                if progress:
+                    progress(n / total)
+        finally:  # a painter left active on a dying device crashes Qt instead of raising
+            p.end()
     return dest

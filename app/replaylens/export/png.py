@@ -31,6 +31,7 @@ from replaylens.model.session import Session
 
 CAPTION_PX = 34
 MAX_PAGE_PX = 16_000  # full-page pictures taller than this are scaled down (viewers and PDF pages choke on more)
+MAX_PAGE_PIXELS = 40_000_000  # and larger in area than this (160 MB as ARGB32): a hostile wide page stays bounded
 BACKGROUND = QColor("#2b2f3a")
 
 
@@ -82,10 +83,12 @@ def render_view(session: Session, t: float, *, width: int | None = None, height:
     img = QImage(w, h + (CAPTION_PX if caption else 0), QImage.Format.Format_ARGB32_Premultiplied)
     img.fill(BACKGROUND)
     p = QPainter(img)
-    g = r.paint(p, QRectF(0, 0, w, h), t, opts)
-    if caption:
-        paint_caption(p, QRectF(0, h, w, CAPTION_PX), session, g.page, t, label)
-    p.end()
+    try:
+        g = r.paint(p, QRectF(0, 0, w, h), t, opts)
+        if caption:
+            paint_caption(p, QRectF(0, h, w, CAPTION_PX), session, g.page, t, label)
+    finally:  # a painter left active on a dying image crashes Qt (SIGSEGV) instead of raising
+        p.end()
     return img
 
 
@@ -98,7 +101,7 @@ def render_full_page(session: Session, page: int, *, annotations: AnnotationSet 
         raise BadInputError(session.path, f"there is no page {page} (the session has {len(session.pages)})")
     r = renderer or make_renderer(session)
     pw, ph = r.images.page_size(page)
-    s = min(1.0, max_height / max(ph, 1.0))
+    s = min(1.0, max_height / max(ph, 1.0), (MAX_PAGE_PIXELS / max(pw * ph, 1.0)) ** 0.5)
     w, h = max(1, round(pw * s)), max(1, round(ph * s))
     img = QImage(w, h + (CAPTION_PX if caption else 0), QImage.Format.Format_ARGB32_Premultiplied)
     img.fill(BACKGROUND)

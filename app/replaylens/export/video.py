@@ -139,11 +139,13 @@ def export_clip(session: Session, out: str | Path, start_ms: float, end_ms: floa
                     raise CancelledError("clip export cancelled")
                 img.fill(BACKGROUND)
                 p = QPainter(img)
-                g = r.paint(p, QRectF(0, 0, w, frame_h), float(t), opts)
-                if caption:
-                    paint_caption(p, QRectF(0, frame_h, w, CAPTION_PX), session, g.page, float(t),
-                                  f"{speed:g}×" if speed != 1 else "")
-                p.end()
+                try:
+                    g = r.paint(p, QRectF(0, 0, w, frame_h), float(t), opts)
+                    if caption:
+                        paint_caption(p, QRectF(0, frame_h, w, CAPTION_PX), session, g.page, float(t),
+                                      f"{speed:g}×" if speed != 1 else "")
+                finally:  # a painter left active on a dying image crashes Qt instead of raising
+                    p.end()
                 arr = np.frombuffer(img.constBits(), np.uint8, count=h * bpl).reshape(h, bpl)[:, : w * 4]
                 frame = av.VideoFrame.from_ndarray(arr.reshape(h, w, 4), format="bgra")
                 frame.pts = i

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import posixpath
 import shutil
+import struct
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import IO, Any
 
@@ -28,9 +30,13 @@ from replaylens.model.manifest import Manifest, ManifestError, VersionError, par
 from replaylens.model.report import ImportReport
 from replaylens.model.session import Session
 from replaylens.model.store import SessionStore, StoreError
+from replaylens.model.validation import SchemaError, decode_json
 
 EXTENSION = ".rlsession"
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".webp"}
+#: What zipfile raises on a corrupt container or member (zlib and struct errors are not OSErrors).
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, struct.error, OSError, EOFError, ValueError, NotImplementedError,
+              OverflowError)
 
 
 def is_bundle(path: Path, head: bytes) -> bool:
@@ -95,7 +101,7 @@ def _read_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: 
     try:
         with zf.open(info) as fh:
             data = fh.read(limit + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+    except ZIP_ERRORS as exc:
         raise BadInputError(path, f"entry {info.filename!r} is corrupt or truncated ({exc})") from None
     if len(data) > limit:  # the directory lied about the size
         raise LimitExceededError(path, f"entry {info.filename!r} holds more than its declared size")
@@ -114,7 +120,7 @@ def _copy_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: I
                 if written > limit:
                     raise LimitExceededError(path, f"entry {info.filename!r} holds more than its declared size")
                 dest.write(chunk)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+    except ZIP_ERRORS as exc:
         raise BadInputError(path, f"entry {info.filename!r} is corrupt or truncated ({exc})") from None
 
 
@@ -123,7 +129,7 @@ def _open_zip(path: Path, fh: IO[bytes]) -> zipfile.ZipFile:
         return zipfile.ZipFile(fh)
     except zipfile.BadZipFile:
         raise BadInputError(path, "not a Replay Lens session: the zip container is corrupt or truncated") from None
-    except (OSError, ValueError, EOFError) as exc:
+    except ZIP_ERRORS as exc:
         raise BadInputError(path, f"the zip container cannot be read ({exc})") from None
 
 
@@ -138,11 +144,11 @@ def read_bundle(path: str | Path, report: ImportReport | None = None) -> Session
             raise BadInputError(path, "not a Replay Lens session: there is no manifest.json inside")
         raw = _read_member(path, zf, members["manifest.json"], L.MAX_MANIFEST_BYTES)
         try:
-            obj = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            obj = decode_json(raw)
+        except SchemaError as exc:
             raise BadInputError(path, f"manifest.json is not valid JSON ({exc})") from None
         try:
-            manifest = parse_manifest(obj, max_pages=L.MAX_PAGES, max_dim=L.MAX_DIM)
+            manifest = parse_manifest(obj, max_pages=L.MAX_PAGES, max_dim=L.MAX_DIM, max_viewport=L.MAX_VIEWPORT)
         except VersionError as exc:
             raise UnsupportedVersionError(path, str(exc)) from None
         except ManifestError as exc:
@@ -158,6 +164,8 @@ def read_bundle(path: str | Path, report: ImportReport | None = None) -> Session
             tmp = Path(tmpdir) / ("events." + fmt)
             with open(tmp, "wb") as out:
                 _copy_member(path, zf, ev_info, out, L.MAX_EVENTS_BYTES)
+            if fmt == "parquet":
+                _check_parquet(path, store.parquet_footer(tmp), tmp.stat().st_size)
             store.load_file(tmp, fmt, page_count=len(manifest.pages),
                             viewport=(manifest.viewport_width, manifest.viewport_height), report=report)
             arrays = store.arrays()
@@ -175,6 +183,23 @@ def read_bundle(path: str | Path, report: ImportReport | None = None) -> Session
                    load_image=_ImageLoader(path, {p.screenshot for p in manifest.pages if p.screenshot}))
 
 
+def _check_parquet(path: Path, footer: tuple[int, int, int], stored: int) -> None:
+    """Refuse a Parquet events table whose footer declares more rows, decoded bytes or nesting than the limits,
+    before anything decodes it (a few hundred KB of dictionary/RLE-encoded columns can decode to gigabytes)."""
+    rows, decoded, deepest = footer
+    stored = max(stored, 1)
+    if deepest > L.MAX_COLUMN_NESTING:
+        raise LimitExceededError(path, f"a column of the events table is nested {deepest} levels deep, over the "
+                                       f"limit of {L.MAX_COLUMN_NESTING}")
+    if rows > L.MAX_EVENT_ROWS:
+        raise LimitExceededError(path, f"the events table declares {rows:,} rows, over the limit of "
+                                       f"{L.MAX_EVENT_ROWS:,}")
+    if decoded > L.MAX_DECODED_BYTES or (decoded > L.DECODE_FLOOR and decoded > L.MAX_DECODE_RATIO * stored):
+        raise LimitExceededError(path, f"the events table would decode to {decoded / L.MiB:,.0f} MiB from "
+                                       f"{stored:,} bytes (limits: {L.MAX_DECODED_BYTES // L.GiB} GiB, "
+                                       f"{L.MAX_DECODE_RATIO}-fold past {L.DECODE_FLOOR // L.MiB} MiB)")
+
+
 def _check_images(path: Path, zf: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], manifest: Manifest,
                   report: ImportReport) -> None:
     for i, page in enumerate(manifest.pages):
@@ -190,7 +215,7 @@ def _check_images(path: Path, zf: zipfile.ZipFile, members: dict[str, zipfile.Zi
         try:
             with zf.open(info) as fh:
                 head = fh.read(256 * 1024)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        except ZIP_ERRORS as exc:
             raise BadInputError(path, f"screenshot {page.screenshot!r} is corrupt ({exc})") from None
         size = image_size(head)
         if size is None:
@@ -217,7 +242,7 @@ class _ImageLoader:
             try:
                 with open(self._path, "rb") as fh, zipfile.ZipFile(fh) as zf:
                     self._cache[name] = _read_member(self._path, zf, zf.getinfo(name), L.MAX_IMAGE_BYTES)
-            except (OSError, KeyError, zipfile.BadZipFile, BadInputError):
+            except (*ZIP_ERRORS, KeyError, BadInputError):
                 return None
         return self._cache[name]
 

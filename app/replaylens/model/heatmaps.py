@@ -49,6 +49,8 @@ CLICK_MAP_KINDS: tuple[int, ...] = (K.CLICK,)
 _MOVE_KINDS = np.array(sorted(K.POINTER_KINDS), dtype=np.int16)
 #: Side of the square (CSS px) in which the legend counts the busiest spot of a click or movement map.
 SPOT_PX = 32.0
+#: Most cells a heatmap grid may have (float32: 16 MB per grid); bigger pages get coarser cells (docs/heatmaps.md).
+MAX_GRID_CELLS = 4_000_000
 _UNITS = {"click": "clicks", "move": "pointer samples", "scroll": "sessions", "attention": "sessions"}
 
 
@@ -263,6 +265,8 @@ def compute_heatmap(sessions: Sequence[Session], kind: str, *, page: int | str =
     rp = sessions[ref[0]].pages[ref[1]]
     width = rp.width or sessions[ref[0]].manifest.viewport_width or 1
     height = rp.height or _data_height(g, sessions[ref[0]].manifest.viewport_height)
+    # a hostile (or just huge) declared page must not size the grid: past MAX_GRID_CELLS the cells grow instead
+    cell = max(float(cell), float(np.sqrt(float(width) * float(height) / MAX_GRID_CELLS)))
     rows, cols = grid_shape(width, height, cell)
     fold = float(np.mean(g.folds)) if g.folds else None
     profile: np.ndarray | None = None

@@ -1,10 +1,14 @@
-"""Session metadata: the manifest of a bundle, parsed strictly from untrusted JSON."""
+"""Session metadata: the manifest of a bundle, validated against a declared schema (msgspec) from untrusted JSON."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+import msgspec
+
+from replaylens.model.validation import SchemaError, convert
 
 FORMAT_NAME = "replaylens-session"
 FORMAT_VERSION = "1.1"  # 1.1: events columns target_label, target_role, target_hidden
@@ -62,78 +66,95 @@ class Manifest:
 
 _KNOWN_KEYS = {"format", "format_version", "session_id", "start_epoch_ms", "site", "viewport", "device_pixel_ratio",
                "attributes", "pages", "events", "source", "duration_ms"}
+#: Smallest viewport side a manifest may declare (CSS px): a 0×0 viewport has no picture to draw.
+MIN_VIEWPORT = 1
+
+Number = float  # msgspec's float takes JSON integers too
+Scalar = str | int | float | bool | None
 
 
-def _req(obj: dict[str, Any], key: str, typ: type | tuple[type, ...], where: str = "manifest") -> Any:
-    if key not in obj:
-        raise ManifestError(f"{where} has no '{key}'")
-    val = obj[key]
-    if isinstance(val, bool) or not isinstance(val, typ):
-        raise ManifestError(f"{where}.{key} has the wrong type ({type(val).__name__})")
-    return val
+# -- the declared schema of manifest.json (docs/format.md); unknown keys are allowed and kept in ``extra`` ----------
+class _ViewportSchema(msgspec.Struct):
+    width: Number
+    height: Number
 
 
-def _dim(val: Any, where: str, limit: int) -> int:
-    if isinstance(val, bool) or not isinstance(val, int | float) or not math.isfinite(val):
-        raise ManifestError(f"{where} is not a number")
-    if not 0 <= val <= limit:
-        raise ManifestError(f"{where} = {val} is outside 0..{limit}")
+class _PageSchema(msgspec.Struct):
+    url: str
+    title: str | None = None
+    screenshot: str | None = None
+    width: Number = 0
+    height: Number = 0
+
+
+class _EventsSchema(msgspec.Struct):
+    member: str = "events.parquet"
+
+
+class _ManifestSchema(msgspec.Struct):
+    format: str
+    format_version: str
+    session_id: str
+    start_epoch_ms: int
+    viewport: _ViewportSchema
+    pages: list[_PageSchema]
+    site: str | None = None
+    device_pixel_ratio: Number = 1.0
+    attributes: dict[str, Scalar] | None = None
+    events: _EventsSchema | None = None
+    source: dict[str, Any] | None = None
+    duration_ms: Number | None = None
+
+
+def _dim(val: float, where: str, lo: int, limit: int) -> int:
+    if not math.isfinite(val) or not lo <= val <= limit:
+        raise ManifestError(f"{where} = {val:g} is outside {lo}..{limit}")
     return int(val)
 
 
-def parse_manifest(obj: Any, *, max_pages: int, max_dim: int) -> Manifest:
-    """Validate a decoded manifest.json. Raises ManifestError (wrong version: ``VersionError``)."""
+def parse_manifest(obj: Any, *, max_pages: int, max_dim: int, max_viewport: int | None = None) -> Manifest:
+    """Validate a decoded manifest.json against its schema. Raises ManifestError (wrong version: ``VersionError``).
+
+    The format name and major version are checked first (another major version may have another shape), then the
+    whole object is validated at once against ``_ManifestSchema``; past that the values are trusted."""
     if not isinstance(obj, dict):
         raise ManifestError("manifest is not a JSON object")
     if obj.get("format") != FORMAT_NAME:
-        raise ManifestError(f"manifest format is {obj.get('format')!r}, expected {FORMAT_NAME!r}")
-    version = _req(obj, "format_version", str)
+        raise ManifestError(f"manifest format is {str(obj.get('format'))[:60]!r}, expected {FORMAT_NAME!r}")
+    version = obj.get("format_version")
+    if not isinstance(version, str):
+        raise ManifestError("format_version should be text like \"1.0\"")
     try:
-        major = int(version.split(".")[0])
+        major = int(version.split(".")[0][:6])
     except ValueError:
-        raise ManifestError(f"format_version {version!r} is not a version number") from None
+        raise ManifestError(f"format_version {version[:40]!r} is not a version number") from None
     if major != SUPPORTED_MAJOR:
-        raise VersionError(f"format version {version} is not supported (this build reads {SUPPORTED_MAJOR}.x)")
-    viewport = _req(obj, "viewport", dict)
-    pages_raw = _req(obj, "pages", list)
-    if len(pages_raw) > max_pages:
-        raise ManifestError(f"{len(pages_raw)} pages declared, more than the limit of {max_pages}")
-    pages: list[Page] = []
-    for i, p in enumerate(pages_raw):
-        where = f"pages[{i}]"
-        if not isinstance(p, dict):
-            raise ManifestError(f"{where} is not an object")
-        shot = p.get("screenshot")
-        if shot is not None and not isinstance(shot, str):
-            raise ManifestError(f"{where}.screenshot is not a string")
-        pages.append(Page(
-            url=str(_req(p, "url", str, where)),
-            title=str(p.get("title") or ""),
-            screenshot=shot,
-            width=_dim(p.get("width", 0), f"{where}.width", max_dim),
-            height=_dim(p.get("height", 0), f"{where}.height", max_dim),
-        ))
-    attributes = obj.get("attributes") or {}
-    if not isinstance(attributes, dict):
-        raise ManifestError("manifest.attributes is not an object")
-    events = obj.get("events") or {}
-    member = events.get("member", "events.parquet") if isinstance(events, dict) else "events.parquet"
-    duration = obj.get("duration_ms")
-    dpr = obj.get("device_pixel_ratio", 1.0)
-    if isinstance(dpr, bool) or not isinstance(dpr, int | float) or not 0.1 <= dpr <= 8:
+        raise VersionError(f"format version {version[:40]} is not supported (this build reads {SUPPORTED_MAJOR}.x)")
+    if isinstance(obj.get("pages"), list) and len(obj["pages"]) > max_pages:
+        raise ManifestError(f"{len(obj['pages'])} pages declared, more than the limit of {max_pages}")
+    try:
+        m = convert(obj, _ManifestSchema, "manifest")
+    except SchemaError as exc:
+        raise ManifestError(str(exc)) from None
+    pages = [Page(url=p.url, title=p.title or "", screenshot=p.screenshot,
+                  width=_dim(p.width, f"pages[{i}].width", 0, max_dim),
+                  height=_dim(p.height, f"pages[{i}].height", 0, max_dim)) for i, p in enumerate(m.pages)]
+    if not 0.1 <= m.device_pixel_ratio <= 8:
         raise ManifestError("device_pixel_ratio is not a number between 0.1 and 8")
+    duration = m.duration_ms
     return Manifest(
-        session_id=str(_req(obj, "session_id", str)),
-        start_epoch_ms=int(_req(obj, "start_epoch_ms", int)),
+        session_id=m.session_id,
+        start_epoch_ms=m.start_epoch_ms,
         pages=pages,
-        viewport_width=_dim(_req(viewport, "width", (int, float), "viewport"), "viewport.width", max_dim),
-        viewport_height=_dim(_req(viewport, "height", (int, float), "viewport"), "viewport.height", max_dim),
-        site=str(obj.get("site") or ""),
-        device_pixel_ratio=float(dpr),
-        attributes={str(k): str(v) for k, v in attributes.items()},
-        source=dict(obj["source"]) if isinstance(obj.get("source"), dict) else {},
-        duration_ms=int(duration) if isinstance(duration, int) and not isinstance(duration, bool) else None,
-        events_member=str(member),
+        viewport_width=_dim(m.viewport.width, "viewport.width", MIN_VIEWPORT, max_viewport or max_dim),
+        viewport_height=_dim(m.viewport.height, "viewport.height", MIN_VIEWPORT, max_viewport or max_dim),
+        site=m.site or "",
+        device_pixel_ratio=float(m.device_pixel_ratio),
+        attributes={k: str(v) for k, v in (m.attributes or {}).items()},
+        source=dict(m.source or {}),
+        duration_ms=int(duration) if duration is not None and math.isfinite(duration) and 0 <= duration < 2**53
+        else None,
+        events_member=m.events.member if m.events else "events.parquet",
         format_version=version,
         extra={k: v for k, v in obj.items() if k not in _KNOWN_KEYS},
     )

@@ -26,6 +26,30 @@ from replaylens.model.arrays import SessionArrays
 from replaylens.model.report import ImportReport
 from replaylens.model.schema import COORD_SENTINELS, EVENT_COLUMNS, MAX_ABS_COORD
 
+#: Columns an events table may have (ours plus unknown ones kept); more is refused, not loaded.
+MAX_COLUMNS = 256
+#: Names the store adds itself (the row index); an unknown column may not take them.
+RESERVED_COLUMNS = frozenset({"i"})
+
+
+def _extra_names(extras: list[str], known: set[str]) -> tuple[list[str], dict[str, str]]:
+    """Store names for the unknown columns: kept as they are unless they collide (SQL names are
+    case-insensitive) with our columns, the store's own ``i`` or each other; those become ``extra_<name>``."""
+    taken = {n.lower() for n in known | RESERVED_COLUMNS}
+    names: list[str] = []
+    renamed: dict[str, str] = {}
+    for n in extras:
+        name = n if n.strip() else "extra_"
+        k = 1
+        while name.lower() in taken:
+            name = f"extra_{n}" if k == 1 else f"extra_{n}_{k}"
+            k += 1
+        taken.add(name.lower())
+        names.append(name)
+        if name != n:
+            renamed[n] = name
+    return names, renamed
+
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
@@ -42,7 +66,8 @@ class SessionStore:
         self._con = duckdb.connect(":memory:")
         self._con.execute("SET threads TO 2").fetchall()
         self._lock = threading.Lock()
-        self.extra_columns: list[str] = []
+        self.extra_columns: list[str] = []  # unknown columns kept, under the names the store gave them
+        self.renamed_columns: dict[str, str] = {}  # unknown columns whose own name collided: file name -> store name
         self._arrays: SessionArrays | None = None
         self._events_arrow: pa.Table | None = None
 
@@ -62,7 +87,10 @@ class SessionStore:
     def load_file(self, path: Path, fmt: str, *, page_count: int, viewport: tuple[int, int],
                   report: ImportReport) -> None:
         """Load an events file (``parquet`` or ``ndjson``) written by a bundle writer or an importer."""
-        reader = {"parquet": "read_parquet(?)", "ndjson": "read_ndjson(?, maximum_object_size=16777216)"}[fmt]
+        # NDJSON: types are detected two levels deep at most (deeper values stay JSON text), so a hostile nest
+        # cannot build a recursive column type (Arrow gives up past its recursion limit, DuckDB can crash)
+        reader = {"parquet": "read_parquet(?)",
+                  "ndjson": "read_ndjson(?, maximum_object_size=16777216, maximum_depth=2)"}[fmt]
         try:
             with self._lock:
                 present = [r[0] for r in self._con.execute(f"DESCRIBE SELECT * FROM {reader}", [str(path)]).fetchall()]
@@ -72,6 +100,27 @@ class SessionStore:
             detail = _first_line(exc).replace(f" in file '{path}'", "").replace(str(path), path.name)
             raise StoreError(f"the events table cannot be read ({detail})") from exc
         self._ingest(typed, page_count=page_count, viewport=viewport, report=report)
+
+    def _note_renamed(self, report: ImportReport) -> None:
+        for src, dst in list(self.renamed_columns.items())[:5]:
+            report.note(f"the unknown column {src[:60]!r} collides with a column of ours: kept as {dst[:70]!r}")
+
+    def parquet_footer(self, path: Path) -> tuple[int, int, int]:
+        """(rows, decoded bytes, deepest column nesting) from a Parquet file's footer alone, read by DuckDB (the
+        reader that will decode it). Decoded bytes per column chunk: the larger of its uncompressed size and 8 bytes
+        a row (RLE/dictionary pages can be tiny). Nesting counts list and struct levels (0 for a flat column)."""
+        parts = "list_filter(string_split(path_in_schema, ', '), p -> p <> 'list')"
+        try:
+            with self._lock:
+                rows = self._con.execute("SELECT num_rows FROM parquet_file_metadata(?)", [str(path)]).fetchall()
+                agg = self._con.execute(
+                    "SELECT coalesce(sum(greatest(coalesce(total_uncompressed_size, 0), "
+                    f"coalesce(row_group_num_rows, 0) * 8)), 0), coalesce(max(len({parts}) - 1), 0) "
+                    "FROM parquet_metadata(?)", [str(path)]).fetchall()
+        except duckdb.Error as exc:
+            detail = _first_line(exc).replace(str(path), path.name)
+            raise StoreError(f"the events table cannot be read ({detail})") from exc
+        return int(rows[0][0] or 0) if rows else 0, int(agg[0][0]), int(agg[0][1])
 
     def load_arrow(self, table: Any, *, page_count: int, viewport: tuple[int, int], report: ImportReport) -> None:
         """Load events from a pyarrow Table (importers hand over columnar batches, never rows)."""
@@ -90,14 +139,19 @@ class SessionStore:
         missing = [c for c in ("t", "kind") if c not in present]
         if missing:
             raise StoreError(f"the events table has no {' or '.join(missing)} column")
+        if len(present) > MAX_COLUMNS:
+            raise StoreError(f"the events table has {len(present):,} columns, over the limit of {MAX_COLUMNS}")
         known = {c.name for c in EVENT_COLUMNS}
-        self.extra_columns = [n for n in present if n not in known]
+        extras = [n for n in present if n not in known]
+        self.extra_columns, self.renamed_columns = _extra_names(extras, known)
         casts = [f"TRY_CAST({_q(c.name)} AS {c.sql_type}) AS {c.name}" if c.name in present
                  else f"CAST({c.default_sql} AS {c.sql_type}) AS {c.name}" for c in EVENT_COLUMNS]
-        return ", ".join(casts + [_q(n) for n in self.extra_columns])
+        return ", ".join(casts + [f"{_q(src)} AS {_q(dst)}" for src, dst in zip(extras, self.extra_columns,
+                                                                                 strict=True)])
 
     def _ingest(self, typed: pa.Table, *, page_count: int, viewport: tuple[int, int], report: ImportReport) -> None:
         """Repair in numpy (core.repair), then hand the repaired Arrow table to DuckDB without copying."""
+        self._note_renamed(report)
         t_col = typed["t"]
         kind_enc = pc.dictionary_encode(typed["kind"]).combine_chunks()
         kinds = kind_vocabulary([str(v) for v in kind_enc.dictionary.to_pylist()])

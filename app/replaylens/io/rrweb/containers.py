@@ -10,16 +10,22 @@ Everything is recognised by content, never by the file name. Every limit breach 
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import gzip
-import json
 import re
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from replaylens.errors import BadInputError, LimitExceededError, UnsupportedVersionError
 from replaylens.io.limits import MiB
+from replaylens.io.rrweb import schema as S
+from replaylens.model.validation import plain
 
 #: On-disk size of a recording file (compressed or not).
 MAX_FILE_BYTES = 512 * MiB
@@ -141,16 +147,33 @@ def parse_json(path: Path, data: bytes) -> tuple[Any, str]:
         end = stripped.rfind(b"]")
         body, syntax = stripped[m.end() - 1:end + 1], "js"
     try:
-        return json.loads(body), syntax
+        return _decode(body), syntax
     except RecursionError:
         raise LimitExceededError(path, "the JSON is nested too deeply to read safely") from None
-    except UnicodeDecodeError as exc:
-        raise BadInputError(path, f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        if exc.msg == "Extra data" and stripped[:1] == b"{":
+    except msgspec.ValidationError:  # numbers beyond what Python converts (over 4,300 digits)
+        raise LimitExceededError(path, "the JSON holds a number too long to read safely (over 4,300 digits)"
+                                 ) from None
+    except msgspec.DecodeError as exc:
+        if "trailing characters" in str(exc) and stripped[:1] == b"{":
             return _ndjson(path, body), "ndjson"
-        raise BadInputError(path, f"the JSON is invalid or truncated ({exc.msg} at line {exc.lineno}, "
-                                  f"column {exc.colno})") from None
+        raise BadInputError(path, f"the JSON is invalid or truncated ({_where(body, exc)})") from None
+
+
+def _decode(data: bytes) -> Any:
+    """msgspec's JSON decoder: about twice as fast as ``json.loads``, and strict (no NaN, valid UTF-8 only)."""
+    return msgspec.json.decode(data)
+
+
+def _where(body: bytes, exc: msgspec.DecodeError) -> str:
+    """msgspec says 'JSON is malformed: <what> (byte N)'; add the line and column like json.loads did."""
+    msg = str(exc).removeprefix("JSON is malformed: ")
+    m = re.search(r"\(byte (\d+)\)$", msg)
+    if not m:
+        return msg
+    pos = int(m.group(1))
+    line = body.count(b"\n", 0, pos) + 1
+    col = pos - (body.rfind(b"\n", 0, pos) + 1) + 1
+    return f"{msg[:m.start()].strip()} at line {line}, column {col}"
 
 
 def _ndjson(path: Path, body: bytes) -> list[Any]:
@@ -159,11 +182,13 @@ def _ndjson(path: Path, body: bytes) -> list[Any]:
         if not line.strip():
             continue
         try:
-            out.append(json.loads(line))
+            out.append(_decode(line))
         except RecursionError:
             raise LimitExceededError(path, f"line {n} is nested too deeply to read safely") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise BadInputError(path, f"NDJSON line {n} is not valid JSON ({exc})") from None
+        except msgspec.ValidationError:
+            raise LimitExceededError(path, f"NDJSON line {n} holds a number too long to read safely") from None
+        except msgspec.DecodeError as exc:
+            raise BadInputError(path, f"NDJSON line {n} is not valid JSON ({_where(line, exc)})") from None
     return out
 
 
@@ -175,7 +200,10 @@ def _inflate_str(s: str) -> Any:
     raw = dec.decompress(s.encode("latin-1"), MAX_PACKED_BYTES + 1)
     if len(raw) > MAX_PACKED_BYTES:
         raise ValueError(f"a packed event expands beyond {MAX_PACKED_BYTES // MiB} MiB")
-    return json.loads(raw)
+    try:
+        return _decode(raw)
+    except msgspec.MsgspecError as exc:
+        raise ValueError(plain(exc)) from None
 
 
 def _is_event(obj: Any) -> bool:
@@ -245,6 +273,7 @@ def unwrap(path: Path, obj: Any, syntax: str = "json") -> Unwrapped:
         return _finish(path, out)
     if isinstance(obj.get("node"), dict) and "childNodes" in obj["node"]:
         # a bare FullSnapshot (Highlight's capacitor sample): one snapshot event, time unknown
+        S.check(path, obj, S.BareSnapshot, "the snapshot")
         return _finish(path, Unwrapped([{"type": 2, "data": obj}], "snapshot-only"))
     data = obj.get("data")
     if isinstance(data, dict) and ("snapshots" in data or "snapshotsByWindowId" in data):
@@ -254,20 +283,22 @@ def unwrap(path: Path, obj: Any, syntax: str = "json") -> Unwrapped:
         _clean_events(path, obj["snapshots"], out, out.windows, None)
         return _finish(path, out)
     events = obj.get("events")
-    if isinstance(events, dict) and isinstance(events.get("events"), list):
-        out = Unwrapped([], "highlight", session_id=_str_or_none(obj.get("session_secure_id")))
-        _clean_events(path, events["events"], out, None, None)
-        if isinstance(obj.get("errors"), list):
-            out.extra["errors"] = obj["errors"]
+    if isinstance(events, dict) and "events" in events:
+        hl = S.check(path, obj, S.Highlight, "the Highlight payload")
+        out = Unwrapped([], "highlight", session_id=_str_or_none(hl.session_secure_id))
+        _clean_events(path, hl.events.events, out, None, None)
+        if hl.errors is not None:
+            out.extra["errors"] = hl.errors
         return _finish(path, out)
     if isinstance(events, list):
-        session = obj.get("session")
-        if isinstance(session, dict):
-            out = Unwrapped([], "extension", session_id=_str_or_none(session.get("id")))
-            if isinstance(session.get("name"), str):
-                out.extra["name"] = session["name"][:200]
+        if "session" in obj:
+            ext = S.check(path, obj, S.Extension, "the recording")
+            out = Unwrapped([], "extension", session_id=_str_or_none(ext.session.id))
+            if ext.session.name is not None:
+                out.extra["name"] = ext.session.name[:200]
         else:
-            out = Unwrapped([], "events-object", session_id=_str_or_none(obj.get("sessionId") or obj.get("id")))
+            eo = S.check(path, obj, S.EventsObject, "the recording")
+            out = Unwrapped([], "events-object", session_id=_str_or_none(eo.sessionId or eo.id))
         _clean_events(path, events, out, None, None)
         return _finish(path, out)
     lists = [k for k, v in obj.items() if isinstance(v, list) and v and all(_is_event(e) for e in v[:3])]
@@ -279,23 +310,23 @@ def unwrap(path: Path, obj: Any, syntax: str = "json") -> Unwrapped:
 
 
 def _posthog(path: Path, obj: dict[str, Any], data: dict[str, Any]) -> Unwrapped:
-    version = str(obj.get("version") or "")
+    version = str(obj.get("version") or "")[:40]
     by_window = data.get("snapshotsByWindowId")
     snaps = data.get("snapshots")
     if version and version not in POSTHOG_VERSIONS and not isinstance(by_window, dict) and \
             not isinstance(snaps, list):
         raise UnsupportedVersionError(path, f"PostHog export version {version} is not supported "
                                             f"(this build reads {', '.join(POSTHOG_VERSIONS)})")
-    out = Unwrapped([], f"posthog-{version or 'export'}", windows=[], session_id=_str_or_none(data.get("id")))
-    person = data.get("person")
-    if isinstance(person, dict) and person.get("distinct_ids"):
-        out.extra["person"] = str(person["distinct_ids"][0])[:200]
-    if isinstance(by_window, dict):
-        for wid, items in by_window.items():
-            if isinstance(items, list):
-                _clean_events(path, items, out, out.windows, str(wid))
-    elif isinstance(snaps, list):
-        _clean_events(path, snaps, out, out.windows, None)
+    ph = S.check(path, obj, S.PostHogExport, "the PostHog export").data
+    out = Unwrapped([], f"posthog-{version or 'export'}", windows=[], session_id=_str_or_none(ph.id))
+    if ph.person is not None and ph.person.distinct_ids:
+        out.extra["person"] = str(ph.person.distinct_ids[0])[:200]
+    if ph.snapshotsByWindowId is not None:
+        for wid, items in ph.snapshotsByWindowId.items():
+            if items is not None:
+                _clean_events(path, items, out, out.windows, wid)
+    elif ph.snapshots is not None:
+        _clean_events(path, ph.snapshots, out, out.windows, None)
     else:
         raise BadInputError(path, "the PostHog export has no snapshots list")
     return out
@@ -324,8 +355,23 @@ def _finish(path: Path, out: Unwrapped) -> Unwrapped:
 def load(path: Path) -> Unwrapped:
     """Read, decompress, parse and unwrap one file."""
     data, compression = read_bytes(path)
-    obj, syntax = parse_json(path, data)
-    del data
-    out = unwrap(path, obj, syntax)
+    with _gc_paused():
+        obj, syntax = parse_json(path, data)
+        del data
+        out = unwrap(path, obj, syntax)
+        S.check_events(path, out.events)  # the declared event shapes; the mapping trusts them from here
     out.compression = compression
     return out
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Decoding and validating build millions of acyclic objects; Python's cyclic GC would rescan them over and
+    over (measured: more than half the time of ``msgspec.convert`` on a 30 MB file). Paused for that stretch only."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

@@ -1,7 +1,7 @@
 """Open an rrweb recording as a Session: unwrap, map, load into DuckDB. No screenshots (see ``convert``).
 
 Opening is meant to be quick: the viewer shows the events over a blank/wireframe page at once and renders the
-snapshots in the background (``io.cache.convert_cached``). The whole file is parsed once with ``json.loads``;
+snapshots in the background (``io.cache.convert_cached``). The whole file is parsed once (msgspec) and validated;
 see docs/rrweb.md for the size limits and the measured memory peak.
 """
 
@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from replaylens.errors import BadInputError
+from replaylens.errors import BadInputError, LimitExceededError
+from replaylens.io import limits as L
 from replaylens.io.rrweb import containers
 from replaylens.io.rrweb.columns import Mapped
 from replaylens.io.rrweb.mapping import map_events
@@ -72,6 +73,7 @@ def load_recording(path: str | Path, report: ImportReport | None = None,
     if unwrapped.container == "snapshot-only":
         report.note("the file holds only a DOM snapshot: there are no events to replay")
     unwrapped.events = []  # the mapped columns and the pages' snapshot trees are all that is needed from here
+    _check_dimensions(path, mapped)
     pages = [Page(url=p.url, title=p.title, screenshot=None, width=p.width or mapped.viewport[0],
                   height=p.height or mapped.viewport[1]) for p in mapped.pages]
     sid = unwrapped.session_id or "rrweb-" + hashlib.sha256(
@@ -85,6 +87,17 @@ def load_recording(path: str | Path, report: ImportReport | None = None,
                         site=site_of([p.url for p in pages]), source=source,
                         duration_ms=mapped.duration_ms)
     return Loaded(path, unwrapped, mapped, manifest)
+
+
+def _check_dimensions(path: Path, mapped: Mapped) -> None:
+    """The viewport (first Meta) and every page's Meta size within the documented limits (docs/rrweb.md), before
+    anything sizes an image or a grid by them."""
+    sizes = [("the recording", *mapped.viewport)] + [(f"page {i} ({p.url[:60]})", p.width, p.height)
+                                                   for i, p in enumerate(mapped.pages) if p.width or p.height]
+    for what, w, h in sizes:
+        if not (L.MIN_VIEWPORT <= w <= L.MAX_VIEWPORT and L.MIN_VIEWPORT <= h <= L.MAX_VIEWPORT):
+            raise LimitExceededError(path, f"{what} declares a viewport of {w:,}×{h:,} px, outside the limits "
+                                           f"({L.MIN_VIEWPORT}..{L.MAX_VIEWPORT:,} px a side)")
 
 
 def to_session(loaded: Loaded, report: ImportReport, progress: Progress | None = None) -> Session:
