@@ -24,7 +24,6 @@ from replaylens.model.library import Goal
 from replaylens.model.segment import (
     AttrIn,
     AttrRange,
-    DateRange,
     Filter,
     HasFinding,
     ReachedGoal,
