@@ -16,6 +16,11 @@ FLAG = "deposit-button"
 PACE = 1.0  # reading time as in the long demo session; the scripts themselves are short
 
 
+def _ms(t: float) -> int:
+    """A planted time as the events round it (so a planted rest starts at the last move, not before it)."""
+    return int(round(t))
+
+
 def _leave(r: Recorder) -> None:
     r.wait(float(r.rng.uniform(300, 1200)))
     r.set_visibility(True)
@@ -36,7 +41,7 @@ def _landing(r: Recorder, plan: Plan) -> None:
             r.rage(L.el("banner"), int(r.rng.integers(3, 6)))
         else:
             r.click(L.el("banner"))
-        r.planted.append(Planted("dead_click", int(t0), int(r.t), r.page, L.el("banner").selector))
+        r.planted.append(Planted("dead_click", _ms(t0), _ms(r.t), r.page, L.el("banner").selector))
         r.wait(float(r.rng.uniform(600, 1500)))
     r.scroll_to(float(r.rng.uniform(300, 900)))
     r.fidget(float(r.rng.uniform(2500, 6000)), amp=40)
@@ -84,13 +89,13 @@ def _kyc(r: Recorder, plan: Plan) -> bool:
     if plan.hesitate:
         lo, hi = 6000.0, 12000.0
         r.wait(float(r.rng.uniform(lo, hi)))  # the pointer rests on the ID upload
-        r.planted.append(Planted("hesitation", int(t0), int(r.t), r.page, L.el("upload").selector))
+        r.planted.append(Planted("hesitation", _ms(t0), _ms(r.t), r.page, L.el("upload").selector))
     else:
         r.wait(float(r.rng.uniform(300, 900)))
     if not plan.kyc_complete:
         r.fidget(1500)
         r.set_visibility(True)
-        r.planted.append(Planted("form_abandonment", int(t_input), int(r.t), KYC, L.el("full_name").selector))
+        r.planted.append(Planted("form_abandonment", _ms(t_input), _ms(r.t), KYC, L.el("full_name").selector))
         return False
     r.click(L.el("upload"))
     r.wait(float(r.rng.uniform(1500, 3000)))  # the file dialog
@@ -114,7 +119,7 @@ def _wallet(r: Recorder, plan: Plan) -> None:
         if plan.adv_click:
             r.click(adv)
             r.wait(float(r.rng.uniform(800, 1600)))
-        r.planted.append(Planted("hover", int(t0), int(r.t), r.page, adv.selector))
+        r.planted.append(Planted("hover", _ms(t0), _ms(r.t), r.page, adv.selector))
     r.type_into(L.el("amount"), int(r.rng.integers(2, 5)))
     r.go_to(L.el("method"))
     r.click(L.el("method"))

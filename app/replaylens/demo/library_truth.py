@@ -96,7 +96,7 @@ class Plan:
     @property
     def attributes(self) -> dict[str, str]:
         return {"user_type": self.user_type, "campaign": "songkran" if self.campaign else "organic",
-                "variant": self.variant, "device": DEVICE_CLASS[self.device], "country": "TH",
+                "variant": self.variant, "country": "TH",
                 "user_id": f"u-{self.session_id[:10]}"}
 
 
