@@ -15,8 +15,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from replaylens.demo.library_build import TRUTH_NAME, act, build_library
-from replaylens.demo.library_truth import (DAY0_EPOCH_MS, DAY_MS, Params, Plan, expected, plan_sessions,
-                                           sample_size_per_variant)
+from replaylens.demo.library_truth import (
+    DAY0_EPOCH_MS,
+    DAY_MS,
+    Params,
+    Plan,
+    expected,
+    plan_sessions,
+    sample_size_per_variant,
+)
 from replaylens.io.bundle import read_bundle
 
 BIG = 120_000  # plans are cheap (numpy); enough for the 8 % lift to stand out
@@ -102,7 +109,7 @@ def test_events_act_out_the_plan() -> None:
     plans = plan_sessions(400, 21)
     durations = []
     for p in plans:
-        rec, pages = act(p)
+        rec, _pages = act(p)
         cols = rec.columns()
         tags = _custom_tags(cols)
         assert ("deposit_started" in tags) == p.deposit

@@ -158,9 +158,8 @@ def library_session(r: Recorder, plan: Plan) -> None:
     _landing(r, plan)
     if plan.bounce:
         return
-    if plan.user_type == "new":
-        if not _signup(r, plan) or not _kyc(r, plan):
-            return
+    if plan.user_type == "new" and not (_signup(r, plan) and _kyc(r, plan)):
+        return
     if not plan.wallet:  # returning customers who log in and leave before the wallet
         r.wait(float(r.rng.uniform(1500, 4000)))
         _leave(r)
