@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 
-
 @dataclass(frozen=True)
 class Column:
     key: str  # the store's column name
@@ -53,7 +52,8 @@ NICE_KEYS = {
 NICE_VALUES = {
     "new": "New", "returning": "Returning", "high_net_worth": "High net worth", "organic": "Organic (no campaign)",
     "songkran": "Songkran", "desktop": "Desktop", "tablet": "Tablet", "mobile": "Mobile",
-    "rage_click": "Rage clicks", "dead_click": "Clicks on things that do nothing", "error_click": "Clicks with an error",
+    "rage_click": "Rage clicks", "dead_click": "Clicks on things that do nothing",
+    "error_click": "Clicks with an error",
     "hesitation": "Hesitation", "form_abandonment": "Abandoned forms", "quick_back": "Quick backs",
     "excessive_scroll": "Scrolling up and down", "thrashed_cursor": "Restless mouse", "A": "A", "B": "B",
 }

@@ -132,6 +132,15 @@ class FacetSidebar(QTreeWidget):
         item = self.value_item(key, value)
         return None if item is None else int(item.data(1, ROLE_VALUE))
 
+    def values(self, key: str) -> list[str]:
+        """The values listed under a facet."""
+        for i in range(self.topLevelItemCount()):
+            top = self.topLevelItem(i)
+            if top.data(0, ROLE_KEY) == key:
+                return [str(top.child(j).data(0, ROLE_VALUE)) for j in range(top.childCount())
+                        if top.child(j).data(0, ROLE_VALUE) is not None]
+        return []
+
     def value_item(self, key: str, value: str) -> QTreeWidgetItem | None:
         for i in range(self.topLevelItemCount()):
             top = self.topLevelItem(i)

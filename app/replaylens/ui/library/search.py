@@ -9,7 +9,7 @@ import shlex
 
 from replaylens.analysis.segments import parse_filter
 from replaylens.model.segment import Filter, Segment, TextSearch
-from replaylens.ui.library.facets import facet_filters, selection_from_filter
+from replaylens.ui.library.facets import selection_from_filter
 
 _EXPR = re.compile(r"^[\w$/.:-]+\s*(!=|>=|<=|=|>|<)")
 
@@ -54,8 +54,4 @@ def split_segment(segment: Segment) -> tuple[dict[str, list[str]], str, list[Fil
             selection.setdefault(key, []).extend(v for v in values if v not in selection.get(key, []))
         else:
             extra.append(f)
-    # ticks must give back the same filters (else keep the condition as it was)
-    for key, values in list(selection.items()):
-        if not facet_filters(key, values):
-            del selection[key]
     return selection, " ".join(words), extra
