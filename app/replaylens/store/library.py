@@ -22,7 +22,7 @@ import pyarrow as pa
 from replaylens.model.library import (AttributeKey, FacetValue, Goal, Note, SavedSegment, SessionRecord,
                                       SessionSource)
 from replaylens.model.segment import Segment
-from replaylens.store import _facets, _rows, _schema, _write
+from replaylens.store import _edit, _facets, _rows, _schema, _write
 
 #: Facets the Library window shows first (then every attribute key).
 DEFAULT_FACETS: tuple[str, ...] = ("user_type", "campaign", "variant", "device_class", "goal", "finding", "tag")
@@ -40,7 +40,8 @@ class LibraryStore:
         self.read_only = read_only
         self._con = con
         self._local = threading.local()
-        self._write_lock = threading.Lock()
+        self.write_lock = threading.Lock()
+        self._cache: dict[str, Any] = {}
 
     # -- connections -------------------------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -52,6 +53,17 @@ class LibraryStore:
 
     def close(self) -> None:
         self._con.close()
+
+    def invalidate(self) -> None:
+        """Forget cached derived facts (attribute keys and types) after a write."""
+        self._cache.clear()
+
+    def cached(self, key: str) -> Any:
+        return self._cache.get(key)
+
+    def remember(self, key: str, value: Any) -> Any:
+        self._cache[key] = value
+        return value
 
     def __enter__(self) -> LibraryStore:
         return self
@@ -113,48 +125,48 @@ class LibraryStore:
 
     # -- segments ----------------------------------------------------------------------------------------------
     def segments(self) -> list[SavedSegment]:
-        return _write.segments(self)
+        return _edit.segments(self)
 
     def get_segment(self, name: str) -> Segment | None:
-        return _write.get_segment(self, name)
+        return _edit.get_segment(self, name)
 
     def save_segment(self, name: str, segment: Segment) -> None:
         """Save (or replace) a named segment. Raises ValueError for an invalid name."""
-        _write.save_segment(self, name, segment)
+        _edit.save_segment(self, name, segment)
 
     def delete_segment(self, name: str) -> bool:
-        return _write.delete_segment(self, name)
+        return _edit.delete_segment(self, name)
 
     # -- tags and notes (kept across re-ingest: keyed by session id) -------------------------------------------
     def tag(self, session_ids: Iterable[str], tag: str) -> int:
         """Add ``tag`` to the sessions; returns how many gained it. Raises ValueError for an invalid tag."""
-        return _write.tag(self, list(session_ids), tag)
+        return _edit.tag(self, list(session_ids), tag)
 
     def untag(self, session_ids: Iterable[str], tag: str) -> int:
-        return _write.untag(self, list(session_ids), tag)
+        return _edit.untag(self, list(session_ids), tag)
 
     def add_note(self, session_ids: Iterable[str], text: str) -> int:
         """Append a note to each session; returns how many sessions exist among ``session_ids``."""
-        return _write.add_note(self, list(session_ids), text)
+        return _edit.add_note(self, list(session_ids), text)
 
     def notes(self, session_id: str) -> list[Note]:
-        return _write.notes(self, session_id)
+        return _edit.notes(self, session_id)
 
     def tags(self) -> list[FacetValue]:
         """Every tag with its session count."""
-        return _write.all_tags(self)
+        return _edit.all_tags(self)
 
     # -- goals -------------------------------------------------------------------------------------------------
     def goals(self) -> list[Goal]:
-        return _write.goals(self)
+        return _edit.goals(self)
 
     def add_goal(self, goal: Goal) -> int:
         """Define (or redefine) a goal and compute it for every session from the stored events; returns how
         many sessions reached it."""
-        return _write.add_goal(self, goal)
+        return _edit.add_goal(self, goal)
 
     def delete_goal(self, name: str) -> bool:
-        return _write.delete_goal(self, name)
+        return _edit.delete_goal(self, name)
 
     # -- sessions for replay -----------------------------------------------------------------------------------
     def source_of(self, session_id: str) -> SessionSource | None:
@@ -181,18 +193,18 @@ class LibraryStore:
     def commit(self, records: Sequence[SessionRecord]) -> int:
         """Write the records' events (Parquet, temp name then rename) and commit their catalogue rows, pages,
         attributes and goal hits in one transaction. Returns how many sessions were added or replaced."""
-        with self._write_lock:
+        with self.write_lock:
             return _write.commit(self, records)
 
     def apply_attribute_rows(self, rows: Sequence[tuple[str, str, dict[str, str]]]) -> int:
         """Attach attributes from an attributes file: rows of (``session_id`` or ``user_id``, id, {column: value})
         to every matching session (also ones ingested earlier). Returns the number of sessions updated."""
-        with self._write_lock:
+        with self.write_lock:
             return _write.apply_attribute_rows(self, rows)
 
     def cleanup_orphans(self) -> int:
         """Delete event files no catalogue row names and leftover temp files; returns how many were deleted."""
-        with self._write_lock:
+        with self.write_lock:
             return _write.cleanup_orphans(self)
 
 

@@ -290,6 +290,15 @@ def _posthog(path: Path, obj: dict[str, Any], data: dict[str, Any]) -> Unwrapped
     person = data.get("person")
     if isinstance(person, dict) and person.get("distinct_ids"):
         out.extra["person"] = str(person["distinct_ids"][0])[:200]
+    if isinstance(person, dict):  # passed on for the library's attributes (scalars only, capped)
+        ids = person.get("distinct_ids")
+        if isinstance(ids, list):
+            out.extra["distinct_ids"] = [str(i)[:200] for i in ids[:20] if isinstance(i, str | int)]
+        props = person.get("properties")
+        if isinstance(props, dict):
+            out.extra["person_properties"] = {str(k)[:120]: v if isinstance(v, bool | int | float) else str(v)[:1000]
+                                              for k, v in list(props.items())[:200]
+                                              if isinstance(v, str | bool | int | float)}
     if isinstance(by_window, dict):
         for wid, items in by_window.items():
             if isinstance(items, list):
