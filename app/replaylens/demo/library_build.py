@@ -158,6 +158,10 @@ def build_library(root: Path, sessions: int, seed: int, *, workers: int = 2,
     params = Params()
     plans = plan_sessions(sessions, seed, params)
     out = root / RECORDINGS
+    if ingest:
+        from replaylens.demo.library_ingest import create_library
+
+        create_library(root)
     out.mkdir(parents=True, exist_ok=True)
     images = render_images(image_keys(plans))
     t_render = time.perf_counter() - t0

@@ -9,6 +9,14 @@ from typing import Any
 from replaylens.demo.library_build import GOALS
 
 
+def create_library(root: Path) -> None:
+    """Create the (empty) library first: the library core only makes new libraries in empty folders."""
+    from replaylens.store.library import open_library
+
+    with open_library(root):
+        pass
+
+
 def ingest_recordings(root: Path, recordings: Path, workers: int = 2) -> dict[str, Any]:
     """``library add recordings`` into the library at ``root``, then the goals of the planted truth."""
     from replaylens.io.library import IngestProgress, ingest

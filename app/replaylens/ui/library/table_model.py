@@ -97,8 +97,8 @@ class SessionTableModel(QAbstractTableModel):
         self.worker.submit(("page", gen, page), fetch)
 
     def _answer(self, key: Any, result: Any) -> None:
-        if not isinstance(key, tuple) or key[1] != self._gen:
-            return  # an answer to an older question
+        if not isinstance(key, tuple) or key[0] not in ("count", "page") or key[1] != self._gen:
+            return  # another asker's answer, or an answer to an older question
         if key[0] == "count":
             self.beginResetModel()
             self.total = int(result)
