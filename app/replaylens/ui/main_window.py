@@ -357,6 +357,7 @@ class MainWindow(QMainWindow):
         self.findings.job.wait()
         self.heatmap_panel.job.cancel()
         self.heatmap_panel.job.wait()
+        self.library_ctl.close_library()
 
     # -- drag and drop --------------------------------------------------------------------------------------
     def dragEnterEvent(self, e: QDragEnterEvent) -> None:

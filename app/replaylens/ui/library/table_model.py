@@ -1,0 +1,191 @@
+"""A virtualised table over the library catalogue: the model knows the row count and holds a few pages of rows.
+
+Windowed paging: ``rowCount`` is the number of matching sessions (so the scroll bar is true from the start); a
+row not in the cache shows empty and asks the background worker for its page (``PAGE`` rows, sorted and
+filtered by the store). When the page arrives the rows repaint. A filter, sort or column change starts a new
+*generation*: older answers are dropped. At most ``MAX_PAGES`` pages stay cached (least recently used go first),
+so 100,000 rows scroll with a few thousand rows in memory.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+
+from replaylens.model.segment import Segment
+from replaylens.ui.library.columns import Column, display
+from replaylens.ui.library.worker import QueryWorker
+
+PAGE = 200
+MAX_PAGES = 40
+Index = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+
+
+class SessionTableModel(QAbstractTableModel):
+    """Rows of ``library.rows(segment, sort=…)``; call ``set_query`` to filter or sort, ``refresh`` after tags."""
+
+    count_changed = Signal(int)  # matching sessions, once the store has counted them
+    page_loaded = Signal(int)  # page number
+    query_failed = Signal(str)
+
+    def __init__(self, library: Any, worker: QueryWorker, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.worker = worker
+        self.worker.done.connect(self._answer)
+        self.worker.failed.connect(self._failed)
+        self.columns: list[Column] = []
+        self.segment = Segment()
+        self.sort_key = "start"
+        self.descending = True
+        self.total = 0
+        self.counted = False
+        self._gen = 0
+        self._pages: OrderedDict[int, dict[str, list[Any]]] = OrderedDict()
+        self._asked: set[int] = set()
+        self._page_gen: dict[int, int] = {}  # page -> the generation it was fetched in
+
+    # -- the query --------------------------------------------------------------------------------------------
+    def set_columns(self, columns: list[Column]) -> None:
+        self.beginResetModel()
+        self.columns = list(columns)
+        self._pages.clear()
+        self._page_gen.clear()
+        self._asked.clear()
+        self._gen += 1
+        self.endResetModel()
+        self._count()
+
+    def set_query(self, segment: Segment | None = None, sort: str | None = None,
+                  descending: bool | None = None) -> None:
+        if segment is not None:
+            self.segment = segment
+        if sort is not None:
+            self.sort_key = sort
+        if descending is not None:
+            self.descending = descending
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Ask again (after tagging, an import, a new filter); the rows shown stay until the new count comes."""
+        self._gen += 1
+        self._asked.clear()
+        self._count()
+
+    def _count(self) -> None:
+        gen, seg = self._gen, self.segment
+        self.counted = False
+        self.worker.submit(("count", gen), lambda: self.library.count(seg))
+        self._ask(0)
+
+    def _ask(self, page: int) -> None:
+        if page in self._asked:
+            return
+        self._asked.add(page)
+        gen, seg, sort, desc = self._gen, self.segment, self.sort_key, self.descending
+        attrs = [c.key[5:] for c in self.columns if c.key.startswith("attr:")]
+
+        def fetch() -> dict[str, list[Any]]:
+            t = self.library.rows(seg, sort=sort, descending=desc, limit=PAGE, offset=page * PAGE,
+                                  attributes=attrs, goals=True)
+            return {name: t.column(name).to_pylist() for name in t.column_names}
+
+        self.worker.submit(("page", gen, page), fetch)
+
+    def _answer(self, key: Any, result: Any) -> None:
+        if not isinstance(key, tuple) or key[0] not in ("count", "page") or key[1] != self._gen:
+            return  # another asker's answer, or an answer to an older question
+        if key[0] == "count":
+            self.beginResetModel()
+            self.total = int(result)
+            self.counted = True
+            for stale in [p for p, g in self._page_gen.items() if g != self._gen]:
+                self._pages.pop(stale, None)
+                self._page_gen.pop(stale)
+            self.endResetModel()
+            self.count_changed.emit(self.total)
+        elif key[0] == "page":
+            page = int(key[2])
+            self._pages[page] = result
+            self._pages.move_to_end(page)
+            self._page_gen[page] = self._gen
+            while len(self._pages) > MAX_PAGES:
+                old, _ = self._pages.popitem(last=False)
+                self._page_gen.pop(old, None)
+                self._asked.discard(old)
+            if self.counted:
+                first, last = page * PAGE, min(self.total, (page + 1) * PAGE) - 1
+                if last >= first:
+                    self.dataChanged.emit(self.index(first, 0), self.index(last, len(self.columns) - 1))
+            self.page_loaded.emit(page)
+
+    def _failed(self, key: Any, message: str) -> None:
+        if isinstance(key, tuple) and key[0] in ("count", "page") and key[1] == self._gen:
+            self.query_failed.emit(message)
+
+    # -- rows -------------------------------------------------------------------------------------------------
+    def row_values(self, row: int) -> dict[str, Any] | None:
+        """Every fetched column of ``row`` (None while its page is on its way)."""
+        page = self._pages.get(row // PAGE)
+        if page is None:
+            return None
+        i = row % PAGE
+        ids = page.get("session_id", [])
+        if i >= len(ids):
+            return None
+        return {k: v[i] for k, v in page.items()}
+
+    def session_id(self, row: int) -> str | None:
+        vals = self.row_values(row)
+        return None if vals is None else str(vals["session_id"])
+
+    def loaded_pages(self) -> list[int]:
+        return sorted(self._pages)
+
+    def rowCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else self.total
+
+    def columnCount(self, parent: Index = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, col = index.row(), self.columns[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            vals = self.row_values(row)
+            if vals is None:
+                self._ask(row // PAGE)
+                return "…" if index.column() == 0 else ""
+            return display(col, vals.get(col.key))
+        if role == Qt.ItemDataRole.TextAlignmentRole and col.kind in ("int", "ms", "goal"):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and col.kind == "goal":
+            vals = self.row_values(row)
+            if vals is not None and vals.get(col.key) is not None:
+                return QColor("#1b7f3b")
+        if role == Qt.ItemDataRole.ToolTipRole:
+            vals = self.row_values(row)
+            if vals is not None and col.kind == "url":
+                return str(vals.get(col.key) or "")
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self.columns[section].label
+            if role == Qt.ItemDataRole.ToolTipRole:
+                c = self.columns[section]
+                return (c.tip + "\n" if c.tip else "") + "Click to sort; right-click to choose columns"
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return f"{section + 1:,}"
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sorting is the store's job: a new query, never a Python sort."""
+        if 0 <= column < len(self.columns):
+            self.set_query(sort=self.columns[column].key, descending=order == Qt.SortOrder.DescendingOrder)
