@@ -58,7 +58,7 @@ def compare_groups(a: list[dict[str, Any]], b: list[dict[str, Any]], name_a: str
     reject, adj = S.adjust(raw, "holm", alpha)
     return [{"step": sa["step"], "a": name_a, "b": name_b, "rate_a": sa["rate"], "rate_b": sb["rate"],
              "p": float(p), "p_adjusted": float(pa), "significant": bool(r)}
-            for sa, p, pa, r in zip(a, raw, adj, reject, strict=True)]
+            for sa, sb, p, pa, r in zip(a, b, raw, adj, reject, strict=True)]
 
 
 def findings_at_dropoff(reached: np.ndarray, step: int, findings: Mapping[str, np.ndarray]) -> dict[str, Any]:
