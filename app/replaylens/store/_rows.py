@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from replaylens.model.findings import FINDING_KINDS
 from replaylens.model.library import SessionSource
 from replaylens.model.segment import SESSION_COLUMNS, Segment
-from replaylens.store import _compile
+from replaylens.store import _compile, _wide
 from replaylens.store._rowsql import IN_IDS, order_by
+from replaylens.store._wide import FINDING_COLUMNS
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
@@ -26,14 +26,15 @@ ROW_COLUMNS: tuple[str, ...] = tuple(SESSION_COLUMNS)
 
 
 def count(lib: LibraryStore, segment: Segment | None) -> int:
-    cond, params = _compile.where(segment)
+    cond, params = _compile.where(segment, _wide.names(lib))
     return int(lib.cursor().execute(f"SELECT count(*) FROM sessions s WHERE {cond}", params).fetchall()[0][0])
 
 
 def ids(lib: LibraryStore, segment: Segment | None, *, sort: str, descending: bool, limit: int | None = None,
         offset: int = 0) -> list[str]:
-    cond, params = _compile.where(segment)
-    join, order, join_params = order_by(sort, descending)
+    wide = _wide.names(lib)
+    cond, params = _compile.where(segment, wide)
+    join, order, join_params = order_by(sort, descending, wide)
     sql = f"SELECT s.session_id FROM sessions s {join} WHERE {cond} ORDER BY {order}"
     tail: list[Any] = []
     if limit is not None:
@@ -45,8 +46,8 @@ def ids(lib: LibraryStore, segment: Segment | None, *, sort: str, descending: bo
     return [str(r[0]) for r in lib.cursor().execute(sql, [*join_params, *params, *tail]).fetchall()]
 
 
-def _base(lib: LibraryStore, page_ids: list[str]) -> pa.Table:
-    cols = ", ".join(f"s.{c}" for c in ROW_COLUMNS)
+def _base(lib: LibraryStore, page_ids: list[str], extra: Sequence[str] = ()) -> pa.Table:
+    cols = ", ".join([f"s.{c}" for c in ROW_COLUMNS] + list(extra))
     res = lib.cursor().execute(
         f"SELECT {cols} FROM (SELECT unnest(?::VARCHAR[]) AS session_id, "
         "generate_subscripts(?::VARCHAR[], 1) AS pos) pg JOIN sessions s USING (session_id) ORDER BY pg.pos",
@@ -87,23 +88,25 @@ def _extras(lib: LibraryStore, page_ids: list[str], attributes: Sequence[str], g
 
 def rows(lib: LibraryStore, segment: Segment | None, *, sort: str, descending: bool, limit: int, offset: int,
          attributes: Sequence[str], goals: bool) -> pa.Table:
+    wide = _wide.names(lib)
     page_ids = ids(lib, segment, sort=sort, descending=descending, limit=limit, offset=offset)
-    goal_names = [str(r[0]) for r in lib.cursor().execute("SELECT name FROM goals ORDER BY name").fetchall()] \
-        if goals else []
-    table = _base(lib, page_ids)
-    tags, finds, attrs, hits, notes = _extras(lib, page_ids, attributes, goal_names)
+    extra: list[str] = [f"coalesce(s.{col}, 0)::INTEGER AS \"finding:{kind}\"" for kind, col in FINDING_COLUMNS.items()]
+    names: list[str] = []
+    for i, key in enumerate(attributes):
+        col = wide.attr_cols.get(key)
+        extra.append(f"(SELECT v.v_text FROM attr_values v WHERE v.vid = s.{col}) AS x{i}" if col else
+                     f"NULL::VARCHAR AS x{i}")
+        names.append(f"attr:{key}")
+    goal_names = sorted(wide.goal_cols) if goals else []
+    for j, name in enumerate(goal_names):
+        extra.append(f"s.{wide.goal_cols[name]} AS y{j}")
+        names.append(f"goal:{name}")
+    table = _base(lib, page_ids, extra)
+    if names:
+        table = table.rename_columns(table.column_names[:len(table.column_names) - len(names)] + names)
+    tags, _, _, _, notes = _extras(lib, page_ids, (), ())
     table = table.append_column("tags", pa.array([tags.get(i, []) for i in page_ids], pa.list_(pa.string())))
-    table = table.append_column("note_count", pa.array([notes.get(i, 0) for i in page_ids], pa.int32()))
-    for kind in FINDING_KINDS:
-        table = table.append_column(f"finding:{kind}",
-                                    pa.array([finds.get(i, {}).get(kind, 0) for i in page_ids], pa.int32()))
-    for key in attributes:
-        table = table.append_column(f"attr:{key}", pa.array([attrs.get(i, {}).get(key) for i in page_ids],
-                                                            pa.string()))
-    for name in goal_names:
-        table = table.append_column(f"goal:{name}", pa.array([hits.get(i, {}).get(name) for i in page_ids],
-                                                             pa.int64()))
-    return table
+    return table.append_column("note_count", pa.array([notes.get(i, 0) for i in page_ids], pa.int32()))
 
 
 def _iso(epoch_ms: int) -> str:
