@@ -88,13 +88,14 @@ def facets(lib: LibraryStore, segment: Segment | None, keys: Sequence[str] | Non
     out: dict[str, list[FacetValue]] = {k: [] for k in keys}
     if not parts:
         return out
-    sql = (f"WITH sel AS MATERIALIZED (SELECT {', '.join(cols)} FROM sessions s WHERE {cond}) "
-           "SELECT u.facet, coalesce(v.v_text, u.value) AS value, u.n FROM (" + " UNION ALL ".join(parts) +
-           ") u(facet, vid, value, n) LEFT JOIN attr_values v ON v.vid = u.vid "
-           "WHERE u.n > 0 AND coalesce(v.v_text, u.value) IS NOT NULL "
-           "QUALIFY row_number() OVER (PARTITION BY u.facet ORDER BY u.n DESC, coalesce(v.v_text, u.value)) <= ? "
-           "ORDER BY u.facet, u.n DESC, value")
-    for facet, value, n in lib.cursor().execute(sql, [*qparams, max(1, int(limit))]).fetchall():
+    # cut to the top values per facet on the value ids, then look up only their texts
+    sql = (f"WITH sel AS MATERIALIZED (SELECT {', '.join(cols)} FROM sessions s WHERE {cond}), "
+           "top AS (SELECT * FROM (" + " UNION ALL ".join(parts) + ") u(facet, vid, value, n) "
+           "WHERE n > 0 AND (vid IS NOT NULL OR value IS NOT NULL) "
+           "QUALIFY row_number() OVER (PARTITION BY facet ORDER BY n DESC, vid, value) <= ?) "
+           "SELECT top.facet, coalesce(v.v_text, top.value), top.n FROM top LEFT JOIN attr_values v ON v.vid = top.vid")
+    rows = lib.cursor().execute(sql, [*qparams, max(1, int(limit))]).fetchall()
+    for facet, value, n in sorted(rows, key=lambda r: (str(r[0]), -int(r[2]), str(r[1]))):
         out.setdefault(str(facet), []).append(FacetValue(str(value), int(n)))
     return out
 
