@@ -40,11 +40,11 @@ class Wide:
 def names(lib: LibraryStore) -> Wide:
     cached = lib.cached("wide")
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     cur = lib.cursor()
     attrs = {str(k): f"a{int(c)}" for k, c in cur.execute("SELECT key, col FROM attr_keys").fetchall()}
     goals = {str(n): f"g{int(g)}" for n, g in cur.execute("SELECT name, gid FROM goals").fetchall()}
-    return lib.remember("wide", Wide(attrs, goals))  # type: ignore[no-any-return]
+    return lib.remember("wide", Wide(attrs, goals))
 
 
 def _in(ids: list[str] | None, column: str = "session_id") -> tuple[str, list[Any]]:
