@@ -202,6 +202,11 @@ class LibraryStore:
         with self.write_lock, _ctrl_c():
             return _write.apply_attribute_rows(self, rows)
 
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the catalogue file (compressed column segments read faster)."""
+        with self.write_lock:
+            self.cursor().execute("CHECKPOINT").fetchall()
+
     def cleanup_orphans(self) -> int:
         """Delete event files no catalogue row names and leftover temp files; returns how many were deleted."""
         with self.write_lock:
