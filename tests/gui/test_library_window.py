@@ -53,7 +53,7 @@ def cell(w: LibraryWindow, row: int, key: str) -> object:
 def test_table_has_every_row_and_pages_them_in(qtbot, win: LibraryWindow) -> None:
     m = win.model
     assert m.rowCount() == N
-    assert win.count_label.text().startswith(f"{N:,} sessions")
+    assert win.count_label.text() == f"n = {N:,} sessions"
     assert m.loaded_pages() == [0]  # only what is on screen was fetched
     assert m.session_id(0) == sid(N - 1)  # newest first
     assert m.row_values(N - 1) is None
@@ -97,7 +97,7 @@ def test_facets_count_and_a_click_filters(qtbot, win: LibraryWindow) -> None:
     f.itemClicked.emit(item, 0)  # what a click on the value does
     settle(qtbot, win)
     assert win.model.rowCount() == songkran
-    assert win.count_label.text() == f"Showing {songkran:,} of {N:,} sessions (n = {songkran:,})"
+    assert win.count_label.text() == f"n = {songkran:,} of {N:,} sessions (25 %)"
     # the other facets now count within Songkran; the campaign facet still offers organic
     assert f.value_count("user_type", "new") == expected_count(N, campaign="songkran", user_type="new")
     assert f.value_count("campaign", "organic") == N - songkran

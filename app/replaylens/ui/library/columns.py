@@ -52,12 +52,12 @@ NICE_KEYS = {
 NICE_VALUES = {
     "new": "New", "returning": "Returning", "high_net_worth": "High net worth", "organic": "Organic (no campaign)",
     "songkran": "Songkran", "desktop": "Desktop", "tablet": "Tablet", "mobile": "Mobile",
-    "rage_click": "Rage clicks", "dead_click": "Clicks on things that do nothing",
+    "rage_click": "Rage clicks", "dead_click": "Clicks that do nothing",
     "error_click": "Clicks with an error",
     "hesitation": "Hesitation", "form_abandonment": "Abandoned forms", "quick_back": "Quick backs",
     "excessive_scroll": "Scrolling up and down", "thrashed_cursor": "Restless mouse", "A": "A", "B": "B",
 }
-NICE_GOALS = {"deposit": "Deposited", "staked": "Staked", "kyc_completed": "Verified identity (KYC)",
+NICE_GOALS = {"deposit": "Deposited", "staked": "Staked", "kyc_completed": "Verified (KYC)",
               "signed_up": "Signed up"}
 
 
@@ -75,9 +75,14 @@ def key_label(key: str) -> str:
     return NICE_KEYS.get(key, key.replace("_", " ").capitalize())
 
 
-def value_label(key: str, value: str) -> str:
+SHORT_VALUES = {"organic": "Organic"}  # in table cells, where the column is narrow
+
+
+def value_label(key: str, value: str, short: bool = False) -> str:
     if key == "goal":
         return NICE_GOALS.get(value, value)
+    if short and value in SHORT_VALUES:
+        return SHORT_VALUES[value]
     return NICE_VALUES.get(value, value)
 
 
@@ -111,5 +116,5 @@ def display(col: Column, value: Any, key: str = "") -> str:
     if col.kind == "int":
         return f"{int(value):,}"
     if col.key.startswith("attr:"):
-        return value_label(col.key[5:], str(value))
+        return value_label(col.key[5:], str(value), short=True)
     return str(value)

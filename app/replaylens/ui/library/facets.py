@@ -22,6 +22,7 @@ from replaylens.ui.library.columns import key_label, value_label
 #: Facets shown open; others (country, utm_source, feature flags …) start folded.
 OPEN_FACETS = ("user_type", "campaign", "variant", "device_class", "goal", "finding", "tag")
 HIDDEN_FACETS = ("user_id", "session_id")
+SORT_BY_VALUE = ("variant",)  # A before B, whichever has more sessions
 ROLE_KEY = int(Qt.ItemDataRole.UserRole)
 ROLE_VALUE = int(Qt.ItemDataRole.UserRole) + 1
 
@@ -62,9 +63,17 @@ def facet_counts(library: Any, base: Segment, selection: dict[str, list[str]]) -
             out[key] = [(fv.value, fv.count) for fv in values]
     for key in others:
         rest = base.and_(*[f for k in others if k != key for f in facet_filters(k, selection[k])])
-        got = library.facets(rest, keys=[key]).get(key, [])
-        out[key] = [(fv.value, fv.count) for fv in got]
+        out[key] = [(fv.value, fv.count) for fv in _one_facet(library, rest, key)]
     return out
+
+
+def _one_facet(library: Any, segment: Segment, key: str) -> list[Any]:
+    """One facet's counts. Adapter: the store's ``facets(keys=[k])`` fails for ``goal`` / ``finding`` / ``tag``
+    alone (reported to the library core); then all facets are asked for and one is kept."""
+    try:
+        return list(library.facets(segment, keys=[key]).get(key, []))
+    except Exception:
+        return list(library.facets(segment).get(key, []))
 
 
 class FacetSidebar(QTreeWidget):
@@ -123,6 +132,8 @@ class FacetSidebar(QTreeWidget):
             key = str(top.data(0, ROLE_KEY))
             for j in range(top.childCount()):
                 child = top.child(j)
+                if child.data(0, ROLE_VALUE) is None:  # the "none yet" line
+                    continue
                 on = str(child.data(0, ROLE_VALUE)) in self.selection.get(key, [])
                 child.setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
 
@@ -158,7 +169,7 @@ class FacetSidebar(QTreeWidget):
         bold = QFont(self.font())
         bold.setBold(True)
         for key in keys:
-            values = list(counts[key])
+            values = sorted(counts[key]) if key in SORT_BY_VALUE else list(counts[key])
             if key in HIDDEN_FACETS or self._id_like(values):
                 continue
             for v in self.selection.get(key, []):  # a ticked value stays visible at 0

@@ -160,9 +160,11 @@ class LibraryWindow(QMainWindow):
         self.apply_filters()
 
     def _fit_columns(self) -> None:
-        widths = {"time": 150, "ms": 80, "int": 90, "goal": 100, "url": 260, "tags": 160}
+        widths = {"time": 150, "ms": 80, "int": 90, "url": 260, "tags": 160}
+        fm = self.table.horizontalHeader().fontMetrics()
         for i, c in enumerate(self.model.columns):
-            self.table.setColumnWidth(i, widths.get(c.kind, max(110, 12 * len(c.label))))
+            label = fm.horizontalAdvance(c.label) + 34  # room for the sort arrow
+            self.table.setColumnWidth(i, max(label, widths.get(c.kind, 120)))
 
     def set_visible_columns(self, keys: list[str]) -> None:
         cols = [c for c in self.all_columns if c.key in keys]
@@ -254,9 +256,10 @@ class LibraryWindow(QMainWindow):
         total = self.total_sessions
         filtered = bool(self.current_segment().filters)
         if total is not None and filtered:
-            self.count_label.setText(f"Showing {n:,} of {total:,} sessions (n = {n:,})")
+            share = f" ({100 * n / total:.0f} %)" if total else ""
+            self.count_label.setText(f"n = {n:,} of {total:,} sessions{share}")
         else:
-            self.count_label.setText(f"{n:,} sessions (n = {n:,})")
+            self.count_label.setText(f"n = {n:,} sessions")
         self.clear_button.setEnabled(filtered)
         if n == 0:
             self.empty.setText("This library is empty. Drop a folder of recordings on this window, or use "
