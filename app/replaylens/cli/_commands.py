@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-_MODULES = ("open_cmd", "info", "heatmap", "convert", "analyze", "export_cmd", "clip", "report")
+_MODULES = ("open_cmd", "info", "heatmap", "convert", "analyze", "export_cmd", "clip", "report", "library")
 
 
 def modules() -> list[ModuleType]:

@@ -19,8 +19,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from replaylens.model.library import (AttributeKey, FacetValue, Goal, Note, SavedSegment, SessionRecord,
-                                      SessionSource)
+from replaylens.model.library import AttributeKey, FacetValue, Goal, Note, SavedSegment, SessionRecord, SessionSource
 from replaylens.model.segment import Segment
 from replaylens.store import _edit, _facets, _rows, _schema, _write
 

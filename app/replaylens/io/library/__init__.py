@@ -11,5 +11,5 @@ from replaylens.io.library.ingest import CancelToken, IngestProgress, IngestResu
 from replaylens.io.library.location import LIBRARY_ENV, default_library_dir, resolve_library_dir
 from replaylens.io.library.open import from_library, open_library_session, source_path
 
-__all__ = ["LIBRARY_ENV", "CancelToken", "IngestProgress", "IngestResult", "default_library_dir", "find_files", "from_library",
-           "ingest", "open_library_session", "resolve_library_dir", "source_path"]
+__all__ = ["LIBRARY_ENV", "CancelToken", "IngestProgress", "IngestResult", "default_library_dir", "find_files",
+           "from_library", "ingest", "open_library_session", "resolve_library_dir", "source_path"]

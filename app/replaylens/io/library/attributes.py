@@ -82,9 +82,9 @@ def flag_attributes(events: pa.Table) -> dict[str, str]:
             name, resp = payload.get("$feature_flag"), payload.get("$feature_flag_response")
             if isinstance(name, str) and name and resp is not None and not isinstance(resp, dict | list):
                 out[f"feature/{name[:100]}"] = _text(resp)
-        elif tag.startswith("$feature/") and len(tag) > 9 and not isinstance(payload, dict | list):
-            if payload is not None:
-                out[f"feature/{tag[9:109]}"] = _text(payload)
+        elif tag.startswith("$feature/") and len(tag) > 9 and payload is not None \
+                and not isinstance(payload, dict | list):
+            out[f"feature/{tag[9:109]}"] = _text(payload)
         if isinstance(payload, dict):
             for k, v in payload.items():
                 if isinstance(k, str) and k.startswith("$feature/") and len(k) > 9 and v is not None \
@@ -179,7 +179,7 @@ def read_attributes_file(path: str | Path) -> list[tuple[str, str, dict[str, str
     try:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     if not reader.fieldnames:
         raise BadInputError(path, "the attributes CSV has no header row")
