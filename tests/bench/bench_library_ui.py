@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gui"))
 
-from library_synth import build  # noqa: E402
+from library_synth import build
 
 
 def _wait(app: object, done: object, timeout_s: float = 60.0) -> None:
