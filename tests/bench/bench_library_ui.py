@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         w.show()
         _wait(app, lambda w=w: w.model.counted and w.model.row_values(0) is not None)
         first.append(time.perf_counter() - t)
-        _wait(app, lambda w=w: not w.worker.busy)
+        _wait(app, lambda w=w: not w.busy)
         rng = random.Random(7)
         for _ in range(10):  # drag the scroll bar anywhere: how long until that page of rows shows
             row = rng.randrange(args.sessions)
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         sorts.append(time.perf_counter() - t)
         t = time.perf_counter()
         w.facets.toggle("campaign", "songkran")
-        _wait(app, lambda w=w: not w.worker.busy)
+        _wait(app, lambda w=w: not w.busy)
         facets.append(time.perf_counter() - t)
         w.close()
         app.processEvents()

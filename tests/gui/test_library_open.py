@@ -23,7 +23,7 @@ def _open(qtbot, window, lib_path: Path):
     ctl = window.library_ctl
     lw = ctl.open_library(lib_path, ask_to_create=False)
     assert lw is not None
-    qtbot.waitUntil(lambda: lw.model.counted and not lw.worker.busy, timeout=20_000)
+    qtbot.waitUntil(lambda: lw.model.counted and not lw.busy, timeout=20_000)
     return ctl, lw
 
 
@@ -41,7 +41,7 @@ def test_file_menu_has_open_library_and_session_keys(window) -> None:
 def test_double_click_opens_the_session_and_keys_step_through_the_segment(qtbot, window, lib_path: Path) -> None:
     ctl, lw = _open(qtbot, window, lib_path)
     lw.facets.toggle("campaign", "songkran")  # a segment: every fourth session
-    qtbot.waitUntil(lambda: lw.model.counted and not lw.worker.busy and lw.model.rowCount() == 75,
+    qtbot.waitUntil(lambda: lw.model.counted and not lw.busy and lw.model.rowCount() == 75,
                     timeout=20_000)
     first = lw.model.session_id(0)
     assert first == sid(296)
@@ -91,7 +91,7 @@ def test_drop_a_folder_adds_it_and_lists_bad_files(qtbot, window, lib_path: Path
     assert box.text().startswith("Added 3 sessions") and "1 file could not be added" in box.text()
     assert "broken.rlsession" in box.detailedText()
     box.close()
-    qtbot.waitUntil(lambda: lw.model.counted and not lw.worker.busy and lw.model.rowCount() == 303,
+    qtbot.waitUntil(lambda: lw.model.counted and not lw.busy and lw.model.rowCount() == 303,
                     timeout=20_000)
     assert lw.facets.value_count("campaign", "songkran") is not None
 

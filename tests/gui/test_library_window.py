@@ -41,7 +41,7 @@ def win(qtbot, lib_path: Path, tmp_path: Path):
 
 def settle(qtbot, w: LibraryWindow) -> None:
     """Wait until every question asked has been answered (count, pages, facets)."""
-    qtbot.waitUntil(lambda: not w.worker.busy and w.model.counted, timeout=20_000)
+    qtbot.waitUntil(lambda: not w.busy and w.model.counted, timeout=20_000)
 
 
 def cell(w: LibraryWindow, row: int, key: str) -> object:

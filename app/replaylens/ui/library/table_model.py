@@ -50,7 +50,8 @@ class SessionTableModel(QAbstractTableModel):
         self._page_gen: dict[int, int] = {}  # page -> the generation it was fetched in
 
     # -- the query --------------------------------------------------------------------------------------------
-    def set_columns(self, columns: list[Column]) -> None:
+    def set_columns(self, columns: list[Column], query: bool = True) -> None:
+        """Show these columns; ``query`` False when a ``set_query`` follows at once (one question, not two)."""
         self.beginResetModel()
         self.columns = list(columns)
         self._pages.clear()
@@ -58,7 +59,8 @@ class SessionTableModel(QAbstractTableModel):
         self._asked.clear()
         self._gen += 1
         self.endResetModel()
-        self._count()
+        if query:
+            self._count()
 
     def set_query(self, segment: Segment | None = None, sort: str | None = None,
                   descending: bool | None = None) -> None:
