@@ -190,7 +190,7 @@ def build_library(root: Path, sessions: int, seed: int, *, workers: int = 2,
         from replaylens.demo.library_ingest import ingest_recordings
 
         t1 = time.perf_counter()
-        result["ingest"] = ingest_recordings(root, out)
+        result["ingest"] = ingest_recordings(root, out, workers=workers if workers > 1 else 0)
         result["ingest_s"] = round(time.perf_counter() - t1, 2)
     result["total_s"] = round(time.perf_counter() - t0, 2)
     return result

@@ -222,6 +222,7 @@ class LibraryWindow(QMainWindow):
         self._facet_gen += 1
         base = Segment(tuple(self.extra_filters) + tuple(self.search_part()))
         sel, lib = dict(self.facets.selection), self.library
+        self.facets.setHeaderLabels(["Filter by", "Counting…"])
         self.facet_worker.submit(("facets", self._facet_gen), lambda: facet_counts(lib, base, sel))
 
     def clear_filters(self) -> None:
@@ -263,6 +264,7 @@ class LibraryWindow(QMainWindow):
             self._set_attribute_keys(result)
         elif key[0] == "facets" and key[1] == self._facet_gen:
             self.facets.set_counts(result)
+            self.facets.setHeaderLabels(["Filter by", "Sessions"])
         elif key[0] == "segment" and result is not None:
             self.apply_segment(str(key[1]), result)
         elif key[0] == "action":
