@@ -154,6 +154,7 @@ def test_tag_and_untag_selected_rows(qtbot, win: LibraryWindow, monkeypatch: pyt
     assert win.facets.value_count("tag", "kept-for-festival") == 3
     assert cell(win, 0, "tags") == ["kept-for-festival"]
     assert "Tagged 3 session(s)" in win.statusBar().currentMessage()
+    assert win.selected_rows() == [0, 1, 2]  # the table refreshed in place: the selection is kept
     actions.tag_rows(win, [1], "kept-for-festival", add=False)
     settle(qtbot, win)
     assert win.facets.value_count("tag", "kept-for-festival") == 2

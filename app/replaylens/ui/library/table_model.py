@@ -44,6 +44,7 @@ class SessionTableModel(QAbstractTableModel):
         self.descending = True
         self.total = 0
         self.counted = False
+        self._has_total = False  # a count of the current columns arrived (so a refresh can keep the rows)
         self._gen = 0
         self._pages: OrderedDict[int, dict[str, list[Any]]] = OrderedDict()
         self._asked: set[int] = set()
@@ -58,6 +59,7 @@ class SessionTableModel(QAbstractTableModel):
         self._page_gen.clear()
         self._asked.clear()
         self._gen += 1
+        self._has_total = False
         self.endResetModel()
         if query:
             self._count()
@@ -102,13 +104,18 @@ class SessionTableModel(QAbstractTableModel):
         if not isinstance(key, tuple) or key[0] not in ("count", "page") or key[1] != self._gen:
             return  # another asker's answer, or an answer to an older question
         if key[0] == "count":
-            self.beginResetModel()
-            self.total = int(result)
+            n = int(result)
+            if n != self.total or not self._has_total:
+                self.beginResetModel()
+                self.total = n
+                for stale in [p for p, g in self._page_gen.items() if g != self._gen]:
+                    self._pages.pop(stale, None)
+                    self._page_gen.pop(stale)
+                self.endResetModel()
+                self._has_total = True
+            elif n:  # same count (a tag was added): the old rows and the selection stay until fresh pages come
+                self.dataChanged.emit(self.index(0, 0), self.index(n - 1, max(0, len(self.columns) - 1)))
             self.counted = True
-            for stale in [p for p, g in self._page_gen.items() if g != self._gen]:
-                self._pages.pop(stale, None)
-                self._page_gen.pop(stale)
-            self.endResetModel()
             self.count_changed.emit(self.total)
         elif key[0] == "page":
             page = int(key[2])
@@ -130,10 +137,11 @@ class SessionTableModel(QAbstractTableModel):
             self.query_failed.emit(message)
 
     # -- rows -------------------------------------------------------------------------------------------------
-    def row_values(self, row: int) -> dict[str, Any] | None:
-        """Every fetched column of ``row`` (None while its page is on its way)."""
+    def row_values(self, row: int, stale_ok: bool = False) -> dict[str, Any] | None:
+        """Every fetched column of ``row`` (None while its page is on its way). ``stale_ok``: also a page from
+        before the last change (what the screen shows meanwhile; never used to act on a session)."""
         page = self._pages.get(row // PAGE)
-        if page is None:
+        if page is None or not (stale_ok or self._page_gen.get(row // PAGE) == self._gen):
             return None
         i = row % PAGE
         ids = page.get("session_id", [])
@@ -159,19 +167,20 @@ class SessionTableModel(QAbstractTableModel):
             return None
         row, col = index.row(), self.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            vals = self.row_values(row)
+            vals = self.row_values(row, stale_ok=True)
+            if vals is None or self._page_gen.get(row // PAGE) != self._gen:
+                self._ask(row // PAGE)  # missing, or from before the last change: shown until the new one comes
             if vals is None:
-                self._ask(row // PAGE)
                 return "…" if index.column() == 0 else ""
             return display(col, vals.get(col.key))
         if role == Qt.ItemDataRole.TextAlignmentRole and col.kind in ("int", "ms", "goal"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and col.kind == "goal":
-            vals = self.row_values(row)
+            vals = self.row_values(row, stale_ok=True)
             if vals is not None and vals.get(col.key) is not None:
                 return QColor("#1b7f3b")
         if role == Qt.ItemDataRole.ToolTipRole:
-            vals = self.row_values(row)
+            vals = self.row_values(row, stale_ok=True)
             if vals is not None and col.kind == "url":
                 return str(vals.get(col.key) or "")
         return None
