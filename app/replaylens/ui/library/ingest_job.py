@@ -39,7 +39,7 @@ def summary(result: Any) -> tuple[str, str]:
     if result.failed:
         parts.append(f"{len(result.failed):,} file{'s' if len(result.failed) != 1 else ''} could not be added")
     head = ", ".join(parts) + (" (cancelled: the rest were not added)" if result.cancelled else "") + "."
-    lines = [f"{Path(f).name}: {reason}" for f, reason in result.failed[:MAX_LISTED]]
+    lines = [r if r.startswith(Path(f).name) else f"{Path(f).name}: {r}" for f, r in result.failed[:MAX_LISTED]]
     if len(result.failed) > MAX_LISTED:
         lines.append(f"… and {len(result.failed) - MAX_LISTED:,} more")
     return head, "\n".join(lines)
@@ -97,7 +97,9 @@ class IngestJob(QObject):
         box = QMessageBox(icon, "Recordings added", head, QMessageBox.StandardButton.Ok, self.parent_widget)
         box.setObjectName("ingest_summary")
         if details:
-            box.setInformativeText("These files were skipped:")
+            shown = details.splitlines()
+            more = f"\n… and {len(shown) - 8:,} more (Show Details)" if len(shown) > 8 else ""
+            box.setInformativeText("These files were skipped:\n" + "\n".join(shown[:8]) + more)
             box.setDetailedText(details)
         box.open()
         self.message = box
