@@ -14,6 +14,7 @@ import duckdb
 from replaylens.model.library import FacetValue, Goal, Note, SavedSegment, valid_name
 from replaylens.model.segment import Segment
 from replaylens.store import _goals
+from replaylens.store._write import begin, rollback
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
@@ -29,12 +30,12 @@ def _now_ms() -> int:
 def _txn(lib: LibraryStore) -> Iterator[duckdb.DuckDBPyConnection]:
     with lib.write_lock:
         cur = lib.cursor()
-        cur.execute("BEGIN TRANSACTION").fetchall()
+        begin(cur)
         try:
             yield cur
             cur.execute("COMMIT").fetchall()
         except BaseException:
-            cur.execute("ROLLBACK").fetchall()
+            rollback(cur)
             raise
     lib.invalidate()
 

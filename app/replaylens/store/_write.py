@@ -3,6 +3,7 @@ orphan clean-up. Tags, notes, goals and segments are in ``_edit``."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -35,6 +37,21 @@ _INSERT_SESSIONS = "INSERT INTO sessions SELECT " + ", ".join(
     "make_timestamp(start_epoch_ms * 1000) AS start" if c == "start" else
     "CAST(make_timestamp(start_epoch_ms * 1000) AS DATE) AS day" if c == "day" else c
     for c in _SESSION_COLS) + " FROM new_sessions"
+
+
+def begin(cur: duckdb.DuckDBPyConnection) -> None:
+    """BEGIN, first rolling back a transaction an interrupted writer left open on this cursor."""
+    try:
+        cur.execute("BEGIN TRANSACTION").fetchall()
+    except duckdb.TransactionException:
+        cur.execute("ROLLBACK").fetchall()
+        cur.execute("BEGIN TRANSACTION").fetchall()
+
+
+def rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    """ROLLBACK that never hides the error being handled (nothing to roll back, an interrupted connection)."""
+    with contextlib.suppress(duckdb.Error):
+        cur.execute("ROLLBACK").fetchall()
 
 
 def part_value(text: str) -> str:
@@ -130,7 +147,7 @@ def _insert(lib: LibraryStore, todo: list[SessionRecord], files: dict[str, str],
                       "kind": pa.array([k for r in todo for k, n in r.findings.items() if n], pa.string()),
                       "n": pa.array([n for r in todo for n in r.findings.values() if n], pa.int32())})
     cur = lib.cursor()
-    cur.execute("BEGIN TRANSACTION").fetchall()
+    begin(cur)
     try:
         replaced = [i for i in ids if i in known]
         if replaced:
@@ -155,7 +172,7 @@ def _insert(lib: LibraryStore, todo: list[SessionRecord], files: dict[str, str],
         _goals.compute_all(lib, cur, ids)
         cur.execute("COMMIT").fetchall()
     except BaseException:
-        cur.execute("ROLLBACK").fetchall()
+        rollback(cur)
         raise
     finally:
         for name in ("new_sessions", "new_pages", "new_attrs", "new_labels", "new_idents", "new_findings"):
@@ -196,7 +213,7 @@ def apply_attribute_rows(lib: LibraryStore, rows: Sequence[tuple[str, str, dict[
     cur = lib.cursor()
     cur.register("file_rows", table)
     try:
-        cur.execute("BEGIN TRANSACTION").fetchall()
+        begin(cur)
         try:
             cur.execute("""CREATE OR REPLACE TEMP TABLE file_matched AS
                 SELECT DISTINCT m.session_id, r.key, r.v_text FROM file_rows r JOIN (
@@ -212,7 +229,7 @@ def apply_attribute_rows(lib: LibraryStore, rows: Sequence[tuple[str, str, dict[
             cur.execute("DROP TABLE file_matched").fetchall()
             cur.execute("COMMIT").fetchall()
         except BaseException:
-            cur.execute("ROLLBACK").fetchall()
+            rollback(cur)
             raise
     finally:
         cur.unregister("file_rows")

@@ -12,7 +12,8 @@ Every result is drained (fetchall / Arrow) so the code also runs on DuckDB 2.x. 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -192,19 +193,29 @@ class LibraryStore:
     def commit(self, records: Sequence[SessionRecord]) -> int:
         """Write the records' events (Parquet, temp name then rename) and commit their catalogue rows, pages,
         attributes and goal hits in one transaction. Returns how many sessions were added or replaced."""
-        with self.write_lock:
+        with self.write_lock, _ctrl_c():
             return _write.commit(self, records)
 
     def apply_attribute_rows(self, rows: Sequence[tuple[str, str, dict[str, str]]]) -> int:
         """Attach attributes from an attributes file: rows of (``session_id`` or ``user_id``, id, {column: value})
         to every matching session (also ones ingested earlier). Returns the number of sessions updated."""
-        with self.write_lock:
+        with self.write_lock, _ctrl_c():
             return _write.apply_attribute_rows(self, rows)
 
     def cleanup_orphans(self) -> int:
         """Delete event files no catalogue row names and leftover temp files; returns how many were deleted."""
         with self.write_lock:
             return _write.cleanup_orphans(self)
+
+
+@contextmanager
+def _ctrl_c() -> Iterator[None]:
+    """DuckDB turns a Ctrl+C during a query into InterruptException (after rolling back): make it the
+    KeyboardInterrupt every caller expects."""
+    try:
+        yield
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
 
 
 def open_library(root: str | Path, *, create: bool = True, read_only: bool = False) -> LibraryStore:

@@ -15,11 +15,13 @@ between files); what was finished is committed, the rest is left out.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -108,6 +110,23 @@ def find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str,
     return list(files.values()), missing
 
 
+@contextmanager
+def _defer_ctrl_c() -> Iterator[None]:
+    """Hold a Ctrl+C that arrives during a commit until the commit is done (main thread only; elsewhere, e.g.
+    the GUI's worker thread, signals are not delivered anyway)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    hit: list[bool] = []
+    previous = signal.signal(signal.SIGINT, lambda *_: hit.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if hit:
+        raise KeyboardInterrupt
+
+
 class _Run:
     """The writer side of one ingest: collects outcomes, commits batches, reports progress."""
 
@@ -153,7 +172,8 @@ class _Run:
 
     def flush(self) -> None:
         if self.pending:
-            self.lib.commit(self.pending)
+            with _defer_ctrl_c():
+                self.lib.commit(self.pending)
             self.result.added += len(self.pending)
             self.result.added_ids.extend(rec.session_id for rec in self.pending)
             self.pending = []
