@@ -104,7 +104,7 @@ def write_plan(args: tuple[Plan, str]) -> tuple[int, list[dict[str, Any]], int]:
     plan, out = args
     rec, pages = act(plan)
     cols = rec.columns()
-    visited = {int(p) for p in cols["page"]}  # type: ignore[call-overload]
+    visited = {int(str(p)) for p in cols["page"]}
     images: dict[str, bytes] = {}
     meta: list[Page] = []
     for i, layout in enumerate(pages):

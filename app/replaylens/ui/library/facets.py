@@ -126,12 +126,17 @@ class FacetSidebar(QTreeWidget):
             return
         self.toggle(str(item.data(0, ROLE_KEY)), str(value))
 
+    def _tops(self) -> list[QTreeWidgetItem]:
+        return [t for i in range(self.topLevelItemCount()) if (t := self.topLevelItem(i)) is not None]
+
+    @staticmethod
+    def _children(top: QTreeWidgetItem) -> list[QTreeWidgetItem]:
+        return [c for j in range(top.childCount()) if (c := top.child(j)) is not None]
+
     def _sync_checks(self) -> None:
-        for i in range(self.topLevelItemCount()):
-            top = self.topLevelItem(i)
+        for top in self._tops():
             key = str(top.data(0, ROLE_KEY))
-            for j in range(top.childCount()):
-                child = top.child(j)
+            for child in self._children(top):
                 if child.data(0, ROLE_VALUE) is None:  # the "none yet" line
                     continue
                 on = str(child.data(0, ROLE_VALUE)) in self.selection.get(key, [])
@@ -145,20 +150,17 @@ class FacetSidebar(QTreeWidget):
 
     def values(self, key: str) -> list[str]:
         """The values listed under a facet."""
-        for i in range(self.topLevelItemCount()):
-            top = self.topLevelItem(i)
+        for top in self._tops():
             if top.data(0, ROLE_KEY) == key:
-                return [str(top.child(j).data(0, ROLE_VALUE)) for j in range(top.childCount())
-                        if top.child(j).data(0, ROLE_VALUE) is not None]
+                return [str(c.data(0, ROLE_VALUE)) for c in self._children(top) if c.data(0, ROLE_VALUE) is not None]
         return []
 
     def value_item(self, key: str, value: str) -> QTreeWidgetItem | None:
-        for i in range(self.topLevelItemCount()):
-            top = self.topLevelItem(i)
+        for top in self._tops():
             if top.data(0, ROLE_KEY) == key:
-                for j in range(top.childCount()):
-                    if top.child(j).data(0, ROLE_VALUE) == value:
-                        return top.child(j)
+                for child in self._children(top):
+                    if child.data(0, ROLE_VALUE) == value:
+                        return child
         return None
 
     def set_counts(self, counts: dict[str, list[tuple[str, int]]]) -> None:

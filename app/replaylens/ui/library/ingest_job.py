@@ -54,10 +54,10 @@ class IngestJob(QObject):
 
         self.parent_widget = parent
         self.token = CancelToken()
-        self.thread = _Thread(library, paths, self.token)
-        self.thread.progress.connect(self._progress)
-        self.thread.done.connect(self._done)
-        self.thread.failed.connect(self._failed)
+        self.worker_thread = _Thread(library, paths, self.token)
+        self.worker_thread.progress.connect(self._progress)
+        self.worker_thread.done.connect(self._done)
+        self.worker_thread.failed.connect(self._failed)
         names = ", ".join(Path(p).name for p in paths[:3]) + (" …" if len(paths) > 3 else "")
         self.dialog = QProgressDialog(f"Looking for recordings in {names}…", "Cancel", 0, 0, parent)
         self.dialog.setObjectName("ingest_progress")
@@ -70,14 +70,14 @@ class IngestJob(QObject):
         self.message: QMessageBox | None = None
 
     def start(self) -> None:
-        self.thread.start()
+        self.worker_thread.start()
 
     def cancel(self) -> None:
         self.token.cancel()
         self.dialog.setLabelText("Stopping after the file being read… (what was added stays)")
 
     def wait(self, ms: int = 30_000) -> None:
-        self.thread.wait(ms)
+        self.worker_thread.wait(ms)
 
     def _progress(self, p: Any) -> None:
         if self.token.cancelled:

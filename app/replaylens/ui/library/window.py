@@ -7,7 +7,7 @@ the next / previous session of the segment shown here. Drop a folder on the wind
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
@@ -32,6 +32,9 @@ from replaylens.ui.library.facets import FacetSidebar, facet_counts
 from replaylens.ui.library.search import search_filters, split_segment
 from replaylens.ui.library.table_model import SessionTableModel
 from replaylens.ui.library.worker import QueryWorker
+
+if TYPE_CHECKING:
+    from replaylens.ui.library.ingest_job import IngestJob
 
 
 class LibraryWindow(QMainWindow):
@@ -60,7 +63,7 @@ class LibraryWindow(QMainWindow):
         self._goals: list[Column] = []
         self.total_sessions: int | None = None
         self._facet_gen = 0
-        self.ingest = None  # an IngestJob while a dropped folder is being added
+        self.ingest: IngestJob | None = None  # while a dropped folder is being added
 
         self.search = QLineEdit()
         self.search.setObjectName("library_search")
