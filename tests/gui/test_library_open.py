@@ -108,3 +108,18 @@ def test_cancel_stops_the_import(qtbot, window, lib_path: Path, tmp_path: Path) 
     assert job.result.added < 4
     assert "cancelled" in job.message.text()
     job.message.close()
+
+
+def test_a_demo_library_session_opens_from_its_recording(qtbot, window, tmp_path: Path) -> None:
+    """The common case: the recording the session was imported from is still there (screenshots come with it)."""
+    from replaylens.demo.library_build import build_library
+
+    build_library(tmp_path / "demo", 6, 8, workers=1)
+    ctl, lw = _open(qtbot, window, tmp_path / "demo")
+    assert lw.model.rowCount() == 6
+    lw.open_row(2)
+    want = lw.model.session_id(2)
+    qtbot.waitUntil(lambda: ctl.current == want and window.session is not None, timeout=30_000)
+    assert window.session.manifest.session_id == want
+    assert window.session.screenshot(0) is not None  # the page picture, not a placeholder
+    assert window.clock.duration_ms == window.session.duration_ms > 0
