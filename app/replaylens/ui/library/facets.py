@@ -4,11 +4,15 @@ alternatives (campaign = Songkran *or* organic), different facets narrow each ot
 tags narrow too: ticking two goals keeps sessions that reached both.
 
 Counts are those of the sessions the *other* facets leave (so a ticked facet still shows its alternatives), as in
-every shop's filter sidebar; they are computed by the store off the UI thread (``FacetQuery``).
+every shop's filter sidebar; the store computes them in the window's facet thread (``facet_counts``). The search
+box's text becomes filters here too (``search_filters``), and a saved segment goes back into ticks and words
+(``split_segment``).
 """
 
 from __future__ import annotations
 
+import re
+import shlex
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +20,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
 
-from replaylens.model.segment import AttrIn, Filter, HasFinding, ReachedGoal, Segment, Tagged
+from replaylens.analysis.segments import parse_filter
+from replaylens.model.segment import AttrIn, Filter, HasFinding, ReachedGoal, Segment, Tagged, TextSearch
 from replaylens.ui.library.columns import key_label, value_label
 
 #: Facets shown open; others (country, utm_source, feature flags …) start folded.
@@ -51,6 +56,55 @@ def selection_from_filter(f: Filter) -> tuple[str, list[str]] | None:
     if isinstance(f, Tagged) and not f.negate:
         return "tag", [f.tag]
     return None
+
+
+# -- the search box: plain words search page addresses, titles and clicked labels; ``key=value`` expressions (the
+# command line's ``--filter`` syntax, parsed by ``analysis.segments``) filter. And back: a saved segment split into
+# facet ticks, search words and the conditions that are neither.
+_EXPR = re.compile(r"^[\w$/.:-]+\s*(!=|>=|<=|=|>|<)")
+
+
+def search_filters(text: str) -> tuple[list[Filter], str | None]:
+    """Filters for the search box text, and an error message in plain words (or None)."""
+    text = text.strip()
+    if not text:
+        return [], None
+    if not _EXPR.match(text):
+        return [TextSearch(text)], None
+    try:
+        parts = shlex.split(text)
+    except ValueError:
+        parts = text.split()
+    out: list[Filter] = []
+    words: list[str] = []
+    for part in parts:
+        if _EXPR.match(part):
+            try:
+                out.append(parse_filter(part))
+            except ValueError as exc:
+                return [], f"Cannot read the filter {part!r}: {exc}"
+        else:
+            words.append(part)
+    if words:
+        out.append(TextSearch(" ".join(words)))
+    return out, None
+
+
+def split_segment(segment: Segment) -> tuple[dict[str, list[str]], str, list[Filter]]:
+    """(facet ticks, search words, other conditions) of a saved segment; ANDed together they are the segment."""
+    selection: dict[str, list[str]] = {}
+    words: list[str] = []
+    extra: list[Filter] = []
+    for f in segment.filters:
+        tick = selection_from_filter(f)
+        if isinstance(f, TextSearch) and not words:
+            words.append(f.text)
+        elif tick is not None and (tick[0] not in selection or tick[0] in ("goal", "finding", "tag")):
+            key, values = tick
+            selection.setdefault(key, []).extend(v for v in values if v not in selection.get(key, []))
+        else:
+            extra.append(f)
+    return selection, " ".join(words), extra
 
 
 def facet_counts(library: Any, base: Segment, selection: dict[str, list[str]]) -> dict[str, list[tuple[str, int]]]:

@@ -28,10 +28,8 @@ from PySide6.QtWidgets import (
 from replaylens.model.segment import Filter, Segment
 from replaylens.ui.library import actions
 from replaylens.ui.library.columns import BUILTIN, DEFAULT_VISIBLE, Column, attribute_column, goal_column
-from replaylens.ui.library.facets import FacetSidebar, facet_counts
-from replaylens.ui.library.search import search_filters, split_segment
-from replaylens.ui.library.table_model import SessionTableModel
-from replaylens.ui.library.worker import QueryWorker
+from replaylens.ui.library.facets import FacetSidebar, facet_counts, search_filters, split_segment
+from replaylens.ui.library.table_model import QueryWorker, SessionTableModel
 
 if TYPE_CHECKING:
     from replaylens.ui.library.ingest_job import IngestJob
