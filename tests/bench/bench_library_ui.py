@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         w.facets.toggle("campaign", "songkran")
         _wait(app, lambda w=w: not w.busy)
         facets.append(time.perf_counter() - t)
-        w.close()
+        w.shutdown()
         app.processEvents()
         lib.close()
 

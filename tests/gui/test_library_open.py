@@ -123,3 +123,16 @@ def test_a_demo_library_session_opens_from_its_recording(qtbot, window, tmp_path
     assert window.session.manifest.session_id == want
     assert window.session.screenshot(0) is not None  # the page picture, not a placeholder
     assert window.clock.duration_ms == window.session.duration_ms > 0
+
+
+def test_closing_the_library_window_hides_it_and_it_comes_back_working(qtbot, window, lib_path: Path) -> None:
+    ctl, lw = _open(qtbot, window, lib_path)
+    lw.close()
+    assert not lw.isVisible() and ctl.window is lw
+    names = {a.objectName(): a for a in window.actions()}
+    names["act_show_library"].trigger()
+    assert lw.isVisible()
+    lw.facets.toggle("variant", "B")  # its threads still answer
+    qtbot.waitUntil(lambda: lw.model.counted and not lw.busy and lw.model.rowCount() == 150, timeout=20_000)
+    ctl.close_library()
+    assert ctl.window is None and ctl.library is None

@@ -35,7 +35,7 @@ def win(qtbot, lib_path: Path, tmp_path: Path):
     w.show()
     settle(qtbot, w)
     yield w
-    w.close()
+    w.shutdown()
     lib.close()
 
 

@@ -117,7 +117,7 @@ class LibraryController(QObject):
 
     def close_library(self) -> None:
         if self.window is not None:
-            self.window.close()
+            self.window.shutdown()
             self.window.deleteLater()
             self.window = None
         self.wait()

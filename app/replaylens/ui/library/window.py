@@ -62,6 +62,7 @@ class LibraryWindow(QMainWindow):
         self.total_sessions: int | None = None
         self._facet_gen = 0
         self.ingest: IngestJob | None = None  # while a dropped folder is being added
+        self._shut = False
 
         self.search = QLineEdit()
         self.search.setObjectName("library_search")
@@ -326,9 +327,20 @@ class LibraryWindow(QMainWindow):
             actions.start_ingest(self, paths)
 
     def closeEvent(self, event: Any) -> None:
+        """Closing the window only hides it (File ▸ Show Library window brings it back, and next / previous
+        session keep working); ``shutdown`` ends it for good."""
+        if not self._shut:
+            event.ignore()
+            self.hide()
+            return
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop an import (what it finished stays) and the query threads; the window then closes."""
         if self.ingest is not None:
             self.ingest.cancel()
             self.ingest.wait()
         self.worker.stop()
         self.facet_worker.stop()
-        super().closeEvent(event)
+        self._shut = True
+        self.close()
