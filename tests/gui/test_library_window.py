@@ -207,3 +207,21 @@ def test_choose_columns_from_the_header_menu(qtbot, win: LibraryWindow) -> None:
     label = win.model.headerData(keys.index("clicks"), Qt.Orientation.Horizontal)
     assert label == "Clicks"
     assert win.settings.value("library/columns") == keys
+
+
+def test_a_segment_saved_elsewhere_shows_what_the_sidebar_cannot(qtbot, win: LibraryWindow) -> None:
+    from replaylens.model.segment import AttrIn, AttrRange, Segment
+
+    seg = Segment((AttrIn("campaign", ("songkran",)), AttrRange("duration_ms", low=500_000)))
+    win.library.save_segment("long Songkran", seg)  # as `replaylens library segment save` would
+    win.reload_meta()
+    settle(qtbot, win)
+    index = win.segments.findText("long Songkran")
+    assert index > 0
+    win.segments.activated.emit(index)
+    qtbot.waitUntil(lambda: win.facets.selection == {"campaign": ["songkran"]}, timeout=20_000)
+    settle(qtbot, win)
+    want = sum(1 for i in range(N) if i % 4 == 0 and 10_000 + 997 * i >= 500_000)
+    assert win.model.rowCount() == want
+    assert set(win.current_segment().filters) == set(seg.filters)  # the same conditions (AND: order is no matter)
+    assert "also keeps only sessions where: Length from 8:20" in win.statusBar().currentMessage()

@@ -72,7 +72,15 @@ def key_label(key: str) -> str:
     """A facet or attribute key as people say it."""
     if key.startswith("feature/"):
         return f"Feature flag: {key[8:]}"
-    return NICE_KEYS.get(key, key.replace("_", " ").capitalize())
+    builtin = next((c.label for c in BUILTIN if c.key == key), None)
+    return NICE_KEYS.get(key) or builtin or key.replace("_", " ").capitalize()
+
+
+def amount(key: str, value: object) -> str:
+    """A range bound as people read it: lengths as m:ss."""
+    if any(c.key == key and c.kind == "ms" for c in BUILTIN) and isinstance(value, int | float):
+        return duration(int(value))
+    return str(value)
 
 
 SHORT_VALUES = {"organic": "Organic"}  # in table cells, where the column is narrow

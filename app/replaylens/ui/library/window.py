@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from replaylens.model.segment import Filter, Segment
 from replaylens.ui.library import actions
 from replaylens.ui.library.columns import BUILTIN, DEFAULT_VISIBLE, Column, attribute_column, goal_column
-from replaylens.ui.library.facets import FacetSidebar, facet_counts, search_filters, split_segment
+from replaylens.ui.library.facets import FacetSidebar, describe, facet_counts, search_filters, split_segment
 from replaylens.ui.library.table_model import QueryWorker, SessionTableModel
 
 if TYPE_CHECKING:
@@ -247,6 +247,9 @@ class LibraryWindow(QMainWindow):
         self.facets.set_selection(selection, emit=False)
         self.segments.setCurrentIndex(max(0, self.segments.findData(name)))
         self.apply_filters()
+        if extra:
+            self.statusBar().showMessage(f"“{name}” also keeps only sessions where: "
+                                         + "; ".join(describe(f) for f in extra), 20_000)
 
     def _segment_picked(self, index: int) -> None:
         name = self.segments.itemData(index)
