@@ -10,7 +10,7 @@ so 100,000 rows scroll with a few thousand rows in memory. The questions run in 
 from __future__ import annotations
 
 import queue
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -79,6 +79,7 @@ class QueryWorker(QObject):
 
 PAGE = 200
 MAX_PAGES = 40
+RECENT = 6  # a page asked for before the last six (a fast scroll went past it) is not fetched
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 
@@ -107,6 +108,7 @@ class SessionTableModel(QAbstractTableModel):
         self._pages: OrderedDict[int, dict[str, list[Any]]] = OrderedDict()
         self._asked: set[int] = set()
         self._page_gen: dict[int, int] = {}  # page -> the generation it was fetched in
+        self._recent: deque[int] = deque(maxlen=RECENT)  # the pages asked for last: the ones worth fetching
 
     # -- the query --------------------------------------------------------------------------------------------
     def set_columns(self, columns: list[Column], query: bool = True) -> None:
@@ -148,10 +150,14 @@ class SessionTableModel(QAbstractTableModel):
         if page in self._asked:
             return
         self._asked.add(page)
+        self._recent.append(page)
+        recent = self._recent
         gen, seg, sort, desc = self._gen, self.segment, self.sort_key, self.descending
         attrs = [c.key[5:] for c in self.columns if c.key.startswith("attr:")]
 
-        def fetch() -> dict[str, list[Any]]:
+        def fetch() -> dict[str, list[Any]] | None:
+            if page not in list(recent):  # scrolled past while queued: skip it (asked again if it shows)
+                return None
             t = self.library.rows(seg, sort=sort, descending=desc, limit=PAGE, offset=page * PAGE,
                                   attributes=attrs, goals=True)
             return {name: t.column(name).to_pylist() for name in t.column_names}
@@ -175,6 +181,8 @@ class SessionTableModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(0, 0), self.index(n - 1, max(0, len(self.columns) - 1)))
             self.counted = True
             self.count_changed.emit(self.total)
+        elif key[0] == "page" and result is None:
+            self._asked.discard(int(key[2]))
         elif key[0] == "page":
             page = int(key[2])
             self._pages[page] = result
