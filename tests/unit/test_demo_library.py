@@ -143,7 +143,9 @@ def test_novices_hover_advanced_trading_without_clicking(big: list[Plan]) -> Non
     assert new_rate > 2 * ret_rate
 
 
-def test_truth_file_matches_the_bundles(tmp_path: Path) -> None:
+def test_truth_file_matches_the_bundles(tmp_path: Path, qapp: object) -> None:
+    # qapp: the page pictures are painted with Qt; a QApplication (not a bare QGuiApplication) keeps later GUI
+    # tests in this process working
     result = build_library(tmp_path, 30, 99, workers=1, ingest=False)
     assert result["sessions"] == 30
     truth = json.loads((tmp_path / TRUTH_NAME).read_text())
@@ -171,7 +173,7 @@ def test_truth_file_matches_the_bundles(tmp_path: Path) -> None:
         assert len(shots) == len(set(cols["page"])) >= 1
 
 
-def test_the_library_agrees_with_the_truth(tmp_path: Path) -> None:
+def test_the_library_agrees_with_the_truth(tmp_path: Path, qapp: object) -> None:
     from replaylens.model.segment import AttrIn, Segment
     from replaylens.store.library import open_library
 
