@@ -7,6 +7,7 @@ to those ids, so the cost does not grow with the columns shown.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
 
 ROW_COLUMNS: tuple[str, ...] = tuple(SESSION_COLUMNS)
+_INDEX_COL = re.compile(r"[ag]\d+|f_[a-z_]+")  # facet-index columns: not part of a session's summary
 
 
 def count(lib: LibraryStore, segment: Segment | None) -> int:
@@ -150,8 +152,8 @@ def session_detail(lib: LibraryStore, session_id: str) -> dict[str, Any] | None:
     if not found:
         return None
     out = _one_json(lib, session_id)
-    out["summary"] = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in zip(names, found[0],
-                                                                                            strict=True)}
+    out["summary"] = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                      for k, v in zip(names, found[0], strict=True) if not _INDEX_COL.fullmatch(k)}
     out["pages"] = [{"page": p, "url": u, "title": t, "width": w, "height": h, "screen": sc, "first_ms": f}
                     for p, u, t, w, h, sc, f in cur.execute(
                         "SELECT page, url, title, width, height, screen, first_ms FROM pages WHERE session_id = ? "

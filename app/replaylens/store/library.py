@@ -81,13 +81,14 @@ class LibraryStore:
              goals: bool = True) -> pa.Table:
         """One page of session rows as Arrow, for a virtualised table.
 
-        Columns: ``session_id, start (timestamp ms, UTC), day, site, duration_ms, active_ms, entry_url, exit_url,
-        pages_visited, page_visits, events, clicks, friction_score, findings_total, viewport_width,
-        viewport_height, device_class, user_id, source_format, tags (list<string>), note_count``, one
+        Columns, in this order: the ``SESSION_COLUMNS`` (``session_id, site, start`` (timestamp ms, UTC)``, day,
+        duration_ms, active_ms, entry_url, exit_url, pages_visited, page_visits, events, clicks, friction_score,
+        findings_total, viewport_width, viewport_height, device_class, user_id, source_format``), one
         ``finding:<kind>`` int column per finding kind, one ``attr:<key>`` text column per key in ``attributes``,
-        and (``goals``) one ``goal:<name>`` column per goal holding the reach time in ms from the session start
-        (null: not reached). ``sort`` is any of those column names (``attr:<key>`` / ``goal:<name>`` too); ties
-        are broken by session id so paging is stable. Raises ValueError for an unknown sort column.
+        (``goals``) one ``goal:<name>`` column per goal holding the reach time in ms from the session start
+        (null: not reached), then ``tags`` (list<string>) and ``note_count``. ``sort`` is a session column,
+        ``attr:<key>``, ``goal:<name>`` or ``finding:<kind>``; ties are broken by session id so paging is stable.
+        Raises ValueError for an unknown sort column.
         """
         return _rows.rows(self, segment, sort=sort, descending=descending, limit=limit, offset=offset,
                           attributes=attributes, goals=goals)
@@ -201,6 +202,11 @@ class LibraryStore:
         to every matching session (also ones ingested earlier). Returns the number of sessions updated."""
         with self.write_lock, _ctrl_c():
             return _write.apply_attribute_rows(self, rows)
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the catalogue file (compressed column segments read faster)."""
+        with self.write_lock:
+            self.cursor().execute("CHECKPOINT").fetchall()
 
     def cleanup_orphans(self) -> int:
         """Delete event files no catalogue row names and leftover temp files; returns how many were deleted."""

@@ -245,6 +245,8 @@ def ingest(library: LibraryStore, paths: Sequence[str | Path], *, attributes_fil
     run.flush()
     if attr_rows:
         library.apply_attribute_rows(attr_rows)
+    if run.result.added or attr_rows:
+        library.checkpoint()
     run.result.elapsed_s = time.monotonic() - run.t0
     run.report()
     return run.result
