@@ -48,8 +48,8 @@ def create_window(files: list[str]) -> object:
     from replaylens.ui.main_window import MainWindow
 
     w = MainWindow()
-    if files and Path(files[0]).is_dir():  # a library folder: the Library window over the viewer
-        w.library_ctl.open_library(Path(files[0]))
+    if files and Path(files[0]).is_dir():  # a library folder: the Library window, over the viewer once it shows
+        QTimer.singleShot(0, lambda: w.library_ctl.open_library(Path(files[0])))
     elif files:
         w.open_file(Path(files[0]))
         if len(files) > 1:
