@@ -4,7 +4,7 @@ next / previous session of the segment shown there (Ctrl+] / Ctrl+[ in the viewe
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
@@ -14,24 +14,6 @@ if TYPE_CHECKING:
     from replaylens.ui.main_window import MainWindow
 
 CATALOGUE = "catalogue.duckdb"
-
-
-class _ReplayAdapter:
-    """The library as ``open_library_session`` reads it, minus the library's own event index column ``i``.
-
-    Adapter for a library-core bug (reported): a session rebuilt from the library (its recording moved) passes
-    ``LibraryStore.events`` (with ``i``) to the one-session store, which adds its own ``i``, and every query on the
-    session then fails ("Multiple matches for FieldRef.Name(i)"). Harmless once fixed there."""
-
-    def __init__(self, library: Any) -> None:
-        self._library = library
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._library, name)
-
-    def events(self, session_id: str) -> Any:
-        table = self._library.events(session_id)
-        return table.drop_columns(["i"]) if "i" in table.column_names else table
 
 
 class _OpenThread(QThread):
@@ -49,7 +31,7 @@ class _OpenThread(QThread):
         from replaylens.model.replay import replay_index
 
         try:
-            session = open_library_session(cast(Any, _ReplayAdapter(self.library)), self.session_id)
+            session = open_library_session(self.library, self.session_id)
             if session.content_sha256 is None:
                 src = self.library.source_of(self.session_id)
                 session.content_sha256 = src.sha256 if src is not None else None
