@@ -34,6 +34,13 @@ from replaylens.model.segment import (
 )
 
 KIND_WORDS = {"click": "Clicks", "move": "Pointer movement", "scroll": "Scroll reach"}
+_STEP_WORDS = {"page": "Visited {}", "goal": "Reached the goal {}", "event": "Event {}", "click": "Clicked “{}”"}
+
+
+def step_label(spec: str) -> str:
+    """A funnel step in words: ``page:/kyc`` → "Visited /kyc", ``goal:deposit`` → "Reached the goal deposit"."""
+    kind, _, pattern = spec.partition(":")
+    return _STEP_WORDS[kind].format(pattern) if pattern and kind in _STEP_WORDS else spec
 
 
 @dataclass
@@ -161,10 +168,11 @@ def _funnel_page(d: _Doc, r: ReportParts) -> None:
     assert f is not None
     d.text("Funnel", 16, bold=True, gap=2)
     within = f.get("within_ms")
-    d.text(" → ".join(f["steps"]) + (f" · within {within / 60000:g} min" if within else ""), 9.5, color=MUTED)
+    steps = " → ".join(step_label(s) for s in f["steps"])
+    d.text(steps + (f" · within {within / 60000:g} min" if within else ""), 9.5, color=MUTED)
     for g in f["groups"]:
         d.text(f"{g['name']} · n = {g['sessions']:,} sessions", 11.5, bold=True, gap=2)
-        rows = [[st["step"], f"{st['entered']:,}", f"{st['converted']:,}", _pct(st["rate"]),
+        rows = [[step_label(st["step"]), f"{st['entered']:,}", f"{st['converted']:,}", _pct(st["rate"]),
                  f"{_pct(st['ci95'][0])} – {_pct(st['ci95'][1])}", _pct(st["rate_from_start"]),
                  f"{len(st['dropped']):,}"] for st in g["steps"]]
         _table(d, ["Step", "Entered", "Went on", "Rate", "95 % interval", "From start", "Dropped"], rows,
@@ -177,14 +185,14 @@ def _funnel_page(d: _Doc, r: ReportParts) -> None:
         d.text("Do the groups differ? (step by step, Holm-corrected over the steps)", 11.5, bold=True, gap=2)
         for c in f["comparisons"]:
             verdict = "differs reliably" if c["significant"] else "no reliable difference"
-            d.text(f"{c['step']}: {c['a']} {_pct(c['rate_a'])} vs {c['b']} {_pct(c['rate_b'])} — {verdict} "
+            d.text(f"{step_label(c['step'])}: {c['a']} {_pct(c['rate_a'])} vs {c['b']} {_pct(c['rate_b'])} — {verdict} "
                    f"(p = {c['p_adjusted']:.2g} after correction)", 9.5, gap=1)
 
 
 def _abtest_page(d: _Doc, r: ReportParts) -> None:
     a = r.abtest
     assert a is not None
-    d.text(f"A/B test · goal {a.get('goal', '')} by {a.get('by', '')}", 16, bold=True, gap=6)
+    d.text(f"A/B test · {step_label(a.get('goal', ''))} · groups by {a.get('by', '')}", 16, bold=True, gap=6)
     d.text(a["verdict"], 14, bold=True, color=ACCENT, gap=8)
     rows = [[g["name"], f"{g['sessions']:,}", f"{g['conversions']:,}", _pct(g["rate"]),
              f"{_pct(g['ci95'][0])} – {_pct(g['ci95'][1])}"] for g in a["groups"]]
