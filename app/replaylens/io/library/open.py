@@ -57,8 +57,11 @@ def from_library(library: LibraryStore, session_id: str) -> Session:
                         duration_ms=int(s["duration_ms"] or 0))
     report = ImportReport(source=f"{library.root} / {session_id}")
     store = SessionStore()
+    events = library.events(session_id)
+    if "i" in events.column_names:  # the library's row index: the session store numbers the rows itself
+        events = events.drop_columns(["i"])
     try:
-        store.load_arrow(library.events(session_id), page_count=len(pages),
+        store.load_arrow(events, page_count=len(pages),
                          viewport=(manifest.viewport_width, manifest.viewport_height), report=report)
         arrays = store.arrays()
     except BaseException:
