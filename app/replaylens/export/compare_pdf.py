@@ -58,14 +58,18 @@ class ReportParts:
     created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
 
+def _key(key: str) -> str:
+    return key.replace("_", " ")
+
+
 def _filter_text(f: Filter) -> str:
     if isinstance(f, AttrIn):
         vals = " or ".join(str(v) for v in f.values)
-        return f"{f.key} is not {vals}" if f.negate else f"{f.key} is {vals}"
+        return f"{_key(f.key)} is not {vals}" if f.negate else f"{_key(f.key)} is {vals}"
     if isinstance(f, AttrRange):
         lo = "" if f.low is None else f"{f.low} {'≤' if f.low_inclusive else '<'} "
         hi = "" if f.high is None else f" {'≤' if f.high_inclusive else '<'} {f.high}"
-        return f"{lo}{f.key}{hi}"
+        return f"{lo}{_key(f.key)}{hi}"
     if isinstance(f, VisitedPage):
         return f"{'did not visit' if f.negate else 'visited'} {f.pattern}"
     if isinstance(f, ReachedGoal):
@@ -83,9 +87,10 @@ def _filter_text(f: Filter) -> str:
 
 
 def describe_segment(segment: Segment | None, name: str | None = None) -> str:
-    """A segment in words: "Segment “new in April”: user_type is new · campaign is songkran or organic"."""
+    """A segment in words: "Segment “new in April”: sessions where user type is new and campaign is songkran or
+    organic"."""
     parts = [_filter_text(f) for f in (segment.filters if segment is not None else ())]
-    text = " · ".join(parts) if parts else "all sessions"
+    text = ("sessions where " + " and ".join(parts)) if parts else "all sessions"
     return f"Segment “{name}”: {text}" if name else text[:1].upper() + text[1:]
 
 

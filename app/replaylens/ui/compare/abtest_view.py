@@ -264,7 +264,7 @@ class ABTestView(AnalysisWindow):
                                       f"{lo:.1%} – {hi:.1%}"]):
                 item = QTableWidgetItem(text)
                 if j:
-                    item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.groups.setItem(i, j, item)
         self.groups.resizeColumnsToContents()
         comps = res["comparisons"]

@@ -190,6 +190,7 @@ class AnalysisWindow(QWidget):
         self.error.setWordWrap(True)
         self.error.setStyleSheet(WARN)
         self.error.hide()
+        self.written: Any = None  # the last PDF written
 
     def pdf_written(self, path: Any) -> None:
         self.written = path

@@ -290,7 +290,7 @@ class CompareView(AnalysisWindow):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 if j:
-                    item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.elements.setItem(i, j, item)
         self.elements.resizeColumnsToContents()
         self.elements.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

@@ -195,7 +195,7 @@ class FunnelView(AnalysisWindow):
                 item = QTableWidgetItem(text)
                 item.setData(256, (g, k))
                 if j >= 2:
-                    item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if j == DROPPED_COL and st["dropped"]:
                     item.setForeground(Qt.GlobalColor.darkRed)
                     item.setToolTip("Click to list these sessions")
