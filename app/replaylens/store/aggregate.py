@@ -89,16 +89,29 @@ def page_ref(lib: LibraryStore, segment: Segment | None, page: str, device: str 
                    str(screen) if screen else None)
 
 
-def _events_cte(lib: LibraryStore, segment: Segment | None, page: str, device: str | None
-                ) -> tuple[str, list[Any]]:
-    files = _files(lib)
+def _pairs_cte(segment: Segment | None, page: str, device: str | None) -> tuple[str, list[Any]]:
+    """The (session, version, page index) visits of ``page`` by the segment's sessions: catalogue only."""
     cond, params = _scope(segment, device)
     match, mparams = _page_match(page)
-    sql = ("WITH ev AS (SELECT e.* FROM read_parquet(?::VARCHAR[], hive_partitioning = false, union_by_name = true) e "
-           "JOIN sessions s ON s.session_id = e.session_id AND s.sha256 = e.sha256 "
-           "JOIN pages p ON p.session_id = e.session_id AND p.page = e.page "
-           f"WHERE {cond} AND {match})")
-    return sql, [files, *params, *mparams]
+    return ("SELECT DISTINCT p.session_id, s.sha256, p.page, s.events_file, s.viewport_height FROM pages p "
+            "JOIN sessions s ON s.session_id = p.session_id "
+            f"WHERE {cond} AND p.first_ms IS NOT NULL AND {match}"), [*params, *mparams]
+
+
+def _visits(lib: LibraryStore, segment: Segment | None, page: str, device: str | None
+            ) -> tuple[str, list[Any], list[str], int]:
+    """A CTE ``ev`` of the events on the visits of ``page``, reading only the Parquet files of those sessions;
+    plus the files and the number of sessions that showed the page."""
+    pairs, params = _pairs_cte(segment, page, device)
+    cur = lib.cursor()
+    rows = cur.execute(f"SELECT count(DISTINCT session_id), list(DISTINCT events_file) FROM ({pairs})",
+                       params).fetchall()
+    n_sessions = int(rows[0][0] or 0)
+    files = [str(lib.root / f) for f in (rows[0][1] or [])]
+    sql = (f"WITH v AS ({pairs}), ev AS (SELECT e.*, v.viewport_height AS session_viewport_height "
+           "FROM read_parquet(?::VARCHAR[], hive_partitioning = false, union_by_name = true) e "
+           "JOIN v ON v.session_id = e.session_id AND v.sha256 = e.sha256 AND v.page = e.page)")
+    return sql, [*params, files], files, n_sessions
 
 
 def cells(lib: LibraryStore, segment: Segment | None, page: str, kind: str, *, device: str | None = None,
@@ -109,10 +122,10 @@ def cells(lib: LibraryStore, segment: Segment | None, page: str, kind: str, *, d
     ``relative_width``: x as a share of the viewport width re-projected onto that width (mixed widths)."""
     if kind not in ("click", "move"):
         raise ValueError(f"cells are for click and move maps, not {kind!r}")
-    if not _files(lib):
+    cte, params, files, on_page = _visits(lib, segment, page, device)
+    if not files:
         empty = np.zeros(0, np.int64)
         return Cells(empty, empty, empty.astype(float), empty, sessions_on_page=0, points=0)
-    cte, params = _events_cte(lib, segment, page, device)
     xs = ("e.x / nullif(e.width, 0) * ?" if relative_width else
           "e.x + CASE WHEN e.fixed THEN 0 ELSE coalesce(e.scroll_x, 0) END")
     x_params: list[Any] = [float(relative_width)] if relative_width else []
@@ -123,9 +136,7 @@ def cells(lib: LibraryStore, segment: Segment | None, page: str, kind: str, *, d
         weight = (f"least(coalesce(lead(e.t) OVER (PARTITION BY e.session_id, e.page ORDER BY e.i) - e.t, 0), "
                   f"{DWELL_CAP_MS})")
         kinds = list(POINTER_KINDS)
-    cur = lib.cursor()
-    on_page = int(cur.execute(f"{cte} SELECT count(DISTINCT session_id) FROM ev", params).fetchall()[0][0])
-    res = cur.execute(
+    res = lib.cursor().execute(
         f"{cte}, pts AS (SELECT e.session_id, floor(({xs}) / ?)::BIGINT AS cx, floor(({ys}) / ?)::BIGINT AS cy, "
         f"{weight} AS w FROM ev e WHERE list_contains(?::VARCHAR[], e.kind) AND e.x IS NOT NULL "
         "AND e.y IS NOT NULL) "
@@ -140,13 +151,13 @@ def reach(lib: LibraryStore, segment: Segment | None, page: str, *, device: str 
           ) -> tuple[np.ndarray, np.ndarray]:
     """Per session that showed the page: the deepest page y its viewport reached, and its first viewport height
     there (the fold it saw). Two float arrays, one entry per session."""
-    if not _files(lib):
+    cte, params, files, _ = _visits(lib, segment, page, device)
+    if not files:
         return np.zeros(0), np.zeros(0)
-    cte, params = _events_cte(lib, segment, page, device)
     res = lib.cursor().execute(
-        f"{cte} SELECT session_id, max(coalesce(scroll_y, 0) + coalesce(height, s.viewport_height)) AS bottom, "
-        "arg_min(coalesce(height, s.viewport_height), i) AS fold FROM ev JOIN sessions s USING (session_id) "
-        "GROUP BY session_id", params).fetchnumpy()
+        f"{cte} SELECT session_id, max(coalesce(scroll_y, 0) + coalesce(height, session_viewport_height)) AS bottom,"
+        " arg_min(coalesce(height, session_viewport_height), i) AS fold FROM ev GROUP BY session_id",
+        params).fetchnumpy()
     return np.asarray(res["bottom"], float), np.asarray(res["fold"], float)
 
 
