@@ -140,9 +140,6 @@ def _cover(d: _Doc, r: ReportParts, pages: list[str]) -> None:
 
 
 def _comparison_page(d: _Doc, r: ReportParts) -> None:
-    from replaylens.export.compare_png import render_comparison
-    from replaylens.export.heatmap_png import _to_qimage
-
     c = r.comparison
     assert c is not None
     m = c.map_a
@@ -156,16 +153,45 @@ def _comparison_page(d: _Doc, r: ReportParts) -> None:
     for w in (c.map_a.extra.get("warning"), c.map_b.extra.get("warning")):
         if w:
             d.text(f"Warning: {w}", 10, color=QColor("#b45309"))
-    img = _to_qimage(render_comparison(c, r.screenshot))
     elements = [e for e in c.elements if e["significant"]][:6]
     reserve = (len(elements) + 3) * 16 * d.pt if c.elements else 0
-    d.image(img, max_h=max(d.rect.bottom() - d.y - reserve, 200 * d.pt))
+    _panels(d, c, r.screenshot, max_h=max(d.rect.bottom() - d.y - reserve, 200 * d.pt))
     if c.elements:
         d.text("Elements clicked more often by one group (after Benjamini–Hochberg)" if elements else
                "No clicked element differs reliably between the groups.", 10.5, bold=True, gap=2)
         _table(d, ["Element", c.label_a, c.label_b, "p (adjusted)"],
                [[e["label"], _pct(e["share_a"]), _pct(e["share_b"]), f"{e['p_adjusted']:.2g}"] for e in elements],
                [0.55, 0.15, 0.15, 0.15])
+
+
+def _panels(d: _Doc, c: Comparison, screenshot: bytes | None, max_h: float) -> None:
+    """A's map, B's map and the difference side by side, each under its own label with n."""
+    from replaylens.export.compare_png import diff_overlay
+    from replaylens.export.heatmap_png import _to_qimage, base_image, blend, render
+
+    base, _ = base_image(c.map_a, screenshot)
+    h, w = base.shape[:2]
+    images = [_to_qimage(render(c.map_a, screenshot)), _to_qimage(render(c.map_b, screenshot)),
+              _to_qimage(blend(base, diff_overlay(c, w, h)))]
+    labels = [f"A: {c.label_a} (n = {c.diff.n_a:,})", f"B: {c.label_b} (n = {c.diff.n_b:,})", "Difference A − B"]
+    gap = 6 * d.pt
+    col_w = (d.rect.width() - 2 * gap) / 3
+    label_h = 14 * d.pt
+    img_h = min(max_h - label_h - 30 * d.pt, max(col_w * im.height() / max(im.width(), 1) for im in images))
+    for i, (img, label) in enumerate(zip(images, labels, strict=True)):
+        x = d.rect.left() + i * (col_w + gap)
+        d.p.setFont(_font(9, bold=True))
+        d.p.setPen(INK)
+        d.p.drawText(QRectF(x, d.y, col_w, label_h), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                     d.p.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, int(col_w)))
+        scale = min(col_w / max(img.width(), 1), img_h / max(img.height(), 1))
+        target = QRectF(x, d.y + label_h, img.width() * scale, img.height() * scale)
+        d.p.drawImage(target, img, QRectF(img.rect()))
+        d.p.setPen(QColor("#c9ccd6"))
+        d.p.drawRect(target)
+    d.y += label_h + img_h + 4 * d.pt
+    d.text("Difference: orange where A clicked (or rested, or reached) more often, blue where B did; grey areas "
+           "were compared and do not differ reliably (Benjamini–Hochberg, q = 0.05).", 8.5, color=MUTED, gap=6)
 
 
 def _funnel_page(d: _Doc, r: ReportParts) -> None:
@@ -181,10 +207,11 @@ def _funnel_page(d: _Doc, r: ReportParts) -> None:
                  f"{_pct(st['ci95'][0])} – {_pct(st['ci95'][1])}", _pct(st["rate_from_start"]),
                  f"{len(st['dropped']):,}"] for st in g["steps"]]
         _table(d, ["Step", "Entered", "Went on", "Rate", "95 % interval", "From start", "Dropped"], rows,
-               [0.27, 0.10, 0.10, 0.10, 0.19, 0.13, 0.11])
+               [0.32, 0.09, 0.09, 0.09, 0.17, 0.12, 0.12])
         for st in g["steps"]:
             if st.get("findings_sentence"):
-                d.text(st["findings_sentence"], 9, color=MUTED, gap=1)
+                said = str(st["findings_sentence"]).replace(f"at {st['step']} ", f"at {step_label(st['step'])} ")
+                d.text(said, 9, color=MUTED, gap=1)
         d.y += 6 * d.pt
     if f["comparisons"]:
         d.text("Do the groups differ? (step by step, Holm-corrected over the steps)", 11.5, bold=True, gap=2)
