@@ -140,6 +140,12 @@ def comparison_rows(c: dict[str, Any], mde: float) -> list[tuple[str, str]]:
     ]
 
 
+def _table_height(t: QTableWidget) -> int:
+    """Tall enough for every row, no taller (the panel has no empty boxes)."""
+    rows = sum(t.rowHeight(i) for i in range(t.rowCount()))
+    return rows + t.horizontalHeader().height() + 2 * t.frameWidth() + 2
+
+
 class ABTestView(AnalysisWindow):
     def __init__(self, library: Any, segment: Segment, segment_name: str | None = None,
                  parent: QWidget | None = None) -> None:
@@ -188,12 +194,25 @@ class ABTestView(AnalysisWindow):
         for t in (self.groups, self.details):
             t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.groups.verticalHeader().hide()
+        self.help = QLabel(
+            "How to read this: the <b>lift</b> is how much the variant's conversion rate differs from the "
+            "control's, with the range the true lift probably lies in (95 %). The <b>p-value</b> is how surprising "
+            "the difference would be if the variants converted equally; it is corrected when several variants are "
+            "compared. A difference is only called real when every group has enough sessions and conversions, the "
+            "split is as intended, and the corrected p-value is below 0.05.")
+        self.help.setWordWrap(True)
+        self.help.setStyleSheet("color: #4b5563; padding-top: 8px;")
         lay = QHBoxLayout()
         left = QVBoxLayout()
         left.addWidget(self.forest)
-        left.addWidget(self.groups, 1)
+        left.addWidget(self.groups)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self.details)
+        right.addWidget(self.help)
+        right.addStretch(1)
         lay.addLayout(left, 1)
-        lay.addWidget(self.details, 1)
+        lay.addLayout(right, 1)
         self.root.addLayout(lay, 1)
 
         self._timer = QTimer(self, singleShot=True, interval=400)
@@ -280,6 +299,8 @@ class ABTestView(AnalysisWindow):
                 item.setToolTip(text)
                 self.details.setItem(i, j, item)
         self.details.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        for t in (self.groups, self.details):
+            t.setFixedHeight(_table_height(t))
         self.pdf.setEnabled(True)
 
     def export_pdf(self) -> None:

@@ -30,7 +30,7 @@ class StepsEditor(QWidget):
         self.goals: list[str] = []
         self.list = QListWidget()
         self.list.setObjectName("funnel_steps")
-        self.list.setMaximumHeight(110)
+        self.list.setMaximumHeight(96)
         self.kind = QComboBox()
         for label, key in STEP_KINDS:
             self.kind.addItem(label, key)

@@ -14,12 +14,14 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -37,7 +39,7 @@ from replaylens.ui.compare.funnel_steps import StepsEditor, step_label
 WINDOWS = (("Any time in the session", None), ("Within 5 minutes", "5m"), ("Within 30 minutes", "30m"),
            ("Within 2 hours", "2h"), ("Within 1 day", "1d"))
 MAX_LISTED = 2000
-COLUMNS = ("Step", "Group", "Entered", "Went on", "Step rate", "95 % interval", "From start", "Median time",
+COLUMNS = ("Step", "Group", "Entered", "Went on", "Step rate", "95 % interval", "From start", "Median time to step",
            "Dropped")
 DROPPED_COL = COLUMNS.index("Dropped")
 
@@ -48,6 +50,16 @@ def compute(library: Any, segment: Segment, specs: list[str], by: str | None, wi
     goals = {g.name for g in library.goals()}
     steps = [parse_step(s, goals) for s in specs]
     return funnel(library, segment, steps, by=by, within_ms=parse_duration(within) if within else None)
+
+
+def duration_words(ms: float) -> str:
+    """13,632 ms → "14 s"; 95,000 → "1 min 35 s"; 7,500,000 → "2 h 5 min" (median times between steps)."""
+    s = int(round(ms / 1000))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60} s"
+    return f"{s // 3600} h {s % 3600 // 60} min"
 
 
 def default_steps(m: meta.Meta) -> list[str]:
@@ -99,13 +111,13 @@ class FunnelView(AnalysisWindow):
         self.verdicts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self.chart)
-        below = QWidget()
-        bl = QVBoxLayout(below)
-        bl.setContentsMargins(0, 0, 0, 0)
-        bl.addWidget(self.verdicts)
-        bl.addWidget(self.table, 1)
-        left.addWidget(below)
-        left.setSizes([520, 300])
+        words = QScrollArea()
+        words.setWidget(self.verdicts)
+        words.setWidgetResizable(True)
+        words.setFrameShape(QFrame.Shape.NoFrame)
+        left.addWidget(words)
+        left.addWidget(self.table)
+        left.setSizes([480, 150, 260])
 
         self.dropped_title = QLabel("Click a drop-off (hatched) bar to list the sessions that dropped there.")
         self.dropped_title.setObjectName("dropped_title")
@@ -189,7 +201,7 @@ class FunnelView(AnalysisWindow):
             med = st["median_ms_from_previous"]
             cells = [f"{k + 1}. {step_label(st['step'])}", f"{grp['name']} (n = {grp['sessions']:,})",
                      f"{st['entered']:,}", f"{st['converted']:,}", f"{st['rate']:.1%}", f"{lo:.1%} – {hi:.1%}",
-                     f"{st['rate_from_start']:.1%}", fmt_ms(med) if med is not None else "–",
+                     f"{st['rate_from_start']:.1%}", duration_words(med) if med is not None else "–",
                      f"{len(st['dropped']):,} ▸" if st["dropped"] else "0"]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
