@@ -227,3 +227,32 @@ def test_views_export_the_pdf(qtbot, lib, tmp_path: Path) -> None:
         assert view.result["verdict"].split(";")[0] in " ".join(doc.getAllText(1).text().split())
     finally:
         _close(view)
+
+
+def test_steps_editor_adds_removes_and_reorders(qtbot) -> None:
+    from replaylens.ui.compare.funnel_steps import StepsEditor
+
+    ed = StepsEditor()
+    qtbot.addWidget(ed)
+    ed.set_choices(["/", "/kyc"], ["deposit", "signed_up"])
+    with qtbot.waitSignal(ed.changed):
+        ed.set_specs(["page:/", "goal:deposit"])
+    ed.kind.setCurrentIndex(ed.kind.findData("goal"))
+    assert [ed.pattern.itemText(i) for i in range(ed.pattern.count())] == ["deposit", "signed_up"]
+    ed.pattern.setCurrentIndex(1)
+    ed.add_current()
+    assert ed.specs() == ["page:/", "goal:deposit", "goal:signed_up"]
+    ed.list.setCurrentRow(2)
+    ed.move_step(-1)
+    assert ed.specs() == ["page:/", "goal:signed_up", "goal:deposit"]
+    assert ed.list.item(1).text() == "2. Reached the goal signed_up"
+    ed.move_step(-1)
+    ed.move_step(-1)  # already first: stays
+    assert ed.specs() == ["goal:signed_up", "page:/", "goal:deposit"]
+    ed.list.setCurrentRow(1)
+    ed.remove()
+    assert ed.specs() == ["goal:signed_up", "goal:deposit"]
+    ed.kind.setCurrentIndex(ed.kind.findData("click"))
+    ed.pattern.setEditText("Deposit")
+    ed.add_current()
+    assert ed.specs()[-1] == "click:Deposit" and ed.list.item(2).text() == "3. Clicked “Deposit”"

@@ -220,7 +220,9 @@ class ABTestView(AnalysisWindow):
         self.by.currentIndexChanged.connect(lambda _i: self._fill_control())
         self.control.currentIndexChanged.connect(lambda _i: self._timer.start())
         self.goal.currentIndexChanged.connect(lambda _i: self._timer.start())
-        self.goal.lineEdit().editingFinished.connect(self._timer.start)
+        edit = self.goal.lineEdit()
+        assert edit is not None  # editable
+        edit.editingFinished.connect(self._timer.start)
         self.split.editingFinished.connect(self._timer.start)
         self.mde.valueChanged.connect(lambda _v: self._timer.start())
         self.meta = meta.MetaLoader(library, segment, self)

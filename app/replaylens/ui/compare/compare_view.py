@@ -167,7 +167,9 @@ class CompareView(AnalysisWindow):
             c.currentIndexChanged.connect(lambda _i: self._groups_changed())
         self.kind.currentIndexChanged.connect(lambda _i: self._timer.start())
         self.page.activated.connect(lambda _i: self._page_picked())
-        self.page.lineEdit().returnPressed.connect(self._page_picked)
+        edit = self.page.lineEdit()
+        assert edit is not None  # editable
+        edit.returnPressed.connect(self._page_picked)
         self.meta = meta.MetaLoader(library, segment, self)
         self.meta.loaded.connect(self._meta)
         self.meta.failed.connect(self.show_error)

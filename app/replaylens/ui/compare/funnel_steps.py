@@ -42,8 +42,11 @@ class StepsEditor(QWidget):
         self.kind.currentIndexChanged.connect(lambda _i: self._offer())
         add = QPushButton("Add step")
         add.clicked.connect(self.add_current)
-        self.pattern.lineEdit().returnPressed.connect(self.add_current)
-        buttons = [("Remove", self.remove), ("Move up", lambda: self.move(-1)), ("Move down", lambda: self.move(1))]
+        edit = self.pattern.lineEdit()
+        assert edit is not None  # editable
+        edit.returnPressed.connect(self.add_current)
+        buttons = [("Remove", self.remove), ("Move up", lambda: self.move_step(-1)),
+                   ("Move down", lambda: self.move_step(1))]
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.addWidget(QLabel("Steps, in order"), 0, 0, 1, 3)
@@ -101,7 +104,7 @@ class StepsEditor(QWidget):
             self._renumber()
             self.changed.emit()
 
-    def move(self, delta: int) -> None:
+    def move_step(self, delta: int) -> None:
         row = self.list.currentRow()
         new = row + delta
         if row < 0 or not 0 <= new < self.list.count():
