@@ -272,7 +272,7 @@ class ABTestView(AnalysisWindow):
         self.clear_error()
         lib, seg, mde = self.library, self.segment, self.mde.value() / 100
         self.jobs.run(f"Testing {goal} across {by}…", lambda: compute(lib, seg, str(by), goal, control, split, mde),
-                      self._shown)
+                      self._shown, library=lib)
 
     def _shown(self, res: dict[str, Any]) -> None:
         self.result = res

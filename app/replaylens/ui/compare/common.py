@@ -4,6 +4,7 @@ the running answer so it is never shown), a zoomable image view, and the "Export
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -60,19 +61,39 @@ class JobStrip(QWidget):
         lay.addWidget(self.cancel_button)
         self.running = False
         self._on_done: Callable[[Any], None] | None = None
+        self._holder: dict[str, Any] = {}
         self._idle("")
 
-    def run(self, what: str, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+    def run(self, what: str, fn: Callable[[], Any], on_done: Callable[[Any], None], library: Any = None) -> None:
+        """``library``: the store the job queries; Cancel then also interrupts the query running for it."""
+        self._interrupt()
         self._on_done = on_done
         self.running = True
         self.bar.show()
         self.cancel_button.show()
         self.label.setText(what)
-        self.job.submit(fn)
+        holder: dict[str, Any] = {}
+        self._holder = holder
+
+        def job() -> Any:
+            if library is not None:
+                holder["cursor"] = library.cursor()  # this worker thread's own cursor (the store's rule)
+            return fn()
+
+        self.job.submit(job)
+
+    def _interrupt(self) -> None:
+        """Stop the running query of the last job (its answer is dropped anyway): the CPU goes to the next one."""
+        cur = self._holder.get("cursor")
+        if cur is not None and hasattr(cur, "interrupt"):
+            with contextlib.suppress(Exception):  # the query had already finished: nothing to stop
+                cur.interrupt()
+        self._holder = {}
 
     def cancel(self) -> None:
         if self.running:
             self.job.cancel()
+            self._interrupt()
             self._idle("Cancelled. Change the choices or press the button again to compute.")
 
     def _idle(self, text: str) -> None:
@@ -82,6 +103,7 @@ class JobStrip(QWidget):
         self.label.setText(text)
 
     def _done(self, result: Any) -> None:
+        self._holder = {}
         self._idle("")
         if self._on_done is not None:
             self._on_done(result)

@@ -248,7 +248,8 @@ class CompareView(AnalysisWindow):
         self.clear_error()
         kind, device, lib, seg = str(self.kind.currentData()), self.device.currentData(), self.library, self.segment
         self.jobs.run(f"Comparing {by} = {a} with {by} = {b} on {page}…",
-                      lambda: compute(lib, seg, str(by), str(a), str(b), page, kind, device), self._shown)
+                      lambda: compute(lib, seg, str(by), str(a), str(b), page, kind, device), self._shown,
+                      library=lib)
 
     def closeEvent(self, e: Any) -> None:
         self.pages_job.cancel()

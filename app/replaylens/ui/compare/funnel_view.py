@@ -170,7 +170,7 @@ class FunnelView(AnalysisWindow):
         self.clear_error()
         lib, seg, by, within = self.library, self.segment, self.by.currentData(), self.within.currentData()
         self.jobs.run(f"Matching {len(specs)} steps over the segment's sessions…",
-                      lambda: compute(lib, seg, specs, by, within), self._shown)
+                      lambda: compute(lib, seg, specs, by, within), self._shown, library=lib)
 
     def _shown(self, res: dict[str, Any]) -> None:
         self.result = res
