@@ -76,7 +76,7 @@ def test_analyse_menu_opens_views_on_the_current_segment(qtbot, lib) -> None:
         w.close()
 
 
-def test_compare_view_shows_both_n_the_sentence_and_elements(qtbot, lib) -> None:
+def test_compare_view_shows_both_n_the_sentence_and_elements(qtbot, lib, tmp_path: Path) -> None:
     seg = Segment((AttrIn("device_class", ("desktop",)),))
     view = CompareView(lib, seg)
     qtbot.addWidget(view)
@@ -101,6 +101,11 @@ def test_compare_view_shows_both_n_the_sentence_and_elements(qtbot, lib) -> None
         labels = {view.elements.item(i, 0).text() for i in range(view.elements.rowCount())}
         assert labels == {e["label"] for e in c.elements}
         assert all(p.view.has_image() for p in view.panels)
+        view.write_pdf(tmp_path / "cmp.pdf")
+        qtbot.waitUntil(lambda: view.written is not None and not view.jobs.running, timeout=60_000)
+        pages = _pdf_pages(tmp_path / "cmp.pdf")
+        assert len(pages) == 2 and " ".join(c.sentence.split()) in pages[1]
+        assert f"{a} · n = {c.diff.n_a:,} sessions" in pages[1]
     finally:
         _close(view)
 
@@ -125,7 +130,7 @@ def test_compare_cancel_drops_the_answer(qtbot, lib) -> None:
         _close(view)
 
 
-def test_funnel_bars_match_and_a_dropoff_opens_at_its_moment(qtbot, window, lib_root: Path) -> None:
+def test_funnel_bars_match_and_a_dropoff_opens_at_its_moment(qtbot, window, lib_root: Path, tmp_path: Path) -> None:
     lw = window.library_ctl.open_library(lib_root, ask_to_create=False)
     assert lw is not None
     qtbot.waitUntil(lambda: not lw.worker.busy and lw.model.counted, timeout=20_000)
@@ -177,6 +182,11 @@ def test_funnel_bars_match_and_a_dropoff_opens_at_its_moment(qtbot, window, lib_
         qtbot.waitUntil(lambda: window.library_ctl.current == sid and window.session is not None, timeout=30_000)
         assert window.clock.time_ms == pytest.approx(float(st["dropped_at_ms"][0]))
         assert window.clock.time_ms > 0
+        view.write_pdf(tmp_path / "funnel.pdf")
+        qtbot.waitUntil(lambda: view.written is not None and not view.jobs.running, timeout=60_000)
+        pages = _pdf_pages(tmp_path / "funnel.pdf")
+        assert len(pages) == 2 and "Page 2: Funnel" in pages[0]
+        assert f"{want['groups'][1]['name']} · n = {want['groups'][1]['sessions']:,} sessions" in pages[1]
     finally:
         _close(view)
         window.library_ctl.close_library()
@@ -212,19 +222,43 @@ def test_abtest_panel_shows_the_verdict_and_figures(qtbot, lib) -> None:
         _close(view)
 
 
-def test_views_export_the_pdf(qtbot, lib, tmp_path: Path) -> None:
+def _pdf_pages(path: Path) -> list[str]:
     from PySide6.QtPdf import QPdfDocument
 
+    doc = QPdfDocument()
+    assert doc.load(str(path)) == QPdfDocument.Error.None_
+    return [" ".join(doc.getAllText(i).text().split()) for i in range(doc.pageCount())]
+
+
+def test_views_export_the_pdf(qtbot, lib, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     view = ABTestView(lib, Segment())
     qtbot.addWidget(view)
     try:
         _done(qtbot, view)
         view.write_pdf(tmp_path / "ab.pdf")
         qtbot.waitUntil(lambda: view.written is not None and not view.jobs.running, timeout=60_000)
-        doc = QPdfDocument()
-        assert doc.load(str(tmp_path / "ab.pdf")) == QPdfDocument.Error.None_
-        assert doc.pageCount() == 2
-        assert view.result["verdict"].split(";")[0] in " ".join(doc.getAllText(1).text().split())
+        pages = _pdf_pages(tmp_path / "ab.pdf")
+        assert len(pages) == 2
+        assert " ".join(view.result["verdict"].split()) in pages[1]
+        assert "Saved the report" in view.jobs.label.text()
+        # the Export PDF… button: Qt's save dialog, starting in Documents; ".pdf" added when left out
+        from PySide6.QtCore import QStandardPaths
+
+        from replaylens.ui.compare import common
+
+        asked: list[str] = []
+
+        def fake(_parent, _title, start, _filter):
+            asked.append(start)
+            return str(tmp_path / "chosen"), ""
+
+        monkeypatch.setattr(common.QFileDialog, "getSaveFileName", staticmethod(fake))
+        view.written = None
+        qtbot.mouseClick(view.pdf, Qt.MouseButton.LeftButton)
+        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        assert asked == [str(Path(docs) / "ab-test-report.pdf")]
+        qtbot.waitUntil(lambda: view.written is not None and not view.jobs.running, timeout=60_000)
+        assert view.written == tmp_path / "chosen.pdf" and len(_pdf_pages(tmp_path / "chosen.pdf")) == 2
     finally:
         _close(view)
 

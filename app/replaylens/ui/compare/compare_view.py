@@ -283,7 +283,8 @@ class CompareView(AnalysisWindow):
         rows = list(c.elements)
         self.elements.setRowCount(len(rows))
         self.elements.setHorizontalHeaderLabels(["Clicked element", f"{c.label_a} clicked", f"{c.label_b} clicked",
-                                                 "Difference", "Reliable? (p after correction)"])
+                                                 f"Difference ({c.label_a} − {c.label_b})",
+                                                 "Reliable? (p after correction)"])
         for i, e in enumerate(rows):
             cells = [e["label"], f"{e['share_a']:.1%} ({e['clicked_a']:,} of {e['sessions_a']:,})",
                      f"{e['share_b']:.1%} ({e['clicked_b']:,} of {e['sessions_b']:,})",
