@@ -106,6 +106,15 @@ def test_compare_view_shows_both_n_the_sentence_and_elements(qtbot, lib, tmp_pat
         pages = _pdf_pages(tmp_path / "cmp.pdf")
         assert len(pages) == 2 and " ".join(c.sentence.split()) in pages[1]
         assert f"{a} · n = {c.diff.n_a:,} sessions" in pages[1]
+        # a typed pattern (both landing pages) is compared as typed, not taken for a listed page
+        wide = compare(lib, seg, "user_type", a, b, "/*", "click", device=view.device.currentData())
+        assert wide.diff.n_a > c.diff.n_a
+        view.page.setEditText("/*")
+        qtbot.keyClick(view.page.lineEdit(), Qt.Key.Key_Return)
+        assert view.page_pattern() == "/*"
+        qtbot.waitUntil(lambda: view.result.comparison.diff.n_a == wide.diff.n_a and not view.jobs.running,
+                        timeout=60_000)
+        assert view.sentence.text() == wide.sentence
     finally:
         _close(view)
 
@@ -290,3 +299,28 @@ def test_steps_editor_adds_removes_and_reorders(qtbot) -> None:
     ed.pattern.setEditText("Deposit")
     ed.add_current()
     assert ed.specs()[-1] == "click:Deposit" and ed.list.item(2).text() == "3. Clicked “Deposit”"
+
+
+def test_funnel_time_window_typed_or_picked(qtbot, lib) -> None:
+    view = FunnelView(lib, Segment())
+    qtbot.addWidget(view)
+    view.show()
+    try:
+        qtbot.waitUntil(lambda: view.meta.meta is not None, timeout=30_000)
+        view.steps.set_specs(STEPS)
+        view.within.setEditText("1s")  # the deposit (5 s in) is outside 1 s of the first step
+        qtbot.keyClick(view.within.lineEdit(), Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: view.result is not None and view.result["within_ms"] == 1000
+                        and not view.jobs.running, timeout=60_000)
+        want = funnel(lib, Segment(), [parse_step(s) for s in STEPS], within_ms=1000)
+        assert view.result["groups"] == want["groups"]
+        assert want["groups"][0]["steps"][2]["converted"] == 0 < want["groups"][0]["steps"][1]["converted"]
+        view.within.setCurrentIndex(view.within.findData("5m"))
+        qtbot.waitUntil(lambda: view.result["within_ms"] == 300_000 and not view.jobs.running, timeout=60_000)
+        assert view.result["groups"][0]["steps"][2]["converted"] > 0
+        view.within.setEditText("soon")
+        qtbot.keyClick(view.within.lineEdit(), Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: view.error.isVisible(), timeout=60_000)
+        assert "is not a duration" in view.error.text()
+    finally:
+        _close(view)

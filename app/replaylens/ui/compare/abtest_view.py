@@ -155,6 +155,7 @@ class ABTestView(AnalysisWindow):
         self.facets: dict[str, list[tuple[str, int]]] = {}
         self.by, self.goal, self.control = QComboBox(), QComboBox(), QComboBox()
         self.goal.setEditable(True)
+        self.goal.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)  # typed text is a pattern, not a new choice
         self.goal.setToolTip("A goal's name, or page:/path, event:NAME, click:LABEL")
         self.split = QLineEdit()
         self.split.setPlaceholderText("e.g. 50/50 (optional: checks the groups are split as planned)")

@@ -84,6 +84,7 @@ class CompareView(AnalysisWindow):
         self.by, self.a, self.b = QComboBox(), QComboBox(), QComboBox()
         self.page, self.kind, self.device = QComboBox(), QComboBox(), QComboBox()
         self.page.setEditable(True)
+        self.page.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)  # typed text is a pattern, not a new choice
         self.page.setToolTip("A page path (/kyc), a glob (/earn/*) or several separated by |")
         self.page.setMinimumContentsLength(28)
         for label, key in KINDS:

@@ -36,6 +36,7 @@ class StepsEditor(QWidget):
             self.kind.addItem(label, key)
         self.pattern = QComboBox()
         self.pattern.setEditable(True)
+        self.pattern.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)  # typed text is a pattern, not a new choice
         self.pattern.setMinimumContentsLength(18)
         self.pattern.setToolTip("Pages: a path (/kyc) or a glob (/earn/*); events: the event's name; clicks: text in "
                                 "the button's label")

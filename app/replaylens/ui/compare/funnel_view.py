@@ -81,6 +81,12 @@ class FunnelView(AnalysisWindow):
         self.within, self.by = QComboBox(), QComboBox()
         for label, value in WINDOWS:
             self.within.addItem(label, value)
+        self.within.setEditable(True)
+        self.within.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)  # typed text is a pattern, not a new choice
+        self.within.setToolTip("Every step within this time of the first: pick one or type 45m, 3h, 2d")
+        edit = self.within.lineEdit()
+        assert edit is not None  # editable
+        edit.returnPressed.connect(self._timer_start)
         self.by.addItem("No split (all sessions together)", None)
         self.pdf = QPushButton("Export PDF…")
         self.pdf.setEnabled(False)
@@ -146,11 +152,22 @@ class FunnelView(AnalysisWindow):
         self._timer.timeout.connect(self.request)
         self.steps.changed.connect(self._timer.start)
         self.within.currentIndexChanged.connect(lambda _i: self._timer.start())
+        self.within.activated.connect(lambda _i: self._timer.start())  # the same choice again, after typing
         self.by.currentIndexChanged.connect(lambda _i: self._timer.start())
         self.meta = meta.MetaLoader(library, segment, self)
         self.meta.loaded.connect(self._meta)
         self.meta.failed.connect(self.show_error)
         self.resize(1500, 950)
+
+    def _timer_start(self) -> None:
+        self._timer.start()
+
+    def within_value(self) -> str | None:
+        """The window as text for ``parse_duration`` (None: any time), from a listed choice or typed."""
+        i, text = self.within.currentIndex(), self.within.currentText().strip()
+        if i >= 0 and self.within.itemText(i) == text:
+            return self.within.itemData(i)
+        return text or None
 
     def _meta(self, m: meta.Meta) -> None:
         self.by.blockSignals(True)
@@ -168,7 +185,7 @@ class FunnelView(AnalysisWindow):
             self.chart.set_result(None)
             return
         self.clear_error()
-        lib, seg, by, within = self.library, self.segment, self.by.currentData(), self.within.currentData()
+        lib, seg, by, within = self.library, self.segment, self.by.currentData(), self.within_value()
         self.jobs.run(f"Matching {len(specs)} steps over the segment's sessions…",
                       lambda: compute(lib, seg, specs, by, within), self._shown, library=lib)
 
