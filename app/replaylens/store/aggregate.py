@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from replaylens.model.segment import SESSION_COLUMNS, Segment
-from replaylens.store import _compile
+from replaylens.store import _compile, _wide
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
@@ -55,8 +55,8 @@ def _files(lib: LibraryStore) -> list[str]:
     return [str(lib.root / r[0]) for r in rows]
 
 
-def _scope(segment: Segment | None, device: str | None) -> tuple[str, list[Any]]:
-    cond, params = _compile.where(segment)
+def _scope(lib: LibraryStore, segment: Segment | None, device: str | None) -> tuple[str, list[Any]]:
+    cond, params = _compile.where(segment, _wide.names(lib))
     if device is not None:
         cond = f"({cond}) AND s.device_class = ?"
         params = [*params, device]
@@ -73,7 +73,7 @@ def _page_match(page: str) -> tuple[str, list[Any]]:
 
 def page_ref(lib: LibraryStore, segment: Segment | None, page: str, device: str | None = None) -> PageRef | None:
     """The reference page for ``page`` (a glob on the URL, or on the path when it starts with ``/``)."""
-    cond, params = _scope(segment, device)
+    cond, params = _scope(lib, segment, device)
     match, mparams = _page_match(page)
     rows = lib.cursor().execute(
         "SELECT min(p.path), min(p.title), p.width, p.height, p.screen, count(*) AS n, min(p.url) FROM pages p "
@@ -89,9 +89,9 @@ def page_ref(lib: LibraryStore, segment: Segment | None, page: str, device: str 
                    str(screen) if screen else None)
 
 
-def _pairs_cte(segment: Segment | None, page: str, device: str | None) -> tuple[str, list[Any]]:
+def _pairs_cte(lib: LibraryStore, segment: Segment | None, page: str, device: str | None) -> tuple[str, list[Any]]:
     """The (session, version, page index) visits of ``page`` by the segment's sessions: catalogue only."""
-    cond, params = _scope(segment, device)
+    cond, params = _scope(lib, segment, device)
     match, mparams = _page_match(page)
     return ("SELECT DISTINCT p.session_id, s.sha256, p.page, s.events_file, s.viewport_height FROM pages p "
             "JOIN sessions s ON s.session_id = p.session_id "
@@ -102,7 +102,7 @@ def _visits(lib: LibraryStore, segment: Segment | None, page: str, device: str |
             ) -> tuple[str, list[Any], list[str], int]:
     """A CTE ``ev`` of the events on the visits of ``page``, reading only the Parquet files of those sessions;
     plus the files and the number of sessions that showed the page."""
-    pairs, params = _pairs_cte(segment, page, device)
+    pairs, params = _pairs_cte(lib, segment, page, device)
     cur = lib.cursor()
     rows = cur.execute(f"SELECT count(DISTINCT session_id), list(DISTINCT events_file) FROM ({pairs})",
                        params).fetchall()
@@ -164,7 +164,7 @@ def reach(lib: LibraryStore, segment: Segment | None, page: str, *, device: str 
 def members(lib: LibraryStore, segment: Segment | None, key: str | None = None) -> tuple[list[str], list[str | None]]:
     """The sessions of ``segment`` (by start, then id) and, with ``key``, each one's value of that attribute or
     session column as text (None: the session has no such attribute)."""
-    cond, params = _compile.where(segment)
+    cond, params = _compile.where(segment, _wide.names(lib))
     cur = lib.cursor()
     if key is None:
         rows = cur.execute(f"SELECT s.session_id, NULL FROM sessions s WHERE {cond} "
