@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from replaylens.model.segment import Segment
-from replaylens.store import _compile
+from replaylens.store import _compile, _wide
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
@@ -23,7 +23,7 @@ class PageChoice:
 def page_choices(lib: LibraryStore, segment: Segment | None = None, *, device: str | None = None,
                  limit: int = 200) -> list[PageChoice]:
     """Pages shown by the segment's sessions (optionally on one device class), most sessions first."""
-    cond, params = _compile.where(segment)
+    cond, params = _compile.where(segment, _wide.names(lib))
     if device is not None:
         cond = f"({cond}) AND s.device_class = ?"
         params = [*params, device]
