@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from replaylens.model.segment import Filter, Segment
+from replaylens.ui.compare import attach as attach_analysis
 from replaylens.ui.library import actions
 from replaylens.ui.library.columns import BUILTIN, DEFAULT_VISIBLE, Column, attribute_column, goal_column
 from replaylens.ui.library.facets import FacetSidebar, describe, facet_counts, search_filters, split_segment
@@ -36,9 +37,11 @@ if TYPE_CHECKING:
 
 
 class LibraryWindow(QMainWindow):
-    """``open_requested(session_id, row)`` asks the viewer to show a session (the controller listens)."""
+    """``open_requested(session_id, row)`` asks the viewer to show a session (the controller listens);
+    ``open_at_requested(session_id, t_ms)`` asks it to show one at a moment (a funnel drop-off)."""
 
     open_requested = Signal(str, int)
+    open_at_requested = Signal(str, float)
 
     def __init__(self, library: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -144,6 +147,8 @@ class LibraryWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.count_label)
         self.statusBar().showMessage("Double-click a session to watch it · right-click to tag · drop a folder to add")
         self.resize(1500, 900)
+        self.analysis_views: list[Any] = []  # Compare / Funnel / A/B windows opened from the Analyse menu
+        attach_analysis(self)
         self.reload_meta()
 
     # -- what the library has ---------------------------------------------------------------------------------
@@ -339,11 +344,15 @@ class LibraryWindow(QMainWindow):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Stop an import (what it finished stays) and the query threads; the window then closes."""
+        """Stop an import (what it finished stays), the query threads and the timers; the window then closes."""
         if self.ingest is not None:
             self.ingest.cancel()
             self.ingest.wait()
+        for view in list(self.analysis_views):
+            view.close()
         self.worker.stop()
         self.facet_worker.stop()
+        self._search_timer.stop()
+        self.statusBar().clearMessage()  # its timeout timer goes with it
         self._shut = True
         self.close()
