@@ -48,7 +48,13 @@ def _positive(text: str) -> float:
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(NAME, help="render a click/movement/scroll/attention heatmap of one page to PNG",
                        description=__doc__)
-    p.add_argument("files", nargs="+", metavar="FILE", help="session files (all must show the page)")
+    p.add_argument("files", nargs="*", metavar="FILE", help="session files (all must show the page)")
+    p.add_argument("--library", metavar="DIR", help="a library instead of files: the map over its sessions "
+                                                   "(--filter/--segment restrict them; --page is a URL or /path glob)")
+    p.add_argument("--filter", action="append", default=[], metavar="EXPR", help="with --library: KEY=V …")
+    p.add_argument("--segment", metavar="NAME", help="with --library: a saved segment")
+    p.add_argument("--count", choices=("events", "sessions"), default="events",
+                   help="with --library: weigh cells by events (default) or by distinct sessions")
     p.add_argument("--kind", choices=_KINDS, default="click", help="what to map (default: click)")
     p.add_argument("--page", default="0",
                    help="page URL (query and fragment ignored), path such as /kyc, or index in the first file "
@@ -79,6 +85,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.cmap.removesuffix("_r") not in CMAP_NAMES:
         print(f"replaylens heatmap: unknown --cmap {args.cmap!r} (known: {', '.join(CMAP_NAMES)})", file=sys.stderr)
+        return 2
+    if args.library is not None or (not args.files and (args.filter or args.segment)):
+        return _run_library(args)
+    if not args.files:
+        print("replaylens heatmap: give session FILEs or --library DIR", file=sys.stderr)
         return 2
     sessions = []
     try:
@@ -122,4 +133,41 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {level:.0%} of sessions reach {depth}")
     if shot is None and not args.raw:
         print("  note       no screenshot of this page: drawn on a blank page", file=sys.stderr)
+    return 0
+
+
+def _run_library(args: argparse.Namespace) -> int:
+    from replaylens.analysis.aggregate_heatmap import aggregate_heatmap
+    from replaylens.cli._analysis_common import bad, open_selection, screenshot
+    from replaylens.export.heatmap_png import write_heatmap_png
+
+    if args.files:
+        print("replaylens heatmap: give FILEs or --library, not both", file=sys.stderr)
+        return 2
+    if args.kind == "attention" or args.width or args.time:
+        print("replaylens heatmap: with --library, --kind is click, move or scroll and widths go by --device",
+              file=sys.stderr)
+        return 2
+    page = "/" if args.page == "0" else args.page
+    lib, seg = open_selection(args)
+    try:
+        kw: dict[str, Any] = {}
+        if args.sigma is not None:
+            kw["sigma"] = args.sigma
+        if args.cell is not None and args.cell >= 1:
+            kw["cell"] = args.cell
+        try:
+            result = aggregate_heatmap(lib, seg, page, args.kind, device=args.device, unique=args.count == "sessions",
+                                       relative_x=args.relative_x, norm=args.norm, cmap=args.cmap, **kw)
+        except ValueError as exc:
+            raise bad(lib, str(exc)) from None
+        w, h = write_heatmap_png(result, screenshot(lib, result.extra.get("screen")), args.out, raw=args.raw,
+                                 legend=not args.no_legend)
+    finally:
+        lib.close()
+    print(f"{args.out}  {w}×{h}  {result.kind} map of {result.page_url}")
+    print(f"  sessions   {result.sessions_used:,} showed the page of {result.sessions_total:,} selected")
+    print(f"  points     {result.points:,}")
+    if result.extra.get("warning"):
+        print(f"  warning    {result.extra['warning']}", file=sys.stderr)
     return 0

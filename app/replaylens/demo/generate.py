@@ -1,4 +1,5 @@
-"""Write demo bundles: ``python -m replaylens.demo.generate --out app/replaylens/assets/samples [--sessions N]``.
+"""Write demo bundles: ``python -m replaylens.demo.generate --out app/replaylens/assets/samples [--sessions N]``, or
+a demo library: ``python -m replaylens.demo.generate --library DIR --sessions N [--seed S]`` (see ``library_build``).
 
 Deterministic: the same seed gives byte-identical events (screenshots depend only on Qt's rasteriser and fonts).
 """
@@ -117,10 +118,34 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sessions", type=int, default=0, help="also write N randomised segment sessions")
     ap.add_argument("--seed", type=int, default=DEMO_SEED)
     ap.add_argument("--no-rich", action="store_true", help="skip the rich demo session")
+    ap.add_argument("--library", type=Path, metavar="DIR",
+                    help="build a demo library in DIR (recordings, planted_truth.json, then the import)")
+    ap.add_argument("--workers", type=int, default=2, help="processes for --library (default 2)")
+    ap.add_argument("--no-import", action="store_true", help="with --library: write the recordings only")
     args = ap.parse_args(argv)
+    if args.library is not None:
+        return _library(args)
     for g in generate(args.out, args.sessions, args.seed, rich=not args.no_rich):
         print(f"{g.path}  {g.duration_ms / 60000:.1f} min  {sum(g.counts.values()):,} events  "
               f"planted: {', '.join(p.kind for p in g.planted) or '-'}", file=sys.stderr)
+    return 0
+
+
+def _library(args: argparse.Namespace) -> int:
+    from replaylens.demo.library_build import build_library
+
+    n = args.sessions or 2000
+    seed = args.seed if args.seed != DEMO_SEED else 2026_04_13
+
+    def progress(done: int, total: int) -> None:
+        if done % 200 == 0 or done == total:
+            print(f"  {done:,} / {total:,} sessions written", file=sys.stderr, flush=True)
+
+    result = build_library(args.library, n, seed, workers=max(1, args.workers), progress=progress,
+                           ingest=not args.no_import)
+    print(json.dumps(result), flush=True)
+    print(f"Demo library in {args.library} ({n:,} sessions, {result['total_s']} s). Planted truth: "
+          f"{args.library / 'planted_truth.json'}", file=sys.stderr)
     return 0
 
 

@@ -128,15 +128,23 @@ def _grid(b: _Builder, y: float, n: int, h: float) -> tuple[list[tuple[float, fl
     return [(b.left + (i % cols) * (w + gap), y + (i // cols) * (h + gap)) for i in range(n)], w
 
 
-def landing(width: int) -> PageLayout:
+BANNERS = {
+    "lantern": ("Lantern Festival: +5% APY boost on ETH staking until 30 November",
+                "https://app.nimbus.example/festival?utm_campaign=lantern-festival", "Nimbus — Lantern Festival"),
+    "songkran": ("Songkran: no fees on your first deposit and +3% APY on ETH staking until 20 April",
+                 "https://app.nimbus.example/", "Nimbus — Songkran"),
+}
+
+
+def landing(width: int, festival: str = "lantern") -> PageLayout:
+    banner, url, title = BANNERS[festival]
     b = _Builder(width)
     b.header()
     b.text("hero_title", "Your money, on the blockchain. Safely.", 120, 64, style="h1", tag="h1")
     b.text("hero_sub", "Buy, hold and stake 40+ crypto assets with a licensed European bank account.", 196, 30,
            style="lead")
-    b.add("banner", "section.promo > div.festival-banner", "div",
-          "Lantern Festival: +5% APY boost on ETH staking until 30 November", b.left, 260, b.col_w, 260,
-          style="banner", name="Lantern Festival", role="banner")
+    b.add("banner", "section.promo > div.festival-banner", "div", banner, b.left, 260, b.col_w, 260,
+          style="banner", name=banner.split(":")[0], role="banner")
     b.add("cta", "section.hero a.btn-get-started", "a", "Get started", b.left, 552, 220, 56, interactive=True,
           style="cta")
     b.add("learn_more", "section.hero a.learn-more", "a", "How it works →", b.left + 244, 566, 160, 28,
@@ -158,8 +166,7 @@ def landing(width: int) -> PageLayout:
         b.add(f"faq_{i}", f"details.faq:nth-child({i + 1}) > summary", "summary", q, b.left, y1 + 64 + i * 64,
               b.col_w, 52, interactive=True, style="faq")
     end = b.footer(y1 + 64 + 3 * 64 + 60)
-    return PageLayout("landing", "https://app.nimbus.example/festival?utm_campaign=lantern-festival",
-                      "Nimbus — Lantern Festival", width, int(end), b.els)
+    return PageLayout("landing", url, title, width, int(end), b.els)
 
 
 def _field(b: _Builder, key: str, label: str, y: float, input_type: str = "text", w: float | None = None,
@@ -214,10 +221,13 @@ def kyc(width: int) -> PageLayout:
     return PageLayout("kyc", "https://app.nimbus.example/kyc", "Verify identity · Nimbus", width, int(end), b.els)
 
 
-def wallet(width: int, variant: str = "A") -> PageLayout:
+def wallet(width: int, variant: str = "A", advanced: bool = False) -> PageLayout:
     b = _Builder(width)
     b.header()
-    b.text("title", "Wallet", 110, 52, style="h1", tag="h1")
+    b.text("title", "Wallet", 110, 52, style="h1", tag="h1", w=min(300.0, b.col_w - 200) if advanced else None)
+    if advanced:  # the library demo: a link novices hover over and rarely press
+        b.add("adv_trading", "a.advanced-trading", "a", "Advanced trading →", b.left + b.col_w - 190, 122, 190,
+              30, interactive=True, style="link")
     boxes, w = _grid(b, 180, 3, 120)
     for i, (coin, amount) in enumerate((("EUR", "0.00 €"), ("BTC", "0.0000 BTC"), ("ETH", "0.0000 ETH"))):
         b.add(f"balance_{i}", f"div.balance-card:nth-child({i + 1})", "div", f"{coin}  {amount}",
@@ -267,6 +277,7 @@ def staking(width: int) -> PageLayout:
                       b.els)
 
 
-def site_pages(width: int, variant: str = "A") -> list[PageLayout]:
-    """The five pages in flow order: landing, signup, kyc, wallet, staking."""
-    return [landing(width), signup(width), kyc(width), wallet(width, variant), staking(width)]
+def site_pages(width: int, variant: str = "A", festival: str = "lantern", advanced: bool = False) -> list[PageLayout]:
+    """The five pages in flow order: landing, signup, kyc, wallet, staking. ``festival`` picks the landing banner;
+    ``advanced`` adds the "Advanced trading" link to the wallet (the library demo)."""
+    return [landing(width, festival), signup(width), kyc(width), wallet(width, variant, advanced), staking(width)]

@@ -12,6 +12,8 @@ _COL = {
     "card": "#ffffff", "line": "#dfe3ee", "header": "#ffffff", "footer": "#141a2e", "input": "#ffffff",
 }
 
+_BANNER_TEXT = {"Songkran": ("Songkran", "No fees on your first deposit and +3 % APY on ETH staking until 20 April.")}
+
 
 def _app() -> object:
     from PySide6.QtGui import QGuiApplication
@@ -116,19 +118,21 @@ def _draw(p: Any, e: Element, r: Any) -> None:
             p.drawEllipse(QPointF(cx, cy), 30, 36)
         _font(p, 38, True)
         p.setPen(QColor("#ffffff"))
+        title, sub = _BANNER_TEXT.get(e.label[:8], ("Lantern Festival",
+                                                    "+5 % APY boost on ETH staking until 30 November. Terms apply."))
         p.drawText(QRectF(r.left() + 36, r.top() + 40, r.width() * 0.55, 100),
-                   Qt.TextFlag.TextWordWrap | align_l, "Lantern Festival")
+                   Qt.TextFlag.TextWordWrap | align_l, title)
         _font(p, 20)
         p.drawText(QRectF(r.left() + 36, r.top() + 130, r.width() * 0.5, 90),
-                   Qt.TextFlag.TextWordWrap | align_l,
-                   "+5 % APY boost on ETH staking until 30 November. Terms apply.")
+                   Qt.TextFlag.TextWordWrap | align_l, sub)
     elif s in ("card", "row", "faq"):
         p.setPen(QPen(QColor(C["line"])))
         p.setBrush(QColor(C["card"]))
         p.drawRoundedRect(r, 12 if s == "card" else 6, 12 if s == "card" else 6)
         _font(p, 20 if s == "card" else 16, s == "card")
         p.setPen(QColor(C["ink"]))
-        p.drawText(r.adjusted(20, 0, -20, 0), (Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        p.drawText(r.adjusted(20, 0, -20, 0), (Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+                                               | Qt.TextFlag.TextWordWrap)
                    if s == "card" else align_l, ("\n" if s == "card" else "") + e.label
                    + ("  ▾" if s == "faq" else ""))
     elif s in ("input", "select"):

@@ -216,6 +216,12 @@ class SessionStore:
             raise StoreError("no events loaded")
         return self._arrays
 
+    def events_table(self) -> pa.Table:
+        """The repaired events as the Arrow table DuckDB scans (columns of ``schema.EVENT_COLUMNS``, extras, ``i``)."""
+        if self._events_arrow is None:
+            raise StoreError("no events loaded")
+        return self._events_arrow
+
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         """Run one of our own queries against the store (drained)."""
         return self._run(sql, params)

@@ -52,7 +52,9 @@ def create_window(files: list[str]) -> object:
 
     w = MainWindow()
     apply_privacy_settings(w.settings)
-    if files:
+    if files and Path(files[0]).is_dir():  # a library folder: the Library window, over the viewer once it shows
+        QTimer.singleShot(0, lambda: w.library_ctl.open_library(Path(files[0])))
+    elif files:
         w.open_file(Path(files[0]))
         if len(files) > 1:
             w.statusBar().showMessage(f"Opened {Path(files[0]).name}; one session per window for now", 8000)

@@ -379,6 +379,7 @@ class MainWindow(QMainWindow):
         self.loader.wait()
         self.findings.job.wait()
         self.heatmap_panel.job.wait()
+        self.library_ctl.close_library()
         self.statusBar().clearMessage()  # its timeout timer goes with it
 
     def event(self, e: QEvent) -> bool:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QMessageBox
 
 from replaylens import __version__
 from replaylens.assets import doc
+from replaylens.ui.library import attach as attach_library
 
 if TYPE_CHECKING:
     from replaylens.ui.main_window import MainWindow
@@ -24,6 +25,7 @@ SHORTCUTS_HELP = """<table cellpadding=3>
 <tr><td><b>Home / End</b></td><td>start / end of the session</td></tr>
 <tr><td><b>[ / ]</b></td><td>slower / faster (0.25× – 16×)</td></tr>
 <tr><td><b>V</b></td><td>follow the viewport / whole page</td></tr>
+<tr><td><b>Ctrl+] / Ctrl+[</b></td><td>next / previous session of the Library window's segment</td></tr>
 <tr><td><b>F</b></td><td>fit; <b>Ctrl+wheel</b> zoom, drag to pan</td></tr>
 </table>"""
 
@@ -62,6 +64,8 @@ def build_menus(w: MainWindow) -> None:
 
     w.recent_changed = refresh_recent  # type: ignore[method-assign]
     refresh_recent()
+    f.addSeparator()
+    w.library_ctl = attach_library(w, f)  # Open Library…, next / previous session in the segment
     f.addSeparator()
     w.file_export_menu = f  # export actions are added by the annotations package
     _act(w, f, "&Close session", lambda: w.set_session(None, None), QKeySequence.StandardKey.Close)

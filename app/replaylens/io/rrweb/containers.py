@@ -321,6 +321,11 @@ def _posthog(path: Path, obj: dict[str, Any], data: dict[str, Any]) -> Unwrapped
     out = Unwrapped([], f"posthog-{version or 'export'}", windows=[], session_id=_str_or_none(ph.id))
     if ph.person is not None and ph.person.distinct_ids:
         out.extra["person"] = str(ph.person.distinct_ids[0])[:200]
+        out.extra["distinct_ids"] = [str(i)[:200] for i in ph.person.distinct_ids[:20]]
+    if ph.person is not None and ph.person.properties:  # passed on for the library's attributes (scalars, capped)
+        out.extra["person_properties"] = {str(k)[:120]: v if isinstance(v, bool | int | float) else str(v)[:1000]
+                                          for k, v in list(ph.person.properties.items())[:200]
+                                          if isinstance(v, str | bool | int | float)}
     if ph.snapshotsByWindowId is not None:
         for wid, items in ph.snapshotsByWindowId.items():
             if items is not None:

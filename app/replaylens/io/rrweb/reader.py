@@ -81,7 +81,8 @@ def load_recording(path: str | Path, report: ImportReport | None = None,
     source: dict[str, Any] = {"format": "rrweb", "container": unwrapped.container, "file": path.name,
                               "compression": unwrapped.compression, "packed_events": unwrapped.packed,
                               "windows": mapped.window_names if len(mapped.window_names) > 1 else []}
-    source.update({k: v for k, v in unwrapped.extra.items() if k in ("name", "person")})
+    passed_on = ("name", "person", "distinct_ids", "person_properties")  # the last two feed library attributes
+    source.update({k: v for k, v in unwrapped.extra.items() if k in passed_on})
     manifest = Manifest(session_id=sid, start_epoch_ms=mapped.start_epoch_ms, pages=pages,
                         viewport_width=mapped.viewport[0], viewport_height=mapped.viewport[1],
                         site=site_of([p.url for p in pages]), source=source,

@@ -109,6 +109,7 @@ class Event(_Loose):
 # -- containers --------------------------------------------------------------------------------------------------
 class PostHogPerson(_Loose):
     distinct_ids: list[str | int] | None = None
+    properties: dict[str, Any] | None = None  # person properties: the library keeps the scalar ones as attributes
 
 
 class PostHogData(_Loose):

@@ -1,0 +1,145 @@
+"""Segments from user text: the CLI ``--filter`` syntax and the Library window's filter box share this parser.
+
+    KEY=V1,V2      attribute (or session column) equals one of the values
+    KEY!=V1,V2     equals none of them
+    KEY>=N  KEY<=N  KEY>N  KEY<N   numeric or ISO-date range
+    goal=NAME   goal!=NAME        reached / did not reach a goal
+    finding=KIND  finding!=KIND   has / has no finding of a kind
+    page=PATTERN  page!=PATTERN   visited a page (glob; "/..." matches the path)
+    tag=TAG  tag!=TAG             carries a tag
+    date>=YYYY-MM-DD  date<YYYY-MM-DD   session start date range
+    text=WORDS                    text in a visited URL, a page title or a clicked label
+
+A value list splits on commas; write ``\\,`` for a literal comma. Values are data, never SQL: ``store`` binds them
+as parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from replaylens.model.findings import FINDING_KINDS
+from replaylens.model.library import Goal
+from replaylens.model.segment import (
+    AttrIn,
+    AttrRange,
+    Filter,
+    HasFinding,
+    ReachedGoal,
+    Segment,
+    Tagged,
+    TextSearch,
+    VisitedPage,
+)
+
+#: Operators, longest first so ``>=`` wins over ``>``.
+_OPS = ("!=", ">=", "<=", "=", ">", "<")
+_KEY_RE = re.compile(r"^[^\x00-\x1f=<>!]{1,120}$")
+MAX_EXPR = 100_000
+MAX_VALUES = 10_000
+
+
+class FilterSyntaxError(ValueError):
+    """A filter expression cannot be parsed; the message says why."""
+
+
+def _split_values(text: str) -> tuple[str, ...]:
+    parts, cur, i = [], [], 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text) and text[i + 1] in ",\\":
+            cur.append(text[i + 1])
+            i += 2
+            continue
+        if c == ",":
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(c)
+        i += 1
+    parts.append("".join(cur))
+    values = tuple(p.strip() for p in parts if p.strip())
+    if len(values) > MAX_VALUES:
+        raise FilterSyntaxError(f"at most {MAX_VALUES:,} values in one filter")
+    return values
+
+
+def _split(expr: str) -> tuple[str, str, str]:
+    best: tuple[int, str] | None = None
+    for op in _OPS:
+        i = expr.find(op)
+        if i > 0 and (best is None or i < best[0] or (i == best[0] and len(op) > len(best[1]))):
+            best = (i, op)
+    if best is None:
+        raise FilterSyntaxError(f"{expr[:60]!r} is not KEY=VALUE, KEY!=VALUE, KEY>=N, KEY<=N, KEY>N or KEY<N")
+    i, op = best
+    key, value = expr[:i].strip(), expr[i + len(op):].strip()
+    if not _KEY_RE.match(key):
+        raise FilterSyntaxError(f"{key[:60]!r} is not a filter key (1-120 characters, no control characters)")
+    if not value:
+        raise FilterSyntaxError(f"the filter on {key[:60]!r} has no value")
+    return key, op, value
+
+
+def _range(key: str, op: str, value: str) -> AttrRange:
+    if op == ">=":
+        return AttrRange(key, low=value)
+    if op == ">":
+        return AttrRange(key, low=value, low_inclusive=False)
+    if op == "<=":
+        return AttrRange(key, high=value)
+    return AttrRange(key, high=value, high_inclusive=False)
+
+
+def parse_filter(expr: str) -> Filter:
+    """One ``KEY<op>VALUE`` expression -> a filter. Raises FilterSyntaxError."""
+    if not isinstance(expr, str) or len(expr) > MAX_EXPR:
+        raise FilterSyntaxError(f"a filter is text of at most {MAX_EXPR:,} characters")
+    if "\x00" in expr:
+        raise FilterSyntaxError("a filter cannot contain a NUL character")
+    key, op, value = _split(expr)
+    special = key.lower()
+    negate = op == "!="
+    if special in ("goal", "finding", "page", "tag", "text") and op not in ("=", "!="):
+        raise FilterSyntaxError(f"{special} filters take = or !=, not {op}")
+    if special == "goal":
+        return ReachedGoal(value, reached=not negate)
+    if special == "finding":
+        if value not in FINDING_KINDS:
+            raise FilterSyntaxError(f"unknown finding kind {value[:60]!r} (one of: {', '.join(FINDING_KINDS)})")
+        return HasFinding(value, negate=negate)
+    if special == "page":
+        return VisitedPage(value, negate=negate)
+    if special == "tag":
+        return Tagged(value, negate=negate)
+    if special == "text":
+        if negate:
+            raise FilterSyntaxError("text filters take =, not !=")
+        return TextSearch(value)
+    if special == "date":
+        if op in ("=", "!="):
+            raise FilterSyntaxError("date filters take >=, <=, > or < (e.g. date>=2026-11-01)")
+        return _range("start", op, value)
+    if op in ("=", "!="):
+        values = _split_values(value)
+        if not values:
+            raise FilterSyntaxError(f"the filter on {key[:60]!r} has no value")
+        return AttrIn(key, values, negate=negate)
+    return _range(key, op, value)
+
+
+def parse_filters(exprs: Sequence[str], base: Segment | None = None) -> Segment:
+    """AND of expressions (after ``base``'s filters)."""
+    filters = [parse_filter(e) for e in exprs]
+    return (base or Segment()).and_(*filters)
+
+
+def goal_from_options(name: str, *, page: str | None = None, event: str | None = None,
+                      click: str | None = None) -> Goal:
+    """The goal of ``library goal add NAME --page P | --event E | --click L``. Raises ValueError."""
+    given = [(k, v) for k, v in (("page", page), ("event", event), ("click", click)) if v]
+    if len(given) != 1:
+        raise ValueError("give exactly one of --page PATTERN, --event NAME, --click LABEL")
+    kind, pattern = given[0]
+    return Goal(name, kind, pattern)  # type: ignore[arg-type]

@@ -1,0 +1,182 @@
+"""Compile a ``Segment`` to a parameterised SQL condition over ``sessions s``.
+
+User text (keys, values, patterns) only ever becomes a bound parameter. The SQL text is assembled from fixed
+fragments and from column names looked up in ``SESSION_COLUMNS`` (a fixed dictionary), so no filter can change
+the statement's shape.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from replaylens.model.segment import (
+    SESSION_COLUMNS,
+    AttrIn,
+    AttrRange,
+    DateRange,
+    Filter,
+    HasFinding,
+    ReachedGoal,
+    Segment,
+    Tagged,
+    TextSearch,
+    VisitedPage,
+)
+from replaylens.store._wide import FINDING_COLUMNS, Wide
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?Z?$")
+#: Session columns holding numbers (ranges compare numerically).
+_NUMERIC = {k for k, v in SESSION_COLUMNS.items() if v == "int"}
+_TIME = {"start": "s.start", "day": "s.day"}
+_ATTR = "EXISTS (SELECT 1 FROM attributes a WHERE a.session_id = s.session_id AND a.key = ? AND ({}))"
+
+
+def column(key: str) -> str | None:
+    """The SQL column of a built-in session key (None for an attribute key). Keys are looked up, not pasted."""
+    return f"s.{key}" if key in SESSION_COLUMNS else None
+
+
+def _as_number(v: Any) -> float | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int | float):
+        return float(v) if math.isfinite(v) else None
+    try:
+        f = float(str(v).strip())
+    except ValueError:
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _bound(v: Any) -> tuple[str, Any]:
+    """A range bound: ('num', float) or ('date', iso text). Raises ValueError for anything else."""
+    n = _as_number(v)
+    if n is not None:
+        return "num", n
+    text = str(v).strip()
+    if _DATE_RE.match(text):
+        return "date", text.rstrip("Z")
+    raise ValueError(f"a range bound must be a number or an ISO date, not {text[:40]!r}")
+
+
+def _texts(values: tuple[Any, ...]) -> list[str]:
+    return [("true" if v else "false") if isinstance(v, bool) else str(v) for v in values]
+
+
+def _attr_in(f: AttrIn, wide: Wide) -> tuple[str, list[Any]]:
+    texts = _texts(f.values)
+    nums = [n for n in (_as_number(v) for v in f.values) if n is not None]
+    col = column(f.key)
+    if col is not None:
+        cond = f"list_contains(?::VARCHAR[], CAST({col} AS VARCHAR))"
+        params: list[Any] = [texts]
+        if f.key in _NUMERIC and nums:
+            cond = f"({cond} OR list_contains(?::DOUBLE[], CAST({col} AS DOUBLE)))"
+            params.append(nums)
+        return (f"NOT coalesce({cond}, false)" if f.negate else cond), params
+    acol = wide.attr_cols.get(f.key)
+    if acol is None:  # no session has this key
+        return ("true" if f.negate else "false"), []
+    cond = (f"s.{acol} IN (SELECT vid FROM attr_values WHERE key = ? AND "
+            "(list_contains(?::VARCHAR[], v_text) OR list_contains(?::DOUBLE[], v_num)))")
+    return (f"NOT coalesce({cond}, false)" if f.negate else cond), [f.key, texts, nums]
+
+
+def _range_terms(expr_num: str, expr_date: str, f: AttrRange) -> tuple[list[str], list[Any]]:
+    terms: list[str] = []
+    params: list[Any] = []
+    kinds = set()
+    for bound, op in ((f.low, ">=" if f.low_inclusive else ">"), (f.high, "<=" if f.high_inclusive else "<")):
+        if bound is None:
+            continue
+        kind, val = _bound(bound)
+        kinds.add(kind)
+        if kind == "num":
+            terms.append(f"{expr_num} {op} ?")
+        else:
+            terms.append(f"{expr_date} {op} TRY_CAST(? AS TIMESTAMP)")
+        params.append(val)
+    if len(kinds) > 1:
+        raise ValueError("a range mixes a number and a date")
+    return terms or ["true"], params
+
+
+def _attr_range(f: AttrRange, wide: Wide) -> tuple[str, list[Any]]:
+    col = column(f.key)
+    if col is not None:
+        if f.key in _TIME:
+            terms, params = _range_terms("epoch_ms(s.start)", f"CAST({_TIME[f.key]} AS TIMESTAMP)", f)
+        elif f.key in _NUMERIC:
+            terms, params = _range_terms(col, "NULL", f)
+        else:
+            raise ValueError(f"{f.key} is not a number or a date: it has no range")
+        return "(" + " AND ".join(terms) + ")", params
+    terms, params = _range_terms("v_num", "CAST(v_date AS TIMESTAMP)", f)
+    acol = wide.attr_cols.get(f.key)
+    if acol is None:
+        return "false", []
+    return f"s.{acol} IN (SELECT vid FROM attr_values WHERE key = ? AND {' AND '.join(terms)})", [f.key, *params]
+
+
+def _visited(f: VisitedPage) -> tuple[str, list[Any]]:
+    sql = ("EXISTS (SELECT 1 FROM pages p WHERE p.session_id = s.session_id AND p.first_ms IS NOT NULL "
+           "AND (CASE WHEN ? THEN p.path ELSE p.url END) GLOB ?)")
+    params = [f.pattern.startswith("/"), f.pattern]
+    return (f"NOT {sql}" if f.negate else sql), params
+
+
+def _one(f: Filter, wide: Wide) -> tuple[str, list[Any]]:
+    if isinstance(f, AttrIn):
+        return _attr_in(f, wide)
+    if isinstance(f, AttrRange):
+        return _attr_range(f, wide)
+    if isinstance(f, VisitedPage):
+        return _visited(f)
+    if isinstance(f, ReachedGoal):
+        gcol = wide.goal_cols.get(f.goal)
+        if gcol is None:  # no such goal: nobody reached it
+            return ("false" if f.reached else "true"), []
+        return f"s.{gcol} IS {'NOT ' if f.reached else ''}NULL", []
+    if isinstance(f, HasFinding):
+        fcol = FINDING_COLUMNS.get(f.kind)
+        if fcol is None:
+            return ("true" if f.negate else "false"), []
+        op = "<" if f.negate else ">="
+        return f"coalesce(s.{fcol}, 0) {op} ?", [max(1, int(f.min_count))]
+    if isinstance(f, DateRange):
+        terms, params = [], []
+        for value, op in ((f.start, ">="), (f.end, "<")):
+            if value is None:
+                continue
+            kind, val = _bound(value)
+            if kind != "date":
+                raise ValueError(f"a date range needs ISO dates, not {str(value)[:40]!r}")
+            terms.append(f"s.start {op} TRY_CAST(? AS TIMESTAMP)")
+            params.append(val)
+        return "(" + (" AND ".join(terms) or "true") + ")", params
+    if isinstance(f, Tagged):
+        sql = "EXISTS (SELECT 1 FROM tags t WHERE t.session_id = s.session_id AND t.tag = ?)"
+        return (f"NOT {sql}" if f.negate else sql), [f.tag]
+    if isinstance(f, TextSearch):
+        sql = ("(EXISTS (SELECT 1 FROM pages p WHERE p.session_id = s.session_id AND "
+               "(strpos(lower(p.url), lower(?)) > 0 OR strpos(lower(p.title), lower(?)) > 0)) OR "
+               "EXISTS (SELECT 1 FROM labels l WHERE l.session_id = s.session_id AND "
+               "strpos(lower(l.label), lower(?)) > 0))")
+        return sql, [f.text, f.text, f.text]
+    raise TypeError(f"not a filter: {type(f).__name__}")
+
+
+def where(segment: Segment | None, wide: Wide) -> tuple[str, list[Any]]:
+    """``(condition, params)`` for ``... FROM sessions s WHERE <condition>``; ``wide`` names the facet-index
+    columns (``_wide.names``)."""
+    if segment is None or not segment.filters:
+        return "true", []
+    parts: list[str] = []
+    params: list[Any] = []
+    for f in segment.filters:
+        sql, p = _one(f, wide)
+        parts.append(sql)
+        params.extend(p)
+    return " AND ".join(f"({p})" for p in parts), params

@@ -1,0 +1,92 @@
+"""The library's on-disk layout and catalogue schema (layout version 1, documented in docs/library.md).
+
+    <library>/
+      catalogue.duckdb          the catalogue (tables below)
+      events/site=<site>/day=<YYYY-MM-DD>/batch-<id>.parquet   events, one file per ingest batch and partition
+      screens/<ab>/<sha256>.<ext>                               page screenshots, stored once per content hash
+      tmp/                      temp files of a running ingest (deleted at the next ingest)
+
+Sessions also carry the facet index (``store._wide``): ``a<N>`` / ``g<N>`` / ``f_<kind>`` integer columns.
+No primary-key constraints: DuckDB checks them eagerly inside a transaction (delete + insert of one key fails on
+some versions); the one writer keeps ids unique.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+LAYOUT_VERSION = 1
+CATALOGUE = "catalogue.duckdb"
+EVENTS_DIR = "events"
+SCREENS_DIR = "screens"
+TMP_DIR = "tmp"
+
+DDL: tuple[str, ...] = (
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)",
+    """CREATE TABLE IF NOT EXISTS sessions (
+        session_id VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, site VARCHAR NOT NULL,
+        start TIMESTAMP NOT NULL, start_epoch_ms BIGINT NOT NULL, day DATE NOT NULL,
+        duration_ms BIGINT, active_ms BIGINT, entry_url VARCHAR, exit_url VARCHAR,
+        pages_visited INTEGER, page_visits INTEGER, events BIGINT, clicks INTEGER, friction_score INTEGER,
+        findings_total INTEGER, viewport_width INTEGER, viewport_height INTEGER, device_class VARCHAR,
+        user_id VARCHAR, source_format VARCHAR, events_file VARCHAR NOT NULL,
+        source_path VARCHAR, source_size BIGINT, source_mtime_ns BIGINT, ingested_ms BIGINT,
+        f_rage_click INTEGER, f_dead_click INTEGER, f_error_click INTEGER, f_hesitation INTEGER,
+        f_form_abandonment INTEGER, f_quick_back INTEGER, f_excessive_scroll INTEGER, f_thrashed_cursor INTEGER)""",
+    "CREATE TABLE IF NOT EXISTS attr_keys (key VARCHAR NOT NULL, col INTEGER NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS attr_values (vid INTEGER NOT NULL, key VARCHAR NOT NULL, v_text VARCHAR NOT NULL,
+        v_num DOUBLE, v_bool BOOLEAN, v_date DATE)""",
+    "CREATE TABLE IF NOT EXISTS findings (session_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, n INTEGER NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS pages (session_id VARCHAR NOT NULL, page INTEGER NOT NULL, url VARCHAR,
+        path VARCHAR, title VARCHAR, width INTEGER, height INTEGER, screen VARCHAR, first_ms BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS attributes (session_id VARCHAR NOT NULL, key VARCHAR NOT NULL,
+        source VARCHAR NOT NULL, v_text VARCHAR NOT NULL, v_num DOUBLE, v_bool BOOLEAN, v_date DATE)""",
+    "CREATE TABLE IF NOT EXISTS labels (session_id VARCHAR NOT NULL, label VARCHAR NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS identities (session_id VARCHAR NOT NULL, user_id VARCHAR NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS tags (session_id VARCHAR NOT NULL, tag VARCHAR NOT NULL, created_ms BIGINT)",
+    "CREATE TABLE IF NOT EXISTS notes (session_id VARCHAR NOT NULL, text VARCHAR NOT NULL, created_ms BIGINT)",
+    """CREATE TABLE IF NOT EXISTS goals (name VARCHAR NOT NULL, kind VARCHAR NOT NULL, pattern VARCHAR NOT NULL,
+        created_ms BIGINT, gid INTEGER NOT NULL)""",
+    "CREATE TABLE IF NOT EXISTS goal_hits (goal VARCHAR NOT NULL, session_id VARCHAR NOT NULL, reached_ms BIGINT)",
+    "CREATE TABLE IF NOT EXISTS segments (name VARCHAR NOT NULL, definition VARCHAR NOT NULL, created_ms BIGINT)",
+)
+
+
+def connect(root: Path, *, create: bool, read_only: bool, error: type[Exception]) -> duckdb.DuckDBPyConnection:
+    """Open the catalogue, creating the folder layout and tables when ``create``; check the layout version."""
+    cat = root / CATALOGUE
+    if not cat.is_file():
+        if not create or read_only:
+            raise error(f"{root} is not a Replay Lens library (no {CATALOGUE})")
+        if root.exists() and not root.is_dir():
+            raise error(f"{root} is not a folder")
+        if root.is_dir() and any(p.name not in (CATALOGUE, EVENTS_DIR, SCREENS_DIR, TMP_DIR, f"{CATALOGUE}.wal")
+                                 and not p.name.startswith(".") for p in root.iterdir()):
+            raise error(f"{root} holds other files: choose an empty folder for a new library")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(cat), read_only=read_only)
+    except duckdb.Error as exc:
+        raise error(f"the library {root} cannot be opened ({str(exc).splitlines()[0][:200]})") from None
+    except OSError as exc:
+        raise error(f"the library {root} cannot be opened ({exc.strerror})") from None
+    try:
+        con.execute("SET threads TO 2").fetchall()
+        if not read_only:
+            for sql in DDL:
+                con.execute(sql).fetchall()
+            for sub in (EVENTS_DIR, SCREENS_DIR, TMP_DIR):
+                (root / sub).mkdir(exist_ok=True)
+            rows = con.execute("SELECT value FROM meta WHERE key = 'layout_version'").fetchall()
+            if not rows:
+                con.execute("INSERT INTO meta VALUES ('layout_version', ?)", [str(LAYOUT_VERSION)]).fetchall()
+        rows = con.execute("SELECT value FROM meta WHERE key = 'layout_version'").fetchall()
+        version = int(rows[0][0]) if rows else 0
+        if version != LAYOUT_VERSION:
+            raise error(f"the library {root} has layout version {version}; this build reads {LAYOUT_VERSION}")
+    except BaseException:
+        con.close()
+        raise
+    return con

@@ -1,0 +1,191 @@
+"""Between the viewer and the library: File ▸ Open Library, the Library window, opening a session from it, and
+next / previous session of the segment shown there (Ctrl+] / Ctrl+[ in the viewer)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+if TYPE_CHECKING:
+    from replaylens.ui.library.window import LibraryWindow
+    from replaylens.ui.main_window import MainWindow
+
+CATALOGUE = "catalogue.duckdb"
+
+
+class _OpenThread(QThread):
+    """Build a library session and its replay index off the UI thread."""
+
+    done = Signal(object, object, str)  # (session, index, session id)
+    failed = Signal(str, str)
+
+    def __init__(self, library: Any, session_id: str, inactivity_ms: int) -> None:
+        super().__init__()
+        self.library, self.session_id, self.inactivity_ms = library, session_id, inactivity_ms
+        self.seek_ms: float | None = None
+
+    def run(self) -> None:
+        from replaylens.io.library import open_library_session
+        from replaylens.model.replay import replay_index
+
+        try:
+            session = open_library_session(self.library, self.session_id)
+            if session.content_sha256 is None:
+                src = self.library.source_of(self.session_id)
+                session.content_sha256 = src.sha256 if src is not None else None
+            self.done.emit(session, replay_index(session, self.inactivity_ms), self.session_id)
+        except Exception as exc:
+            self.failed.emit(self.session_id, f"{type(exc).__name__}: {exc}")
+
+
+class LibraryController(QObject):
+    session_opened = Signal(str)  # session id, once it shows in the viewer
+
+    def __init__(self, main: MainWindow) -> None:
+        super().__init__(main)
+        self.main = main
+        self.library: Any = None
+        self.window: LibraryWindow | None = None
+        self.nav: list[str] = []  # the segment's session ids in table order
+        self.pos = -1
+        self.current: str | None = None
+        self._threads: set[_OpenThread] = set()
+        self._latest: _OpenThread | None = None
+        self.nav_actions: list[Any] = []
+
+    # -- the library ------------------------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        from replaylens.io.library import default_library_dir
+
+        start = str(self.main.settings.value("library/last", str(default_library_dir())))
+        path = QFileDialog.getExistingDirectory(self.main, "Open a library folder", start)
+        if path:
+            self.open_library(Path(path))
+
+    def open_library(self, path: Path, *, ask_to_create: bool = True) -> LibraryWindow | None:
+        from replaylens.store.library import LibraryError, open_library
+        from replaylens.ui.library.window import LibraryWindow
+
+        if ask_to_create and not (path / CATALOGUE).is_file():
+            answer = QMessageBox.question(
+                self.main, "Create a library?", f"{path} is not a library yet.\n\nCreate an empty library in this "
+                "folder? You can then drop folders of recordings on the Library window.")
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+        try:
+            lib = open_library(path)
+        except (LibraryError, OSError) as exc:
+            QMessageBox.critical(self.main, "Cannot open the library", f"{path}\n\n{exc}")
+            return None
+        self.close_library()
+        self.library = lib
+        self.main.settings.setValue("library/last", str(path))
+        self.window = LibraryWindow(lib)
+        self.window.open_requested.connect(self.open_from_table)
+        self.window.open_at_requested.connect(lambda sid, t: self.open_session(sid, seek_ms=t))
+        self.window.worker.done.connect(self._nav_answer)
+        self.window.show()
+        self.window.raise_()
+        return self.window
+
+    def show_window(self) -> None:
+        if self.window is None:
+            self.open_dialog()
+        else:
+            self.window.show()
+            self.window.raise_()
+            self.window.activateWindow()
+
+    def close_library(self) -> None:
+        if self.window is not None:
+            self.window.shutdown()
+            self.window.deleteLater()
+            self.window = None
+        self.wait()
+        if self.library is not None:
+            self.library.close()
+            self.library = None
+        self.nav, self.pos = [], -1
+        self._update_actions()
+
+    # -- sessions ---------------------------------------------------------------------------------------------
+    def open_from_table(self, session_id: str, row: int) -> None:
+        """A double-click: remember the segment's order for next / previous, then open the session."""
+        w = self.window
+        assert w is not None
+        seg, sort, desc, lib = w.model.segment, w.model.sort_key, w.model.descending, self.library
+        self.nav, self.pos = [session_id], 0
+        w.worker.submit(("nav", session_id), lambda: lib.ids(seg, sort=sort, descending=desc))
+        self.open_session(session_id)
+
+    def _nav_answer(self, key: Any, result: Any) -> None:
+        if isinstance(key, tuple) and key[0] == "nav" and self.nav and key[1] == self.nav[self.pos]:
+            ids = list(result)
+            self.nav = ids
+            self.pos = ids.index(key[1]) if key[1] in ids else -1
+            self._update_actions()
+            self._say()
+
+    def open_session(self, session_id: str, seek_ms: float | None = None) -> None:
+        """Open a library session in the viewer, at ``seek_ms`` (ms from its start) when given."""
+        if self.library is None:
+            return
+        th = _OpenThread(self.library, session_id, int(self.main.settings.value("inactivity_ms", 10_000)))
+        th.seek_ms = seek_ms
+        th.done.connect(lambda s, i, sid, th=th: self._opened(th, s, i, sid))
+        th.failed.connect(lambda sid, msg, th=th: self._open_failed(th, sid, msg))
+        th.finished.connect(lambda th=th: self._threads.discard(th))
+        self._threads.add(th)
+        self._latest = th
+        self.main.statusBar().showMessage("Opening the session from the library…")
+        th.start()
+
+    def _opened(self, th: _OpenThread, session: Any, index: Any, sid: str) -> None:
+        if th is not self._latest:
+            session.close()
+            return
+        self.current = sid
+        self.main.set_session(session, index, keep_time=th.seek_ms)
+        self.main.show()
+        self.main.raise_()
+        self.main.activateWindow()
+        self._update_actions()
+        self._say()
+        if self.window is not None and self.nav and 0 <= self.pos < self.window.model.rowCount():
+            self.window.table.selectRow(self.pos)
+        self.session_opened.emit(sid)
+
+    def _open_failed(self, th: _OpenThread, sid: str, message: str) -> None:
+        if th is self._latest:
+            QMessageBox.warning(self.main, "Cannot open the session", f"Session {sid} could not be opened.\n\n"
+                                f"{message}")
+
+    def step(self, delta: int) -> None:
+        """Next (+1) or previous (−1) session of the segment."""
+        if not self.nav or self.pos < 0:
+            self.main.statusBar().showMessage("Open a session from the Library window first", 5000)
+            return
+        new = self.pos + delta
+        if not 0 <= new < len(self.nav):
+            self.main.statusBar().showMessage("That was the " + ("last" if delta > 0 else "first")
+                                              + " session of this segment", 5000)
+            return
+        self.pos = new
+        self.open_session(self.nav[new])
+
+    def _say(self) -> None:
+        if self.nav and self.pos >= 0 and self.current == self.nav[self.pos]:
+            self.main.statusBar().showMessage(
+                f"Library session {self.pos + 1:,} of {len(self.nav):,} in this segment · "
+                "Ctrl+] next · Ctrl+[ previous")
+
+    def _update_actions(self) -> None:
+        for act in self.nav_actions:
+            act.setEnabled(bool(self.nav))
+
+    def wait(self, ms: int = 10_000) -> None:
+        for th in list(self._threads):
+            th.wait(ms)
