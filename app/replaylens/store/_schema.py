@@ -1,4 +1,7 @@
-"""The library's on-disk layout and catalogue schema (layout version 1, documented in docs/library.md).
+"""The library's on-disk layout and catalogue schema (layout version 2, documented in docs/library.md).
+
+Version 2 adds the survey tables (``store._surveys``); a version 1 library is migrated when opened for writing
+(the new tables are created, nothing else changes) and read as it is when opened read-only.
 
     <library>/
       catalogue.duckdb          the catalogue (tables below)
@@ -16,7 +19,11 @@ from pathlib import Path
 
 import duckdb
 
-LAYOUT_VERSION = 1
+from replaylens.store._surveys_ddl import SURVEY_DDL
+
+LAYOUT_VERSION = 2
+#: Older layouts this build migrates in place when it opens them for writing (and reads as they are).
+MIGRATABLE = (1,)
 CATALOGUE = "catalogue.duckdb"
 EVENTS_DIR = "events"
 SCREENS_DIR = "screens"
@@ -45,6 +52,7 @@ DDL: tuple[str, ...] = (
         created_ms BIGINT)""",
     "CREATE TABLE IF NOT EXISTS goal_hits (goal VARCHAR NOT NULL, session_id VARCHAR NOT NULL, reached_ms BIGINT)",
     "CREATE TABLE IF NOT EXISTS segments (name VARCHAR NOT NULL, definition VARCHAR NOT NULL, created_ms BIGINT)",
+    *SURVEY_DDL,
 )
 
 
@@ -78,7 +86,10 @@ def connect(root: Path, *, create: bool, read_only: bool, error: type[Exception]
                 con.execute("INSERT INTO meta VALUES ('layout_version', ?)", [str(LAYOUT_VERSION)]).fetchall()
         rows = con.execute("SELECT value FROM meta WHERE key = 'layout_version'").fetchall()
         version = int(rows[0][0]) if rows else 0
-        if version != LAYOUT_VERSION:
+        if version in MIGRATABLE and not read_only:  # the DDL above created the new tables
+            con.execute("UPDATE meta SET value = ? WHERE key = 'layout_version'", [str(LAYOUT_VERSION)]).fetchall()
+            version = LAYOUT_VERSION
+        if version != LAYOUT_VERSION and not (read_only and version in MIGRATABLE):
             raise error(f"the library {root} has layout version {version}; this build reads {LAYOUT_VERSION}")
     except BaseException:
         con.close()
