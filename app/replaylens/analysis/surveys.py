@@ -5,6 +5,7 @@ response, a segment's sessions, or the sessions that dropped at a funnel step. J
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -24,11 +25,12 @@ DEFAULT_THEMES: dict[str, list[str]] = {
     "Speed and errors": ["slow", "loading", "pending", "error", "crash", "stuck", "wait"],
     "Trust and safety": ["safe", "scam", "trust", "risk", "secure", "lock"],
 }
-STOPWORDS = frozenset(
+_STOP = (
     "a an the and or but if of to in on at for from by with about as is are was were be been it its this that "
     "these those i me my we our you your he she they them their do did does not no yes so too very just can "
     "could would should will what which who how when why there here all any some more most other than then "
-    "have has had am up out into over after before again also only own same such now".split())
+    "have has had am up out into over after before again also only own same such now")
+STOPWORDS = frozenset(_STOP.split())
 _WORD = re.compile(r"[a-z0-9][a-z0-9'’-]*")
 _PLACEHOLDER = re.compile(r"\[(email|phone|iban|card)\]")
 TOP_PHRASES = 15
@@ -43,7 +45,7 @@ def phrases(texts: Sequence[str], top: int = TOP_PHRASES) -> list[dict[str, Any]
     counts: Counter[str] = Counter()
     for t in texts:
         w = _words(t)
-        counts.update(set(w) | {f"{a} {b}" for a, b in zip(w, w[1:], strict=False)})
+        counts.update(set(w) | {f"{a} {b}" for a, b in itertools.pairwise(w)})
     pairs = [p for p in counts if " " in p]
     covered = {w for p in pairs for w in p.split(" ") if counts[p] == counts[w]}  # "come" inside "come back"
     return [{"phrase": p, "count": n} for p, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -114,10 +114,8 @@ def _iso(ms: int | None) -> str | None:
 
 
 def run_ls(args: argparse.Namespace) -> int:
-    from replaylens.store import _surveys as S
-
     with _open(args) as lib:
-        rows = S.listing(lib)
+        rows = lib.survey_responses()
     if args.unmatched:
         rows = [r for r in rows if r["session_id"] is None]
     out = [{"response_id": r["response_id"], "source": r["source"], "submitted_at": _iso(r["submitted_ms"]),
@@ -181,19 +179,15 @@ def run_tally(args: argparse.Namespace) -> int:
 
 
 def run_theme_set(args: argparse.Namespace) -> int:
-    from replaylens.store import _surveys as S
-
     with _open(args) as lib:
-        S.set_theme(lib, args.name, [k for k in args.keywords if k.strip()])
+        lib.set_survey_theme(args.name, [k for k in args.keywords if k.strip()])
     return 0
 
 
 def run_theme_ls(args: argparse.Namespace) -> int:
     from replaylens.analysis.surveys import DEFAULT_THEMES
-    from replaylens.store import _surveys as S
-
     with _open(args) as lib:
-        themes = S.themes(lib) or DEFAULT_THEMES
+        themes = lib.survey_themes() or DEFAULT_THEMES
     if args.json:
         _emit({"themes": themes})
     else:

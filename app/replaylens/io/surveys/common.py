@@ -36,18 +36,18 @@ def parse_time(value: Any) -> int | None:
     if _NUM.match(text):
         return parse_time(float(text))
     iso = text.replace("Z", "+00:00").replace("z", "+00:00")
+    t: dt.datetime | None = None
     try:
         t = dt.datetime.fromisoformat(iso)
     except ValueError:
-        t = None
         for fmt in _FORMATS:
             try:
                 t = dt.datetime.strptime(text, fmt)
                 break
             except ValueError:
                 continue
-        if t is None:
-            return None
+    if t is None:
+        return None
     if t.tzinfo is None:
         t = t.replace(tzinfo=dt.UTC)
     return int(t.timestamp() * 1000)

@@ -131,13 +131,13 @@ def surveymonkey_csv(path: Any, rows: Rows) -> list[SurveyResponse]:
 def _long(path: Any, rows: Rows, source: str, cols: dict[str, int | None]) -> list[SurveyResponse]:
     """One row per answer: rows with the same response id (or the same session, user and time) make one
     response."""
-    header, body = rows[0], rows[1:]
+    body = rows[1:]
     check_count(path, len(body))
     groups: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in body:
         if not any(c.strip() for c in row):
             continue
-        g = {k: _get(row, i) for k, i in cols.items()}
+        g: dict[str, Any] = {k: _get(row, i) for k, i in cols.items()}
         key = (g.get("response_id"),) if g.get("response_id") else (g.get("session_id"), g.get("user_id"),
                                                                     g.get("submitted_at"), g.get("url"))
         entry = groups.setdefault(key, {**g, "answers": []})

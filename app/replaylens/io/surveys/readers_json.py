@@ -41,7 +41,7 @@ def _first(doc: Any) -> dict[str, Any]:
 def sniff(doc: Any) -> str | None:
     """The vendor of a parsed JSON export, from its keys."""
     first = _first(doc)
-    props = first.get("properties") if isinstance(first.get("properties"), dict) else {}
+    props: dict[str, Any] = first["properties"] if isinstance(first.get("properties"), dict) else {}
     if isinstance(doc, dict) and isinstance(doc.get("items"), list) and (
             not first or ("answers" in first and ("token" in first or "response_id" in first))):
         return "typeform"
@@ -86,7 +86,7 @@ def typeform(path: Any, doc: Any) -> list[SurveyResponse]:
         for a in it.get("answers") or []:
             if not isinstance(a, dict):
                 continue
-            field = a.get("field") if isinstance(a.get("field"), dict) else {}
+            field: dict[str, Any] = a["field"] if isinstance(a.get("field"), dict) else {}
             fid = str(field.get("id", ""))
             value, kind = _tf_value(a)
             answers.append(answer(titles.get(fid) or field.get("ref") or fid, value, kind))

@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 CATALOGUE = "catalogue.duckdb"
 
 
+def show_answers(timeline: Any, library: Any, session_id: str) -> int:
+    """Put the session's survey answers on the timeline's answers row; returns how many."""
+    from replaylens.ui.library.survey_marks import answer_marks
+
+    times, labels = answer_marks(library, session_id)
+    timeline.set_answers(times, labels)
+    return len(labels)
+
+
 class _OpenThread(QThread):
     """Build a library session and its replay index off the UI thread."""
 
@@ -145,6 +154,7 @@ class LibraryController(QObject):
             return
         self.current = sid
         self.main.set_session(session, index)
+        show_answers(self.main.timeline, self.library, sid)
         self.main.show()
         self.main.raise_()
         self.main.activateWindow()
