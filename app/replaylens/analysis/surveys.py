@@ -37,7 +37,8 @@ TOP_PHRASES = 15
 
 
 def _words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(_PLACEHOLDER.sub(" ", text.lower())) if w not in STOPWORDS and len(w) > 1]
+    return [w for w in _WORD.findall(_PLACEHOLDER.sub(" ", text.lower())) if w not in STOPWORDS and len(w) > 1
+            and not any(c.isdigit() for c in w)]  # numbers, dates and order ids are not phrases
 
 
 def phrases(texts: Sequence[str], top: int = TOP_PHRASES) -> list[dict[str, Any]]:
@@ -114,7 +115,8 @@ def tally(lib: LibraryStore, segment: Segment | None = None, *, question: str | 
         if kind == "text" and k != "text":
             per_q[q] = ("text", vals)
     return {"responses": len(respondents), "sessions": None if ids is None else len(ids),
-            "questions": [_question(q, k, v, use) for q, (k, v) in per_q.items()]}
+            "questions": [_question(q, k, v, use) for q, (k, v) in sorted(per_q.items(),
+                                                                           key=lambda kv: kv[1][0] != "choice")]}
 
 
 def dropped_answers(lib: LibraryStore, segment: Segment | None, steps: Sequence[Any], step: int, *,

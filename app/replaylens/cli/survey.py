@@ -50,6 +50,7 @@ def add_parser(sub: Any) -> None:
     t.add_argument("--funnel", action="append", default=[], metavar="STEP", help="funnel steps (page:P, event:E, "
                    "click:L, goal:G), with --dropped-at N: answers of the sessions that dropped at step N")
     t.add_argument("--dropped-at", type=int, metavar="N", help="1-based funnel step")
+    t.add_argument("--pdf", metavar="FILE", help="also write the tally as a PDF report")
     _common(t)
     t.set_defaults(run=run_tally)
     th = ssub.add_parser("theme", help="keyword groups for free-text answers")
@@ -171,6 +172,10 @@ def run_tally(args: argparse.Namespace) -> int:
                 _print_tally(res["got_past"], "Got past it")
             return 0
         res = tally(lib, segment, question=args.question)
+    if args.pdf:
+        from replaylens.export.survey_pdf import export_tally_report
+
+        export_tally_report(res, args.pdf)
     if args.json:
         _emit(res)
     else:

@@ -1,7 +1,8 @@
 """A PDF report of one session (for compliance files and design reviews), written with QPdfWriter.
 
 A4 portrait. Page 1: title, session facts, segment attributes, metrics, the visited pages and a small picture of
-the first page. Then one page per finding (when the analysis module exists) and per annotation: heading, when,
+the first page. Then, when survey answers are given (a library session), a "What they told us" page
+(``export.survey_pdf``); then one page per finding (when the analysis module exists) and per annotation: heading, when,
 where (page URL, target element), the note, and the annotated replay frame. Every page has a footer with the
 session id and "page n of N". Text is real PDF text (searchable, copyable); pictures are the same renders as the
 PNG export, with redactions burned in before they reach the PDF.
@@ -10,8 +11,10 @@ PNG export, with redactions burned in before they reach the PDF.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
@@ -190,11 +193,15 @@ def _item_page(d: _Doc, session: Session, renderer: FrameRenderer, item: ReportI
 
 def export_report(session: Session, out: str | Path, *, annotations: AnnotationSet | None = None,
                   title: str = "", include_findings: bool = True, renderer: FrameRenderer | None = None,
-                  progress: Progress | None = None) -> Path:
-    """Write the PDF report atomically; returns its path. ``progress(fraction)`` after each page."""
+                  progress: Progress | None = None, survey: Sequence[dict[str, Any]] | None = None) -> Path:
+    """Write the PDF report atomically; returns its path. ``progress(fraction)`` after each page. ``survey``:
+    the session's survey responses (``LibraryStore.survey_responses``), on their own page after the cover."""
+    from replaylens.export.survey_pdf import survey_page
+
     r = renderer or make_renderer(session)
     items = report_items(session, annotations, r, include_findings)
-    total = 1 + len(items)
+    extra = 1 if survey else 0
+    total = 1 + extra + len(items)
     dest = Path(out)
     with atomic_output(dest, ".pdf") as tmp:
         writer = QPdfWriter(str(tmp))
@@ -215,8 +222,10 @@ def export_report(session: Session, out: str | Path, *, annotations: AnnotationS
             d = _Doc(p, body)
             if n == 1:
                 _cover(d, session, r, items, title)
+            elif extra and n == 2:
+                survey_page(d, list(survey or ()), session.manifest.start_epoch_ms, session.duration_ms)
             else:
-                _item_page(d, session, r, items[n - 2], annotations)
+                _item_page(d, session, r, items[n - 2 - extra], annotations)
             _footer(p, page_rect, session, n, total)
             if progress:
                 progress(n / total)

@@ -2,7 +2,8 @@
 listing, one session's answers, the answers of a set of sessions, and the keyword themes.
 
 After every import the per-session ``attributes`` rows of source ``survey`` are rebuilt from the survey tables
-(``answered`` = ``yes`` and ``answer:<question>`` = each answer), so the Library's columns, facets, sort and the
+(``answered`` = ``yes``, ``answer:<question>`` = each choice answer, ``answer_text:<question>`` = each free-text
+answer of at most 200 characters), so the Library's columns, facets, sort and the
 ``answer:QUESTION=VALUE`` / ``answered=yes`` filters run over the same parameterised SQL as every attribute.
 The survey tables are the truth; those attribute rows are derived and kept across re-ingest.
 """
@@ -22,7 +23,8 @@ from replaylens.store._write import _TYPED_SQL
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
 
-ANSWER_PREFIX = "answer:"
+ANSWER_PREFIX = "answer:"  # a choice question's answer
+TEXT_PREFIX = "answer_text:"  # a free-text answer (at most 200 characters; no facet)
 _RESP_COLS = ("response_id", "source", "survey_id", "submitted_ms", "url", "session_hint", "user_hint",
               "session_id", "match", "confidence", "note", "file", "imported_ms")
 
@@ -108,9 +110,10 @@ def _rebuild_attributes(cur: Any) -> None:
     cur.execute("INSERT INTO attributes SELECT DISTINCT r.session_id, 'answered', 'survey', 'yes', NULL, true, NULL "
                 "FROM survey_responses r JOIN sessions s USING (session_id)").fetchall()
     cur.execute("INSERT INTO attributes SELECT session_id, key, 'survey', v_text, " + _TYPED_SQL + " FROM ("
-                "SELECT DISTINCT r.session_id, ? || a.question AS key, a.answer AS v_text FROM survey_answers a "
-                "JOIN survey_responses r USING (response_id) JOIN sessions s ON s.session_id = r.session_id "
-                "WHERE a.kind = 'choice' OR length(a.answer) <= 200)", [ANSWER_PREFIX]).fetchall()
+                "SELECT DISTINCT r.session_id, (CASE WHEN a.kind = 'choice' THEN ? ELSE ? END) || a.question AS key, "
+                "a.answer AS v_text FROM survey_answers a JOIN survey_responses r USING (response_id) "
+                "JOIN sessions s ON s.session_id = r.session_id WHERE a.kind = 'choice' OR length(a.answer) <= 200)",
+                [ANSWER_PREFIX, TEXT_PREFIX]).fetchall()
 
 
 def unmatched(lib: LibraryStore) -> list[SurveyResponse]:

@@ -149,9 +149,9 @@ class Timeline(QWidget):
             self.plot.addItem(it)
             self._finding_items.append(it)
 
-    def set_answers(self, times: np.ndarray, labels: list[str]) -> None:
-        """Survey answers as pink diamonds on their own row, each with its question and answer as the tooltip
-        (an answer given after the recording ended sits at its end and says so)."""
+    def set_answers(self, times: np.ndarray, labels: list[str], captions: list[str] | None = None) -> None:
+        """Survey answers as pink diamonds on their own row with a short caption beside each, the question and
+        answer as the tooltip (an answer given after the recording ended sits at its end and says so)."""
         for it in self._answer_items:
             self.plot.removeItem(it)
         self._answer_items, self.answer_labels = [], list(labels)
@@ -165,7 +165,13 @@ class Timeline(QWidget):
                                    brush=pg.mkBrush(ANSWER_COLOR), pen=pg.mkPen("#ffffff", width=1),
                                    hoverable=True, hoverSize=19, data=labels,
                                    tip=lambda x, y, data: f"{fmt_ms(x)}  {data}")
-        for it in (line, spots):
+        items: list[Any] = [line, spots]
+        for x, text in zip(np.asarray(times, float).tolist(), captions or [], strict=False):
+            right = x > 0.6 * max(self.duration, 1)
+            cap = pg.TextItem(text, color=ANSWER_COLOR, anchor=(1.0, 0.5) if right else (0.0, 0.5))
+            cap.setPos(x - 0.012 * self.duration if right else x + 0.012 * self.duration, y)
+            items.append(cap)
+        for it in items:
             self.plot.addItem(it)
             self._answer_items.append(it)
 

@@ -211,8 +211,13 @@ class ExportActions:
         if s is None or not path:
             return
         snap = self._snapshot()
+        lib_ctl = getattr(self.window, "library_ctl", None)
+        survey = None
+        if lib_ctl is not None and lib_ctl.library is not None and lib_ctl.current == s.manifest.session_id:
+            survey = lib_ctl.library.survey_responses([s.manifest.session_id])
         self.run_job("Writing the report…", lambda prog, cancel: export_report(s, path, annotations=snap,
-                                                                               progress=prog), f"Saved {path}")
+                                                                               progress=prog, survey=survey),
+                     f"Saved {path}")
 
     def export_batch(self) -> None:
         from replaylens.export.png import export_batch

@@ -20,7 +20,7 @@ from replaylens.model.segment import AttrIn, Filter, HasFinding, ReachedGoal, Se
 from replaylens.ui.library.columns import key_label, value_label
 
 #: Facets shown open; others (country, utm_source, feature flags …) start folded.
-OPEN_FACETS = ("user_type", "campaign", "variant", "device_class", "goal", "finding", "tag")
+OPEN_FACETS = ("user_type", "campaign", "variant", "device_class", "goal", "finding", "tag", "answered")
 HIDDEN_FACETS = ("user_id", "session_id")
 ROLE_KEY = int(Qt.ItemDataRole.UserRole)
 ROLE_VALUE = int(Qt.ItemDataRole.UserRole) + 1
@@ -159,7 +159,7 @@ class FacetSidebar(QTreeWidget):
         bold.setBold(True)
         for key in keys:
             values = list(counts[key])
-            if key in HIDDEN_FACETS or self._id_like(values):
+            if key in HIDDEN_FACETS or key.startswith("answer_text:") or self._id_like(values):
                 continue
             for v in self.selection.get(key, []):  # a ticked value stays visible at 0
                 if v not in {x for x, _ in values}:
@@ -183,7 +183,8 @@ class FacetSidebar(QTreeWidget):
                 child.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 child.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
                 top.addChild(child)
-            top.setExpanded(self._open.get(key, key in OPEN_FACETS or key in self.selection))
+            top.setExpanded(self._open.get(key, key in OPEN_FACETS or key in self.selection
+                                                or key.startswith("answer:")))
         self._sync_checks()
         self.verticalScrollBar().setValue(bar)
 

@@ -22,16 +22,18 @@ def _after(ms: int) -> str:
     return f"{h} h" if h < 48 else f"{h // 24} days"
 
 
-def answer_marks(library: Any, session_id: str) -> tuple[np.ndarray, list[str]]:
-    """(times in ms from the session start, labels): one mark per response at the moment it was submitted
-    (clamped to the recording; a later answer sits at the end and says how much later)."""
+def answer_marks(library: Any, session_id: str) -> tuple[np.ndarray, list[str], list[str]]:
+    """(times in ms from the session start, tooltips, captions): one mark per response at the moment it was
+    submitted (clamped to the recording; a later answer sits at the end and says how much later)."""
     rows = library.session_answers(session_id)
     groups: dict[tuple[int | None, str], list[str]] = {}
+    short: dict[tuple[int | None, str], list[str]] = {}
     duration = 0
     for t, d, src, q, a in rows:
         duration = d
         groups.setdefault((t, src), []).append(f"{q} → {a}")
-    times, labels = [], []
+        short.setdefault((t, src), []).append(a if len(a) <= 40 else a[:39] + "…")
+    times, labels, captions = [], [], []
     for (t, src), lines in groups.items():
         where = _SOURCES.get(src, src)
         if t is None:
@@ -42,4 +44,6 @@ def answer_marks(library: Any, session_id: str) -> tuple[np.ndarray, list[str]]:
             pos, when = max(0, t), f"at {fmt_ms(max(0, t))[:-4]}"
         times.append(float(pos))
         labels.append(f"{where} survey ({when}): " + " · ".join(lines))
-    return np.asarray(times, float), labels
+        later = f" ({_after(t - duration)} later)" if t is not None and t > duration else ""
+        captions.append(f"“{short[(t, src)][0]}”{later}")
+    return np.asarray(times, float), labels, captions

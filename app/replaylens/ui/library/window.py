@@ -78,6 +78,11 @@ class LibraryWindow(QMainWindow):
         add = QPushButton("Add recordings…")
         add.setToolTip("Add a folder of session files to this library (or drop the folder on this window)")
         add.clicked.connect(lambda: actions.add_folder_dialog(self))
+        surveys = QPushButton("Import survey answers…")
+        surveys.setObjectName("library_import_surveys")
+        surveys.setToolTip("Typeform, SurveyMonkey, PostHog, Zigpoll, Qualaroo, Hotjar or any CSV: answers are "
+                           "matched to their sessions and show as columns, filters and on the replay timeline")
+        surveys.clicked.connect(lambda: self._import_surveys())
         self.clear_button = QPushButton("Clear filters")
         self.clear_button.clicked.connect(self.clear_filters)
         top = QHBoxLayout()
@@ -87,6 +92,7 @@ class LibraryWindow(QMainWindow):
         top.addWidget(save)
         top.addWidget(self.clear_button)
         top.addWidget(add)
+        top.addWidget(surveys)
 
         self.facets = FacetSidebar()
         self.facets.selection_changed.connect(lambda _s: self.apply_filters())
@@ -153,16 +159,22 @@ class LibraryWindow(QMainWindow):
         wanted = self.settings.value("library/columns")
         keys_wanted = [str(x) for x in wanted] if isinstance(wanted, list) and wanted else list(DEFAULT_VISIBLE)
         visible = [c for c in self.all_columns if c.key in keys_wanted or (
-            "goal:*" in keys_wanted and c.key.startswith("goal:"))]
+            "goal:*" in keys_wanted and c.key.startswith("goal:")) or (
+            "answer:*" in keys_wanted and c.key.startswith("attr:answer"))]
         self.model.set_columns(visible or list(BUILTIN[:4]))
         self._fit_columns()
         self.set_saved_segments([s.name for s in segments])
         self.apply_filters()
 
+    def _import_surveys(self) -> None:
+        from replaylens.ui.library.survey_dialog import import_surveys_dialog
+
+        import_surveys_dialog(self)
+
     def _fit_columns(self) -> None:
         widths = {"time": 150, "ms": 80, "int": 90, "goal": 100, "url": 260, "tags": 160}
         for i, c in enumerate(self.model.columns):
-            self.table.setColumnWidth(i, widths.get(c.kind, max(110, 12 * len(c.label))))
+            self.table.setColumnWidth(i, widths.get(c.kind, min(240, max(110, 12 * len(c.label)))))
 
     def set_visible_columns(self, keys: list[str]) -> None:
         cols = [c for c in self.all_columns if c.key in keys]
