@@ -47,18 +47,20 @@ def _text(path: Path) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _json(text: str) -> Any | None:
+def _json(path: Path, text: str) -> Any | None:
+    """The parsed JSON (or JSON lines), None for text that is not JSON; BadInputError for broken JSON."""
     s = text.lstrip()
     if not s or s[0] not in "[{":
         return None
     try:
         return json.loads(s)
-    except json.JSONDecodeError:
+    except json.JSONDecodeError as exc:
         lines = [ln for ln in s.splitlines() if ln.strip()]
         try:  # JSON lines (PostHog exports one event a line)
             return [json.loads(ln) for ln in lines]
         except json.JSONDecodeError:
-            return None
+            raise BadInputError(path, f"starts like JSON but does not parse ({exc.msg} at line {exc.lineno}); "
+                                      "is it cut short?") from None
 
 
 def _rows(path: Path, text: str) -> list[list[str]]:
@@ -100,7 +102,7 @@ def _parse(path: Path, fmt: str | None, mapping: dict[str, str] | None) -> tuple
     if fmt is not None and fmt not in FORMATS:
         raise BadInputError(path, f"unknown --format {fmt[:40]!r} (one of: {', '.join(FORMATS)})")
     text = _text(path)
-    doc = _json(text)
+    doc = _json(path, text)
     if doc is not None:
         if mapping is not None or fmt in C.READERS or fmt == "csv":
             raise BadInputError(path, "is JSON, but a CSV format or a column mapping was given")
