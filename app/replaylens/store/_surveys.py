@@ -146,30 +146,33 @@ def sessions_of_users(lib: LibraryStore, users: Sequence[str]) -> dict[str, list
     return out
 
 
-def time_candidates(lib: LibraryStore, probes: Sequence[tuple[str, int, str | None, str | None]],
-                    after_ms: int) -> list[tuple[str, str, int, int, bool]]:
-    """For probes (response_id, t_ms, host, path): sessions running at t or ended at most ``after_ms`` before it
-    (and, when ``host`` is given, on that site), with whether the session showed a page of that path:
-    [(response_id, session_id, start_ms, end_ms, visited)]."""
+def time_candidates(lib: LibraryStore, probes: Sequence[tuple[str, int, str | None, str | None, str | None]],
+                    after_ms: int) -> list[tuple[str, str, int, int, int]]:
+    """For probes (response_id, t_ms, host, path, url): sessions running at t or ended at most ``after_ms``
+    before it (and, when ``host`` is given, on that site), with how well a page the session showed fits:
+    2 the same URL, 1 the same path, 0 neither. [(response_id, session_id, start_ms, end_ms, fit)]."""
     if not probes:
         return []
     table = pa.table({"response_id": [p[0] for p in probes], "t": pa.array([p[1] for p in probes], pa.int64()),
                       "host": pa.array([p[2] for p in probes], pa.string()),
-                      "path": pa.array([p[3] for p in probes], pa.string())})
+                      "path": pa.array([p[3] for p in probes], pa.string()),
+                      "url": pa.array([p[4] for p in probes], pa.string())})
     cur = lib.cursor()
     cur.register("probes", table)
     try:
         rows = cur.execute(
             "SELECT q.response_id, s.session_id, s.start_epoch_ms, s.start_epoch_ms + coalesce(s.duration_ms, 0), "
-            "q.path IS NOT NULL AND EXISTS (SELECT 1 FROM pages p WHERE p.session_id = s.session_id "
-            "AND p.first_ms IS NOT NULL AND rtrim(p.path, '/') = rtrim(q.path, '/')) "
+            "CASE WHEN q.url IS NOT NULL AND EXISTS (SELECT 1 FROM pages p WHERE p.session_id = s.session_id "
+            "AND p.first_ms IS NOT NULL AND p.url = q.url) THEN 2 "
+            "WHEN q.path IS NOT NULL AND EXISTS (SELECT 1 FROM pages p WHERE p.session_id = s.session_id "
+            "AND p.first_ms IS NOT NULL AND rtrim(p.path, '/') = rtrim(q.path, '/')) THEN 1 ELSE 0 END "
             "FROM probes q JOIN sessions s ON s.start_epoch_ms <= q.t "
             "AND s.start_epoch_ms + coalesce(s.duration_ms, 0) + ? >= q.t "
             "AND (q.host IS NULL OR lower(s.site) = q.host) ORDER BY q.response_id, s.session_id",
             [int(after_ms)]).fetchall()
     finally:
         cur.unregister("probes")
-    return [(str(a), str(b), int(c), int(d), bool(e)) for a, b, c, d, e in rows]
+    return [(str(a), str(b), int(c), int(d), int(e)) for a, b, c, d, e in rows]
 
 
 def listing(lib: LibraryStore, session_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:

@@ -6,9 +6,11 @@
    that user: 0.95; several: the one running when the answer was submitted, or ended at most 30 min before
    (0.9), else the latest one started before the answer (0.5).
 3. ``time_page``: submitted while a session ran or up to 30 min after it ended, on a page the session showed
-   (same host when the response names one). Among several candidates the one that ended closest before the
+   (same host when the response names one). Sessions that showed the very URL (query string included) come
+   before those that showed only its path; among several candidates the one that ended closest before the
    answer wins; the confidence is 0.9 (0.5 when the response names no page) times that candidate's share of
-   ``exp(-gap / 5 min)`` over all candidates, so a crowded hour says it is unsure.
+   ``exp(-gap / 5 min)`` over all candidates (a crowded hour says it is unsure) times ``1 - gap / 60 min`` (an
+   answer given 30 min after the session ended counts half as sure as one given during it).
 4. ``none``: listed with the reason, never dropped.
 """
 
@@ -56,18 +58,20 @@ def _by_user(r: SurveyResponse, sessions: list[tuple[str, int, int]]) -> Join:
     return Join(r.response_id, sessions[-1][0], "user_id", 0.4, f"the user's latest session ({len(sessions)})")
 
 
-def _by_time(r: SurveyResponse, cands: list[tuple[str, int, int, bool]]) -> Join:
+def _by_time(r: SurveyResponse, cands: list[tuple[str, int, int, int]]) -> Join:
     t = r.submitted_ms
     assert t is not None
     _, path = _host_path(r.url)
-    pool = [c for c in cands if c[3]] if path is not None else cands
+    best_fit = max((c[3] for c in cands), default=0)
+    pool = [c for c in cands if c[3] == best_fit and c[3] > 0] if path is not None else cands
     if not pool:
         why = "no session showed that page in the 30 minutes before" if cands else "no session in the 30 minutes before"
         return Join(r.response_id, None, "none", 0.0, why)
     weights = [math.exp(-max(0, t - c[2]) / _GAP_SCALE_MS) for c in pool]
     i = max(range(len(pool)), key=lambda k: (weights[k], pool[k][1]))
     base = 0.9 if path is not None else 0.5
-    conf = base * weights[i] / sum(weights)
+    gap = max(0, t - pool[i][2])
+    conf = base * weights[i] / sum(weights) * (1 - 0.5 * min(gap, AFTER_MS) / AFTER_MS)
     return Join(r.response_id, pool[i][0], "time_page", round(conf, 3),
                 f"{len(pool)} candidate session{'s' if len(pool) != 1 else ''} by time"
                 + (" and page" if path is not None else " (no page given)"))
@@ -97,8 +101,8 @@ def join_responses(lib: LibraryStore, responses: Sequence[SurveyResponse]) -> di
     probes = []
     for r in timed:
         host, path = _host_path(r.url)
-        probes.append((r.response_id, int(r.submitted_ms or 0), host.lower() if host else None, path))
-    cands: dict[str, list[tuple[str, int, int, bool]]] = {}
+        probes.append((r.response_id, int(r.submitted_ms or 0), host.lower() if host else None, path, r.url))
+    cands: dict[str, list[tuple[str, int, int, int]]] = {}
     for rid, sid, start, end, visited in S.time_candidates(lib, probes, AFTER_MS):
         cands.setdefault(rid, []).append((sid, start, end, visited))
     for r in timed:

@@ -2,7 +2,7 @@
 
 Masked by default: e-mail addresses, phone numbers (an international ``+`` prefix and 8-15 digits, or 10-15 digits
 in phone-like groups), IBANs (country code, two check digits, 11-30 alphanumerics, ISO 13616 mod-97 checked) and
-card-like numbers (13-19 digits, optionally grouped by spaces or dashes, Luhn checked). Dates, times, order numbers
+card-like numbers (13-19 digits, ungrouped or grouped as cards print them, Luhn checked). Dates, times, order numbers
 (letters or a ``#`` before the digits, or fewer than 10 digits) and amounts are left alone. Each match is replaced
 by a placeholder saying what it was (``[email]``, ``[phone]``, ``[iban]``, ``[card]``), so tallies still count
 the rest of the sentence.
@@ -44,9 +44,16 @@ def iban_ok(text: str) -> bool:
     return number % 97 == 1
 
 
+def _card_shape(text: str) -> bool:
+    """Ungrouped, or grouped as cards print: 4-4-4-4, 4-4-4-4-3 or 4-6-4 / 4-6-5."""
+    groups = [len(g) for g in re.split(r"[ -]", text)]
+    return len(groups) == 1 or groups in ([4, 4, 4, 4], [4, 4, 4, 4, 3], [4, 6, 4], [4, 6, 5])
+
+
 def _card(m: re.Match[str]) -> str:
     digits = re.sub(r"\D", "", m.group(0))
-    return "[card]" if 13 <= len(digits) <= 19 and luhn_ok(digits) else m.group(0)
+    ok = 13 <= len(digits) <= 19 and luhn_ok(digits) and _card_shape(m.group(0))
+    return "[card]" if ok else m.group(0)
 
 
 def _phone(m: re.Match[str]) -> str:
