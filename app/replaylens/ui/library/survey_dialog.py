@@ -30,7 +30,7 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("session_id", "Session id"), ("user_id", "User id"), ("submitted_at", "Submitted at"),
     ("url", "Page URL"), ("question", "Question"), ("answer", "Answer"), ("response_id", "Response id"))
 _GUESS = {"session_id": ("session_id", "session", "sessionid"), "user_id": ("user_id", "user", "customer_id"),
-          "submitted_at": ("submitted_at", "submitted", "date", "time", "timestamp", "created_at"),
+          "submitted_at": ("submitted_at", "submitted", "when", "date", "time", "timestamp", "created_at"),
           "url": ("url", "page", "page_url"), "question": ("question",), "answer": ("answer", "response", "value"),
           "response_id": ("response_id", "id")}
 NONE = "(not in this file)"
