@@ -160,7 +160,7 @@ class LibraryWindow(QMainWindow):
         keys_wanted = [str(x) for x in wanted] if isinstance(wanted, list) and wanted else list(DEFAULT_VISIBLE)
         visible = [c for c in self.all_columns if c.key in keys_wanted or (
             "goal:*" in keys_wanted and c.key.startswith("goal:")) or (
-            "answer:*" in keys_wanted and c.key.startswith("attr:answer"))]
+            "answer:*" in keys_wanted and c.key.startswith(("attr:answer:", "attr:answer_text:")))]
         self.model.set_columns(visible or list(BUILTIN[:4]))
         self._fit_columns()
         self.set_saved_segments([s.name for s in segments])
