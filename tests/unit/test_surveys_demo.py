@@ -16,7 +16,8 @@ from replaylens.store.library import open_library
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
+def demo(qapp: object, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
+    # qapp: the page screenshots are painted in this process; the one QApplication must be a widgets one
     root = tmp_path_factory.mktemp("survey-demo") / "library"
     build_library(root, 160, 2026_04_13, workers=2)
     write_surveys(root)
