@@ -18,7 +18,7 @@ from replaylens.analysis.stats import wilson
 from replaylens.analysis.surveys import dropped_answers, tally
 from replaylens.cli import main
 from replaylens.io.surveys import import_file
-from replaylens.io.surveys.importer import rejoin
+from replaylens.io.surveys.join import rejoin
 from replaylens.store.library import open_library
 
 Q = "What stopped you?"

@@ -202,7 +202,7 @@ def run_theme_ls(args: argparse.Namespace) -> int:
 
 
 def run_join(args: argparse.Namespace) -> int:
-    from replaylens.io.surveys.importer import rejoin
+    from replaylens.io.surveys.join import rejoin
 
     with _open(args) as lib:
         n = rejoin(lib)

@@ -19,8 +19,6 @@ from pathlib import Path
 
 import duckdb
 
-from replaylens.store._surveys_ddl import SURVEY_DDL
-
 LAYOUT_VERSION = 2
 #: Older layouts this build migrates in place when it opens them for writing (and reads as they are).
 MIGRATABLE = (1,)
@@ -28,6 +26,17 @@ CATALOGUE = "catalogue.duckdb"
 EVENTS_DIR = "events"
 SCREENS_DIR = "screens"
 TMP_DIR = "tmp"
+
+#: Layout 2: the survey tables (store._surveys; docs/surveys.md).
+SURVEY_DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS survey_responses (response_id VARCHAR NOT NULL, source VARCHAR NOT NULL,
+        survey_id VARCHAR, submitted_ms BIGINT, url VARCHAR, session_hint VARCHAR, user_hint VARCHAR,
+        session_id VARCHAR, match VARCHAR NOT NULL, confidence DOUBLE NOT NULL, note VARCHAR, file VARCHAR,
+        imported_ms BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS survey_answers (response_id VARCHAR NOT NULL, position INTEGER NOT NULL,
+        question VARCHAR NOT NULL, answer VARCHAR NOT NULL, kind VARCHAR NOT NULL)""",
+    "CREATE TABLE IF NOT EXISTS survey_themes (name VARCHAR NOT NULL, keywords VARCHAR NOT NULL, created_ms BIGINT)",
+)
 
 DDL: tuple[str, ...] = (
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)",

@@ -12,15 +12,22 @@
    ``exp(-gap / 5 min)`` over all candidates (a crowded hour says it is unsure) times ``1 - gap / 60 min`` (an
    answer given 30 min after the session ended counts half as sure as one given during it).
 4. ``none``: listed with the reason, never dropped.
+
+``import_file`` (``survey import``) reads one export, joins its responses, adds the new ones, and first joins
+again the responses earlier imports left unmatched (sessions may have been added since).
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from replaylens.io.surveys.reader import read_responses
 from replaylens.model.survey import Join, SurveyResponse
 from replaylens.store import _surveys as S
 
@@ -111,3 +118,44 @@ def join_responses(lib: LibraryStore, responses: Sequence[SurveyResponse]) -> di
             j = Join(r.response_id, None, "none", 0.0, f"session {r.session_hint[:40]} is not in the library; {j.note}")
         out[r.response_id] = j
     return out
+
+
+@dataclass
+class ImportResult:
+    file: str
+    format: str
+    read: int
+    added: int
+    already: int
+    matches: dict[str, int] = field(default_factory=dict)
+    rejoined: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "format": self.format, "read": self.read, "added": self.added,
+                "already_in_library": self.already, "matches": self.matches, "rejoined": self.rejoined}
+
+
+def rejoin(lib: LibraryStore) -> int:
+    """Join again the responses that match no session in the library; returns how many now match one."""
+    waiting = S.unmatched(lib)
+    if not waiting:
+        return 0
+    joins = [j for j in join_responses(lib, waiting).values() if j.session_id is not None]
+    with lib.write_lock:
+        return S.update_joins(lib, joins)
+
+
+def import_file(lib: LibraryStore, path: str | Path, fmt: str | None = None,
+                mapping: dict[str, str] | None = None, *, mask: bool = True) -> ImportResult:
+    """Import one survey export into ``lib``. Raises BadInputError for an unknown or broken file."""
+    p = Path(path)
+    name, responses = read_responses(p, fmt, mapping, mask=mask)
+    already = S.known_ids(lib, [r.response_id for r in responses])
+    new = [r for r in responses if r.response_id not in already]
+    rejoined = rejoin(lib)
+    joins = join_responses(lib, new)
+    with lib.write_lock:
+        added = S.insert(lib, new, joins, str(p.resolve()))
+    counts = Counter(j.match for j in joins.values())
+    return ImportResult(str(p), name, len(responses), added, len(already),
+                        {m: counts.get(m, 0) for m in ("session_id", "user_id", "time_page", "none")}, rejoined)

@@ -18,7 +18,7 @@ CATALOGUE = "catalogue.duckdb"
 
 def show_answers(timeline: Any, library: Any, session_id: str) -> int:
     """Put the session's survey answers on the timeline's answers row; returns how many."""
-    from replaylens.ui.library.survey_marks import answer_marks
+    from replaylens.ui.library.survey_dialog import answer_marks
 
     times, labels, captions = answer_marks(library, session_id)
     timeline.set_answers(times, labels, captions)

@@ -1,6 +1,6 @@
 """Import survey answers from the Library window: pick a file; a CSV no survey tool is recognised in gets the
 column-mapping dialog (the CLI's ``--map``); the import runs in the window's worker and the columns, facets and
-table refresh when it is done."""
+table refresh when it is done. Also where a library session's answers sit on the replay timeline."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from replaylens.core.timefmt import fmt_ms
 from replaylens.errors import BadInputError
 
 if TYPE_CHECKING:
@@ -137,3 +139,44 @@ def survey_done(w: LibraryWindow, name: str, result: dict[str, Any]) -> None:
         f"matched to a session ({m['session_id']} by session id, {m['user_id']} by user id, {m['time_page']} by "
         f"time and page), {m['none']} unmatched", 20_000)
     w.reload_meta()
+
+
+_SOURCES = {"typeform": "Typeform", "surveymonkey": "SurveyMonkey", "posthog": "PostHog", "zigpoll": "Zigpoll",
+            "qualaroo": "Qualaroo", "hotjar": "Hotjar", "csv": "CSV"}
+
+
+def _after(ms: int) -> str:
+    m = ms // 60_000
+    if m < 1:
+        return f"{ms // 1000} s"
+    if m < 120:
+        return f"{m} min"
+    h = m // 60
+    return f"{h} h" if h < 48 else f"{h // 24} days"
+
+
+def answer_marks(library: Any, session_id: str) -> tuple[np.ndarray, list[str], list[str]]:
+    """(times in ms from the session start, tooltips, captions): one mark per response at the moment it was
+    submitted (clamped to the recording; a later answer sits at the end and says how much later)."""
+    rows = library.session_answers(session_id)
+    groups: dict[tuple[int | None, str], list[str]] = {}
+    short: dict[tuple[int | None, str], list[str]] = {}
+    duration = 0
+    for t, d, src, q, a in rows:
+        duration = d
+        groups.setdefault((t, src), []).append(f"{q} → {a}")
+        short.setdefault((t, src), []).append(a if len(a) <= 40 else a[:39] + "…")
+    times, labels, captions = [], [], []
+    for (t, src), lines in groups.items():
+        where = _SOURCES.get(src, src)
+        if t is None:
+            pos, when = duration, "time not given"
+        elif t > duration:
+            pos, when = duration, f"{_after(t - duration)} after the recording ended"
+        else:
+            pos, when = max(0, t), f"at {fmt_ms(max(0, t))[:-4]}"
+        times.append(float(pos))
+        labels.append(f"{where} survey ({when}): " + " · ".join(lines))
+        later = f" ({_after(t - duration)} later)" if t is not None and t > duration else ""
+        captions.append(f"“{short[(t, src)][0]}”{later}")
+    return np.asarray(times, float), labels, captions
