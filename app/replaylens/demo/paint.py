@@ -16,15 +16,13 @@ _BANNER_TEXT = {"Songkran": ("Songkran", "No fees on your first deposit and +3 %
 
 
 def _app() -> object:
-    # A QApplication (not a bare QGuiApplication): when the generator runs inside a process that later shows
-    # widgets (the test suite), the one application object must be a widgets one or the first QWidget aborts.
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtGui import QGuiApplication
 
-    app = QApplication.instance()
+    app = QGuiApplication.instance()
     if app is None:
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QApplication([])
+        app = QGuiApplication([])
     return app
 
 
