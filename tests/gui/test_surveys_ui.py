@@ -106,6 +106,7 @@ def test_timeline_shows_the_answer_when_opened_from_the_library(window, qtbot, b
                         timeout=30_000)
         labels = window.timeline.answer_labels
         assert len(labels) == 1 and words in labels[0] and "Typeform" in labels[0], labels
+        assert "matched by session id" in labels[0]
         spots = [it for it in window.timeline._answer_items if hasattr(it, "points")]
         assert [round(p.pos().x()) for p in spots[0].points()] == [at]
     window.library_ctl.open_session(s2)  # no answers: the row is empty again

@@ -219,17 +219,19 @@ def answers_of(lib: LibraryStore, session_ids: Sequence[str] | None,
     return [(s, str(r), str(q), str(a), str(k)) for s, r, q, a, k in rows]
 
 
-def session_answers(lib: LibraryStore, session_id: str) -> list[tuple[int | None, int, str, str, str]]:
-    """(ms from the session start or None, session duration ms, source, question, answer) of one session's
-    responses, in time order."""
+def session_answers(lib: LibraryStore, session_id: str) -> list[tuple[int | None, int, str, str, str, str, float]]:
+    """(ms from the session start or None, session duration ms, source, question, answer, match, confidence) of
+    one session's responses, in time order."""
     if not has_tables(lib):
         return []
     rows = lib.cursor().execute(
-        "SELECT r.submitted_ms - s.start_epoch_ms, coalesce(s.duration_ms, 0), r.source, a.question, a.answer "
+        "SELECT r.submitted_ms - s.start_epoch_ms, coalesce(s.duration_ms, 0), r.source, a.question, a.answer, "
+        "r.match, r.confidence "
         "FROM survey_responses r JOIN sessions s USING (session_id) JOIN survey_answers a USING (response_id) "
         "WHERE r.session_id = ? ORDER BY r.submitted_ms NULLS LAST, r.response_id, a.position",
         [session_id]).fetchall()
-    return [(None if t is None else int(t), int(d), str(src), str(q), str(a)) for t, d, src, q, a in rows]
+    return [(None if t is None else int(t), int(d), str(src), str(q), str(a), str(m), float(c))
+            for t, d, src, q, a, m, c in rows]
 
 
 def themes(lib: LibraryStore) -> dict[str, list[str]]:

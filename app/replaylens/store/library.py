@@ -187,8 +187,9 @@ class LibraryStore:
         to ``session_ids`` when given."""
         return _surveys.listing(self, session_ids)
 
-    def session_answers(self, session_id: str) -> list[tuple[int | None, int, str, str, str]]:
-        """(ms from the session start, session duration ms, source, question, answer) of one session."""
+    def session_answers(self, session_id: str) -> list[tuple[int | None, int, str, str, str, str, float]]:
+        """(ms from the session start, session duration ms, source, question, answer, match, confidence) of one
+        session's survey answers."""
         return _surveys.session_answers(self, session_id)
 
     def survey_themes(self) -> dict[str, list[str]]:

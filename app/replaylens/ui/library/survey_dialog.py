@@ -145,6 +145,10 @@ _SOURCES = {"typeform": "Typeform", "surveymonkey": "SurveyMonkey", "posthog": "
             "qualaroo": "Qualaroo", "hotjar": "Hotjar", "csv": "CSV"}
 
 
+_HOW = {"session_id": "matched by session id", "user_id": "matched by user id",
+        "time_page": "matched by time and page"}
+
+
 def _after(ms: int) -> str:
     m = ms // 60_000
     if m < 1:
@@ -161,9 +165,11 @@ def answer_marks(library: Any, session_id: str) -> tuple[np.ndarray, list[str], 
     rows = library.session_answers(session_id)
     groups: dict[tuple[int | None, str], list[str]] = {}
     short: dict[tuple[int | None, str], list[str]] = {}
+    how: dict[tuple[int | None, str], str] = {}
     duration = 0
-    for t, d, src, q, a in rows:
+    for t, d, src, q, a, match, conf in rows:
         duration = d
+        how[(t, src)] = _HOW.get(match, match) + ("" if match == "session_id" else f", {conf:.0%} sure")
         groups.setdefault((t, src), []).append(f"{q} → {a}")
         short.setdefault((t, src), []).append(a if len(a) <= 40 else a[:39] + "…")
     times, labels, captions = [], [], []
@@ -176,7 +182,7 @@ def answer_marks(library: Any, session_id: str) -> tuple[np.ndarray, list[str], 
         else:
             pos, when = max(0, t), f"at {fmt_ms(max(0, t))[:-4]}"
         times.append(float(pos))
-        labels.append(f"{where} survey ({when}): " + " · ".join(lines))
+        labels.append(f"{where} survey ({when}; {how[(t, src)]}): " + " · ".join(lines))
         later = f" ({_after(t - duration)} later)" if t is not None and t > duration else ""
         captions.append(f"“{short[(t, src)][0]}”{later}")
     return np.asarray(times, float), labels, captions
