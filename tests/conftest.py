@@ -46,3 +46,11 @@ def untouched():
     for p, (digest, mtime) in watched.items():
         assert file_digest(p) == digest, f"{p} was modified"
         assert p.stat().st_mtime_ns == mtime, f"{p} was touched"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_widgets_application(qapp: object) -> object:
+    """Some unit tests paint in this process (the demo library's page screenshots); Qt allows one application
+    object per process, and if the first were a bare QGuiApplication the GUI tests after them would abort on
+    their first QWidget. So the suite's one application is pytest-qt's QApplication, made before any test."""
+    return qapp

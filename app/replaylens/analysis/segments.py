@@ -9,6 +9,8 @@
     tag=TAG  tag!=TAG             carries a tag
     date>=YYYY-MM-DD  date<YYYY-MM-DD   session start date range
     text=WORDS                    text in a visited URL, a page title or a clicked label
+    answered=yes  answered=no     has / has no survey answer joined to it
+    answer:QUESTION=V1,V2         answered QUESTION with one of the values (answer:QUESTION!=V: did not)
 
 A value list splits on commas; write ``\\,`` for a literal comma. Values are data, never SQL: ``store`` binds them
 as parameters.
@@ -117,6 +119,10 @@ def parse_filter(expr: str) -> Filter:
         if negate:
             raise FilterSyntaxError("text filters take =, not !=")
         return TextSearch(value)
+    if special == "answered":
+        if op not in ("=", "!=") or value.lower() not in ("yes", "no", "true", "false"):
+            raise FilterSyntaxError("answered takes =yes or =no")
+        return AttrIn("answered", ("yes",), negate=negate != (value.lower() in ("no", "false")))
     if special == "date":
         if op in ("=", "!="):
             raise FilterSyntaxError("date filters take >=, <=, > or < (e.g. date>=2026-11-01)")

@@ -27,7 +27,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 def _filters(p: argparse.ArgumentParser) -> None:
     p.add_argument("--filter", action="append", default=[], metavar="EXPR",
                    help="KEY=V1,V2 | KEY!=V | KEY>=N | KEY<=N | KEY>N | KEY<N | goal=NAME | finding=KIND | "
-                        "page=GLOB | tag=TAG | date>=YYYY-MM-DD | text=WORDS (repeatable, AND)")
+                        "page=GLOB | tag=TAG | date>=YYYY-MM-DD | text=WORDS | answered=yes|no | "
+                        "answer:QUESTION=V (repeatable, AND)")
 
 
 def add_parser(sub: Any) -> None:

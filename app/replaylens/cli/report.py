@@ -22,6 +22,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--out", required=True, metavar="PDF", help="the PDF to write")
     p.add_argument("--title", default="", help="report title (default: the site)")
     p.add_argument("--no-findings", action="store_true", help="annotations only, no automatic findings")
+    p.add_argument("--library", metavar="DIR", help="add the session's survey answers from this library")
     add_annotation_args(p)
     add_friction_args(p)
     p.set_defaults(run=run)
@@ -34,7 +35,14 @@ def run(args: argparse.Namespace) -> int:
     with opened_for_export(args) as (session, aset):
         from replaylens.export.pdf import export_report
 
+        survey = None
+        if args.library:
+            from replaylens.cli.library_cmds import _open
+
+            with _open(args) as lib:
+                survey = lib.survey_responses([session.manifest.session_id])
         out = export_report(session, args.out, settings=settings, annotations=aset, title=args.title,
-                            include_findings=not args.no_findings, progress=StderrProgress("report"))
+                            include_findings=not args.no_findings, progress=StderrProgress("report"),
+                            survey=survey)
     print(out)
     return 0

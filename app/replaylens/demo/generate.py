@@ -122,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="build a demo library in DIR (recordings, planted_truth.json, then the import)")
     ap.add_argument("--workers", type=int, default=2, help="processes for --library (default 2)")
     ap.add_argument("--no-import", action="store_true", help="with --library: write the recordings only")
+    ap.add_argument("--no-surveys", action="store_true", help="with --library: no survey answers (see "
+                                                               "demo.library_surveys)")
     args = ap.parse_args(argv)
     if args.library is not None:
         return _library(args)
@@ -143,9 +145,15 @@ def _library(args: argparse.Namespace) -> int:
 
     result = build_library(args.library, n, seed, workers=max(1, args.workers), progress=progress,
                            ingest=not args.no_import)
+    if not args.no_import and not args.no_surveys:  # survey answers for a share of the sessions (docs/surveys.md)
+        from replaylens.demo.library_surveys import import_demo_surveys, write_surveys
+
+        result["surveys"] = write_surveys(args.library)
+        result["survey_imports"] = import_demo_surveys(args.library)
     print(json.dumps(result), flush=True)
     print(f"Demo library in {args.library} ({n:,} sessions, {result['total_s']} s). Planted truth: "
-          f"{args.library / 'planted_truth.json'}", file=sys.stderr)
+          f"{args.library / 'planted_truth.json'}"
+          + (f"; survey truth: {args.library / 'survey_truth.json'}" if "surveys" in result else ""), file=sys.stderr)
     return 0
 
 

@@ -1,7 +1,8 @@
 """A PDF report of one session (for compliance files and design reviews), written with QPdfWriter.
 
 A4 portrait. Page 1: title, session facts, segment attributes, metrics, the visited pages and a small picture of
-the first page. Then one page per finding (when the analysis module exists) and per annotation: heading, when,
+the first page. Then, when survey answers are given (a library session), a "What they told us" page
+(``export.survey_pdf``); then one page per finding (when the analysis module exists) and per annotation: heading, when,
 where (page URL, target element), the note, and the annotated replay frame. Every page has a footer with the
 session id and "page n of N". Text is real PDF text (searchable, copyable); pictures are the same renders as the
 PNG export, with redactions burned in before they reach the PDF.
@@ -10,6 +11,7 @@ PNG export, with redactions burned in before they reach the PDF.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -244,14 +246,19 @@ def _item_page(d: _Doc, session: Session, renderer: FrameRenderer, item: ReportI
 
 def export_report(session: Session, out: str | Path, *, annotations: AnnotationSet | None = None,
                   title: str = "", include_findings: bool = True, renderer: FrameRenderer | None = None,
-                  progress: Progress | None = None, settings: Any = None) -> Path:
+                  progress: Progress | None = None, settings: Any = None,
+                  survey: Sequence[dict[str, Any]] | None = None) -> Path:
     """Write the PDF report atomically; returns its path. ``progress(fraction)`` after each page. Findings are
     analysed with ``settings`` (the user's friction preset; the default preset when None) and highlighted in
-    every picture, as in the viewer."""
+    every picture, as in the viewer. ``survey``: the session's survey responses (``LibraryStore.survey_responses``),
+    on their own page after the cover."""
+    from replaylens.export.survey_pdf import survey_page
+
     r = renderer or make_renderer(session)
     raw = analysis_findings(session, settings) if include_findings else []
     items = report_items(session, annotations, r, include_findings, findings=raw)
-    total = 1 + len(items)
+    extra = 1 if survey else 0
+    total = 1 + extra + len(items)
     dest = Path(out)
     with atomic_output(dest, ".pdf") as tmp:
         writer = QPdfWriter(str(tmp))
@@ -273,8 +280,10 @@ def export_report(session: Session, out: str | Path, *, annotations: AnnotationS
                 d = _Doc(p, body)
                 if n == 1:
                     _cover(d, session, r, items, title, annotations)
+                elif extra and n == 2:
+                    survey_page(d, list(survey or ()), session.manifest.start_epoch_ms, session.duration_ms)
                 else:
-                    _item_page(d, session, r, items[n - 2], annotations, raw)
+                    _item_page(d, session, r, items[n - 2 - extra], annotations, raw)
                 _footer(p, page_rect, session, n, total)
                 if progress:
                     progress(n / total)

@@ -1,4 +1,7 @@
-"""The library's on-disk layout and catalogue schema (layout version 1, documented in docs/library.md).
+"""The library's on-disk layout and catalogue schema (layout version 2, documented in docs/library.md).
+
+Version 2 adds the survey tables (``store._surveys``); a version 1 library is migrated when opened for writing
+(the new tables are created, nothing else changes) and read as it is when opened read-only.
 
     <library>/
       catalogue.duckdb          the catalogue (tables below)
@@ -17,11 +20,24 @@ from pathlib import Path
 
 import duckdb
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
+#: Older layouts this build migrates in place when it opens them for writing (and reads as they are).
+MIGRATABLE = (1,)
 CATALOGUE = "catalogue.duckdb"
 EVENTS_DIR = "events"
 SCREENS_DIR = "screens"
 TMP_DIR = "tmp"
+
+#: Layout 2: the survey tables (store._surveys; docs/surveys.md).
+SURVEY_DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS survey_responses (response_id VARCHAR NOT NULL, source VARCHAR NOT NULL,
+        survey_id VARCHAR, submitted_ms BIGINT, url VARCHAR, session_hint VARCHAR, user_hint VARCHAR,
+        session_id VARCHAR, match VARCHAR NOT NULL, confidence DOUBLE NOT NULL, note VARCHAR, file VARCHAR,
+        imported_ms BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS survey_answers (response_id VARCHAR NOT NULL, position INTEGER NOT NULL,
+        question VARCHAR NOT NULL, answer VARCHAR NOT NULL, kind VARCHAR NOT NULL)""",
+    "CREATE TABLE IF NOT EXISTS survey_themes (name VARCHAR NOT NULL, keywords VARCHAR NOT NULL, created_ms BIGINT)",
+)
 
 DDL: tuple[str, ...] = (
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR, value VARCHAR)",
@@ -51,6 +67,7 @@ DDL: tuple[str, ...] = (
         created_ms BIGINT, gid INTEGER NOT NULL)""",
     "CREATE TABLE IF NOT EXISTS goal_hits (goal VARCHAR NOT NULL, session_id VARCHAR NOT NULL, reached_ms BIGINT)",
     "CREATE TABLE IF NOT EXISTS segments (name VARCHAR NOT NULL, definition VARCHAR NOT NULL, created_ms BIGINT)",
+    *SURVEY_DDL,
 )
 
 
@@ -84,7 +101,10 @@ def connect(root: Path, *, create: bool, read_only: bool, error: type[Exception]
                 con.execute("INSERT INTO meta VALUES ('layout_version', ?)", [str(LAYOUT_VERSION)]).fetchall()
         rows = con.execute("SELECT value FROM meta WHERE key = 'layout_version'").fetchall()
         version = int(rows[0][0]) if rows else 0
-        if version != LAYOUT_VERSION:
+        if version in MIGRATABLE and not read_only:  # the DDL above created the new tables
+            con.execute("UPDATE meta SET value = ? WHERE key = 'layout_version'", [str(LAYOUT_VERSION)]).fetchall()
+            version = LAYOUT_VERSION
+        if version != LAYOUT_VERSION and not (read_only and version in MIGRATABLE):
             raise error(f"the library {root} has layout version {version}; this build reads {LAYOUT_VERSION}")
     except BaseException:
         con.close()

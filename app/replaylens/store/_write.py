@@ -153,7 +153,8 @@ def _insert(lib: LibraryStore, todo: list[SessionRecord], files: dict[str, str],
             for table in ("sessions", *_PER_SESSION):
                 cur.execute(f"DELETE FROM {table} WHERE list_contains(?::VARCHAR[], session_id)",
                             [replaced]).fetchall()
-            cur.execute("DELETE FROM attributes WHERE source <> 'file' AND list_contains(?::VARCHAR[], session_id)",
+            cur.execute("DELETE FROM attributes WHERE source NOT IN ('file', 'survey') "
+                        "AND list_contains(?::VARCHAR[], session_id)",
                         [replaced]).fetchall()
         cur.register("new_sessions", sessions)
         cur.execute(_INSERT_SESSIONS).fetchall()

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from replaylens.model.library import AttributeKey, FacetValue, Goal, Note, SavedSegment, SessionRecord, SessionSource
 from replaylens.model.segment import Segment
-from replaylens.store import _edit, _facets, _rows, _schema, _write
+from replaylens.store import _edit, _facets, _rows, _schema, _surveys, _write
 
 #: Facets the Library window shows first (then every attribute key).
 DEFAULT_FACETS: tuple[str, ...] = ("user_type", "campaign", "variant", "device_class", "goal", "finding", "tag")
@@ -181,6 +181,26 @@ class LibraryStore:
     def screenshot_path(self, screen: str) -> Path | None:
         """Path of a stored screenshot by its name in ``screens/`` (``<sha256>.<ext>``), None if absent."""
         return _write.screen_path(self, screen)
+
+    # -- survey answers (io.surveys imports them; docs/surveys.md) ---------------------------------------------
+    def survey_responses(self, session_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Every imported response (``response_id, source, submitted_ms, session_id`` (None: unmatched),
+        ``match, confidence, url, note, answers`` {question: answer}, ``kinds``), oldest first; only those joined
+        to ``session_ids`` when given."""
+        return _surveys.listing(self, session_ids)
+
+    def session_answers(self, session_id: str) -> list[tuple[int | None, int, str, str, str, str, float]]:
+        """(ms from the session start, session duration ms, source, question, answer, match, confidence) of one
+        session's survey answers."""
+        return _surveys.session_answers(self, session_id)
+
+    def survey_themes(self) -> dict[str, list[str]]:
+        """The user's keyword themes for free-text answers (empty: none set)."""
+        return _surveys.themes(self)
+
+    def set_survey_theme(self, name: str, keywords: Sequence[str]) -> None:
+        with self.write_lock:
+            _surveys.set_theme(self, name, keywords)
 
     # -- ingest (the writer side; io.library.ingest drives these) ----------------------------------------------
     def known_sources(self) -> dict[str, tuple[int, int, str]]:

@@ -36,6 +36,9 @@ ROWS: tuple[MarkerRow, ...] = (
     MarkerRow("custom", ("custom",), "#f4a261", "star"),
 )
 FINDINGS_ROW = len(ROWS)
+ANSWERS_ROW = FINDINGS_ROW + 1  # survey answers of a library session, at the moment they were given
+ANSWER_COLOR = "#ff70a6"
+TOP = ANSWERS_ROW + 1.6
 
 
 class TimeAxis(pg.AxisItem):
@@ -53,14 +56,14 @@ class Timeline(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.getAxis("left").setTicks([[(i + 1.0, r.label) for i, r in enumerate(ROWS)]
-                                            + [(FINDINGS_ROW + 1.0, "friction")]])
+                                            + [(FINDINGS_ROW + 1.0, "friction"), (ANSWERS_ROW + 1.0, "answers")]])
         self.plot.getAxis("left").setWidth(64)
         for ax in ("left", "bottom"):
             self.plot.getAxis(ax).setTextPen("#c9cfdd")
             self.plot.getAxis(ax).setPen("#59607a")
         vb = self.plot.getViewBox()
         vb.setMouseEnabled(x=True, y=False)
-        vb.setYRange(-0.2, FINDINGS_ROW + 1.6, padding=0)
+        vb.setYRange(-0.2, TOP, padding=0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
@@ -73,6 +76,8 @@ class Timeline(QWidget):
         self.loop_region: pg.LinearRegionItem | None = None
         self._items: list[Any] = []
         self._finding_items: list[Any] = []
+        self._answer_items: list[Any] = []
+        self.answer_labels: list[str] = []
         self.duration = 0
         self.plot.scene().sigMouseClicked.connect(self._clicked)
 
@@ -81,6 +86,7 @@ class Timeline(QWidget):
         for it in self._items + self._finding_items:
             self.plot.removeItem(it)
         self._items, self._finding_items = [], []
+        self.set_answers(np.zeros(0), [])
         self.set_loop(None)
         if session is None or index is None:
             self.duration = 0
@@ -94,7 +100,7 @@ class Timeline(QWidget):
                                    brush=pg.mkBrush(90, 160, 255, 110), pen=pg.mkPen(120, 180, 255, 180))
         self._add(density)
         if len(index.gap_start):
-            gaps = pg.BarGraphItem(x0=index.gap_start, x1=index.gap_end, y0=-0.2, y1=FINDINGS_ROW + 1.6,
+            gaps = pg.BarGraphItem(x0=index.gap_start, x1=index.gap_end, y0=-0.2, y1=TOP,
                                    brush=pg.mkBrush(255, 255, 255, 22), pen=pg.mkPen(None))
             self._add(gaps)
         urls = [p.url for p in session.pages]
@@ -142,6 +148,32 @@ class Timeline(QWidget):
         for it in (bars, spots):
             self.plot.addItem(it)
             self._finding_items.append(it)
+
+    def set_answers(self, times: np.ndarray, labels: list[str], captions: list[str] | None = None) -> None:
+        """Survey answers as pink diamonds on their own row with a short caption beside each, the question and
+        answer as the tooltip (an answer given after the recording ended sits at its end and says so)."""
+        for it in self._answer_items:
+            self.plot.removeItem(it)
+        self._answer_items, self.answer_labels = [], list(labels)
+        if len(times) == 0:
+            return
+        y = ANSWERS_ROW + 1.0
+        line = pg.PlotCurveItem(np.repeat(np.asarray(times, float), 2),
+                                np.tile([-0.2, y - 0.25], len(times)), connect="pairs",
+                                pen=pg.mkPen(ANSWER_COLOR, width=1, style=Qt.PenStyle.DashLine))
+        spots = pg.ScatterPlotItem(x=times, y=np.full(len(times), y), size=15, symbol="d",
+                                   brush=pg.mkBrush(ANSWER_COLOR), pen=pg.mkPen("#ffffff", width=1),
+                                   hoverable=True, hoverSize=19, data=labels,
+                                   tip=lambda x, y, data: f"{fmt_ms(x)}  {data}")
+        items: list[Any] = [line, spots]
+        for x, text in zip(np.asarray(times, float).tolist(), captions or [], strict=False):
+            right = x > 0.6 * max(self.duration, 1)
+            cap = pg.TextItem(text, color=ANSWER_COLOR, anchor=(1.0, 0.5) if right else (0.0, 0.5))
+            cap.setPos(x - 0.012 * self.duration if right else x + 0.012 * self.duration, y)
+            items.append(cap)
+        for it in items:
+            self.plot.addItem(it)
+            self._answer_items.append(it)
 
     def _add(self, item: Any) -> None:
         self.plot.addItem(item)

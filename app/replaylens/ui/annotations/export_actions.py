@@ -237,8 +237,12 @@ class ExportActions:
         if s is None or not path:
             return
         snap, settings = self._snapshot(), self._friction_settings()
+        lib_ctl = getattr(self.window, "library_ctl", None)
+        survey = None
+        if lib_ctl is not None and lib_ctl.library is not None and lib_ctl.current == s.manifest.session_id:
+            survey = lib_ctl.library.survey_responses([s.manifest.session_id])
         self.run_job("Writing the report…", lambda prog, cancel: export_report(
-            s, path, annotations=snap, progress=prog, settings=settings), f"Saved {path}")
+            s, path, annotations=snap, progress=prog, settings=settings, survey=survey), f"Saved {path}")
 
     def export_batch(self) -> None:
         from replaylens.export.png import export_batch

@@ -114,6 +114,11 @@ def save_segment(w: LibraryWindow, name: str) -> None:
 
 def action_done(w: LibraryWindow, key: tuple[Any, ...], result: Any) -> None:
     kind, arg = key[1], key[2]
+    if kind == "survey":
+        from replaylens.ui.library.survey_dialog import survey_done
+
+        survey_done(w, str(arg), result)
+        return
     if kind == "segment":
         w.set_saved_segments(list(result), current=str(arg))
         w.statusBar().showMessage(f"Saved the segment “{arg}”", 6000)

@@ -41,13 +41,13 @@ BUILTIN: tuple[Column, ...] = (
 )
 
 DEFAULT_VISIBLE = ("start", "duration_ms", "attr:user_type", "attr:campaign", "attr:variant", "device_class",
-                   "pages_visited", "findings_total", "goal:*", "tags")
+                   "pages_visited", "findings_total", "goal:*", "answer:*", "tags")
 
 NICE_KEYS = {
     "user_type": "Customer type", "campaign": "Campaign", "variant": "Variant", "device_class": "Device",
     "goal": "Goals reached", "finding": "Problems found", "tag": "Tags", "country": "Country",
     "utm_campaign": "Campaign link (utm_campaign)", "utm_source": "Came from (utm_source)",
-    "utm_medium": "Channel (utm_medium)", "referrer": "Referrer", "site": "Site",
+    "utm_medium": "Channel (utm_medium)", "referrer": "Referrer", "site": "Site", "answered": "Answered a survey",
 }
 NICE_VALUES = {
     "new": "New", "returning": "Returning", "high_net_worth": "High net worth", "organic": "Organic (no campaign)",
@@ -72,6 +72,10 @@ def key_label(key: str) -> str:
     """A facet or attribute key as people say it."""
     if key.startswith("feature/"):
         return f"Feature flag: {key[8:]}"
+    if key.startswith("answer:"):
+        return f"Answer: {key[7:]}"
+    if key.startswith("answer_text:"):
+        return f"In their words: {key[12:]}"
     builtin = next((c.label for c in BUILTIN if c.key == key), None)
     return NICE_KEYS.get(key) or builtin or key.replace("_", " ").capitalize()
 
@@ -87,6 +91,8 @@ SHORT_VALUES = {"organic": "Organic"}  # in table cells, where the column is nar
 
 
 def value_label(key: str, value: str, short: bool = False) -> str:
+    if key == "answered":
+        return "Yes" if value == "yes" else value
     if key == "goal":
         return NICE_GOALS.get(value, value)
     if short and value in SHORT_VALUES:
@@ -95,6 +101,9 @@ def value_label(key: str, value: str, short: bool = False) -> str:
 
 
 def attribute_column(key: str) -> Column:
+    if key.startswith(("answer:", "answer_text:")):  # a survey question: the header is the question itself
+        q = key.partition(":")[2]
+        return Column(f"attr:{key}", q, "text", f"Survey answer: {q}")
     return Column(f"attr:{key}", key_label(key), "text")
 
 

@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 CATALOGUE = "catalogue.duckdb"
 
 
+def show_answers(timeline: Any, library: Any, session_id: str) -> int:
+    """Put the session's survey answers on the timeline's answers row; returns how many."""
+    from replaylens.ui.library.survey_dialog import answer_marks
+
+    times, labels, captions = answer_marks(library, session_id)
+    timeline.set_answers(times, labels, captions)
+    return len(labels)
+
+
 class _OpenThread(QThread):
     """Build a library session and its replay index off the UI thread."""
 
@@ -149,6 +158,7 @@ class LibraryController(QObject):
             return
         self.current = sid
         self.main.set_session(session, index, keep_time=th.seek_ms)
+        show_answers(self.main.timeline, self.library, sid)
         self.main.show()
         self.main.raise_()
         self.main.activateWindow()

@@ -36,7 +36,7 @@ from replaylens.model.segment import (
 from replaylens.ui.library.columns import amount, key_label, value_label
 
 #: Facets shown open; others (country, utm_source, feature flags …) start folded.
-OPEN_FACETS = ("user_type", "campaign", "variant", "device_class", "goal", "finding", "tag")
+OPEN_FACETS = ("user_type", "campaign", "variant", "device_class", "goal", "finding", "tag", "answered")
 HIDDEN_FACETS = ("user_id", "session_id")
 SORT_BY_VALUE = ("variant",)  # A before B, whichever has more sessions
 ROLE_KEY = int(Qt.ItemDataRole.UserRole)
@@ -258,7 +258,7 @@ class FacetSidebar(QTreeWidget):
         bold.setBold(True)
         for key in keys:
             values = sorted(counts[key]) if key in SORT_BY_VALUE else list(counts[key])
-            if key in HIDDEN_FACETS or self._id_like(values):
+            if key in HIDDEN_FACETS or key.startswith("answer_text:") or self._id_like(values):
                 continue
             for v in self.selection.get(key, []):  # a ticked value stays visible at 0
                 if v not in {x for x, _ in values}:
@@ -282,7 +282,8 @@ class FacetSidebar(QTreeWidget):
                 child.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 child.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
                 top.addChild(child)
-            top.setExpanded(self._open.get(key, key in OPEN_FACETS or key in self.selection))
+            top.setExpanded(self._open.get(key, key in OPEN_FACETS or key in self.selection
+                                                or key.startswith("answer:")))
         self._sync_checks()
         self.verticalScrollBar().setValue(bar)
 

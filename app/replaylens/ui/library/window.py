@@ -87,6 +87,11 @@ class LibraryWindow(QMainWindow):
         add = QPushButton("Add recordings…")
         add.setToolTip("Add a folder of session files to this library (or drop the folder on this window)")
         add.clicked.connect(lambda: actions.add_folder_dialog(self))
+        surveys = QPushButton("Import survey answers…")
+        surveys.setObjectName("library_import_surveys")
+        surveys.setToolTip("Typeform, SurveyMonkey, PostHog, Zigpoll, Qualaroo, Hotjar or any CSV: answers are "
+                           "matched to their sessions and show as columns, filters and on the replay timeline")
+        surveys.clicked.connect(lambda: self._import_surveys())
         self.clear_button = QPushButton("Clear filters")
         self.clear_button.clicked.connect(self.clear_filters)
         top = QHBoxLayout()
@@ -96,6 +101,7 @@ class LibraryWindow(QMainWindow):
         top.addWidget(save)
         top.addWidget(self.clear_button)
         top.addWidget(add)
+        top.addWidget(surveys)
 
         self.facets = FacetSidebar()
         self.facets.selection_changed.connect(lambda _s: self.apply_filters())
@@ -170,7 +176,8 @@ class LibraryWindow(QMainWindow):
         attrs = [attribute_column(k[5:]) for k in wanted if k.startswith("attr:")]
         self._set_all_columns(attrs)
         visible = [c for c in self.all_columns if c.key in wanted or (
-            "goal:*" in wanted and c.key.startswith("goal:"))]
+            "goal:*" in wanted and c.key.startswith("goal:")) or (
+            "answer:*" in wanted and c.key.startswith(("attr:answer:", "attr:answer_text:")))]
         self.model.set_columns(visible or list(BUILTIN[:4]), query=False)
         self._fit_columns()
         self.set_saved_segments([s.name for s in segments])
@@ -183,6 +190,18 @@ class LibraryWindow(QMainWindow):
 
     def _set_attribute_keys(self, keys: list[Any]) -> None:
         self._set_all_columns([attribute_column(k.name) for k in keys if k.name not in ("user_id", "device_class")])
+        if "answer:*" in self._columns_wanted():  # survey questions are known only now: show their answers
+            shown = {c.key for c in self.model.columns}
+            answers = [c for c in self.all_columns if c.key.startswith(("attr:answer:", "attr:answer_text:"))
+                       and c.key not in shown]
+            if answers:
+                self.model.set_columns([*self.model.columns, *answers])
+                self._fit_columns()
+
+    def _import_surveys(self) -> None:
+        from replaylens.ui.library.survey_dialog import import_surveys_dialog
+
+        import_surveys_dialog(self)
 
     def _fit_columns(self) -> None:
         widths = {"time": 150, "ms": 80, "int": 90, "url": 260, "tags": 160}
