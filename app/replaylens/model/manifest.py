@@ -7,12 +7,24 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 FORMAT_NAME = "replaylens-session"
-FORMAT_VERSION = "1.1"  # 1.1: events columns target_label, target_role, target_hidden
+FORMAT_VERSION = "1.2"  # 1.1: events columns target_label, target_role, target_hidden; 1.2: page states
+#: Page states (keyframes) one page may declare; a reader refuses more.
+MAX_PAGE_STATES = 1_000
 SUPPORTED_MAJOR = 1
 
 
 class ManifestError(ValueError):
     """The manifest is malformed; the message says which field and why."""
+
+
+@dataclass(frozen=True)
+class PageState:
+    """The page as it looked from ``t_ms`` on (a DOM keyframe of an rrweb recording): its own screenshot."""
+
+    t_ms: int  # ms from the session start
+    screenshot: str  # member name, e.g. "pages/000-k003.png"
+    width: int = 0  # full page size of this state in CSS px (0: the page's)
+    height: int = 0
 
 
 @dataclass(frozen=True)
@@ -22,6 +34,18 @@ class Page:
     screenshot: str | None = None  # member name inside the bundle, e.g. "pages/000.png"
     width: int = 0  # full page size in CSS px (the screenshot may be larger by the device pixel ratio)
     height: int = 0
+    states: tuple[PageState, ...] = ()  # later looks of the page, by increasing t_ms (format 1.2)
+
+    def state_at(self, t: float) -> PageState | None:
+        """The latest state with ``t_ms <= t`` (binary search), None before the first one (the screenshot)."""
+        lo, hi = 0, len(self.states)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.states[mid].t_ms <= t:
+                lo = mid + 1
+            else:
+                hi = mid
+        return self.states[lo - 1] if lo else None
 
 
 @dataclass
@@ -50,7 +74,7 @@ class Manifest:
             "viewport": {"width": self.viewport_width, "height": self.viewport_height},
             "device_pixel_ratio": self.device_pixel_ratio,
             "attributes": dict(self.attributes),
-            "pages": [asdict(p) for p in self.pages],
+            "pages": [_page_json(p) for p in self.pages],
             "events": {"member": self.events_member},
             "source": dict(self.source),
         }
@@ -58,6 +82,35 @@ class Manifest:
             out["duration_ms"] = self.duration_ms
         out.update(self.extra)
         return out
+
+
+def _page_json(p: Page) -> dict[str, Any]:
+    out = asdict(p)
+    out["states"] = [asdict(s) for s in p.states]
+    if not p.states:  # a 1.1 reader's view of the page stays exactly what it was
+        del out["states"]
+    return out
+
+
+def _states(raw: Any, where: str, max_dim: int) -> tuple[PageState, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ManifestError(f"{where}.states is not a list")
+    if len(raw) > MAX_PAGE_STATES:
+        raise ManifestError(f"{where} declares {len(raw)} states, more than the limit of {MAX_PAGE_STATES}")
+    out: list[PageState] = []
+    for j, s in enumerate(raw):
+        w = f"{where}.states[{j}]"
+        if not isinstance(s, dict):
+            raise ManifestError(f"{w} is not an object")
+        t = _dim(_req(s, "t_ms", (int, float), w), f"{w}.t_ms", 2**53)
+        if out and t < out[-1].t_ms:
+            raise ManifestError(f"{w}.t_ms is earlier than the state before it")
+        out.append(PageState(t_ms=t, screenshot=str(_req(s, "screenshot", str, w)),
+                             width=_dim(s.get("width", 0), f"{w}.width", max_dim),
+                             height=_dim(s.get("height", 0), f"{w}.height", max_dim)))
+    return tuple(out)
 
 
 _KNOWN_KEYS = {"format", "format_version", "session_id", "start_epoch_ms", "site", "viewport", "device_pixel_ratio",
@@ -112,6 +165,7 @@ def parse_manifest(obj: Any, *, max_pages: int, max_dim: int) -> Manifest:
             screenshot=shot,
             width=_dim(p.get("width", 0), f"{where}.width", max_dim),
             height=_dim(p.get("height", 0), f"{where}.height", max_dim),
+            states=_states(p.get("states"), where, max_dim),
         ))
     attributes = obj.get("attributes") or {}
     if not isinstance(attributes, dict):

@@ -40,6 +40,9 @@ class PageInfo:
     snapshot: dict[str, Any] | None = field(default=None, repr=False)  # the first FullSnapshot node of the page
     segment: int = -1  # node-map segment of that snapshot
     secrets: SecretNodes = field(default_factory=SecretNodes, repr=False)  # its nodes secret at some time
+    #: incremental snapshots after the first snapshot, in time order: (t ms, rrweb source, data); later
+    #: FullSnapshots of the page as source -2 (io/rrweb/keyframes.py renders states from them)
+    changes: list[tuple[float, int, Any]] = field(default_factory=list, repr=False)
 
 
 @dataclass

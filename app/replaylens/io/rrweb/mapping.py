@@ -21,6 +21,7 @@ import numpy as np
 from replaylens.core import kinds as K
 from replaylens.io.rrweb.columns import Mapped, PageInfo, Rows, build_table
 from replaylens.io.rrweb.nodes import NodeTable
+from replaylens.io.rrweb.secrets import SecretNodes
 from replaylens.io.rrweb.timing import MAX_TIME_OFFSET_MS, event_times
 from replaylens.model.report import ImportReport
 
@@ -101,6 +102,12 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
         if type(vw) in (int, float) and type(vh) in (int, float):
             rows.view[r] = (vw, vh)
 
+    def keep(w: int, t: float, src: int, data: dict[str, Any]) -> None:
+        """A change of the page's DOM after its first snapshot (for keyframes)."""
+        pg = w_page[w]
+        if pg >= 0 and w_seg[w] >= 0 and pages[pg].snapshot is not None:
+            pages[pg].changes.append((t, src, data))
+
     for i, e in enumerate(events):
         typ = e["type"]
         data = e.get("data")
@@ -136,6 +143,7 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
                 else:
                     r = rows.add(t, code["element_scroll"], i, None, None, nid)
                     rows.detail[r] = _detail({"x": data.get("x"), "y": data.get("y")})
+                    keep(w, t, 3, data)
             elif src == 4:
                 r = rows.add(t, code["resize"], i)
                 rows.view[r] = (data.get("width"), data.get("height"))
@@ -145,6 +153,7 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
                     rows.text[r] = data["text"]
                 if isinstance(data.get("isChecked"), bool):
                     rows.checked[r] = data["isChecked"]
+                keep(w, t, 5, data)
             elif src == 0:
                 first = None
                 for key, idk in (("adds", "parentId"), ("texts", "id"), ("attributes", "id"), ("removes", "parentId")):
@@ -157,9 +166,11 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
                     nodes.add_mutation_nodes(w_seg[w], data["adds"])
                 if w_seg[w] >= 0 and isinstance(data.get("attributes"), list) and data["attributes"]:
                     nodes.apply_attributes(w_seg[w], data["attributes"])
+                keep(w, t, 0, data)
             elif src in VISUAL_SOURCES:
                 r = rows.add(t, code["mutation"], i, None, None, data.get("id"))
                 rows.detail[r] = _detail({"source": VISUAL_SOURCES[src]})
+                keep(w, t, src, data)
             elif src == 7:
                 r = rows.add(t, code["media"], i, None, None, data.get("id"))
                 mtype = data.get("type")
@@ -192,6 +203,8 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
                     page.snapshot = node
                     page.segment = seg
                     page.title = nodes.title(seg)
+                else:  # a later snapshot of the same page: a new base for its keyframes
+                    page.changes.append((t, -2, node))
                 off = data.get("initialOffset")
                 off = off if isinstance(off, dict) else {}
                 r = rows.add(t, _HIDDEN, i)
@@ -223,6 +236,11 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
     for page in pages:  # after every mutation: the renderer hides what is secret at any time of the recording
         if page.segment >= 0:
             page.secrets = nodes.secret_nodes(page.segment)
+    for pg, seg in {(int(p), int(s)) for p, s in zip(ev_page.tolist(), ev_seg.tolist()) if p >= 0 and s >= 0}:
+        if seg != pages[pg].segment and pages[pg].changes:  # later snapshots of a page: their keyframes use the
+            more = nodes.secret_nodes(seg)  # ids of every segment of the page (ids may collide: masks more, safe)
+            old = pages[pg].secrets
+            pages[pg].secrets = SecretNodes(old.secret | more.secret, old.masking | more.masking)
     last_event_ms = float(times.max()) if n_ev else 0.0
     if consume:
         events.clear()
