@@ -236,7 +236,8 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
     for page in pages:  # after every mutation: the renderer hides what is secret at any time of the recording
         if page.segment >= 0:
             page.secrets = nodes.secret_nodes(page.segment)
-    for pg, seg in {(int(p), int(s)) for p, s in zip(ev_page.tolist(), ev_seg.tolist()) if p >= 0 and s >= 0}:
+    both = (ev_page >= 0) & (ev_seg >= 0)
+    for pg, seg in np.unique(np.stack([ev_page[both], ev_seg[both]], axis=1), axis=0).tolist():
         if seg != pages[pg].segment and pages[pg].changes:  # later snapshots of a page: their keyframes use the
             more = nodes.secret_nodes(seg)  # ids of every segment of the page (ids may collide: masks more, safe)
             old = pages[pg].secrets
