@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from replaylens.io.rrweb.domstate import DomState, split_rules
 from replaylens.io.rrweb.html import snapshot_to_html
 from replaylens.io.rrweb.keyframes import FULL_SNAPSHOT, KeyframeJobs, PagePlan, keyframe_times, plan_keyframes
-from replaylens.model.manifest import ManifestError, Manifest, Page, PageState, parse_manifest
+from replaylens.model.manifest import Manifest, ManifestError, Page, PageState, parse_manifest
 
 
 def el(nid: int, tag: str, kids: list[Any] | None = None, **attrs: Any) -> dict[str, Any]:
@@ -21,9 +22,9 @@ def text(nid: int, s: str) -> dict[str, Any]:
 
 
 def page() -> dict[str, Any]:
-    return {"type": 0, "id": 1, "childNodes": [el(2, "html", [el(3, "head", [el(4, "style", [], _cssText="a{color:red}")]),
-                                                              el(5, "body", [el(6, "p", [text(7, "old words")]),
-                                                                             el(8, "input", type="text")])])]}
+    head = el(3, "head", [el(4, "style", [], _cssText="a{color:red}")])
+    body = el(5, "body", [el(6, "p", [text(7, "old words")]), el(8, "input", type="text")])
+    return {"type": 0, "id": 1, "childNodes": [el(2, "html", [head, body])]}
 
 
 def test_mutations_add_remove_text_and_attributes() -> None:
@@ -36,7 +37,7 @@ def test_mutations_add_remove_text_and_attributes() -> None:
     html = snapshot_to_html(s.root)
     assert "after" in html and "old words" not in html
     assert 'class="open"' in html and "color: blue" in html
-    assert html.index("new menu") < html.index("after")  # inserted before the paragraph
+    assert html.index("<nav>new menu</nav>") < html.index(">after</p>")  # inserted before the paragraph
     s.apply(0, {"removes": [{"parentId": 5, "id": 20}], "attributes": [{"id": 6, "attributes": {"class": None}}]})
     html = snapshot_to_html(s.root)
     assert "new menu" not in html and 'class="open"' not in html and 20 not in s.by_id and 21 not in s.by_id
@@ -86,7 +87,7 @@ def test_keyframe_times_settle_coalesce_and_cap() -> None:
     # continuous activity every 500 ms for a minute: at most one per 2 s
     busy = list(range(0, 60_000, 500))
     got = keyframe_times(busy, settle_ms=300)
-    assert all(b - a >= 2000 for a, b in zip(got, got[1:], strict=False)) and 25 <= len(got) <= 31
+    assert all(b - a >= 2000 for a, b in itertools.pairwise(got)) and 25 <= len(got) <= 31
     capped = keyframe_times(busy, settle_ms=300, cap=5)
     assert len(capped) == 5 and capped[-1] == got[-1]
     assert keyframe_times([0, 100, 200], settle_ms=300, min_gap_ms=2000) == [200]
