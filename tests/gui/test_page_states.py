@@ -56,5 +56,5 @@ def test_a_state_naming_a_missing_image_is_refused(tmp_path: Path) -> None:
                  pages=[Page("u", screenshot="pages/000.png", states=(PageState(1, "pages/gone.png"),))])
     path = write_bundle(tmp_path / "bad.rlsession", m, {"t": [0], "kind": ["navigate"]},
                         {"pages/000.png": png("#fff")})
-    with pytest.raises(BadInputError, match="gone.png"):
+    with pytest.raises(BadInputError, match=r"gone\.png"):
         open_session(path)
