@@ -76,6 +76,11 @@ def cached_bundle_path(src: str | Path) -> Path:
     return cache_dir() / f"{content_key(src)[:40]}.rlsession"
 
 
+def first_bundle_path(out: Path) -> Path:
+    """Where the converter leaves the early bundle (first screenshots, no keyframes yet) while it renders ``out``."""
+    return out.with_name(out.stem + ".first.rlsession")
+
+
 def _valid(path: Path) -> bool:
     try:
         with open(path, "rb") as fh:
