@@ -38,15 +38,15 @@ def _load_ref(name: str) -> np.ndarray:
 
 
 def smartx_state_png(shared_data: Path, t_rel_ms: int) -> bytes:
-    from replaylens.io.rrweb.keyframes import KeyframeJobs, PagePlan
+    from replaylens.io.rrweb.keyframes import KeyframeJobs, Shot, WindowPlan
     from replaylens.io.rrweb.reader import load_recording
 
     loaded = load_recording(shared_data / "rrweb-sizer-smartx-mobile" / "e1.json")
-    info = loaded.mapped.pages[0]
-    assert info.snapshot is not None and info.changes
+    info, hist = loaded.mapped.pages[0], loaded.mapped.histories[0]
+    assert info.snapshot is not None and len(hist.changes) > 20
     t = loaded.mapped.start_epoch_ms + t_rel_ms
-    plan = PagePlan(0, info.snapshot, info.changes, [t])
-    jobs = KeyframeJobs([plan], lambda tree, _p, _k: RenderJob(tree, info.width, info.height, "s", info.secrets))
+    plan = WindowPlan(0, sorted(hist.changes, key=lambda c: c[0]), [Shot(t, 0)])
+    jobs = KeyframeJobs([plan], lambda tree, _p, _s: RenderJob(tree, info.width, info.height, "s", hist.secrets))
     [res] = render_snapshots(list(jobs), timeout_s=20)
     assert res.png is not None and not res.wireframe, res.error
     return res.png
@@ -59,7 +59,7 @@ def test_smartx_keyframe_shows_the_opened_menu(shared_data: Path) -> None:
     ref = _load_ref("smartx-menu-open-80s.png")
     menu = thumb(smartx_state_png(shared_data, 80_000))
     assert menu.shape == ref.shape
-    closed = thumb(smartx_state_png(shared_data, 0))
+    closed = thumb(smartx_state_png(shared_data, 1000))
     same = float(np.abs(menu - ref).mean())
     differs = float(np.abs(closed - ref).mean())
     assert same < TOLERANCE, same

@@ -9,7 +9,16 @@ import pytest
 
 from replaylens.io.rrweb.domstate import DomState, split_rules
 from replaylens.io.rrweb.html import snapshot_to_html
-from replaylens.io.rrweb.keyframes import FULL_SNAPSHOT, KeyframeJobs, PagePlan, keyframe_times, plan_keyframes
+from replaylens.io.rrweb.keyframes import (
+    FIRST_SNAPSHOT,
+    FULL_SNAPSHOT,
+    Change,
+    KeyframeJobs,
+    Shot,
+    WindowPlan,
+    keyframe_times,
+    plan_keyframes,
+)
 from replaylens.model.manifest import Manifest, ManifestError, Page, PageState, parse_manifest
 
 
@@ -93,20 +102,40 @@ def test_keyframe_times_settle_coalesce_and_cap() -> None:
     assert keyframe_times([0, 100, 200], settle_ms=300, min_gap_ms=2000) == [200]
 
 
-def test_plans_share_the_session_budget_and_skip_pages_without_snapshot() -> None:
-    changes = [(float(t), 0, {}) for t in range(0, 100_000, 5000)]
-    plans = plan_keyframes([(0, None, changes), (1, page(), changes), (2, page(), changes)],
-                           max_per_page=15, max_per_session=20)
-    assert [p.page for p in plans] == [1, 2] and [len(p.times) for p in plans] == [15, 5]
+def hist(*changes: Change) -> list[Change]:
+    return [(0.0, FIRST_SNAPSHOT, page()), *changes]
+
+
+def test_plans_share_the_session_budget() -> None:
+    changes = hist(*[(float(t), 0, {}) for t in range(5000, 100_000, 5000)])
+    plans = plan_keyframes([(changes, [(0.0, 0)]), (changes, [(0.0, 1)])], {0, 1}, max_per_page=15,
+                           max_per_session=20)
+    assert [len(p.shots) for p in plans] == [15, 5]
+    assert all(not s.first for p in plans for s in p.shots)  # both pages have their own snapshot
+
+
+def test_spa_navigation_gets_an_arrival_shot_and_keyframes_of_its_own() -> None:
+    """Page 0 has a snapshot; at 10 s the app navigates to page 1 (no snapshot) and renders the new route 100 ms
+    later; at 30 s back to page 0 (a revisit)."""
+    changes = hist((2000.0, 0, {"texts": [{"id": 7, "value": "home"}]}),
+                   (10_100.0, 0, {"texts": [{"id": 7, "value": "kyc step"}]}),
+                   (20_000.0, 0, {"texts": [{"id": 7, "value": "kyc done"}]}),
+                   (30_050.0, 0, {"texts": [{"id": 7, "value": "home again"}]}))
+    navs = [(0.0, 0), (10_000.0, 1), (30_000.0, 0)]
+    [plan] = plan_keyframes([(changes, navs)], {0})
+    assert [(s.t, s.page, s.first) for s in plan.shots] == [
+        (2000, 0, False), (10_100, 1, True), (20_000, 1, False), (30_050, 0, False)]
+    htmls = list(KeyframeJobs([plan], lambda tree, _p, _s: snapshot_to_html(tree)))
+    assert ["home" in htmls[0], "kyc step" in htmls[1], "kyc done" in htmls[2], "home again" in htmls[3]] == [True] * 4
 
 
 def test_keyframe_jobs_build_each_state_in_order_and_restart_on_a_new_snapshot() -> None:
     second = page()
     second["childNodes"][0]["childNodes"][1]["childNodes"][0]["childNodes"][0]["textContent"] = "reloaded"
-    changes = [(10.0, 0, {"texts": [{"id": 7, "value": "one"}]}), (20.0, 0, {"texts": [{"id": 7, "value": "two"}]}),
-               (30.0, FULL_SNAPSHOT, second)]
-    plan = PagePlan(0, page(), changes, [10, 20, 30])
-    jobs = KeyframeJobs([plan], lambda tree, _p, _k: snapshot_to_html(tree))
+    changes = hist((10.0, 0, {"texts": [{"id": 7, "value": "one"}]}), (20.0, 0, {"texts": [{"id": 7, "value": "two"}]}),
+                   (30.0, FULL_SNAPSHOT, second))
+    plan = WindowPlan(0, changes, [Shot(10, 0), Shot(20, 0), Shot(30, 0)])
+    jobs = KeyframeJobs([plan], lambda tree, _p, _s: snapshot_to_html(tree))
     assert len(jobs) == 3
     got = list(jobs)
     assert "one" in got[0] and "two" in got[1] and "reloaded" in got[2]
@@ -138,3 +167,39 @@ def test_bad_page_states_are_refused(states: Any, why: str) -> None:
     obj["pages"][0]["states"] = states
     with pytest.raises(ManifestError, match=why):
         parse_manifest(obj, max_pages=10, max_dim=10**6)
+
+
+def test_spa_navigations_become_pages_with_the_window_history(tmp_path: Any) -> None:
+    """A Meta with a new address and no FullSnapshot after it, and PostHog's $pageview, are page visits."""
+    import json
+
+    import pyarrow.compute as pc
+
+    from replaylens.io.rrweb.reader import load_recording
+
+    t0 = 1_700_000_000_000
+    ev = [{"type": 4, "timestamp": t0, "data": {"href": "https://bank.example/", "width": 400, "height": 300}},
+          {"type": 2, "timestamp": t0 + 5, "data": {"node": page(), "initialOffset": {"left": 0, "top": 0}}},
+          {"type": 4, "timestamp": t0 + 10_000, "data": {"href": "https://bank.example/kyc", "width": 400,
+                                                          "height": 300}},
+          {"type": 3, "timestamp": t0 + 10_100, "data": {"source": 0, "texts": [{"id": 7, "value": "kyc"}],
+                                                          "adds": [], "removes": [], "attributes": []}},
+          {"type": 5, "timestamp": t0 + 20_000, "data": {"tag": "$pageview",
+                                                          "payload": {"$current_url": "https://bank.example/done"}}},
+          {"type": 3, "timestamp": t0 + 20_050, "data": {"source": 0, "texts": [{"id": 7, "value": "done"}],
+                                                          "adds": [], "removes": [], "attributes": []}},
+          {"type": 3, "timestamp": t0 + 25_000, "data": {"source": 2, "type": 2, "id": 7, "x": 5, "y": 5}}]
+    src = tmp_path / "spa.json"
+    src.write_text(json.dumps(ev))
+    loaded = load_recording(src)
+    assert [p.url for p in loaded.manifest.pages] == [
+        "https://bank.example/", "https://bank.example/kyc", "https://bank.example/done"]
+    t = loaded.mapped.table
+    click = t.filter(pc.equal(t["kind"], "click"))
+    assert click["page"].to_pylist() == [2]  # the click lands on the SPA page (heatmaps see it as a page)
+    [h] = loaded.mapped.histories
+    assert [p for _t, p in h.navs] == [0, 1, 2]
+    [plan] = plan_keyframes([(h.changes, h.navs)], {0})
+    assert [(s.page, s.first) for s in plan.shots] == [(1, True), (2, True)]
+    htmls = list(KeyframeJobs([plan], lambda tree, _p, _s: snapshot_to_html(tree)))
+    assert ">kyc<" in htmls[0] and ">done<" in htmls[1]

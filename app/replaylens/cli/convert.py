@@ -45,9 +45,10 @@ def run(args: argparse.Namespace) -> int:
     res = convert_rrweb(args.input, out, render=not args.no_render, timeout_s=args.timeout,
                         show_values=args.show_values, keyframes=not args.no_keyframes,
                         first_out=Path(args.first) if args.first else None, on_first=first)
+    n_states = getattr(res, "states", 0)
     print(f"wrote {res.path}: {res.events:,} events, {res.pages} pages, {res.screenshots} screenshots"
           + (f" ({res.wireframes} wireframes)" if res.wireframes else "")
-          + (f", {res.states} page states in {res.states_seconds:.1f} s" if res.states else ""))
+          + (f", {n_states} page states in {getattr(res, 'states_seconds', 0.0):.1f} s" if n_states else ""))
     if res.render_note and not args.no_render:
         print(f"replaylens: {res.render_note}", file=sys.stderr)
     for w in res.report.warnings:

@@ -105,7 +105,8 @@ def convert_cached(src: str | Path, progress: Progress | None = None, cancel: Ca
             progress(1.0, "already converted")
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
-    convert_rrweb(src, out, render=render, progress=progress, cancel=cancel, show_values=show_input_values())
+    convert_rrweb(src, out, render=render, progress=progress, cancel=cancel, show_values=show_input_values(),
+                  keyframes=True)
     purge_outdated(keep=out)
     prune(keep=out)
     return out

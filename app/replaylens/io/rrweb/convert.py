@@ -119,7 +119,7 @@ def render_pages(loaded: Loaded, *, timeout_s: float = 10.0, progress: Progress 
 
 def convert_rrweb(src: str | Path, out: str | Path, *, render: bool = True, timeout_s: float = 10.0,
                   progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
-                  report: ImportReport | None = None, show_values: bool = False, keyframes: bool = True,
+                  report: ImportReport | None = None, show_values: bool = False, keyframes: bool = False,
                   first_out: str | Path | None = None,
                   on_first: Callable[[Path], None] | None = None) -> ConvertResult:
     """Write ``out`` (a ``.rlsession`` bundle) from the recording ``src``. The input is only read.

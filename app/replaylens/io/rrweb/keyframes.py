@@ -11,8 +11,12 @@ are not a visible change of a full-page screenshot, so they do not make keyframe
 The keyframe at time ``t_ms`` shows the page after every change at or before ``t_ms``; the viewer shows the latest
 keyframe ``<= t`` (binary search), the page's first snapshot before the first keyframe.
 
+**SPA navigations** (a Meta event or a PostHog ``$pageview``/``$url_changed`` with a new address and no FullSnapshot
+after it) make a new page whose DOM continues the window's: it gets a shot on arrival (its first screenshot) and
+keyframes of its own; a page visited again gets an arrival shot too.
+
 ``KeyframeJobs`` is a lazy sequence of render jobs: it holds one ``DomState`` at a time and applies the changes
-up to each keyframe as the renderer asks for it (jobs are asked for in order), so memory stays at one tree copy
+up to each shot as the renderer asks for it (jobs are asked for in order), so memory stays at one tree copy
 whatever the number of keyframes.
 """
 
@@ -34,7 +38,8 @@ MAX_PER_SESSION = 120
 #: rrweb incremental sources that change what a screenshot shows (0 mutation, 5 input, 8 style rule, 13 style
 #: declaration, 15 adopted sheet); FULL_SNAPSHOT marks a later FullSnapshot of the same page.
 VISIBLE_SOURCES = frozenset({0, 5, 8, 13, 15})
-FULL_SNAPSHOT = -2
+FULL_SNAPSHOT = -2  # a later FullSnapshot of the same page: a new base, and a visible change
+FIRST_SNAPSHOT = -3  # a page's first FullSnapshot: a new base; its look is the page's own screenshot
 
 Change = tuple[float, int, Any]  # (t ms from the session start, rrweb source or FULL_SNAPSHOT, data)
 
@@ -66,44 +71,82 @@ def keyframe_times(times: Sequence[float], *, settle_ms: int = SETTLE_MS, min_ga
     return [int(round(t)) for t in out]
 
 
-@dataclass
-class PagePlan:
+@dataclass(frozen=True)
+class Shot:
+    t: int  # epoch ms, as the changes
     page: int
-    snapshot: dict[str, Any]
+    first: bool = False  # the page's first screenshot (an SPA page, which has no FullSnapshot of its own)
+
+
+@dataclass
+class WindowPlan:
+    """One window's DOM history (every change of every page, FullSnapshots as resets) and the shots to take."""
+
+    window: int
     changes: list[Change]  # time order
-    times: list[int] = field(default_factory=list)  # keyframe times
+    shots: list[Shot] = field(default_factory=list)  # time order
 
 
-def plan_keyframes(pages: Sequence[tuple[int, dict[str, Any] | None, list[Change]]], *,
-                   max_per_page: int = MAX_PER_PAGE, max_per_session: int = MAX_PER_SESSION) -> list[PagePlan]:
-    """One plan per page that has a snapshot and visible changes; the session budget is spent in page order."""
-    plans: list[PagePlan] = []
-    budget = max_per_session
-    for page, snapshot, changes in pages:
-        if snapshot is None or not changes or budget <= 0:
+def plan_window(window: int, changes: Sequence[Change], navs: Sequence[tuple[float, int]], own: set[int], *,
+                used: dict[int, int], budget: int, max_per_page: int = MAX_PER_PAGE) -> WindowPlan:
+    """Shots for one window. ``navs``: (t, page) each time the window's current page changed (navigations, SPA
+    ones included); ``own``: pages whose first screenshot is their own FullSnapshot. A page reached without a
+    snapshot of its own (an SPA navigation), and any page visited again, gets a shot on arrival (after the changes
+    around it settle); then keyframes of its visible changes while it is current. ``used`` counts shots per page
+    across windows; at most ``budget`` shots in all."""
+    ordered = sorted(changes, key=lambda c: c[0])
+    plan = WindowPlan(window, ordered)
+    resets = [c[0] for c in ordered if c[1] in (FULL_SNAPSHOT, FIRST_SNAPSHOT)]
+    if not resets:
+        return plan
+    visible = [c[0] for c in ordered if c[1] in VISIBLE_SOURCES or c[1] == FULL_SNAPSHOT]
+    seen: set[int] = set()
+    for j, (a, page) in enumerate(navs):
+        b = navs[j + 1][0] if j + 1 < len(navs) else float("inf")
+        first_visit = page not in seen
+        seen.add(page)
+        arrival = not first_visit or page not in own
+        left = min(max_per_page - used.get(page, 0), budget - len(plan.shots))
+        if left <= 0 or b <= resets[0]:
             continue
-        visible = [c[0] for c in changes if c[1] in VISIBLE_SOURCES or c[1] == FULL_SNAPSHOT]
-        times = keyframe_times(visible, cap=min(max_per_page, budget))
-        if times:
-            plans.append(PagePlan(page, snapshot, changes, times))
-            budget -= len(times)
+        a = max(a, resets[0])
+        ts = visible[bisect.bisect_right(visible, a):bisect.bisect_left(visible, b)]
+        times = keyframe_times([a, *ts] if arrival else ts, cap=left)
+        times = [t for t in times if t < b] or ([int(a)] if arrival else [])
+        for k, t in enumerate(times):
+            plan.shots.append(Shot(t, page, first=k == 0 and arrival and first_visit))
+        used[page] = used.get(page, 0) + len(times)
+    return plan
+
+
+def plan_keyframes(windows: Sequence[tuple[Sequence[Change], Sequence[tuple[float, int]]]], own: set[int], *,
+                   max_per_page: int = MAX_PER_PAGE, max_per_session: int = MAX_PER_SESSION) -> list[WindowPlan]:
+    """Plans for every window with shots; the session budget is spent in window order, then time order."""
+    plans: list[WindowPlan] = []
+    used: dict[int, int] = {}
+    budget = max_per_session
+    for w, (changes, navs) in enumerate(windows):
+        plan = plan_window(w, changes, navs, own, used=used, budget=budget, max_per_page=max_per_page)
+        if plan.shots:
+            plans.append(plan)
+            budget -= len(plan.shots)
     return plans
 
 
 class KeyframeJobs(Sequence[Any]):
-    """Render jobs for every keyframe of ``plans``, built on demand from one live ``DomState``.
+    """Render jobs for every shot of ``plans``, built on demand from one live ``DomState`` per window.
 
-    ``make_job(tree, plan, k)`` wraps the state tree of keyframe ``k`` of ``plan`` (e.g. a webrender.RenderJob);
-    the tree is only valid until the next item is asked for."""
+    ``make_job(tree, plan, shot)`` wraps the state tree at the shot (e.g. a webrender.RenderJob); the tree is only
+    valid until the next item is asked for."""
 
-    def __init__(self, plans: list[PagePlan], make_job: Callable[[dict[str, Any], PagePlan, int], Any]) -> None:
+    def __init__(self, plans: list[WindowPlan], make_job: Callable[[dict[str, Any], WindowPlan, Shot], Any]) -> None:
         self.plans = plans
         self.make_job = make_job
-        self.flat = [(p, k) for p in plans for k in range(len(p.times))]
-        self._plan: PagePlan | None = None
+        self.flat = [(p, s) for p in plans for s in p.shots]
+        self._plan: WindowPlan | None = None
         self._state: DomState | None = None
         self._applied = 0
-        self.skipped = 0  # change items naming unknown nodes, over all keyframes
+        self.skipped = 0  # change items naming unknown nodes, over all shots
 
     def __len__(self) -> int:
         return len(self.flat)
@@ -117,26 +160,31 @@ class KeyframeJobs(Sequence[Any]):
     def __getitem__(self, i: int | slice) -> Any:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        plan, k = self.flat[i]
-        return self.make_job(self.state_at(plan, plan.times[k]), plan, k)
+        plan, shot = self.flat[i]
+        return self.make_job(self.state_at(plan, shot.t), plan, shot)
 
     def __iter__(self) -> Iterator[Any]:
         for i in range(len(self)):
             yield self[i]
 
-    def state_at(self, plan: PagePlan, t_ms: int) -> dict[str, Any]:
-        """The page's tree after every change at or before ``t_ms`` (forward from the live state when possible)."""
+    def state_at(self, plan: WindowPlan, t_ms: float) -> dict[str, Any]:
+        """The window's tree after every change at or before ``t_ms`` (forward from the live state when possible).
+        A shot is never planned before the window's first snapshot."""
         upto = bisect.bisect_right([c[0] for c in plan.changes], t_ms)
-        if self._plan is not plan or self._state is None or upto < self._applied:
-            if self._state is not None:
-                self.skipped += self._state.skipped
-            self._plan, self._state, self._applied = plan, DomState(plan.snapshot), 0
-        state = self._state
+        if self._plan is not plan or upto < self._applied:
+            self._flush()
+            self._plan, self._state, self._applied = plan, None, 0
         for _t, src, data in plan.changes[self._applied:upto]:
-            if src == FULL_SNAPSHOT:
-                self.skipped += state.skipped
-                state = self._state = DomState(data)
-            elif isinstance(data, dict):
-                state.apply(src, data)
+            if src in (FULL_SNAPSHOT, FIRST_SNAPSHOT):
+                self._flush()
+                self._state = DomState(data)
+            elif self._state is not None and isinstance(data, dict):
+                self._state.apply(src, data)
         self._applied = upto
-        return state.root
+        if self._state is None:
+            raise ValueError("a shot before the window's first snapshot")
+        return self._state.root
+
+    def _flush(self) -> None:
+        if self._state is not None:
+            self.skipped += self._state.skipped

@@ -15,7 +15,7 @@ from typing import Any
 
 from replaylens.errors import CancelledError
 from replaylens.io import limits as L
-from replaylens.io.rrweb.keyframes import KeyframeJobs, PagePlan, plan_keyframes
+from replaylens.io.rrweb.keyframes import KeyframeJobs, Shot, WindowPlan, plan_keyframes
 from replaylens.io.rrweb.reader import Loaded, Progress
 from replaylens.model.manifest import PageState
 
@@ -31,10 +31,10 @@ class StatesResult:
 def render_states(loaded: Loaded, images: dict[str, bytes], *, timeout_s: float = 10.0,
                   progress: Progress | None = None, show_values: bool = False,
                   max_per_page: int | None = None, max_per_session: int | None = None) -> StatesResult:
-    """Render every keyframe; adds images to ``images`` and states to the manifest's pages."""
+    """Render every keyframe; adds images to ``images``, states (and SPA pages' first screenshots) to the pages."""
     from replaylens.io.rrweb.convert import png_ok  # the converter's image check (avoid an import cycle)
 
-    pages = loaded.manifest.pages
+    pages, infos = loaded.manifest.pages, loaded.mapped.pages
     wire = set(loaded.manifest.source.get("wireframe_pages") or [])
     kw: dict[str, Any] = {}
     if max_per_page is not None:
@@ -42,11 +42,13 @@ def render_states(loaded: Loaded, images: dict[str, bytes], *, timeout_s: float 
     if max_per_session is not None:
         kw["max_per_session"] = max_per_session
     start = loaded.mapped.start_epoch_ms
-    # keyframes only for pages whose first snapshot rendered (a wireframe page keeps its one sketch)
-    plans = plan_keyframes([(i, p.snapshot, p.changes) for i, p in enumerate(loaded.mapped.pages)
-                            if i < len(pages) and pages[i].screenshot and i not in wire], **kw)
-    res = StatesResult(planned=sum(len(p.times) for p in plans))
-    if not plans:
+    hist = loaded.mapped.histories
+    own = {i for i, p in enumerate(infos) if p.snapshot is not None}
+    plans = plan_keyframes([(h.changes, h.navs) for h in hist], own, **kw)
+    for plan in plans:  # a page whose own snapshot came back as a wireframe keeps that one sketch
+        plan.shots = [s for s in plan.shots if s.page not in wire and s.page < len(pages)]
+    res = StatesResult(planned=sum(len(p.shots) for p in plans))
+    if not res.planned:
         return res
     try:
         from replaylens.io import webrender
@@ -54,11 +56,12 @@ def render_states(loaded: Loaded, images: dict[str, bytes], *, timeout_s: float 
         res.note = f"page states were not rendered ({exc})"
         return res
 
-    def make_job(tree: dict[str, Any], plan: PagePlan, k: int) -> Any:
-        info = loaded.mapped.pages[plan.page]
+    def make_job(tree: dict[str, Any], plan: WindowPlan, shot: Shot) -> Any:
+        info = infos[shot.page]
         return webrender.RenderJob(node=tree, width=info.width or loaded.manifest.viewport_width,
                                    height=info.height or loaded.manifest.viewport_height,
-                                   key=f"{plan.page}:{k}", secrets=info.secrets, show_values=show_values)
+                                   key=f"{shot.page}:{shot.t}", secrets=hist[plan.window].secrets,
+                                   show_values=show_values)
 
     jobs = KeyframeJobs(plans, make_job)
     t0 = time.perf_counter()
@@ -71,17 +74,24 @@ def render_states(loaded: Loaded, images: dict[str, bytes], *, timeout_s: float 
         return res
     res.seconds = time.perf_counter() - t0
     by_page: dict[int, list[PageState]] = {}
-    for (plan, k), out in zip(jobs.flat, results, strict=False):
+    for (_plan, shot), out in zip(jobs.flat, results, strict=False):
         if out.wireframe or not png_ok(out.png):
             continue
-        name = f"pages/{plan.page:03d}-k{k:03d}.png"
-        images[name] = bytes(out.png or b"")
+        i = shot.page
         w = int(out.width) if 0 < int(out.width or 0) <= L.MAX_DIM else 0
         h = int(out.height) if 0 < int(out.height or 0) <= L.MAX_DIM else 0
-        by_page.setdefault(plan.page, []).append(PageState(max(0, plan.times[k] - start), name, w, h))
+        if shot.first and not pages[i].screenshot:  # an SPA page: its look on arrival is its screenshot
+            name = f"pages/{i:03d}.png"
+            pages[i] = replace(pages[i], screenshot=name, width=w or pages[i].width, height=h or pages[i].height)
+        elif shot.first:
+            continue
+        else:
+            name = f"pages/{i:03d}-k{len(by_page.get(i, [])):03d}.png"
+            by_page.setdefault(i, []).append(PageState(max(0, shot.t - start), name, w, h))
+        images[name] = bytes(out.png or b"")
+        res.rendered += 1
     for i, states in by_page.items():
-        pages[i] = replace(pages[i], states=tuple(states))
-        res.rendered += len(states)
+        pages[i] = replace(pages[i], states=tuple(sorted(states, key=lambda s: s.t_ms)))
     if res.rendered < res.planned:
         res.note = f"page states: {res.rendered} of {res.planned} keyframes rendered"
     return res
