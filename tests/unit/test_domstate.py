@@ -203,3 +203,15 @@ def test_spa_navigations_become_pages_with_the_window_history(tmp_path: Any) -> 
     assert [(s.page, s.first) for s in plan.shots] == [(1, True), (2, True)]
     htmls = list(KeyframeJobs([plan], lambda tree, _p, _s: snapshot_to_html(tree)))
     assert ">kyc<" in htmls[0] and ">done<" in htmls[1]
+
+
+def test_a_hostile_run_of_sibling_inserts_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each insert before the first child scans the list; past the scan budget nodes are appended (counted)."""
+    from replaylens.io.rrweb import domstate
+
+    monkeypatch.setattr(domstate, "MAX_SCAN", 1000)
+    s = DomState(page())
+    s.apply(0, {"adds": [{"parentId": 5, "nextId": 6, "node": el(1000 + i, "i")} for i in range(200)]})
+    kids = s.by_id[5]["childNodes"]
+    assert len(kids) == 202 and s.skipped > 0  # all placed; the ones past the budget at the end
+    assert kids[0]["tagName"] == "i" and kids[-1]["tagName"] == "i"

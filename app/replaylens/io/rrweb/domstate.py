@@ -30,6 +30,9 @@ from typing import Any
 ELEMENT, TEXT, DOCUMENT = 2, 3, 0
 #: Passes over one mutation's adds to place nodes listed before their parent / next sibling.
 MAX_ADD_PASSES = 50
+#: Children scanned to place or remove nodes, per state: past this a hostile list of sibling inserts (quadratic)
+#: appends instead of searching (counted in ``skipped``), so no small file can make the replay take hours.
+MAX_SCAN = 20_000_000
 #: Adopted sheets: id of the synthetic ``<style>`` node that carries them (ids in recordings are positive).
 _ADOPTED_ID = -7
 
@@ -131,6 +134,7 @@ class DomState:
         self.skipped = 0  # items that named unknown nodes or were malformed
         self._sheets: dict[Any, list[str]] = {}  # adopted style sheets by styleId
         self._adopted: dict[Any, list[Any]] = {}  # host node id -> styleIds
+        self._scanned = 0
         self._index(self.root, None)
 
     # -- tree bookkeeping ----------------------------------------------------------------------------------------
@@ -158,6 +162,24 @@ class DomState:
             kids = cur.get("childNodes")
             if isinstance(kids, list):
                 stack.extend(k for k in kids if isinstance(k, dict))
+
+    def _position(self, kids: list[Any], node: Any) -> int | None:
+        """Index of ``node`` (by identity) in ``kids``; None when absent or the scan budget is spent."""
+        if self._scanned > MAX_SCAN:
+            self.skipped += 1
+            return None
+        for j, k in enumerate(kids):
+            if k is node:
+                self._scanned += j + 1
+                return j
+        self._scanned += len(kids)
+        return None
+
+    def _unlink(self, par: dict[str, Any], node: dict[str, Any]) -> None:
+        kids = self._kids(par)
+        j = self._position(kids, node)
+        if j is not None:
+            del kids[j]
 
     @staticmethod
     def _kids(node: dict[str, Any]) -> list[Any]:
@@ -200,11 +222,7 @@ class DomState:
             if node is None or par is None:
                 self.skipped += 1
                 continue
-            kids = self._kids(par)
-            for j, k in enumerate(kids):
-                if k is node:
-                    del kids[j]
-                    break
+            self._unlink(par, node)
             self._forget(node)
         self._adds(list(_items(data.get("adds"))))
         for item in _items(data.get("texts")):
@@ -259,21 +277,11 @@ class DomState:
         if old is not None:  # a node re-added (moved): it leaves its old place first
             op = self.parent.get(new.get("id"))
             if op is not None:
-                okids = self._kids(op)
-                for j, k in enumerate(okids):
-                    if k is old:
-                        del okids[j]
-                        break
+                self._unlink(op, old)
             self._forget(old)
         kids = self._kids(par)
-        pos = len(kids)
-        if nxt is not None:
-            target = self.by_id.get(nxt)
-            for j, k in enumerate(kids):
-                if k is target:
-                    pos = j
-                    break
-        kids.insert(pos, new)
+        pos = self._position(kids, self.by_id.get(nxt)) if nxt is not None else None
+        kids.insert(len(kids) if pos is None else pos, new)
         self._index(new, par)
 
     def _input(self, data: dict[str, Any]) -> None:

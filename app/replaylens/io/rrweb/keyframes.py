@@ -85,6 +85,7 @@ class WindowPlan:
     window: int
     changes: list[Change]  # time order
     shots: list[Shot] = field(default_factory=list)  # time order
+    times: list[float] = field(default_factory=list, repr=False)  # of the changes (filled on first use)
 
 
 def plan_window(window: int, changes: Sequence[Change], navs: Sequence[tuple[float, int]], own: set[int], *,
@@ -170,7 +171,9 @@ class KeyframeJobs(Sequence[Any]):
     def state_at(self, plan: WindowPlan, t_ms: float) -> dict[str, Any]:
         """The window's tree after every change at or before ``t_ms`` (forward from the live state when possible).
         A shot is never planned before the window's first snapshot."""
-        upto = bisect.bisect_right([c[0] for c in plan.changes], t_ms)
+        if len(plan.times) != len(plan.changes):
+            plan.times = [c[0] for c in plan.changes]
+        upto = bisect.bisect_right(plan.times, t_ms)
         if self._plan is not plan or upto < self._applied:
             self._flush()
             self._plan, self._state, self._applied = plan, None, 0
