@@ -215,3 +215,11 @@ def test_a_hostile_run_of_sibling_inserts_stays_bounded(monkeypatch: pytest.Monk
     kids = s.by_id[5]["childNodes"]
     assert len(kids) == 202 and s.skipped > 0  # all placed; the ones past the budget at the end
     assert kids[0]["tagName"] == "i" and kids[-1]["tagName"] == "i"
+
+
+def test_adds_follow_previous_id_and_treat_minus_one_as_unknown() -> None:
+    s = DomState(page())
+    s.apply(0, {"adds": [{"parentId": 5, "previousId": 6, "nextId": -1, "node": el(30, "aside")},
+                         {"parentId": 5, "previousId": None, "nextId": -1, "node": el(31, "footer")}]})
+    assert [k.get("tagName") for k in s.by_id[5]["childNodes"]] == ["p", "aside", "input", "footer"]
+    assert s.skipped == 0

@@ -257,21 +257,23 @@ class DomState:
             for item in pending:
                 node, par = item.get("node"), self.by_id.get(item.get("parentId"))
                 nxt = item.get("nextId")
-                if not isinstance(node, dict) or par is None or (nxt is not None and nxt not in self.by_id):
-                    later.append(item)
+                if not isinstance(node, dict) or par is None or (nxt not in (None, -1) and nxt not in self.by_id):
+                    later.append(item)  # (-1: rrweb's "next sibling unknown", placed by previousId or appended)
                     continue
-                self._insert(par, node, nxt)
+                self._insert(par, node, nxt, item.get("previousId"))
             if len(later) == len(pending):
                 break
             pending = later
         for item in pending:  # next sibling never arrived: append; unknown parent: skipped
             node, par = item.get("node"), self.by_id.get(item.get("parentId"))
             if isinstance(node, dict) and par is not None:
-                self._insert(par, node, None)
+                self._insert(par, node, None, item.get("previousId"))
             else:
                 self.skipped += 1
 
-    def _insert(self, par: dict[str, Any], node: dict[str, Any], nxt: Any) -> None:
+    def _insert(self, par: dict[str, Any], node: dict[str, Any], nxt: Any, prev: Any = None) -> None:
+        """As rrweb's replayer: after ``previousId`` when it is a child of the parent, else before ``nextId``,
+        else appended."""
         new = copy_tree(node)
         old = self.by_id.get(new.get("id"))
         if old is not None:  # a node re-added (moved): it leaves its old place first
@@ -280,7 +282,12 @@ class DomState:
                 self._unlink(op, old)
             self._forget(old)
         kids = self._kids(par)
-        pos = self._position(kids, self.by_id.get(nxt)) if nxt is not None else None
+        pos = None
+        if prev not in (None, -1) and self.parent.get(prev) is par:
+            after = self._position(kids, self.by_id.get(prev))
+            pos = None if after is None else after + 1
+        if pos is None and nxt not in (None, -1) and self.parent.get(nxt) is par:
+            pos = self._position(kids, self.by_id.get(nxt))
         kids.insert(len(kids) if pos is None else pos, new)
         self._index(new, par)
 
