@@ -147,7 +147,7 @@ def convert_rrweb(src: str | Path, out: str | Path, *, render: bool = True, time
     table = loaded.mapped.table
     n_states, states_s = 0, 0.0
     if render and keyframes and images:
-        from replaylens.io.rrweb.render_states import render_states
+        from replaylens.io.rrweb.keyframes import render_states
 
         if first_out is not None:
             write_bundle(first_out, manifest, table, dict(images))

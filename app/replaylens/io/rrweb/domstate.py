@@ -14,8 +14,7 @@ applies, in the order recorded:
 * **Input** (5): ``value`` / ``checked`` of the field. What the page then shows of a value is decided by the
   renderer with the one secret rule (``io/rrweb/fields.py``): secret fields are a hatched box, every other value is
   masked unless the user chose to see non-secret values.
-* **Element scrolls** (3 on an element): stored as ``rr_scrollLeft``/``rr_scrollTop`` attributes (rrweb's own
-  names; the sanitiser drops unknown ``rr_*`` attributes it does not use, and a screenshot shows no inner scroll).
+* **Element scrolls** (3 on an element): kept as ``rr_scrollLeft``/``rr_scrollTop`` (a screenshot shows none).
 
 Nothing here trusts the recording: the tree only ever holds nodes the file itself contains (no growth beyond the
 file's size), malformed items are skipped, and the HTML built from the tree goes through the same sanitiser
@@ -28,8 +27,7 @@ import re
 from typing import Any
 
 ELEMENT, TEXT, DOCUMENT = 2, 3, 0
-#: Passes over one mutation's adds to place nodes listed before their parent / next sibling.
-MAX_ADD_PASSES = 50
+MAX_ADD_PASSES = 50  # passes over one mutation's adds to place nodes listed before their parent / next sibling
 #: Children scanned to place or remove nodes, per state: past this a hostile list of sibling inserts (quadratic)
 #: appends instead of searching (counted in ``skipped``), so no small file can make the replay take hours.
 MAX_SCAN = 20_000_000
@@ -183,17 +181,15 @@ class DomState:
 
     @staticmethod
     def _kids(node: dict[str, Any]) -> list[Any]:
-        kids = node.get("childNodes")
-        if not isinstance(kids, list):
-            kids = node["childNodes"] = []
-        return kids
+        if not isinstance(node.get("childNodes"), list):
+            node["childNodes"] = []
+        return node["childNodes"]
 
     @staticmethod
     def _attrs(node: dict[str, Any]) -> dict[str, Any]:
-        a = node.get("attributes")
-        if not isinstance(a, dict):
-            a = node["attributes"] = {}
-        return a
+        if not isinstance(node.get("attributes"), dict):
+            node["attributes"] = {}
+        return node["attributes"]
 
     # -- incremental snapshots -----------------------------------------------------------------------------------
     def apply(self, source: int, data: dict[str, Any]) -> None:
@@ -265,8 +261,7 @@ class DomState:
                 break
             pending = later
         for item in pending:  # next sibling never arrived: append; unknown parent: skipped
-            node, par = item.get("node"), self.by_id.get(item.get("parentId"))
-            if isinstance(node, dict) and par is not None:
+            if isinstance(node := item.get("node"), dict) and (par := self.by_id.get(item.get("parentId"))):
                 self._insert(par, node, None, item.get("previousId"))
             else:
                 self.skipped += 1
@@ -301,11 +296,10 @@ class DomState:
             attrs["value"] = data["text"]
             if str(node.get("tagName", "")).lower() == "textarea":  # the text child is the shown value
                 node["childNodes"] = []
-        if isinstance(data.get("isChecked"), bool):
-            if data["isChecked"]:
-                attrs["checked"] = True
-            else:
-                attrs.pop("checked", None)
+        if data.get("isChecked") is True:
+            attrs["checked"] = True
+        elif data.get("isChecked") is False:
+            attrs.pop("checked", None)
 
     # -- style sheets --------------------------------------------------------------------------------------------
     def _rules_of(self, data: dict[str, Any]) -> tuple[list[str], Any] | None:
@@ -380,20 +374,15 @@ class DomState:
         css = "\n".join(r for ids in self._adopted.values() for sid in ids for r in self._sheets.get(sid, ()))
         node = self.by_id.get(_ADOPTED_ID)
         if node is None:
-            host = self._head() or self._first_element()
+            elements = [n for n in self.by_id.values() if n.get("type") == ELEMENT]
+            host = next((n for n in elements if str(n.get("tagName", "")).lower() == "head"), None) or \
+                next(iter(elements), None)
             if host is None:
                 return
             node = {"type": ELEMENT, "tagName": "style", "attributes": {}, "childNodes": [], "id": _ADOPTED_ID}
             self._kids(host).append(node)
             self._index(node, host)
         self._attrs(node)["_cssText"] = css
-
-    def _head(self) -> dict[str, Any] | None:
-        return next((n for n in self.by_id.values() if n.get("type") == ELEMENT
-                     and str(n.get("tagName", "")).lower() == "head"), None)
-
-    def _first_element(self) -> dict[str, Any] | None:
-        return next((n for n in self.by_id.values() if n.get("type") == ELEMENT), None)
 
 
 def _items(val: Any) -> list[dict[str, Any]]:
