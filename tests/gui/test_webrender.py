@@ -310,3 +310,56 @@ def test_a_page_that_filters_its_whole_body_still_renders(monkeypatch: pytest.Mo
     [res] = render_snapshots([RenderJob(node, 400, 300, "grey")])
     assert not res.wireframe and res.png is not None, res.error
     assert res.height == 1500 and count(pixels(res.png), (200, 200, 200), 2) > 0.99 * 400 * 1500
+
+
+def _hostile_mutations(base: str, box_id: int, body_id: int) -> list[tuple[int, dict[str, Any]]]:
+    """What a page can do *later*, as rrweb incremental snapshots aimed at the local server."""
+    paint_red = "document.documentElement.style.background='red'"
+    el = {"type": 2, "childNodes": []}
+    return [
+        (0, {"adds": [
+            {"parentId": body_id, "nextId": None, "node": {**el, "id": 9001, "tagName": "script", "attributes": {}}},
+            {"parentId": 9001, "nextId": None, "node": {"type": 3, "id": 9002, "textContent": paint_red}},
+            {"parentId": body_id, "nextId": None, "node": {**el, "id": 9003, "tagName": "img", "attributes": {
+                "src": f"{base}/late.png", "onerror": paint_red, "width": "20", "height": "20"}}},
+            {"parentId": body_id, "nextId": None, "node": {**el, "id": 9004, "tagName": "iframe",
+                                                           "attributes": {"src": f"{base}/late.html"}}},
+            {"parentId": body_id, "nextId": None, "node": {**el, "id": 9005, "tagName": "link", "attributes": {
+                "rel": "preconnect", "href": base}}},
+            {"parentId": body_id, "nextId": None, "node": {**el, "id": 9006, "tagName": "style", "attributes": {
+                "_cssText": f"@import url({base}/late.css); .x{{background:url({base}/late-bg.png)}}"}}}]}),
+        (0, {"attributes": [{"id": box_id, "attributes": {"onmouseover": paint_red, "onclick": paint_red,
+                                                           "style": {"background-image": f"url({base}/attr.png)"}}},
+                            {"id": 9003, "attributes": {"src": f"{base}/changed.png", "srcset": f"{base}/s.png 2x"}}]}),
+        (8, {"id": 9006, "adds": [{"rule": f"@font-face{{font-family:L;src:url({base}/late.woff)}}", "index": 0},
+                                  {"rule": f"body{{background-image:url({base}/rule.png)}}", "index": 1}]}),
+        (13, {"id": 9006, "index": [1], "set": {"property": "border-image", "value": f"url({base}/decl.png) 30"}}),
+    ]
+
+
+@pytest.mark.slow
+def test_hostile_mutations_run_no_script_and_send_nothing(server: _CountingServer) -> None:
+    """A safe snapshot made hostile later (a script, remote images, handler and src attributes, remote CSS rules):
+    the DOM state after those changes goes through the same sanitiser and engine, and nothing reaches the server."""
+    from replaylens.io.rrweb.domstate import DomState
+    from replaylens.io.rrweb.html import snapshot_to_html
+
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    page = ("<!DOCTYPE html><html><head><style>body{margin:0;background:#fff}"
+            f".box{{width:300px;height:80px;background:rgb{BOX};color:#fff;font:20px sans-serif}}</style></head>"
+            "<body><div class=\"box\">Hello safe world</div></body></html>")
+    state = DomState(to_nodes(page))
+    body = next(n for n in state.by_id.values() if n.get("tagName") == "body")
+    box = next(n for n in state.by_id.values() if n.get("tagName") == "div")
+    for src, data in _hostile_mutations(base, box["id"], body["id"]):
+        state.apply(src, data)
+    assert state.skipped == 0  # every hostile change was applied to the tree ...
+    html = snapshot_to_html(state.root)
+    tree = json.dumps(state.root)
+    assert "changed.png" in tree and "onerror" in tree and "late.woff" in tree and "decl.png" in tree
+    assert "<script" not in html and "onerror" not in html and "onmouseover" not in html
+    assert base not in html  # ... and none of it survives the sanitiser
+    [res] = render_snapshots([RenderJob(state.root, 640, 480, "hostile-later")], timeout_s=10)
+    assert not res.wireframe, res.error
+    assert res.png is not None and res.blocked_requests == 0
+    assert_safe_render(res.png, server)

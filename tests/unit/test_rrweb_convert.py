@@ -206,3 +206,26 @@ def test_data_dir_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert cache.cache_dir() == tmp_path / "replaylens" / "converted"
     monkeypatch.setenv("XDG_DATA_HOME", "relative/ignored")
     assert cache.cache_dir() == Path.home() / ".local" / "share" / "replaylens" / "converted"
+
+
+def test_keyframes_render_after_the_pages_and_become_page_states(rec: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _fake_renderer(monkeypatch)
+    first: list[Path] = []
+    res = convert.convert_rrweb(rec, tmp_path / "r.rlsession", keyframes=True, first_out=tmp_path / "f.rlsession",
+                                on_first=first.append)
+    assert [c.key for c in calls[:2]] == ["000", "001"]  # the first snapshots, then the keyframes
+    shots = calls[2:]
+    assert shots and all(":" in c.key for c in shots)
+    assert all(14 in c.secrets.secret and not c.show_values for c in shots)  # the same secret rule and masking
+    assert first == [tmp_path / "f.rlsession"] and not first[0].exists()  # the early bundle is gone at the end
+    s = open_session(res.path)
+    try:
+        states = [st for p in s.pages for st in p.states]
+        # the fake renderer returns its second job of each batch as a wireframe: that keyframe is left out
+        assert res.states == len(states) == len(shots) - (1 if len(shots) > 1 else 0)
+        assert all(0 <= st.t_ms <= s.duration_ms for st in states)
+        assert all(s.load_image(st.screenshot).startswith(b"\x89PNG") for st in states)
+        assert s.manifest.format_version == "1.2" and s.manifest.source["converter"] == convert.CONVERTER_VERSION
+    finally:
+        s.close()

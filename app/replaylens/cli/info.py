@@ -28,7 +28,7 @@ def summary(session: Any) -> dict[str, Any]:
         "viewport": {"width": m.viewport_width, "height": m.viewport_height},
         "device_pixel_ratio": m.device_pixel_ratio,
         "pages": [{"index": i, "url": p.url, "title": p.title, "width": p.width, "height": p.height,
-                   "screenshot": bool(p.screenshot)} for i, p in enumerate(m.pages)],
+                   "screenshot": bool(p.screenshot), "states": len(p.states)} for i, p in enumerate(m.pages)],
         "events": len(session.arrays),
         "counts": session.arrays.counts(),
         "attributes": dict(m.attributes),

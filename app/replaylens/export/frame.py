@@ -9,6 +9,7 @@ larger by the device pixel ratio, which is read from the image itself (image wid
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,24 +81,34 @@ class FrameOptions:
 
 
 class PageImages:
-    """Decoded page screenshots, one QImage per page, decoded on first use (never as QPixmap: tall pages)."""
+    """Decoded page screenshots, decoded on first use (never as QPixmap: tall pages). With ``t`` the page state
+    (DOM keyframe) in force at ``t`` is shown; the most recently used ``MAX_DECODED`` images stay decoded."""
+
+    MAX_DECODED = 8
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._cache: dict[int, QImage | None] = {}
+        self._cache: OrderedDict[str | None, QImage | None] = OrderedDict()
 
-    def get(self, page: int) -> QImage | None:
-        if page not in self._cache:
-            data = self.session.screenshot(page)
-            img = QImage.fromData(data) if data else QImage()
-            self._cache[page] = img if not img.isNull() else None
-        return self._cache[page]
+    def get(self, page: int, t: float | None = None) -> QImage | None:
+        name = self.session.screenshot_name(page, t)
+        if name is None:
+            return None
+        if name in self._cache:
+            self._cache.move_to_end(name)
+            return self._cache[name]
+        data = self.session.load_image(name)
+        img = QImage.fromData(data) if data else QImage()
+        self._cache[name] = img if not img.isNull() else None
+        while len(self._cache) > self.MAX_DECODED:
+            self._cache.popitem(last=False)
+        return self._cache[name]
 
-    def page_size(self, page: int) -> tuple[float, float]:
-        p = self.session.pages[page] if 0 <= page < len(self.session.pages) else None
-        img = self.get(page)
-        w = float(p.width) if p and p.width else float(img.width() if img else self.session.manifest.viewport_width)
-        h = float(p.height) if p and p.height else float(img.height() if img else self.session.manifest.viewport_height)
+    def page_size(self, page: int, t: float | None = None) -> tuple[float, float]:
+        pw, ph = self.session.screenshot_size(page, t)
+        img = self.get(page, t) if not (pw and ph) else None
+        w = float(pw) if pw else float(img.width() if img else self.session.manifest.viewport_width)
+        h = float(ph) if ph else float(img.height() if img else self.session.manifest.viewport_height)
         return w, h
 
 
@@ -120,7 +131,7 @@ class FrameRenderer:
         vw = max(vw or self.session.manifest.viewport_width, 1)
         vh = max(vh or self.session.manifest.viewport_height, 1)
         sx, sy = self.index.scroll_at(t)
-        pw, ph = self.images.page_size(page)
+        pw, ph = self.images.page_size(page, t)
         pw, ph = max(pw, 1.0), max(ph, 1.0)
         if opts.mode == "overview":
             src = QRectF(0, 0, pw, ph)
@@ -148,7 +159,7 @@ class FrameRenderer:
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         p.fillRect(device, QColor("#2b2f3a"))
         p.setClipRect(device)
-        self._paint_page(p, g)
+        self._paint_page(p, g, t)
         if opts.heatmap is not None and not opts.heatmap.isNull():
             self._paint_heatmap(p, g, opts)
         if opts.mode == "overview":
@@ -186,9 +197,9 @@ class FrameRenderer:
             p.end()
         return img
 
-    def _paint_page(self, p: QPainter, g: FrameGeometry) -> None:
-        img = self.images.get(g.page)
-        pw, _ph = self.images.page_size(g.page)
+    def _paint_page(self, p: QPainter, g: FrameGeometry, t: float | None = None) -> None:
+        img = self.images.get(g.page, t)
+        pw, _ph = self.images.page_size(g.page, t)
         if img is None:
             p.fillRect(g.dst, QColor("#f4f5f8"))
             p.setPen(QColor("#8a90a0"))

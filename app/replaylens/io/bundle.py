@@ -180,7 +180,8 @@ def read_bundle(path: str | Path, report: ImportReport | None = None) -> Session
     if len(arrays) == 0:
         report.note("the session holds no events")
     return Session(path=path, manifest=manifest, store=store, arrays=arrays, report=report,
-                   load_image=_ImageLoader(path, {p.screenshot for p in manifest.pages if p.screenshot}))
+                   load_image=_ImageLoader(path, {p.screenshot for p in manifest.pages if p.screenshot}
+                                             | {st.screenshot for p in manifest.pages for st in p.states}))
 
 
 def _check_parquet(path: Path, footer: tuple[int, int, int], stored: int) -> None:
@@ -203,28 +204,33 @@ def _check_parquet(path: Path, footer: tuple[int, int, int], stored: int) -> Non
 def _check_images(path: Path, zf: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], manifest: Manifest,
                   report: ImportReport) -> None:
     for i, page in enumerate(manifest.pages):
-        if not page.screenshot:
-            continue
-        info = members.get(page.screenshot)
-        if info is None:
-            raise BadInputError(path, f"page {i} ({page.url}) names screenshot {page.screenshot!r}, "
-                                      "which is not in the bundle")
-        if info.file_size > L.MAX_IMAGE_BYTES:
-            raise LimitExceededError(path, f"screenshot {page.screenshot!r} is {info.file_size:,} bytes, over "
-                                           f"the limit of {L.MAX_IMAGE_BYTES:,}")
-        try:
-            with zf.open(info) as fh:
-                head = fh.read(256 * 1024)
-        except ZIP_ERRORS as exc:
-            raise BadInputError(path, f"screenshot {page.screenshot!r} is corrupt ({exc})") from None
-        size = image_size(head)
-        if size is None:
-            raise BadInputError(path, f"screenshot {page.screenshot!r} is not a PNG, JPEG or WebP image")
-        _fmt, w, h = size
-        if w == 0 or h == 0 or w > L.MAX_IMAGE_WIDTH or h > L.MAX_IMAGE_HEIGHT or w * h > L.MAX_IMAGE_PIXELS:
-            raise LimitExceededError(path, f"screenshot {page.screenshot!r} declares {w:,}×{h:,} pixels, over the "
-                                           f"limits ({L.MAX_IMAGE_WIDTH:,} wide, {L.MAX_IMAGE_HEIGHT:,} tall, "
-                                           f"{L.MAX_IMAGE_PIXELS // 1_000_000} megapixels)")
+        for name in [page.screenshot] + [s.screenshot for s in page.states]:
+            if name:
+                _check_image(path, zf, members, i, page.url, name)
+
+
+def _check_image(path: Path, zf: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], i: int, url: str,
+                 name: str) -> None:
+    info = members.get(name)
+    if info is None:
+        raise BadInputError(path, f"page {i} ({url}) names screenshot {name!r}, "
+                                  "which is not in the bundle")
+    if info.file_size > L.MAX_IMAGE_BYTES:
+        raise LimitExceededError(path, f"screenshot {name!r} is {info.file_size:,} bytes, over "
+                                       f"the limit of {L.MAX_IMAGE_BYTES:,}")
+    try:
+        with zf.open(info) as fh:
+            head = fh.read(256 * 1024)
+    except ZIP_ERRORS as exc:
+        raise BadInputError(path, f"screenshot {name!r} is corrupt ({exc})") from None
+    size = image_size(head)
+    if size is None:
+        raise BadInputError(path, f"screenshot {name!r} is not a PNG, JPEG or WebP image")
+    _fmt, w, h = size
+    if w == 0 or h == 0 or w > L.MAX_IMAGE_WIDTH or h > L.MAX_IMAGE_HEIGHT or w * h > L.MAX_IMAGE_PIXELS:
+        raise LimitExceededError(path, f"screenshot {name!r} declares {w:,}×{h:,} pixels, over the "
+                                       f"limits ({L.MAX_IMAGE_WIDTH:,} wide, {L.MAX_IMAGE_HEIGHT:,} tall, "
+                                       f"{L.MAX_IMAGE_PIXELS // 1_000_000} megapixels)")
 
 
 class _ImageLoader:

@@ -22,7 +22,7 @@ from replaylens.errors import BadInputError
 Progress = Callable[[float, str], None]
 #: Oldest entries beyond this total are removed after each conversion (Replay Lens default).
 MAX_CACHE_BYTES = 4 * 1024**3
-_CONVERTER_VERSION = "rrweb-3"  # keep equal to io.rrweb.convert.CONVERTER_VERSION (a test checks)
+_CONVERTER_VERSION = "rrweb-4"  # keep equal to io.rrweb.convert.CONVERTER_VERSION (a test checks)
 #: The viewer's preference "show recorded input values that are not secret" (off: every value masked in the
 #: screenshots). Process-wide, set by the UI (``set_show_input_values``); part of the cache key, so switching it
 #: renders the recording again instead of reusing screenshots made under the other setting.
@@ -76,6 +76,11 @@ def cached_bundle_path(src: str | Path) -> Path:
     return cache_dir() / f"{content_key(src)[:40]}.rlsession"
 
 
+def first_bundle_path(out: Path) -> Path:
+    """Where the converter leaves the early bundle (first screenshots, no keyframes yet) while it renders ``out``."""
+    return out.with_name(out.stem + ".first.rlsession")
+
+
 def _valid(path: Path) -> bool:
     try:
         with open(path, "rb") as fh:
@@ -100,7 +105,8 @@ def convert_cached(src: str | Path, progress: Progress | None = None, cancel: Ca
             progress(1.0, "already converted")
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
-    convert_rrweb(src, out, render=render, progress=progress, cancel=cancel, show_values=show_input_values())
+    convert_rrweb(src, out, render=render, progress=progress, cancel=cancel, show_values=show_input_values(),
+                  keyframes=True)
     purge_outdated(keep=out)
     prune(keep=out)
     return out

@@ -11,12 +11,24 @@ import msgspec
 from replaylens.model.validation import SchemaError, convert
 
 FORMAT_NAME = "replaylens-session"
-FORMAT_VERSION = "1.1"  # 1.1: events columns target_label, target_role, target_hidden
+FORMAT_VERSION = "1.2"  # 1.1: events columns target_label, target_role, target_hidden; 1.2: page states
+#: Page states (keyframes) one page may declare; a reader refuses more.
+MAX_PAGE_STATES = 1_000
 SUPPORTED_MAJOR = 1
 
 
 class ManifestError(ValueError):
     """The manifest is malformed; the message says which field and why."""
+
+
+@dataclass(frozen=True)
+class PageState:
+    """The page as it looked from ``t_ms`` on (a DOM keyframe of an rrweb recording): its own screenshot."""
+
+    t_ms: int  # ms from the session start
+    screenshot: str  # member name, e.g. "pages/000-k003.png"
+    width: int = 0  # full page size of this state in CSS px (0: the page's)
+    height: int = 0
 
 
 @dataclass(frozen=True)
@@ -26,6 +38,18 @@ class Page:
     screenshot: str | None = None  # member name inside the bundle, e.g. "pages/000.png"
     width: int = 0  # full page size in CSS px (the screenshot may be larger by the device pixel ratio)
     height: int = 0
+    states: tuple[PageState, ...] = ()  # later looks of the page, by increasing t_ms (format 1.2)
+
+    def state_at(self, t: float) -> PageState | None:
+        """The latest state with ``t_ms <= t`` (binary search), None before the first one (the screenshot)."""
+        lo, hi = 0, len(self.states)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.states[mid].t_ms <= t:
+                lo = mid + 1
+            else:
+                hi = mid
+        return self.states[lo - 1] if lo else None
 
 
 @dataclass
@@ -54,7 +78,7 @@ class Manifest:
             "viewport": {"width": self.viewport_width, "height": self.viewport_height},
             "device_pixel_ratio": self.device_pixel_ratio,
             "attributes": dict(self.attributes),
-            "pages": [asdict(p) for p in self.pages],
+            "pages": [_page_json(p) for p in self.pages],
             "events": {"member": self.events_member},
             "source": dict(self.source),
         }
@@ -62,6 +86,31 @@ class Manifest:
             out["duration_ms"] = self.duration_ms
         out.update(self.extra)
         return out
+
+
+def _page_json(p: Page) -> dict[str, Any]:
+    out = asdict(p)
+    out["states"] = [asdict(s) for s in p.states]
+    if not p.states:  # a 1.1 reader's view of the page stays exactly what it was
+        del out["states"]
+    return out
+
+
+def _states(raw: list[_StateSchema] | None, where: str, max_dim: int) -> tuple[PageState, ...]:
+    """The page's keyframe states (already of the declared shape): bounded, in time order, sizes in range."""
+    if not raw:
+        return ()
+    if len(raw) > MAX_PAGE_STATES:
+        raise ManifestError(f"{where} declares {len(raw)} states, more than the limit of {MAX_PAGE_STATES}")
+    out: list[PageState] = []
+    for j, st in enumerate(raw):
+        w = f"{where}.states[{j}]"
+        t = _dim(st.t_ms, f"{w}.t_ms", 0, 2**53)
+        if out and t < out[-1].t_ms:
+            raise ManifestError(f"{w}.t_ms is earlier than the state before it")
+        out.append(PageState(t_ms=t, screenshot=st.screenshot, width=_dim(st.width, f"{w}.width", 0, max_dim),
+                             height=_dim(st.height, f"{w}.height", 0, max_dim)))
+    return tuple(out)
 
 
 _KNOWN_KEYS = {"format", "format_version", "session_id", "start_epoch_ms", "site", "viewport", "device_pixel_ratio",
@@ -79,12 +128,20 @@ class _ViewportSchema(msgspec.Struct):
     height: Number
 
 
+class _StateSchema(msgspec.Struct):
+    t_ms: Number
+    screenshot: str
+    width: Number = 0
+    height: Number = 0
+
+
 class _PageSchema(msgspec.Struct):
     url: str
     title: str | None = None
     screenshot: str | None = None
     width: Number = 0
     height: Number = 0
+    states: list[_StateSchema] | None = None
 
 
 class _EventsSchema(msgspec.Struct):
@@ -138,7 +195,8 @@ def parse_manifest(obj: Any, *, max_pages: int, max_dim: int, max_viewport: int 
         raise ManifestError(str(exc)) from None
     pages = [Page(url=p.url, title=p.title or "", screenshot=p.screenshot,
                   width=_dim(p.width, f"pages[{i}].width", 0, max_dim),
-                  height=_dim(p.height, f"pages[{i}].height", 0, max_dim)) for i, p in enumerate(m.pages)]
+                  height=_dim(p.height, f"pages[{i}].height", 0, max_dim),
+                  states=_states(p.states, f"pages[{i}]", max_dim)) for i, p in enumerate(m.pages)]
     if not 0.1 <= m.device_pixel_ratio <= 8:
         raise ManifestError("device_pixel_ratio is not a number between 0.1 and 8")
     duration = m.duration_ms

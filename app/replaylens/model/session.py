@@ -36,11 +36,27 @@ class Session:
             return max(self.manifest.duration_ms, self.arrays.duration_ms)
         return self.arrays.duration_ms
 
-    def screenshot(self, page: int) -> bytes | None:
+    def screenshot(self, page: int, t: float | None = None) -> bytes | None:
+        """The page's screenshot; with ``t``, the page state (keyframe) in force at ``t`` ms when it has one."""
+        name = self.screenshot_name(page, t)
+        return self.load_image(name) if name else None
+
+    def screenshot_name(self, page: int, t: float | None = None) -> str | None:
         if not 0 <= page < len(self.pages):
             return None
-        name = self.pages[page].screenshot
-        return self.load_image(name) if name else None
+        p = self.pages[page]
+        state = p.state_at(t) if t is not None and p.screenshot else None
+        return state.screenshot if state is not None else p.screenshot
+
+    def screenshot_size(self, page: int, t: float | None = None) -> tuple[int, int]:
+        """Full page size in CSS px of what ``screenshot(page, t)`` shows (0, 0 when unknown)."""
+        if not 0 <= page < len(self.pages):
+            return 0, 0
+        p = self.pages[page]
+        state = p.state_at(t) if t is not None and p.screenshot else None
+        if state is not None and state.width and state.height:
+            return state.width, state.height
+        return p.width, p.height
 
     def close(self) -> None:
         self.store.close()

@@ -31,20 +31,22 @@ class _Worker(QThread):
     def _converted(self, session: Session) -> tuple[Session, Path | None]:
         """An rrweb recording: use its converted copy (with screenshots) when the cache has it; else say where to
         render one."""
-        from replaylens.io.cache import cached_bundle_path
+        from replaylens.io.cache import cached_bundle_path, first_bundle_path
         from replaylens.io.registry import open_session
 
         cached = cached_bundle_path(self.path)
-        if not cached.is_file():
+        first = first_bundle_path(cached)
+        use = cached if cached.is_file() else first if first.is_file() else None
+        if use is None:
             return session, cached
         try:
-            conv = open_session(cached, progress=self._progress)
+            conv = open_session(use, progress=self._progress)
         except BadInputError:  # a damaged cache entry: render it again
             return session, cached
         session.close()
         conv.path = self.path  # the user opened the recording; the screenshots come from the cached copy
-        conv.report.note(f"page screenshots from the converted copy {cached}")
-        return conv, None
+        conv.report.note(f"page screenshots from the converted copy {use}")
+        return conv, (None if use == cached else cached)  # early bundle: the DOM keyframes are still coming
 
     def run(self) -> None:
         from replaylens.io.registry import open_session

@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
         self.render_job = RenderJob(self)
         self.render_job.finished.connect(self._rendered)
         self.render_job.failed.connect(self._render_failed)
+        self.render_job.first_ready.connect(self._first_rendered)
 
         self.canvas = ReplayCanvas()
         self.timeline = Timeline()
@@ -180,7 +181,7 @@ class MainWindow(QMainWindow):
         self._keep_time = None
         self.set_session(session, index, keep_time=keep)
         self._remember(path)
-        if render_to is not None:
+        if render_to is not None and not self.render_job.matches(path, render_to):  # (early bundle: job goes on)
             self._close_render_progress()
             self.render_job.start(path, render_to)
             prog = JobProgress(self, "Rendering page screenshots…")
@@ -198,6 +199,12 @@ class MainWindow(QMainWindow):
 
     def _rendered(self, src: Path, _bundle: Path) -> None:
         self._close_render_progress()
+        if self.session is not None and self.session.path == src:
+            self._keep_time = self.clock.time_ms
+            self._start_load(src)
+
+    def _first_rendered(self, src: Path, _bundle: Path) -> None:
+        """The first screenshots are ready (the DOM keyframes still render): show them now, keeping the time."""
         if self.session is not None and self.session.path == src:
             self._keep_time = self.clock.time_ms
             self._start_load(src)

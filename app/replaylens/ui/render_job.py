@@ -16,15 +16,18 @@ from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 
 
 def convert_command(src: Path, out: Path) -> list[str]:
-    """The child command; carries the input-values preference (``io.cache.show_input_values``)."""
-    from replaylens.io.cache import show_input_values
+    """The child command; carries the input-values preference (``io.cache.show_input_values``). The first
+    screenshots come as an early bundle (``io.cache.first_bundle_path``) while the DOM keyframes render."""
+    from replaylens.io.cache import first_bundle_path, show_input_values
 
     base = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "replaylens"]
-    return [*base, "convert", str(src), "-o", str(out), *(["--show-values"] if show_input_values() else [])]
+    return [*base, "convert", str(src), "-o", str(out), "--first", str(first_bundle_path(out)),
+            *(["--show-values"] if show_input_values() else [])]
 
 
 class RenderJob(QObject):
     finished = Signal(object, object)  # (source path, cached bundle path)
+    first_ready = Signal(object, object)  # (source path, early bundle with the first screenshots only)
     failed = Signal(object, str)  # (source path, message)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -49,6 +52,7 @@ class RenderJob(QObject):
         proc.setProcessEnvironment(env)
         cmd = convert_command(src, out)
         proc.finished.connect(lambda code, _status, p=proc: self._done(p, code))
+        proc.readyReadStandardOutput.connect(lambda p=proc: self._output(p))
         self.proc = proc
         proc.start(cmd[0], cmd[1:])
 
@@ -62,6 +66,18 @@ class RenderJob(QObject):
         else:
             err = bytes(proc.readAllStandardError().data()).decode("utf-8", "replace").strip().splitlines()
             self.failed.emit(src, err[-1] if err else f"the renderer stopped (exit code {code})")
+
+    def _output(self, proc: QProcess) -> None:
+        from replaylens.io.rrweb.convert import FIRST_PREFIX
+
+        while proc is self.proc and proc.canReadLine():
+            line = bytes(proc.readLine().data()).decode("utf-8", "replace").strip()
+            if line.startswith(FIRST_PREFIX) and Path(line[len(FIRST_PREFIX):]).is_file():
+                self.first_ready.emit(self.src, Path(line[len(FIRST_PREFIX):]))
+
+    def matches(self, src: Path, out: Path) -> bool:
+        """This job is running and renders ``src`` into ``out``."""
+        return self.running and self.src == src and self.out == out
 
     def cancel(self) -> None:
         if self.proc is not None:

@@ -43,6 +43,16 @@ class PageInfo:
 
 
 @dataclass
+class WindowHistory:
+    """A window's DOM history for keyframes (io/rrweb/keyframes.py): changes (t epoch ms, rrweb source, data) in
+    recorded order, FullSnapshots as source -3 (a page's first) / -2 (later); navigations (t, page)."""
+
+    changes: list[tuple[float, int, Any]] = field(repr=False)
+    navs: list[tuple[float, int]]
+    secrets: SecretNodes = field(default_factory=SecretNodes, repr=False)  # every segment's, for the renderer
+
+
+@dataclass
 class Mapped:
     table: pa.Table
     pages: list[PageInfo]
@@ -51,6 +61,7 @@ class Mapped:
     window_names: list[str]
     counts: dict[str, int]
     duration_ms: int = 0  # last event timestamp - start (a batch's flush time counts, as in rrweb's player)
+    histories: list[WindowHistory] = field(default_factory=list, repr=False)  # per window
 
 
 class Rows:

@@ -22,8 +22,11 @@ from replaylens.io.rrweb.reader import Loaded, Progress, load_recording
 from replaylens.model.report import ImportReport
 
 #: Bumped whenever the conversion output changes, so cached bundles are rebuilt (see io/cache.py).
-CONVERTER_VERSION = "rrweb-3"  # rrweb-2: accessible names and roles of targets; rrweb-3: one secret rule, input
-#: values masked in screenshots by default
+#: The line ``replaylens convert --first`` prints when the first screenshots are ready (ui/render_job.py waits
+#: for it).
+FIRST_PREFIX = "first bundle: "
+CONVERTER_VERSION = "rrweb-4"  # rrweb-2: accessible names and roles of targets; rrweb-3: one secret rule, input
+#: values masked in screenshots by default; rrweb-4: DOM keyframes as page states (format 1.2)
 
 
 @dataclass
@@ -34,6 +37,8 @@ class ConvertResult:
     screenshots: int = 0
     wireframes: int = 0
     render_note: str | None = None  # why screenshots are missing or partial, for the user; None when all rendered
+    states: int = 0  # page states (DOM keyframes) rendered
+    states_seconds: float = 0.0
     report: ImportReport = field(default_factory=ImportReport)
 
 
@@ -46,7 +51,7 @@ def _cancellable(progress: Progress | None, cancel: Callable[[], bool] | None, l
     return step
 
 
-def _png_ok(png: bytes | None) -> bool:
+def png_ok(png: bytes | None) -> bool:
     if not png or len(png) > L.MAX_IMAGE_BYTES:
         return False
     size = image_size(png[:256 * 1024])
@@ -91,7 +96,7 @@ def render_pages(loaded: Loaded, *, timeout_s: float = 10.0, progress: Progress 
             continue
         if res.error:
             errors.append(f"page {i}: {res.error}")
-        if not _png_ok(res.png):
+        if not png_ok(res.png):
             continue
         name = f"pages/{i:03d}.png"
         images[name] = bytes(res.png or b"")
@@ -117,8 +122,14 @@ def render_pages(loaded: Loaded, *, timeout_s: float = 10.0, progress: Progress 
 
 def convert_rrweb(src: str | Path, out: str | Path, *, render: bool = True, timeout_s: float = 10.0,
                   progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
-                  report: ImportReport | None = None, show_values: bool = False) -> ConvertResult:
-    """Write ``out`` (a ``.rlsession`` bundle) from the recording ``src``. The input is only read."""
+                  report: ImportReport | None = None, show_values: bool = False, keyframes: bool = False,
+                  first_out: str | Path | None = None,
+                  on_first: Callable[[Path], None] | None = None) -> ConvertResult:
+    """Write ``out`` (a ``.rlsession`` bundle) from the recording ``src``. The input is only read.
+
+    ``keyframes``: also render the DOM states over time (io/rrweb/keyframes.py) as page states. ``first_out``: write
+    a bundle with only the first screenshots there before the keyframes are rendered and call ``on_first`` with it
+    (the viewer shows it meanwhile); it is deleted once ``out`` is written."""
     src, out = Path(src), Path(out)
     if out.exists() and src.exists() and out.resolve() == src.resolve():
         raise BadInputError(src, "the output would overwrite the input recording; choose another output file")
@@ -128,17 +139,34 @@ def convert_rrweb(src: str | Path, out: str | Path, *, render: bool = True, time
     wireframes, note = 0, None
     if render:
         images, wireframes, note = render_pages(loaded, timeout_s=timeout_s, show_values=show_values,
-                                                progress=_cancellable(progress, cancel, 0.4, 0.9))
+                                                progress=_cancellable(progress, cancel, 0.4, 0.6))
     else:
         note = "screenshots were not rendered (--no-render)"
-    _cancellable(progress, cancel, 0.9, 1.0)(0.0, "writing the bundle")
     manifest = loaded.manifest
     manifest.source["converter"] = CONVERTER_VERSION
     if render:
         manifest.source["input_values"] = "non-secret shown" if show_values else "masked"
     manifest.extra["import_report"] = report.to_json()
     table = loaded.mapped.table
+    n_states, states_s = 0, 0.0
+    if render and keyframes and images:
+        from replaylens.io.rrweb.keyframes import render_states
+
+        if first_out is not None:
+            write_bundle(first_out, manifest, table, dict(images))
+            if on_first is not None:
+                on_first(Path(first_out))
+        st = render_states(loaded, images, timeout_s=timeout_s, show_values=show_values,
+                           progress=_cancellable(progress, cancel, 0.6, 0.9))
+        n_states, states_s = st.rendered, st.seconds
+        if st.note:
+            note = f"{note}; {st.note}" if note else st.note
+        manifest.source["page_states"] = st.rendered
+    _cancellable(progress, cancel, 0.9, 1.0)(0.0, "writing the bundle")
     write_bundle(out, manifest, table, images)
+    if first_out is not None:
+        Path(first_out).unlink(missing_ok=True)
     _cancellable(progress, cancel, 0.9, 1.0)(1.0, "done")
     return ConvertResult(path=out, events=table.num_rows, pages=len(manifest.pages), screenshots=len(images),
-                         wireframes=wireframes, render_note=note, report=report)
+                         wireframes=wireframes, render_note=note, report=report, states=n_states,
+                         states_seconds=states_s)

@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from replaylens.core import kinds as K
-from replaylens.io.rrweb.columns import Mapped, PageInfo, Rows, build_table
+from replaylens.io.rrweb.columns import Mapped, PageInfo, Rows, WindowHistory, build_table
 from replaylens.io.rrweb.nodes import NodeTable
+from replaylens.io.rrweb.secrets import SecretNodes
 from replaylens.io.rrweb.timing import MAX_TIME_OFFSET_MS, event_times
 from replaylens.model.report import ImportReport
 
@@ -29,6 +30,8 @@ MOUSE_KINDS = {0: "up", 1: "down", 2: "click", 3: "contextmenu", 4: "dblclick", 
 VISUAL_SOURCES = {8: "stylesheet_rule", 9: "canvas", 10: "font", 13: "style_declaration", 15: "adopted_stylesheet",
                   16: "custom_element"}
 MEDIA_ACTIONS = {0: "play", 1: "pause", 2: "seeked", 3: "volume", 4: "rate"}
+#: Custom events that are SPA navigations (PostHog): their ``href``/``$current_url`` becomes a page visit.
+SPA_TAGS = ("$pageview", "$url_changed")
 EXTRA_KINDS = ("touch_move_departed", "touch_cancel", "media", "console", "plugin", "load")
 #: Longest ``detail`` JSON kept for custom/plugin/console payloads; longer payloads are cut (and say so).
 MAX_DETAIL_CHARS = 2000
@@ -96,10 +99,20 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
             ok = type(vw) in (int, float) and type(vh) in (int, float) and 0 < vw < 1e6 and 0 < vh < 1e6
             pages.append(PageInfo(href, w, width=int(vw) if ok else 0, height=int(vh) if ok else 0))
         w_page[w] = page_of[key]
+        if not navs[w] or navs[w][-1][1] != w_page[w]:
+            navs[w].append((t, w_page[w]))
         r = rows.add(t, code["navigate"], ev)
         rows.scroll[r] = (0, 0)
         if type(vw) in (int, float) and type(vh) in (int, float):
             rows.view[r] = (vw, vh)
+
+    hist: list[list[tuple[float, int, Any]]] = [[] for _ in window_names]  # DOM history per window (keyframes)
+    navs: list[list[tuple[float, int]]] = [[] for _ in window_names]  # (t, page) when the current page changed
+
+    def keep(w: int, t: float, src: int, data: dict[str, Any]) -> None:
+        """A change of the window's DOM after a snapshot (for keyframes, io/rrweb/keyframes.py)."""
+        if w_seg[w] >= 0:
+            hist[w].append((t, src, data))
 
     for i, e in enumerate(events):
         typ = e["type"]
@@ -136,6 +149,7 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
                 else:
                     r = rows.add(t, code["element_scroll"], i, None, None, nid)
                     rows.detail[r] = _detail({"x": data.get("x"), "y": data.get("y")})
+                    keep(w, t, 3, data)
             elif src == 4:
                 r = rows.add(t, code["resize"], i)
                 rows.view[r] = (data.get("width"), data.get("height"))
@@ -145,6 +159,7 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
                     rows.text[r] = data["text"]
                 if isinstance(data.get("isChecked"), bool):
                     rows.checked[r] = data["isChecked"]
+                keep(w, t, 5, data)
             elif src == 0:
                 first = None
                 for key, idk in (("adds", "parentId"), ("texts", "id"), ("attributes", "id"), ("removes", "parentId")):
@@ -157,9 +172,11 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
                     nodes.add_mutation_nodes(w_seg[w], data["adds"])
                 if w_seg[w] >= 0 and isinstance(data.get("attributes"), list) and data["attributes"]:
                     nodes.apply_attributes(w_seg[w], data["attributes"])
+                keep(w, t, 0, data)
             elif src in VISUAL_SOURCES:
                 r = rows.add(t, code["mutation"], i, None, None, data.get("id"))
                 rows.detail[r] = _detail({"source": VISUAL_SOURCES[src]})
+                keep(w, t, src, data)
             elif src == 7:
                 r = rows.add(t, code["media"], i, None, None, data.get("id"))
                 mtype = data.get("type")
@@ -188,6 +205,7 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
                 if w_page[w] < 0:
                     new_page(w, "", t, i, None, None)
                 page = pages[w_page[w]]
+                hist[w].append((t, -3 if page.snapshot is None else -2, node))  # a new base (first / later)
                 if page.snapshot is None:
                     page.snapshot = node
                     page.segment = seg
@@ -202,6 +220,10 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
                 str(payload.get("level", "")).lower() in ("error", "fatal")
             r = rows.add(t, code["error" if is_err else "custom"], i)
             rows.detail[r] = _detail({"tag": str(tag)[:200], "payload": payload})
+            if tag in SPA_TAGS and isinstance(payload, dict):  # PostHog's SPA navigations: a page visit
+                href = payload.get("href", payload.get("$current_url"))
+                if isinstance(href, str) and href and (w_page[w] < 0 or pages[w_page[w]].url != href):
+                    new_page(w, href, t, i, None, None)
         elif typ == 6:
             plugin = str(data.get("plugin") or "")[:100]
             if plugin.startswith("rrweb/console"):
@@ -223,6 +245,11 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
     for page in pages:  # after every mutation: the renderer hides what is secret at any time of the recording
         if page.segment >= 0:
             page.secrets = nodes.secret_nodes(page.segment)
+    win_secrets = [SecretNodes() for _ in window_names]  # keyframes: every segment of the window (ids of
+    for w, seg in np.unique(np.stack([win, ev_seg], axis=1), axis=0).tolist():  # several may collide: masks
+        if seg >= 0 and hist[w]:  # more, the safe side)
+            more, old = nodes.secret_nodes(seg), win_secrets[w]
+            win_secrets[w] = SecretNodes(old.secret | more.secret, old.masking | more.masking)
     last_event_ms = float(times.max()) if n_ev else 0.0
     if consume:
         events.clear()
@@ -232,5 +259,7 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
     report.add("bad_time_offset", bad_offsets, "{n} pointer positions had an invalid timeOffset (treated as 0)")
     if nodes.too_deep:
         report.add("dom_too_deep", nodes.too_deep, "{n} snapshot nodes nested deeper than 1000 levels were not indexed")
-    return build_table(rows, nodes, pages, ev_page, ev_seg, win, window_names, vocab, report,
-                       last_event_ms=last_event_ms)
+    mapped = build_table(rows, nodes, pages, ev_page, ev_seg, win, window_names, vocab, report,
+                         last_event_ms=last_event_ms)
+    mapped.histories = [WindowHistory(h, n, sec) for h, n, sec in zip(hist, navs, win_secrets, strict=True)]
+    return mapped

@@ -127,4 +127,5 @@ def read_rrweb(path: str | Path, report: ImportReport | None = None, progress: P
     loaded = load_recording(path, report, progress)
     for p in loaded.mapped.pages:
         p.snapshot = None  # not needed for viewing; frees the trees early
+    loaded.mapped.histories = []
     return to_session(loaded, report, progress)
