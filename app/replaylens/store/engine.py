@@ -36,6 +36,10 @@ ENGINES = ("duckdb", "spark")
 DEFAULT_MASTER = "local[*]"
 
 
+class SparkUnavailable(RuntimeError):
+    """pyspark or Java cannot be found, or the Spark cluster cannot be reached."""
+
+
 class Engine(Protocol):
     """Runs one library statement (DuckDB dialect, named views, ``?`` parameters) and returns Arrow."""
 
