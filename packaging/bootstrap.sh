@@ -2,7 +2,7 @@
 # One entry point for a fresh Debian/Ubuntu machine:
 #   bash packaging/bootstrap.sh run    install everything, open the viewer on the bundled demo
 #   bash packaging/bootstrap.sh test   install everything, run the whole test suite headless
-# Installs the Debian libraries Qt needs (when run as root and they are missing), creates .venv, installs the
+# Installs the Debian libraries Qt needs and Java 17 for Spark (when run as root and they are missing), creates .venv, installs the
 # pinned packages from requirements-dev.lock and the project itself (editable). Re-runs skip what is done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,8 @@ PKGS=(libglib2.0-0 libgl1 libegl1 libxkbcommon0 libfontconfig1 libfreetype6 libd
       libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-image0
       libxcb-render-util0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 libx11-xcb1
       libnss3 libnspr4 libxcomposite1 libxdamage1 libxtst6 "libasound2t64|libasound2" libxrandr2 libxkbfile1
-      fonts-wqy-microhei python3-venv xvfb xauth)  # a CJK font: rendered recordings of Asian sites
+      fonts-wqy-microhei python3-venv xvfb xauth  # a CJK font: rendered recordings of Asian sites
+      openjdk-17-jre-headless)  # Java for the Spark engine and its tests (docs/scale.md)
 
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 

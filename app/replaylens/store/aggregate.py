@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-
 import pyarrow as pa
 
 from replaylens.model.segment import SESSION_COLUMNS, Segment

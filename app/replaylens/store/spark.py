@@ -45,17 +45,26 @@ _OWNER: dict[int, object] = {}  # id(SparkSession) -> the engine whose views are
 def translate(sql: str) -> str:
     """The library's DuckDB SQL as Spark SQL. ``json_valid(x)`` (no Spark function) becomes "``x`` parses as
     JSON" (``get_json_object(x, '$') IS NOT NULL``); everything else is sqlglot's own translation."""
+    return _spark_sql(_parse(sql))
 
-    def fix(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Anonymous) and str(node.this).lower() == "json_valid" and len(node.expressions) == 1:
-            arg = node.expressions[0]
-            return exp.Not(this=exp.Is(this=exp.Anonymous(this="GET_JSON_OBJECT",
-                                                          expressions=[arg.copy(), exp.Literal.string("$")]),
-                                       expression=exp.Null()))
-        return node
 
-    tree = sqlglot.parse_one(sql, read="duckdb").transform(fix)
-    return tree.sql(dialect="spark")
+def _parse(sql: str) -> exp.Expr:
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    assert tree is not None
+    return tree
+
+
+def _fix(node: exp.Expr) -> exp.Expr:
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "json_valid" and len(node.expressions) == 1:
+        arg = node.expressions[0]
+        return exp.Not(this=exp.Is(this=exp.Anonymous(this="GET_JSON_OBJECT",
+                                                      expressions=[arg.copy(), exp.Literal.string("$")]),
+                                   expression=exp.Null()))
+    return node
+
+
+def _spark_sql(tree: exp.Expr) -> str:
+    return tree.copy().transform(_fix).sql(dialect="spark")
 
 
 def _local_cores(master: str) -> int:
@@ -111,6 +120,7 @@ class SparkEngine:
         self._owns = session is None
         self._conf = conf
         self._state: tuple[Any, ...] | None = None
+        self._views: set[str] = set()
         self.last_sql = ""
 
     @property
@@ -138,34 +148,45 @@ class SparkEngine:
         df = self.spark.read.option("basePath", self.events_uri).parquet(*files)
         return df.withColumn("site", F.col("site").cast("string")).withColumn("day", F.col("day").cast("date"))
 
-    def register(self, force: bool = False) -> None:
-        """(Re-)register the views when the catalogue changed since (or another engine used this session)."""
+    def register(self, names: Sequence[str] = ("events", *CATALOGUE_VIEWS), force: bool = False) -> None:
+        """(Re-)register the views ``names`` when the catalogue changed since (or another engine used this
+        session); views already registered for this state are kept."""
         state = self._fingerprint()
         spark = self.spark
-        if not force and self._state == state and _OWNER.get(id(spark)) is self:
-            return
-        self.events_frame().createOrReplaceTempView("events")
+        if force or self._state != state or _OWNER.get(id(spark)) is not self:
+            self._views = set()
+            self._state = state
+            _OWNER[id(spark)] = self
         cur = self.lib.cursor()
-        for table in CATALOGUE_VIEWS:
-            res = cur.execute(f"SELECT * FROM {table}")
-            arrow = res.to_arrow_table() if hasattr(res, "to_arrow_table") else res.fetch_arrow_table()
-            spark.createDataFrame(arrow).createOrReplaceTempView(table)
-        self._state = state
-        _OWNER[id(spark)] = self
+        for name in names:
+            if name in self._views:
+                continue
+            if name == "events":
+                self.events_frame().createOrReplaceTempView("events")
+            else:
+                res = cur.execute(f"SELECT * FROM {name}")
+                arrow = res.to_arrow_table() if hasattr(res, "to_arrow_table") else res.fetch_arrow_table()
+                spark.createDataFrame(arrow).createOrReplaceTempView(name)
+            self._views.add(name)
 
     # -- queries -----------------------------------------------------------------------------------------------
+    def _prepare(self, sql: str) -> str:
+        tree = _parse(sql)
+        ctes = {str(c.alias).lower() for c in tree.find_all(exp.CTE)}
+        names = {t.name.lower() for t in tree.find_all(exp.Table)} - ctes
+        self.register([n for n in ("events", *CATALOGUE_VIEWS) if n in names])
+        self.last_sql = _spark_sql(tree)
+        return self.last_sql
+
     def frame(self, sql: str, params: Sequence[Any] = ()) -> DataFrame:
-        self.register()
-        self.last_sql = translate(sql)
-        return self.spark.sql(self.last_sql, args=list(params))
+        return self.spark.sql(self._prepare(sql), args=list(params))
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
         return self.frame(sql, params).toArrow()
 
     def explain(self, sql: str, params: Sequence[Any] = ()) -> str:
         """The physical plan Spark runs (``EXPLAIN FORMATTED``): the scan's ``PartitionFilters`` show pruning."""
-        self.register()
-        rows = self.spark.sql("EXPLAIN FORMATTED " + translate(sql), args=list(params)).collect()
+        rows = self.spark.sql("EXPLAIN FORMATTED " + self._prepare(sql), args=list(params)).collect()
         return "\n".join(str(r[0]) for r in rows)
 
     def close(self) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QLineEdit,
     QScrollArea,
     QSpinBox,
     QVBoxLayout,
@@ -44,6 +45,7 @@ class PreferencesDialog(QDialog):
         self.inactivity.setToolTip("Gaps longer than this between interactions are skipped (rrweb 10 s, PostHog 5 s)")
         pf.addRow("Skip gaps longer than (rrweb 10 s, PostHog 5 s)", self.inactivity)
         lay.addWidget(play)
+        lay.addWidget(self._engine_box(window))
 
         fr = QGroupBox("Friction signals")
         fl = QVBoxLayout(fr)
@@ -71,6 +73,19 @@ class PreferencesDialog(QDialog):
         buttons.rejected.connect(self.reject)
         buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(self._load_preset)
         lay.addWidget(buttons)
+
+    def _engine_box(self, window: MainWindow) -> QGroupBox:
+        """Library queries: DuckDB on this computer, or Spark (docs/scale.md). Used by the next Library window."""
+        box = QGroupBox("Library queries (docs/scale.md)")
+        form = QFormLayout(box)
+        self.engine = QLineEdit(str(window.settings.value("library/engine", "duckdb")))
+        self.engine.setPlaceholderText("duckdb | spark | spark=local[4] | spark=spark://host:7077 | spark=sc://host:15002")
+        self.engine.setToolTip("Where segment filters, aggregate heatmaps, funnels and A/B counts run")
+        self.events_uri = QLineEdit(str(window.settings.value("library/spark_events_uri", "")))
+        self.events_uri.setPlaceholderText("the library's events folder as the cluster sees it (empty: this path)")
+        form.addRow("Engine", self.engine)
+        form.addRow("Events folder for Spark", self.events_uri)
+        return box
 
     def _build(self, settings: FrictionSettings) -> None:
         for key, (typ, _default, doc) in FrictionSettings.keys().items():
@@ -128,6 +143,17 @@ class PreferencesDialog(QDialog):
         new_ms = int(self.inactivity.value() * 1000)
         reload = new_ms != int(w.settings.value("inactivity_ms", 10_000))
         w.settings.setValue("inactivity_ms", new_ms)
+        from replaylens.store.engine import parse_engine
+
+        try:
+            parse_engine(self.engine.text())
+        except ValueError as exc:
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.warning(self, "Library queries", str(exc))
+            return
+        w.settings.setValue("library/engine", self.engine.text().strip() or "duckdb")
+        w.settings.setValue("library/spark_events_uri", self.events_uri.text().strip())
         w.findings.set_settings(settings)
         if reload and w.session is not None:
             w.apply_inactivity(new_ms)
