@@ -138,7 +138,9 @@ def test_segment_filters(planted: tuple[LibraryStore, Truth, Any]) -> None:
                 lib.ids(None, sort="attr:variant", descending=False))
 
     duck, sp = both(planted, run)
-    assert len({len(v) for v in duck[0].values()}) > 8 and min(len(v) for k, v in duck[0].items() if k != "no days")  # the filters select different sessions
+    sizes = {k: len(v) for k, v in duck[0].items()}
+    assert len(set(sizes.values())) > 6 and sizes["no days"] == 0, sizes  # the filters select different sessions
+    assert min(n for k, n in sizes.items() if k != "no days") > 0, sizes
     same(duck, sp)
 
 
