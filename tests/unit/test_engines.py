@@ -37,12 +37,13 @@ from compare_library import KYC, LANDING, Truth, build
 
 JAVA = shutil.which("java") or (os.environ.get("JAVA_HOME") and shutil.which("java", path=os.path.join(
     os.environ["JAVA_HOME"], "bin")))
-pytestmark = pytest.mark.skipif(not JAVA, reason="no Java runtime found (the Spark engine needs Java 17: "
-                                                  "apt-get install openjdk-17-jre-headless)")
+NO_JAVA = "no Java runtime found (the Spark engine needs Java 17: apt-get install openjdk-17-jre-headless)"
 
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
+    if not JAVA:
+        pytest.skip(NO_JAVA)
     from replaylens.store.spark import start_session
 
     session = start_session("local[2]", {"spark.sql.shuffle.partitions": "2", "spark.driver.memory": "512m"})
@@ -119,6 +120,22 @@ SEGMENTS = {
                               AttrRange("start", low="2026-03-31T23:35:00"))),
     "no days": Segment((DateRange(start="2027-01-01"),)),
 }
+
+
+@pytest.mark.parametrize("glob", ["*", "/kyc", "/k?c", "https://*.example/*", "/[kx]yc", "/[!k]yc", "/[a-l]yc*",
+                                  "a.b(c)+", "50%_off*", "\\*star", "[", "x]y", "*/kyc?step=[0-9]"])
+def test_globs_match_as_duckdb_glob(glob: str) -> None:
+    import duckdb
+
+    from replaylens.store._compile import glob_regex
+
+    texts = ["/kyc", "/kxc", "/xyc", "/yyc", "/kycX", "https://app.nimbus.example/kyc", "a.b(c)+", "aXb(c)+",
+             "50%_off now", "500_off", "*star", "xstar", "[", "x]y", "/app/kyc?step=3", "", "multi\nline"]
+    con = duckdb.connect()
+    for text in texts:
+        want, got = con.execute("SELECT ? GLOB ?, regexp_matches(?, ?)", [text, glob, text, glob_regex(glob)]
+                                ).fetchall()[0]
+        assert want == got, (glob, text, glob_regex(glob))
 
 
 def test_engine_specs() -> None:

@@ -62,6 +62,8 @@ def glob_regex(glob: str) -> str:
             body = body[1:] if neg else body
             out.append("[" + ("^" if neg else "") + "".join("\\" + ch if ch in "\\[^&" else ch for ch in body) + "]")
             i = j
+        elif c == "[":  # an unclosed set: DuckDB's GLOB matches nothing
+            out.append("[^\\s\\S]")
         else:
             out.append(_literal(c))
         i += 1

@@ -16,6 +16,7 @@ Masters: ``local[N]`` / ``spark://…`` (classic, py4j) or ``sc://…`` (Spark C
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,7 @@ BASE_CONF: dict[str, str] = {
     "spark.driver.memory": "1g",
     "spark.sql.sources.partitionColumnTypeInference.enabled": "true",
 }
+_TOKENS = itertools.count(1)
 _OWNER: dict[int, object] = {}  # id(SparkSession) -> the engine whose views are registered there
 
 
@@ -135,8 +137,9 @@ class SparkEngine:
     def _fingerprint(self) -> tuple[Any, ...]:
         counts = ", ".join(f"(SELECT count(*) FROM {t})" for t in CATALOGUE_VIEWS)
         row = self.lib.cursor().execute(f"SELECT {counts}, (SELECT max(ingested_ms) FROM sessions)").fetchall()[0]
-        token = self.lib.cached("spark:token") or self.lib.remember("spark:token", object())
-        return (*row, id(token))
+        # every write of this process clears the library's cache (``invalidate``): a new token, a new state
+        token = self.lib.cached("spark:token") or self.lib.remember("spark:token", next(_TOKENS))
+        return (*row, token)
 
     def events_frame(self) -> DataFrame:
         """The ``events`` view's DataFrame: the catalogue's files, partition columns typed."""
