@@ -27,6 +27,7 @@ from replaylens.model.segment import (
     TextSearch,
     VisitedPage,
 )
+from replaylens.store._wide import FINDING_COLUMNS, Wide
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?Z?$")
 #: Session columns holding numbers (ranges compare numerically).
@@ -157,7 +158,7 @@ def _texts(values: tuple[Any, ...]) -> list[str]:
     return [("true" if v else "false") if isinstance(v, bool) else str(v) for v in values]
 
 
-def _attr_in(f: AttrIn) -> tuple[str, list[Any]]:
+def _attr_in(f: AttrIn, wide: Wide) -> tuple[str, list[Any]]:
     texts = _texts(f.values)
     nums = [n for n in (_as_number(v) for v in f.values) if n is not None]
     col = column(f.key)
@@ -167,10 +168,13 @@ def _attr_in(f: AttrIn) -> tuple[str, list[Any]]:
             num_cond, num_params = in_list(f"CAST({col} AS DOUBLE)", nums)
             cond, params = f"({cond} OR {num_cond})", [*params, *num_params]
         return (f"NOT coalesce({cond}, false)" if f.negate else cond), params
-    text_cond, text_params = in_list("a.v_text", texts)
-    num_cond, num_params = in_list("a.v_num", nums)
-    sql = _ATTR.format(f"{text_cond} OR {num_cond}")
-    return (f"NOT {sql}" if f.negate else sql), [f.key, *text_params, *num_params]
+    acol = wide.attr_cols.get(f.key)
+    if acol is None:  # no session has this key
+        return ("true" if f.negate else "false"), []
+    text_cond, text_params = in_list("v_text", texts)
+    num_cond, num_params = in_list("v_num", nums)
+    cond = f"s.{acol} IN (SELECT vid FROM attr_values WHERE key = ? AND ({text_cond} OR {num_cond}))"
+    return (f"NOT coalesce({cond}, false)" if f.negate else cond), [f.key, *text_params, *num_params]
 
 
 def _range_terms(expr_num: str, expr_date: str, f: AttrRange) -> tuple[list[str], list[Any]]:
@@ -192,7 +196,7 @@ def _range_terms(expr_num: str, expr_date: str, f: AttrRange) -> tuple[list[str]
     return terms or ["true"], params
 
 
-def _attr_range(f: AttrRange) -> tuple[str, list[Any]]:
+def _attr_range(f: AttrRange, wide: Wide) -> tuple[str, list[Any]]:
     col = column(f.key)
     if col is not None:
         if f.key in _TIME:
@@ -202,8 +206,11 @@ def _attr_range(f: AttrRange) -> tuple[str, list[Any]]:
         else:
             raise ValueError(f"{f.key} is not a number or a date: it has no range")
         return "(" + " AND ".join(terms) + ")", params
-    terms, params = _range_terms("a.v_num", "CAST(a.v_date AS TIMESTAMP)", f)
-    return _ATTR.format(" AND ".join(terms)), [f.key, *params]
+    terms, params = _range_terms("v_num", "CAST(v_date AS TIMESTAMP)", f)
+    acol = wide.attr_cols.get(f.key)
+    if acol is None:
+        return "false", []
+    return f"s.{acol} IN (SELECT vid FROM attr_values WHERE key = ? AND {' AND '.join(terms)})", [f.key, *params]
 
 
 def _visited(f: VisitedPage) -> tuple[str, list[Any]]:
@@ -212,19 +219,24 @@ def _visited(f: VisitedPage) -> tuple[str, list[Any]]:
     return (f"NOT {sql}" if f.negate else sql), params
 
 
-def _one(f: Filter) -> tuple[str, list[Any]]:
+def _one(f: Filter, wide: Wide) -> tuple[str, list[Any]]:
     if isinstance(f, AttrIn):
-        return _attr_in(f)
+        return _attr_in(f, wide)
     if isinstance(f, AttrRange):
-        return _attr_range(f)
+        return _attr_range(f, wide)
     if isinstance(f, VisitedPage):
         return _visited(f)
     if isinstance(f, ReachedGoal):
-        sql = "EXISTS (SELECT 1 FROM goal_hits g WHERE g.session_id = s.session_id AND g.goal = ?)"
-        return (sql if f.reached else f"NOT {sql}"), [f.goal]
+        gcol = wide.goal_cols.get(f.goal)
+        if gcol is None:  # no such goal: nobody reached it
+            return ("false" if f.reached else "true"), []
+        return f"s.{gcol} IS {'NOT ' if f.reached else ''}NULL", []
     if isinstance(f, HasFinding):
-        sql = "EXISTS (SELECT 1 FROM findings f WHERE f.session_id = s.session_id AND f.kind = ? AND f.n >= ?)"
-        return (f"NOT {sql}" if f.negate else sql), [f.kind, max(1, int(f.min_count))]
+        fcol = FINDING_COLUMNS.get(f.kind)
+        if fcol is None:
+            return ("true" if f.negate else "false"), []
+        op = "<" if f.negate else ">="
+        return f"coalesce(s.{fcol}, 0) {op} ?", [max(1, int(f.min_count))]
     if isinstance(f, DateRange):
         terms, params = [], []
         for value, op in ((f.start, ">="), (f.end, "<")):
@@ -248,14 +260,15 @@ def _one(f: Filter) -> tuple[str, list[Any]]:
     raise TypeError(f"not a filter: {type(f).__name__}")
 
 
-def where(segment: Segment | None) -> tuple[str, list[Any]]:
-    """``(condition, params)`` for ``... FROM sessions s WHERE <condition>``."""
+def where(segment: Segment | None, wide: Wide) -> tuple[str, list[Any]]:
+    """``(condition, params)`` for ``... FROM sessions s WHERE <condition>``; ``wide`` names the facet-index
+    columns (``_wide.names``)."""
     if segment is None or not segment.filters:
         return "true", []
     parts: list[str] = []
     params: list[Any] = []
     for f in segment.filters:
-        sql, p = _one(f)
+        sql, p = _one(f, wide)
         parts.append(sql)
         params.extend(p)
     return " AND ".join(f"({p})" for p in parts), params

@@ -13,7 +13,8 @@ import duckdb
 
 from replaylens.model.library import FacetValue, Goal, Note, SavedSegment, valid_name
 from replaylens.model.segment import Segment
-from replaylens.store import _goals
+from replaylens.store import _goals, _wide
+from replaylens.store._write import begin, rollback
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
@@ -26,17 +27,18 @@ def _now_ms() -> int:
 
 
 @contextmanager
-def _txn(lib: LibraryStore) -> Iterator[duckdb.DuckDBPyConnection]:
+def _txn(lib: LibraryStore, *, index_changes: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     with lib.write_lock:
         cur = lib.cursor()
-        cur.execute("BEGIN TRANSACTION").fetchall()
+        begin(cur)
         try:
             yield cur
             cur.execute("COMMIT").fetchall()
         except BaseException:
-            cur.execute("ROLLBACK").fetchall()
+            rollback(cur)
             raise
-    lib.invalidate()
+    if index_changes:  # goals add or drop index columns; tags, notes and segments change no cached fact
+        lib.invalidate()
 
 
 def _check_name(name: str, what: str) -> None:
@@ -104,18 +106,29 @@ def add_goal(lib: LibraryStore, goal: Goal) -> int:
     _check_name(goal.name, "goal")
     if goal.kind not in ("page", "event", "click") or not goal.pattern or "\x00" in goal.pattern:
         raise ValueError("a goal is --page PATTERN, --event NAME or --click LABEL with a non-empty value")
-    with _txn(lib) as cur:
+    with _txn(lib, index_changes=True) as cur:
+        old = cur.execute("SELECT gid FROM goals WHERE name = ?", [goal.name]).fetchall()
+        fresh = cur.execute("SELECT coalesce(max(gid), 0) + 1 FROM goals").fetchall()[0][0]
+        gid = int(old[0][0]) if old else int(fresh)
         cur.execute("DELETE FROM goals WHERE name = ?", [goal.name]).fetchall()
         cur.execute("DELETE FROM goal_hits WHERE goal = ?", [goal.name]).fetchall()
-        cur.execute("INSERT INTO goals VALUES (?, ?, ?, ?)", [goal.name, goal.kind, goal.pattern, _now_ms()]).fetchall()
+        cur.execute("INSERT INTO goals VALUES (?, ?, ?, ?, ?)", [goal.name, goal.kind, goal.pattern, _now_ms(),
+                                                                 gid]).fetchall()
         _goals.compute(lib, cur, goal, None)
+        _wide.sync_goal(cur, goal.name, None)
         n = cur.execute("SELECT count(DISTINCT session_id) FROM goal_hits WHERE goal = ?", [goal.name]).fetchall()
     return int(n[0][0])
 
 
 def delete_goal(lib: LibraryStore, name: str) -> bool:
-    return _delete(lib, name, lambda cur: cur.execute("DELETE FROM goal_hits WHERE goal = ?", [name]).fetchall(),
-                   "goals")
+    gids = [int(r[0]) for r in lib.cursor().execute("SELECT gid FROM goals WHERE name = ?", [name]).fetchall()]
+
+    def also(cur: duckdb.DuckDBPyConnection) -> None:
+        cur.execute("DELETE FROM goal_hits WHERE goal = ?", [name]).fetchall()
+        for gid in gids:
+            _wide.drop_goal_column(cur, gid)
+
+    return _delete(lib, name, also, "goals")
 
 
 # -- segments ----------------------------------------------------------------------------------------------------
@@ -151,7 +164,7 @@ def delete_segment(lib: LibraryStore, name: str) -> bool:
 def _delete(lib: LibraryStore, name: str, also: Callable[[duckdb.DuckDBPyConnection], Any] | None,
             table: str) -> bool:
     assert table in ("goals", "segments")
-    with _txn(lib) as cur:
+    with _txn(lib, index_changes=table == "goals") as cur:
         n = cur.execute(f"SELECT count(*) FROM {table} WHERE name = ?", [name]).fetchall()[0][0]
         cur.execute(f"DELETE FROM {table} WHERE name = ?", [name]).fetchall()
         if also is not None:

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from replaylens.model.library import AttributeKey, FacetValue
 from replaylens.model.segment import SESSION_COLUMNS, Segment
-from replaylens.store import _compile
+from replaylens.store import _compile, _wide
+from replaylens.store._wide import FINDING_COLUMNS
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
@@ -26,15 +27,27 @@ def attribute_keys(lib: LibraryStore) -> list[AttributeKey]:
     cached = lib.cached("attribute_keys")
     if cached is not None:
         return list(cached)
-    rows = lib.cursor().execute(
-        "SELECT key, count(DISTINCT session_id) AS n, list(DISTINCT source ORDER BY source), "
-        "bool_and(v_num IS NOT NULL), bool_and(v_num IS NOT NULL AND v_num = round(v_num) AND abs(v_num) < 9e15), "
-        "bool_and(v_bool IS NOT NULL), bool_and(v_date IS NOT NULL) "
-        "FROM attributes GROUP BY key ORDER BY n DESC, key").fetchall()
+    cur = lib.cursor()
+    wide = _wide.names(lib)
+    types = {str(r[0]): r[1:] for r in cur.execute(
+        "SELECT key, bool_and(v_num IS NOT NULL), bool_and(v_num IS NOT NULL AND v_num = round(v_num) "
+        "AND abs(v_num) < 9e15), bool_and(v_bool IS NOT NULL), bool_and(v_date IS NOT NULL) "
+        "FROM attr_values GROUP BY key").fetchall()}
+    sources: dict[str, tuple[str, ...]] = {}
+    counts: dict[str, int] = {}
+    keys = sorted(wide.attr_cols)
+    if keys:
+        row = cur.execute("SELECT " + ", ".join(f"count({wide.attr_cols[k]})" for k in keys) + " FROM sessions"
+                          ).fetchall()[0]
+        counts = {k: int(n) for k, n in zip(keys, row, strict=True)}
+        sources = {str(k): tuple(str(x) for x in v) for k, v in cur.execute(
+            "SELECT key, list(DISTINCT source ORDER BY source) FROM attributes GROUP BY key").fetchall()}
     out = []
-    for key, n, sources, is_num, is_int, is_bool, is_date in rows:
+    for key in keys:
+        is_num, is_int, is_bool, is_date = types.get(key, (False, False, False, False))
         typ = "int" if is_int else "float" if is_num else "bool" if is_bool else "date" if is_date else "text"
-        out.append(AttributeKey(str(key), typ, int(n), tuple(str(s) for s in sources)))  # type: ignore[arg-type]
+        out.append(AttributeKey(key, typ, counts.get(key, 0), sources.get(key, ())))  # type: ignore[arg-type]
+    out.sort(key=lambda k: (-k.sessions, k.name))
     return list(lib.remember("attribute_keys", out))
 
 
@@ -42,36 +55,47 @@ def facets(lib: LibraryStore, segment: Segment | None, keys: Sequence[str] | Non
            limit: int) -> dict[str, list[FacetValue]]:
     from replaylens.store.library import DEFAULT_FACETS
 
+    wide = _wide.names(lib)
     if keys is None:
-        known = [k.name for k in attribute_keys(lib)]
-        keys = list(dict.fromkeys([*DEFAULT_FACETS, *known]))
+        keys = list(dict.fromkeys([*DEFAULT_FACETS, *sorted(wide.attr_cols)]))
     keys = list(dict.fromkeys(keys))
-    attr_keys = [k for k in keys if k not in SPECIAL and k not in SESSION_COLUMNS]
-    cond, params = _compile.where(segment)
+    attr_keys = [k for k in keys if k not in SPECIAL and k not in SESSION_COLUMNS and k in wide.attr_cols]
+    cond, params = _compile.where(segment, wide)
+    cols = ["session_id"] + [wide.attr_cols[k] for k in attr_keys] + [c for c in COLUMN_FACETS if c in keys]
+    if "finding" in keys:
+        cols += list(FINDING_COLUMNS.values())
+    goal_names = sorted(wide.goal_cols) if "goal" in keys else []
+    cols += [wide.goal_cols[g] for g in goal_names]
     parts: list[str] = []
     qparams: list[Any] = list(params)
-    if attr_keys:
-        parts.append("SELECT a.key AS facet, a.v_text AS value, count(DISTINCT a.session_id) AS n FROM attributes a "
-                     "JOIN sel USING (session_id) WHERE a.key IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL")
-        qparams.append(attr_keys)
-    for col in COLUMN_FACETS:  # column names from our fixed tuple, never from the caller
+    for k in attr_keys:  # column names from our index, facet names bound
+        col = wide.attr_cols[k]
+        parts.append(f"SELECT ?::VARCHAR, {col}, NULL::VARCHAR, count(*) FROM sel WHERE {col} IS NOT NULL "
+                     f"GROUP BY {col}")
+        qparams.append(k)
+    for col in COLUMN_FACETS:
         if col in keys:
-            parts.append(f"SELECT '{col}', CAST(s.{col} AS VARCHAR), count(*) FROM sessions s JOIN sel "
-                         "USING (session_id) GROUP BY ALL")
-    special = {"goal": "SELECT 'goal', goal, count(DISTINCT session_id) FROM goal_hits JOIN sel USING (session_id) "
-                       "GROUP BY ALL",
-               "finding": "SELECT 'finding', kind, count(DISTINCT session_id) FROM findings JOIN sel "
-                          "USING (session_id) GROUP BY ALL",
-               "tag": "SELECT 'tag', tag, count(DISTINCT session_id) FROM tags JOIN sel USING (session_id) "
-                      "GROUP BY ALL"}
-    parts.extend(sql for name, sql in special.items() if name in keys)
+            parts.append(f"SELECT '{col}', NULL::INTEGER, CAST({col} AS VARCHAR), count(*) FROM sel GROUP BY 3")
+    if "finding" in keys:
+        parts.extend(f"SELECT 'finding', NULL::INTEGER, '{kind}', count_if({col} > 0) FROM sel"
+                     for kind, col in FINDING_COLUMNS.items())
+    for g in goal_names:
+        parts.append(f"SELECT 'goal', NULL::INTEGER, ?::VARCHAR, count({wide.goal_cols[g]}) FROM sel")
+        qparams.append(g)
+    if "tag" in keys:
+        parts.append("SELECT 'tag', NULL::INTEGER, tag, count(DISTINCT session_id) FROM tags WHERE session_id IN "
+                     "(SELECT session_id FROM sel) GROUP BY tag")
     out: dict[str, list[FacetValue]] = {k: [] for k in keys}
     if not parts:
         return out
-    sql = (f"WITH sel AS MATERIALIZED (SELECT s.session_id FROM sessions s WHERE {cond}) "
-           "SELECT facet, value, n FROM (" + " UNION ALL ".join(parts) + ") WHERE value IS NOT NULL "
-           "QUALIFY row_number() OVER (PARTITION BY facet ORDER BY n DESC, value) <= ? ORDER BY facet, n DESC, value")
-    for facet, value, n in lib.cursor().execute(sql, [*qparams, max(1, int(limit))]).fetchall():
+    # cut to the top values per facet on the value ids, then look up only their texts
+    sql = (f"WITH sel AS MATERIALIZED (SELECT {', '.join(cols)} FROM sessions s WHERE {cond}), "
+           "top AS (SELECT * FROM (" + " UNION ALL ".join(parts) + ") u(facet, vid, value, n) "
+           "WHERE n > 0 AND (vid IS NOT NULL OR value IS NOT NULL) "
+           "QUALIFY row_number() OVER (PARTITION BY facet ORDER BY n DESC, vid, value) <= ?) "
+           "SELECT top.facet, coalesce(v.v_text, top.value), top.n FROM top LEFT JOIN attr_values v ON v.vid = top.vid")
+    rows = lib.cursor().execute(sql, [*qparams, max(1, int(limit))]).fetchall()
+    for facet, value, n in sorted(rows, key=lambda r: (str(r[0]), -int(r[2]), str(r[1]))):
         out.setdefault(str(facet), []).append(FacetValue(str(value), int(n)))
     return out
 

@@ -7,34 +7,37 @@ to those ids, so the cost does not grow with the columns shown.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from replaylens.model.findings import FINDING_KINDS
 from replaylens.model.library import SessionSource
 from replaylens.model.segment import SESSION_COLUMNS, Segment
-from replaylens.store import _compile
+from replaylens.store import _compile, _wide
 from replaylens.store._rowsql import IN_IDS, order_by
+from replaylens.store._wide import FINDING_COLUMNS
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
 
 ROW_COLUMNS: tuple[str, ...] = tuple(SESSION_COLUMNS)
+_INDEX_COL = re.compile(r"[ag]\d+|f_[a-z_]+")  # facet-index columns: not part of a session's summary
 
 
 def count(lib: LibraryStore, segment: Segment | None) -> int:
-    cond, params = _compile.where(segment)
+    cond, params = _compile.where(segment, _wide.names(lib))
     res = lib.engine.execute(f"SELECT count(*) AS n FROM sessions s WHERE {cond}", params)
     return int(res.column("n")[0].as_py())
 
 
 def ids(lib: LibraryStore, segment: Segment | None, *, sort: str, descending: bool, limit: int | None = None,
         offset: int = 0) -> list[str]:
-    cond, params = _compile.where(segment)
-    join, order, join_params = order_by(sort, descending)
+    wide = _wide.names(lib)
+    cond, params = _compile.where(segment, wide)
+    join, order, join_params = order_by(sort, descending, wide)
     sql = f"SELECT s.session_id FROM sessions s {join} WHERE {cond} ORDER BY {order}"
     tail: list[Any] = []
     if limit is not None:
@@ -47,19 +50,9 @@ def ids(lib: LibraryStore, segment: Segment | None, *, sort: str, descending: bo
     return [str(v) for v in res.column("session_id").to_pylist()]
 
 
-def _base(lib: LibraryStore, page_ids: list[str]) -> pa.Table:
-    cols = ", ".join(f"s.{c}" for c in ROW_COLUMNS)
-    res = lib.cursor().execute(
-        f"SELECT {cols} FROM (SELECT unnest(?::VARCHAR[]) AS session_id, "
-        "generate_subscripts(?::VARCHAR[], 1) AS pos) pg JOIN sessions s USING (session_id) ORDER BY pg.pos",
-        [page_ids, page_ids])
-    table = res.to_arrow_table() if hasattr(res, "to_arrow_table") else res.fetch_arrow_table()
-    i = table.schema.get_field_index("start")
-    return table.set_column(i, "start", table["start"].cast(pa.timestamp("ms")).cast(pa.timestamp("ms", "UTC")))
-
-
 def _per_id(lib: LibraryStore, sql: str, page_ids: list[str], params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-    return lib.cursor().execute(sql.format(ids=IN_IDS), [*params, page_ids]).fetchall()
+    """Run ``sql`` with ``{ids}`` standing for the id semi-join; ``page_ids`` is bound first, then ``params``."""
+    return lib.cursor().execute(sql.format(ids=IN_IDS), [page_ids, *params]).fetchall()
 
 
 def _extras(lib: LibraryStore, page_ids: list[str], attributes: Sequence[str], goal_names: Sequence[str]
@@ -74,7 +67,7 @@ def _extras(lib: LibraryStore, page_ids: list[str], attributes: Sequence[str], g
     attrs: dict[str, dict[str, str]] = {}
     if attributes:
         for sid, key, val in _per_id(lib, "SELECT session_id, key, v_text FROM attributes WHERE "
-                                          "key IN (SELECT unnest(?::VARCHAR[])) AND {ids}", page_ids,
+                                          "{ids} AND key IN (SELECT unnest(?::VARCHAR[]))", page_ids,
                                      [list(attributes)]):
             attrs.setdefault(str(sid), {})[str(key)] = str(val)
     goals: dict[str, dict[str, int]] = {}
@@ -89,23 +82,47 @@ def _extras(lib: LibraryStore, page_ids: list[str], attributes: Sequence[str], g
 
 def rows(lib: LibraryStore, segment: Segment | None, *, sort: str, descending: bool, limit: int, offset: int,
          attributes: Sequence[str], goals: bool) -> pa.Table:
-    page_ids = ids(lib, segment, sort=sort, descending=descending, limit=limit, offset=offset)
-    goal_names = [str(r[0]) for r in lib.cursor().execute("SELECT name FROM goals ORDER BY name").fetchall()] \
-        if goals else []
-    table = _base(lib, page_ids)
-    tags, finds, attrs, hits, notes = _extras(lib, page_ids, attributes, goal_names)
-    table = table.append_column("tags", pa.array([tags.get(i, []) for i in page_ids], pa.list_(pa.string())))
-    table = table.append_column("note_count", pa.array([notes.get(i, 0) for i in page_ids], pa.int32()))
-    for kind in FINDING_KINDS:
-        table = table.append_column(f"finding:{kind}",
-                                    pa.array([finds.get(i, {}).get(kind, 0) for i in page_ids], pa.int32()))
-    for key in attributes:
-        table = table.append_column(f"attr:{key}", pa.array([attrs.get(i, {}).get(key) for i in page_ids],
-                                                            pa.string()))
-    for name in goal_names:
-        table = table.append_column(f"goal:{name}", pa.array([hits.get(i, {}).get(name) for i in page_ids],
-                                                             pa.int64()))
-    return table
+    """One query for the page (top-N with its columns), one for the attribute texts of its value ids, one for its
+    tags and notes: the cost stays flat in the number of sessions and of columns shown."""
+    wide = _wide.names(lib)
+    cond, params = _compile.where(segment, wide)
+    join, order, join_params = order_by(sort, descending, wide)
+    cols = [f"s.{c}" for c in ROW_COLUMNS]
+    cols += [f"coalesce(s.{col}, 0)::INTEGER AS \"finding:{kind}\"" for kind, col in FINDING_COLUMNS.items()]
+    attr_cols = [wide.attr_cols.get(k) for k in attributes]
+    cols += [f"s.{c} AS x{i}" if c else f"NULL::INTEGER AS x{i}" for i, c in enumerate(attr_cols)]
+    goal_names = sorted(wide.goal_cols) if goals else []
+    cols += [f"s.{wide.goal_cols[g]} AS y{j}" for j, g in enumerate(goal_names)]
+    res = lib.cursor().execute(f"SELECT {', '.join(cols)} FROM sessions s {join} WHERE {cond} ORDER BY {order} "
+                               "LIMIT ? OFFSET ?", [*join_params, *params, max(0, int(limit)), max(0, int(offset))])
+    table = res.to_arrow_table() if hasattr(res, "to_arrow_table") else res.fetch_arrow_table()
+    i = table.schema.get_field_index("start")
+    table = table.set_column(i, "start", table["start"].cast(pa.timestamp("ms")).cast(pa.timestamp("ms", "UTC")))
+    vids = sorted({int(v) for k in range(len(attributes)) for v in table[f"x{k}"].to_pylist() if v is not None})
+    texts = {int(v): str(t) for v, t in lib.cursor().execute(
+        "SELECT vid, v_text FROM attr_values WHERE vid IN (SELECT unnest(?::INTEGER[]))", [vids]).fetchall()} \
+        if vids else {}
+    for k, key in enumerate(attributes):
+        idx = table.schema.get_field_index(f"x{k}")
+        table = table.set_column(idx, f"attr:{key}", pa.array(
+            [texts.get(v) if v is not None else None for v in table[f"x{k}"].to_pylist()], pa.string()))
+    for j, name in enumerate(goal_names):
+        idx = table.schema.get_field_index(f"y{j}")
+        table = table.set_column(idx, f"goal:{name}", table[f"y{j}"].cast(pa.int64()))
+    page_ids = [str(x) for x in table["session_id"].to_pylist()]
+    tags: dict[str, list[str]] = {}
+    notes: dict[str, int] = {}
+    if page_ids:
+        for sid, what, n in _per_id(lib, "SELECT session_id, tag, NULL FROM tags WHERE {ids} UNION ALL "
+                                         "SELECT session_id, NULL, count(*) FROM notes WHERE " + IN_IDS +
+                                         " GROUP BY session_id ORDER BY 2", page_ids, [page_ids]):
+            if what is not None:
+                tags.setdefault(str(sid), []).append(str(what))
+            else:
+                notes[str(sid)] = int(n)
+    table = table.append_column("tags", pa.array([sorted(tags.get(i, [])) for i in page_ids],
+                                                 pa.list_(pa.string())))
+    return table.append_column("note_count", pa.array([notes.get(i, 0) for i in page_ids], pa.int32()))
 
 
 def _iso(epoch_ms: int) -> str:
@@ -137,8 +154,8 @@ def session_detail(lib: LibraryStore, session_id: str) -> dict[str, Any] | None:
     if not found:
         return None
     out = _one_json(lib, session_id)
-    out["summary"] = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in zip(names, found[0],
-                                                                                            strict=True)}
+    out["summary"] = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
+                      for k, v in zip(names, found[0], strict=True) if not _INDEX_COL.fullmatch(k)}
     out["pages"] = [{"page": p, "url": u, "title": t, "width": w, "height": h, "screen": sc, "first_ms": f}
                     for p, u, t, w, h, sc, f in cur.execute(
                         "SELECT page, url, title, width, height, screen, first_ms FROM pages WHERE session_id = ? "

@@ -4,33 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from replaylens.model.findings import FINDING_KINDS
 from replaylens.model.segment import SESSION_COLUMNS
+from replaylens.store._wide import FINDING_COLUMNS, Wide
 
 #: ``session_id`` in a bound list of ids (a hash semi-join, fast for long lists).
 IN_IDS = "session_id IN (SELECT unnest(?::VARCHAR[]))"
 
-_JOINS = {
-    "attr": "LEFT JOIN (SELECT session_id, max(v_num) AS n, max(v_text) AS t FROM attributes WHERE key = ? "
-            "GROUP BY session_id) srt ON srt.session_id = s.session_id",
-    "goal": "LEFT JOIN (SELECT session_id, min(reached_ms) AS n, NULL::VARCHAR AS t FROM goal_hits WHERE goal = ? "
-            "GROUP BY session_id) srt ON srt.session_id = s.session_id",
-    "finding": "LEFT JOIN (SELECT session_id, sum(n) AS n, NULL::VARCHAR AS t FROM findings WHERE kind = ? "
-               "GROUP BY session_id) srt ON srt.session_id = s.session_id",
-}
 
-
-def order_by(sort: str, descending: bool) -> tuple[str, str, list[Any]]:
-    """(join, ORDER BY list, join params) for a sort column: a session column, ``attr:<key>``,
-    ``goal:<name>`` (reach time) or ``finding:<kind>`` (count). Ties: session id. Raises ValueError."""
-    direction = "DESC" if descending else "ASC"
+def order_by(sort: str, descending: bool, wide: Wide) -> tuple[str, str, list[Any]]:
+    """(join, ORDER BY list, join params) for a sort column: a session column, ``attr:<key>`` (numbers before
+    text), ``goal:<name>`` (reach time) or ``finding:<kind>`` (count). Ties: session id. Column names come from
+    fixed tables and our own index numbers. Raises ValueError for anything else."""
+    d = "DESC" if descending else "ASC"
     if sort in SESSION_COLUMNS:
-        return "", f"s.{sort} {direction} NULLS LAST, s.session_id {direction}", []
+        return "", f"s.{sort} {d} NULLS LAST, s.session_id {d}", []
     prefix, sep, name = sort.partition(":")
-    if not sep or prefix not in _JOINS or not name:
+    if not sep or not name or prefix not in ("attr", "goal", "finding"):
         raise ValueError(f"cannot sort by {sort[:60]!r}: use a session column, attr:KEY, goal:NAME or finding:KIND")
-    if prefix == "finding" and name not in FINDING_KINDS:
-        raise ValueError(f"unknown finding kind {name[:60]!r}")
-    value = "coalesce(srt.n, 0)" if prefix == "finding" else "srt.n"
-    return (_JOINS[prefix], f"{value} {direction} NULLS LAST, srt.t {direction} NULLS LAST, "
-                            f"s.session_id {direction}", [name])
+    if prefix == "finding":
+        if name not in FINDING_COLUMNS:
+            raise ValueError(f"unknown finding kind {name[:60]!r}")
+        return "", f"coalesce(s.{FINDING_COLUMNS[name]}, 0) {d}, s.session_id {d}", []
+    if prefix == "goal":
+        if name not in wide.goal_cols:
+            raise ValueError(f"there is no goal named {name[:60]!r}")
+        return "", f"s.{wide.goal_cols[name]} {d} NULLS LAST, s.session_id {d}", []
+    col = wide.attr_cols.get(name)
+    if col is None:  # nobody has the attribute: every value is missing
+        return "", f"s.session_id {d}", []
+    return (f"LEFT JOIN attr_values srt ON srt.vid = s.{col}",
+            f"srt.v_num {d} NULLS LAST, srt.v_text {d} NULLS LAST, s.session_id {d}", [])

@@ -6,6 +6,7 @@
       screens/<ab>/<sha256>.<ext>                               page screenshots, stored once per content hash
       tmp/                      temp files of a running ingest (deleted at the next ingest)
 
+Sessions also carry the facet index (``store._wide``): ``a<N>`` / ``g<N>`` / ``f_<kind>`` integer columns.
 No primary-key constraints: DuckDB checks them eagerly inside a transaction (delete + insert of one key fails on
 some versions); the one writer keeps ids unique.
 """
@@ -31,7 +32,12 @@ DDL: tuple[str, ...] = (
         pages_visited INTEGER, page_visits INTEGER, events BIGINT, clicks INTEGER, friction_score INTEGER,
         findings_total INTEGER, viewport_width INTEGER, viewport_height INTEGER, device_class VARCHAR,
         user_id VARCHAR, source_format VARCHAR, events_file VARCHAR NOT NULL,
-        source_path VARCHAR, source_size BIGINT, source_mtime_ns BIGINT, ingested_ms BIGINT)""",
+        source_path VARCHAR, source_size BIGINT, source_mtime_ns BIGINT, ingested_ms BIGINT,
+        f_rage_click INTEGER, f_dead_click INTEGER, f_error_click INTEGER, f_hesitation INTEGER,
+        f_form_abandonment INTEGER, f_quick_back INTEGER, f_excessive_scroll INTEGER, f_thrashed_cursor INTEGER)""",
+    "CREATE TABLE IF NOT EXISTS attr_keys (key VARCHAR NOT NULL, col INTEGER NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS attr_values (vid INTEGER NOT NULL, key VARCHAR NOT NULL, v_text VARCHAR NOT NULL,
+        v_num DOUBLE, v_bool BOOLEAN, v_date DATE)""",
     "CREATE TABLE IF NOT EXISTS findings (session_id VARCHAR NOT NULL, kind VARCHAR NOT NULL, n INTEGER NOT NULL)",
     """CREATE TABLE IF NOT EXISTS pages (session_id VARCHAR NOT NULL, page INTEGER NOT NULL, url VARCHAR,
         path VARCHAR, title VARCHAR, width INTEGER, height INTEGER, screen VARCHAR, first_ms BIGINT)""",
@@ -42,7 +48,7 @@ DDL: tuple[str, ...] = (
     "CREATE TABLE IF NOT EXISTS tags (session_id VARCHAR NOT NULL, tag VARCHAR NOT NULL, created_ms BIGINT)",
     "CREATE TABLE IF NOT EXISTS notes (session_id VARCHAR NOT NULL, text VARCHAR NOT NULL, created_ms BIGINT)",
     """CREATE TABLE IF NOT EXISTS goals (name VARCHAR NOT NULL, kind VARCHAR NOT NULL, pattern VARCHAR NOT NULL,
-        created_ms BIGINT)""",
+        created_ms BIGINT, gid INTEGER NOT NULL)""",
     "CREATE TABLE IF NOT EXISTS goal_hits (goal VARCHAR NOT NULL, session_id VARCHAR NOT NULL, reached_ms BIGINT)",
     "CREATE TABLE IF NOT EXISTS segments (name VARCHAR NOT NULL, definition VARCHAR NOT NULL, created_ms BIGINT)",
 )

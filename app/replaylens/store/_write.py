@@ -3,6 +3,7 @@ orphan clean-up. Tags, notes, goals and segments are in ``_edit``."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
@@ -10,12 +11,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from replaylens.model.library import SessionRecord
-from replaylens.store import _goals
+from replaylens.store import _goals, _wide
 from replaylens.store._schema import EVENTS_DIR, SCREENS_DIR, TMP_DIR
+from replaylens.store._wide import FINDING_COLUMNS, TYPED_SQL
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
@@ -26,15 +29,26 @@ _SESSION_COLS = ("session_id", "sha256", "site", "start", "start_epoch_ms", "day
                  "findings_total", "viewport_width", "viewport_height", "device_class", "user_id", "source_format",
                  "events_file", "source_path", "source_size", "source_mtime_ns", "ingested_ms")
 _PER_SESSION = ("pages", "labels", "identities", "findings", "goal_hits")
-#: Typed copies of an attribute's text (finite numbers, true/false/yes/no, ISO dates).
-_TYPED_SQL = ("CASE WHEN isfinite(TRY_CAST(v_text AS DOUBLE)) THEN TRY_CAST(v_text AS DOUBLE) END, "
-              "CASE lower(trim(v_text)) WHEN 'true' THEN true WHEN 'yes' THEN true WHEN 'false' THEN false "
-              "WHEN 'no' THEN false END, "
-              r"CASE WHEN regexp_full_match(trim(v_text), '\d{4}-\d{2}-\d{2}') THEN TRY_CAST(trim(v_text) AS DATE) END")
-_INSERT_SESSIONS = "INSERT INTO sessions SELECT " + ", ".join(
+_ALL_COLS = (*_SESSION_COLS, *FINDING_COLUMNS.values())
+_INSERT_SESSIONS = f"INSERT INTO sessions ({', '.join(_ALL_COLS)}) SELECT " + ", ".join(
     "make_timestamp(start_epoch_ms * 1000) AS start" if c == "start" else
     "CAST(make_timestamp(start_epoch_ms * 1000) AS DATE) AS day" if c == "day" else c
-    for c in _SESSION_COLS) + " FROM new_sessions"
+    for c in _ALL_COLS) + " FROM new_sessions"
+
+
+def begin(cur: duckdb.DuckDBPyConnection) -> None:
+    """BEGIN, first rolling back a transaction an interrupted writer left open on this cursor."""
+    try:
+        cur.execute("BEGIN TRANSACTION").fetchall()
+    except duckdb.TransactionException:
+        cur.execute("ROLLBACK").fetchall()
+        cur.execute("BEGIN TRANSACTION").fetchall()
+
+
+def rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    """ROLLBACK that never hides the error being handled (nothing to roll back, an interrupted connection)."""
+    with contextlib.suppress(duckdb.Error):
+        cur.execute("ROLLBACK").fetchall()
 
 
 def part_value(text: str) -> str:
@@ -75,6 +89,7 @@ def _session_row(r: SessionRecord, events_file: str, now_ms: int) -> dict[str, A
              events_file=events_file, source_path=r.source.path, source_size=r.source.size,
              source_mtime_ns=r.source.mtime_ns, source_format=r.source.format, ingested_ms=now_ms,
              findings_total=sum(r.findings.values()))
+    s.update({col: int(r.findings.get(kind, 0)) for kind, col in FINDING_COLUMNS.items()})
     return s
 
 
@@ -130,8 +145,9 @@ def _insert(lib: LibraryStore, todo: list[SessionRecord], files: dict[str, str],
                       "kind": pa.array([k for r in todo for k, n in r.findings.items() if n], pa.string()),
                       "n": pa.array([n for r in todo for n in r.findings.values() if n], pa.int32())})
     cur = lib.cursor()
-    cur.execute("BEGIN TRANSACTION").fetchall()
+    begin(cur)
     try:
+        _wide.ensure_attr_columns(cur, [k for r in todo for k in r.attributes])  # DDL before any append
         replaced = [i for i in ids if i in known]
         if replaced:
             for table in ("sessions", *_PER_SESSION):
@@ -144,7 +160,7 @@ def _insert(lib: LibraryStore, todo: list[SessionRecord], files: dict[str, str],
         for name, table, sql in (
                 ("new_pages", pages, "INSERT INTO pages SELECT * FROM new_pages"),
                 ("new_attrs", attrs, "INSERT INTO attributes SELECT session_id, key, source, v_text, "
-                                     f"{_TYPED_SQL} FROM new_attrs WHERE NOT EXISTS (SELECT 1 FROM attributes o "
+                                     f"{TYPED_SQL} FROM new_attrs WHERE NOT EXISTS (SELECT 1 FROM attributes o "
                                      "WHERE o.session_id = new_attrs.session_id AND o.key = new_attrs.key "
                                      "AND o.source = 'file')"),
                 ("new_labels", labels, "INSERT INTO labels SELECT * FROM new_labels"),
@@ -152,10 +168,12 @@ def _insert(lib: LibraryStore, todo: list[SessionRecord], files: dict[str, str],
                 ("new_findings", finds, "INSERT INTO findings SELECT * FROM new_findings")):
             cur.register(name, table)
             cur.execute(sql).fetchall()
+        _wide.sync_attributes(cur, ids)
         _goals.compute_all(lib, cur, ids)
+        _wide.sync_goals(cur, ids)
         cur.execute("COMMIT").fetchall()
     except BaseException:
-        cur.execute("ROLLBACK").fetchall()
+        rollback(cur)
         raise
     finally:
         for name in ("new_sessions", "new_pages", "new_attrs", "new_labels", "new_idents", "new_findings"):
@@ -196,8 +214,9 @@ def apply_attribute_rows(lib: LibraryStore, rows: Sequence[tuple[str, str, dict[
     cur = lib.cursor()
     cur.register("file_rows", table)
     try:
-        cur.execute("BEGIN TRANSACTION").fetchall()
+        begin(cur)
         try:
+            _wide.ensure_attr_columns(cur, sorted({r[2] for r in flat}))
             cur.execute("""CREATE OR REPLACE TEMP TABLE file_matched AS
                 SELECT DISTINCT m.session_id, r.key, r.v_text FROM file_rows r JOIN (
                     SELECT session_id, 'session_id' AS id_kind, session_id AS ident FROM sessions
@@ -207,12 +226,14 @@ def apply_attribute_rows(lib: LibraryStore, rows: Sequence[tuple[str, str, dict[
             cur.execute("DELETE FROM attributes WHERE EXISTS (SELECT 1 FROM file_matched f WHERE "
                         "f.session_id = attributes.session_id AND f.key = attributes.key)").fetchall()
             cur.execute("INSERT INTO attributes SELECT session_id, key, 'file', v_text, "
-                        f"{_TYPED_SQL} FROM file_matched").fetchall()
-            n = cur.execute("SELECT count(DISTINCT session_id) FROM file_matched").fetchall()[0][0]
+                        f"{TYPED_SQL} FROM file_matched").fetchall()
+            matched = [str(r[0]) for r in cur.execute("SELECT DISTINCT session_id FROM file_matched").fetchall()]
+            n = len(matched)
+            _wide.sync_attributes(cur, matched)
             cur.execute("DROP TABLE file_matched").fetchall()
             cur.execute("COMMIT").fetchall()
         except BaseException:
-            cur.execute("ROLLBACK").fetchall()
+            rollback(cur)
             raise
     finally:
         cur.unregister("file_rows")

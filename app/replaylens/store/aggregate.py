@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from replaylens.model.segment import SESSION_COLUMNS, Segment
-from replaylens.store import _compile
+from replaylens.store import _compile, _wide
 
 if TYPE_CHECKING:
     from replaylens.store.engine import Engine
@@ -77,8 +77,8 @@ def _positions(ids: list[str], found: pa.Table, name: str = "session_id") -> tup
     return order[j[ok]].astype(np.int64), ok
 
 
-def _scope(segment: Segment | None, device: str | None) -> tuple[str, list[Any]]:
-    cond, params = _compile.where(segment)
+def _scope(lib: LibraryStore, segment: Segment | None, device: str | None) -> tuple[str, list[Any]]:
+    cond, params = _compile.where(segment, _wide.names(lib))
     if device is not None:
         cond = f"({cond}) AND s.device_class = ?"
         params = [*params, device]
@@ -94,7 +94,7 @@ def _page_match(page: str) -> tuple[str, list[Any]]:
 
 def page_ref(lib: LibraryStore, segment: Segment | None, page: str, device: str | None = None) -> PageRef | None:
     """The reference page for ``page`` (a glob on the URL, or on the path when it starts with ``/``)."""
-    cond, params = _scope(segment, device)
+    cond, params = _scope(lib, segment, device)
     match, mparams = _page_match(page)
     rows = _engine(lib).execute(
         "SELECT min(p.path) AS path, min(p.title) AS title, p.width, p.height, p.screen, count(*) AS n, "
@@ -113,9 +113,9 @@ def page_ref(lib: LibraryStore, segment: Segment | None, page: str, device: str 
                    str(screen) if screen else None)
 
 
-def _pairs_cte(segment: Segment | None, page: str, device: str | None) -> tuple[str, list[Any]]:
+def _pairs_cte(lib: LibraryStore, segment: Segment | None, page: str, device: str | None) -> tuple[str, list[Any]]:
     """The (session, version, page index) visits of ``page`` by the segment's sessions: catalogue only."""
-    cond, params = _scope(segment, device)
+    cond, params = _scope(lib, segment, device)
     match, mparams = _page_match(page)
     return ("SELECT DISTINCT p.session_id, s.sha256, p.page, s.viewport_height FROM pages p "
             "JOIN sessions s ON s.session_id = p.session_id "
@@ -126,7 +126,7 @@ def _visits(lib: LibraryStore, segment: Segment | None, page: str, device: str |
             ) -> tuple[str, list[Any], int]:
     """A CTE ``ev`` of the events on the visits of ``page`` (restricted to the ``day`` partitions the segment's
     date range allows, so both engines prune files) and the number of sessions that showed the page."""
-    pairs, params = _pairs_cte(segment, page, device)
+    pairs, params = _pairs_cte(lib, segment, page, device)
     found = _engine(lib).execute(f"SELECT count(DISTINCT session_id) AS n FROM ({pairs}) v", params)
     n_sessions = int(found.column("n")[0].as_py() or 0)
     days, dparams = _compile.day_bounds(segment)
@@ -187,7 +187,7 @@ def reach(lib: LibraryStore, segment: Segment | None, page: str, *, device: str 
 def members(lib: LibraryStore, segment: Segment | None, key: str | None = None) -> tuple[list[str], list[str | None]]:
     """The sessions of ``segment`` (by start, then id) and, with ``key``, each one's value of that attribute or
     session column as text (None: the session has no such attribute)."""
-    cond, params = _compile.where(segment)
+    cond, params = _compile.where(segment, _wide.names(lib))
     order = "ORDER BY s.start_epoch_ms, s.session_id"
     if key is None:
         sql, args = f"SELECT s.session_id, CAST(NULL AS VARCHAR) AS v FROM sessions s WHERE {cond} {order}", params
@@ -229,7 +229,7 @@ def step_hits(lib: LibraryStore, ids: list[str], kind: str, pattern: str, segmen
     ``page``: each showing of a page matching the glob; ``event``: a custom event of that name; ``click``: a click
     on an element whose label contains the text (case-insensitive); ``goal``: the goal's first reach.
     ``segment`` (the one ``ids`` came from) narrows the scan; hits outside ``ids`` are dropped either way."""
-    cond, params = _compile.where(segment)
+    cond, params = _compile.where(segment, _wide.names(lib))
     days, dparams = _compile.day_bounds(segment) if kind in ("event", "click") else ("true", [])
     sql, sparams = _hits_sql(kind, pattern, cond, days)
     res = _engine(lib).execute(sql, [*params, *dparams, *sparams])
@@ -243,7 +243,7 @@ def page_clicks(lib: LibraryStore, ids: list[str], page: str, segment: Segment |
                 ) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Sessions of ``ids`` that showed ``page`` (indices into ``ids``, ascending), the labels clicked there, and a
     bool matrix (those sessions × labels): did the session click that label on that page?"""
-    cond, params = _compile.where(segment)
+    cond, params = _compile.where(segment, _wide.names(lib))
     match, mparams = _page_match(page)
     eng = _engine(lib)
     seen = eng.execute(f"SELECT DISTINCT p.session_id FROM pages p JOIN sessions s ON s.session_id = p.session_id "
@@ -271,7 +271,7 @@ def page_clicks(lib: LibraryStore, ids: list[str], page: str, segment: Segment |
 
 def finding_flags(lib: LibraryStore, ids: list[str], segment: Segment | None = None) -> dict[str, np.ndarray]:
     """Per finding kind, a bool array over ``ids``: did the session have that finding?"""
-    cond, params = _compile.where(segment)
+    cond, params = _compile.where(segment, _wide.names(lib))
     res = _engine(lib).execute(
         "SELECT f.kind, f.session_id FROM findings f JOIN sessions s ON s.session_id = f.session_id "
         f"WHERE {cond} AND f.n > 0", params)

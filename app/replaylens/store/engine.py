@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
 
 #: Catalogue tables a query may name (the Spark engine pushes these; ``events`` comes from the Parquet folder).
-CATALOGUE_VIEWS: tuple[str, ...] = ("sessions", "pages", "attributes", "goal_hits", "findings", "tags", "labels",
-                                    "goals")
+CATALOGUE_VIEWS: tuple[str, ...] = ("sessions", "pages", "attributes", "attr_values", "attr_keys", "goal_hits",
+                                    "findings", "tags", "labels", "goals")
 ENGINES = ("duckdb", "spark")
 DEFAULT_MASTER = "local[*]"
 

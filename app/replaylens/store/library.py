@@ -12,7 +12,8 @@ Every result is drained (fetchall / Arrow) so the code also runs on DuckDB 2.x. 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -103,13 +104,14 @@ class LibraryStore:
              goals: bool = True) -> pa.Table:
         """One page of session rows as Arrow, for a virtualised table.
 
-        Columns: ``session_id, start (timestamp ms, UTC), day, site, duration_ms, active_ms, entry_url, exit_url,
-        pages_visited, page_visits, events, clicks, friction_score, findings_total, viewport_width,
-        viewport_height, device_class, user_id, source_format, tags (list<string>), note_count``, one
+        Columns, in this order: the ``SESSION_COLUMNS`` (``session_id, site, start`` (timestamp ms, UTC)``, day,
+        duration_ms, active_ms, entry_url, exit_url, pages_visited, page_visits, events, clicks, friction_score,
+        findings_total, viewport_width, viewport_height, device_class, user_id, source_format``), one
         ``finding:<kind>`` int column per finding kind, one ``attr:<key>`` text column per key in ``attributes``,
-        and (``goals``) one ``goal:<name>`` column per goal holding the reach time in ms from the session start
-        (null: not reached). ``sort`` is any of those column names (``attr:<key>`` / ``goal:<name>`` too); ties
-        are broken by session id so paging is stable. Raises ValueError for an unknown sort column.
+        (``goals``) one ``goal:<name>`` column per goal holding the reach time in ms from the session start
+        (null: not reached), then ``tags`` (list<string>) and ``note_count``. ``sort`` is a session column,
+        ``attr:<key>``, ``goal:<name>`` or ``finding:<kind>``; ties are broken by session id so paging is stable.
+        Raises ValueError for an unknown sort column.
         """
         return _rows.rows(self, segment, sort=sort, descending=descending, limit=limit, offset=offset,
                           attributes=attributes, goals=goals)
@@ -215,19 +217,34 @@ class LibraryStore:
     def commit(self, records: Sequence[SessionRecord]) -> int:
         """Write the records' events (Parquet, temp name then rename) and commit their catalogue rows, pages,
         attributes and goal hits in one transaction. Returns how many sessions were added or replaced."""
-        with self.write_lock:
+        with self.write_lock, _ctrl_c():
             return _write.commit(self, records)
 
     def apply_attribute_rows(self, rows: Sequence[tuple[str, str, dict[str, str]]]) -> int:
         """Attach attributes from an attributes file: rows of (``session_id`` or ``user_id``, id, {column: value})
         to every matching session (also ones ingested earlier). Returns the number of sessions updated."""
-        with self.write_lock:
+        with self.write_lock, _ctrl_c():
             return _write.apply_attribute_rows(self, rows)
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the catalogue file (compressed column segments read faster)."""
+        with self.write_lock:
+            self.cursor().execute("CHECKPOINT").fetchall()
 
     def cleanup_orphans(self) -> int:
         """Delete event files no catalogue row names and leftover temp files; returns how many were deleted."""
         with self.write_lock:
             return _write.cleanup_orphans(self)
+
+
+@contextmanager
+def _ctrl_c() -> Iterator[None]:
+    """DuckDB turns a Ctrl+C during a query into InterruptException (after rolling back): make it the
+    KeyboardInterrupt every caller expects."""
+    try:
+        yield
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
 
 
 def open_library(root: str | Path, *, create: bool = True, read_only: bool = False) -> LibraryStore:

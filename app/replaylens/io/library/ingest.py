@@ -15,10 +15,13 @@ between files); what was finished is committed, the rest is left out.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -107,6 +110,23 @@ def find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str,
     return list(files.values()), missing
 
 
+@contextmanager
+def _defer_ctrl_c() -> Iterator[None]:
+    """Hold a Ctrl+C that arrives during a commit until the commit is done (main thread only; elsewhere, e.g.
+    the GUI's worker thread, signals are not delivered anyway)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    hit: list[bool] = []
+    previous = signal.signal(signal.SIGINT, lambda *_: hit.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if hit:
+        raise KeyboardInterrupt
+
+
 class _Run:
     """The writer side of one ingest: collects outcomes, commits batches, reports progress."""
 
@@ -152,7 +172,8 @@ class _Run:
 
     def flush(self) -> None:
         if self.pending:
-            self.lib.commit(self.pending)
+            with _defer_ctrl_c():
+                self.lib.commit(self.pending)
             self.result.added += len(self.pending)
             self.result.added_ids.extend(rec.session_id for rec in self.pending)
             self.pending = []
@@ -224,6 +245,8 @@ def ingest(library: LibraryStore, paths: Sequence[str | Path], *, attributes_fil
     run.flush()
     if attr_rows:
         library.apply_attribute_rows(attr_rows)
+    if run.result.added or attr_rows:
+        library.checkpoint()
     run.result.elapsed_s = time.monotonic() - run.t0
     run.report()
     return run.result
@@ -231,31 +254,35 @@ def ingest(library: LibraryStore, paths: Sequence[str | Path], *, attributes_fil
 
 def _pool(run: _Run, todo: list[Path], root: str, digests: frozenset[str], cancel: CancelToken,
           workers: int) -> None:
+    """Read files in ``workers`` processes; if the pool cannot start or breaks (a frozen build without
+    ``freeze_support``, a worker killed by the OS), the files left are read in this process."""
     ctx = multiprocessing.get_context("spawn")  # no fork of a process holding DuckDB threads; same on every OS
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=prepare_mod.init_worker,
-                             initargs=(digests,)) as pool:
-        queue = list(reversed(todo))
-        running: set[Future[Outcome]] = set()
-        try:
-            while queue or running:
-                while queue and len(running) < 2 * workers and not cancel.cancelled:
-                    running.add(pool.submit(prepare_mod.prepare, str(queue.pop()), root))
-                if not running:
-                    break
-                finished, running = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    run.add(_outcome(fut))
-                if cancel.cancelled:
-                    queue.clear()
-        except BaseException:
-            for fut in running:
-                fut.cancel()
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-
-
-def _outcome(fut: Future[Outcome]) -> Outcome:
+    queue = [str(f) for f in reversed(todo)]
+    running: dict[Future[Outcome], str] = {}
     try:
-        return fut.result()
-    except Exception as exc:  # a worker died (out of memory, crash in a native library)
-        return Outcome("", reason=f"a worker process failed ({type(exc).__name__}: {str(exc)[:200]})")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=prepare_mod.init_worker,
+                                 initargs=(digests,)) as pool:
+            try:
+                while queue or running:
+                    while queue and len(running) < 2 * workers and not cancel.cancelled:
+                        f = queue.pop()
+                        running[pool.submit(prepare_mod.prepare, f, root)] = f
+                    if not running:
+                        break
+                    finished, _ = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        outcome = fut.result()
+                        del running[fut]
+                        run.add(outcome)
+                    if cancel.cancelled:
+                        queue.clear()
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+    except BrokenProcessPool:
+        left = list(running.values()) + list(reversed(queue))
+        prepare_mod.set_known(digests)
+        for f in left:
+            if cancel.cancelled:
+                break
+            run.add(prepare_mod.prepare(f, root))
