@@ -250,3 +250,14 @@ def test_cli_engine_option(planted: tuple[LibraryStore, Truth, Any], capsys: pyt
     assert main(["library", "ls", "--library", str(lib.root), "--filter", "variant=B", "--json", "--limit", "3",
                  "--engine", "spark"]) == 0
     assert json.loads(capsys.readouterr().out)["count"] == truth.variant.count("B")
+
+
+def test_duckdb_path_never_imports_spark(tmp_path: Path) -> None:
+    import subprocess
+
+    code = ("import sys; from replaylens.store.library import open_library; import replaylens.cli.funnel; "
+            "import replaylens.analysis.experiments; lib = open_library(sys.argv[1]); lib.count(); lib.close(); "
+            "print(sorted(m for m in ('pyspark', 'py4j', 'sqlglot') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "lib")], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": str(Path(Q.__file__).parents[2])})
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
