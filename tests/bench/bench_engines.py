@@ -33,7 +33,8 @@ class Recorder:
     """An engine that remembers the statements it ran (to ask Spark for the plan of one of them)."""
 
     def __init__(self, inner: Any) -> None:
-        self.inner, self.name, self.statements = inner, inner.name, []  # type: list[tuple[str, list[Any]]]
+        self.inner, self.name = inner, inner.name
+        self.statements: list[tuple[str, list[Any]]] = []
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
         self.statements.append((sql, list(params)))
