@@ -8,7 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
-DEMO=resources/samples/nimbus-demo.rlsession
 
 # Qt offscreen + Xvfb/xcb + QtWebEngine + fonts (see ../shared/guides/platform.md). Alternatives are "a|b".
 PKGS=(libglib2.0-0 libgl1 libegl1 libxkbcommon0 libfontconfig1 libfreetype6 libdbus-1-3 fonts-dejavu-core
@@ -16,6 +15,9 @@ PKGS=(libglib2.0-0 libgl1 libegl1 libxkbcommon0 libfontconfig1 libfreetype6 libd
       libxcb-render-util0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 libx11-xcb1
       libnss3 libnspr4 libxcomposite1 libxdamage1 libxtst6 "libasound2t64|libasound2" libxrandr2 libxkbfile1
       fonts-wqy-microhei python3-venv xvfb xauth  # a CJK font: rendered recordings of Asian sites
+      # the desktop packages and their test (tests/packaging): lintian, patchelf, the desktop databases,
+      # xdg-mime/xdg-open (which asks File::MimeInfo for a file's type without a desktop), xwininfo, import
+      lintian patchelf desktop-file-utils shared-mime-info xdg-utils libfile-mimeinfo-perl x11-utils imagemagick
       openjdk-17-jre-headless)  # Java for the Spark engine and its tests (docs/scale.md)
 
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
@@ -67,9 +69,9 @@ case "$cmd" in
     system_deps; python_env
     if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && command -v xvfb-run >/dev/null; then
       echo "bootstrap: no display; starting the viewer on a virtual screen (xvfb-run)"
-      exec xvfb-run -a -s "-screen 0 1920x1080x24" "$VENV/bin/python" -m replaylens "$DEMO"
+      exec xvfb-run -a -s "-screen 0 1920x1080x24" "$VENV/bin/python" -m replaylens demo
     fi
-    exec "$VENV/bin/python" -m replaylens "$DEMO" ;;
+    exec "$VENV/bin/python" -m replaylens demo ;;
   test)
     system_deps; python_env
     export QT_QPA_PLATFORM=offscreen

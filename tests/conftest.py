@@ -12,8 +12,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
-DEMO = ROOT / "resources" / "samples" / "nimbus-demo.rlsession"
+SHARED_DATA = Path(os.environ.get("REPLAYLENS_SHARED_DATA") or ROOT.parent / "shared" / "data")
+DEMO = ROOT / "app" / "replaylens" / "assets" / "samples" / "nimbus-demo.rlsession"
 
 
 def file_digest(path: Path) -> str:

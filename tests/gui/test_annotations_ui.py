@@ -73,6 +73,15 @@ class FakeWindow(QMainWindow):
         self.undo_stack.clear()
         self.session_changed.emit(session)
 
+    def closeEvent(self, event) -> None:
+        """As MainWindow.shutdown: pending notes saved, exports ended (threads waited for), status timers stopped."""
+        ctl = getattr(self, "ctl", None)
+        if ctl is not None:
+            ctl.save_now()
+            ctl.exports.shutdown()
+        self.statusBar().clearMessage()
+        super().closeEvent(event)
+
 
 @pytest.fixture
 def win(qtbot, demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -80,6 +89,7 @@ def win(qtbot, demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     w = FakeWindow()
     qtbot.addWidget(w)
     ctl = attach(w)
+    w.ctl = ctl
     s = open_session(demo_path)
     w.open(s)
     yield w, ctl
@@ -155,6 +165,26 @@ def test_dock_lists_seeks_and_edits(win, qtbot) -> None:
     assert ctl.aset.find(a.id).text == "Note"
 
 
+def test_redaction_covers_the_whole_session_until_narrowed_in_the_dock(win, qtbot) -> None:
+    w, ctl = win
+    ctl.toolbar.choose("redact_solid")
+    _drag(ctl.tool, (100, 100), (300, 200))
+    (a,) = list(ctl.aset)
+    assert a.always and a.visible_at(0, 0) and a.visible_at(0, T + 60_000)
+    assert ctl.dock.time_only.isEnabled() and not ctl.dock.time_only.isChecked()
+    assert not ctl.dock.start.isEnabled()  # no time range to edit while it covers the whole session
+    assert ctl.dock.list.item(0).text().startswith("whole session")
+    ctl.dock.time_only.setChecked(True)  # the explicit choice
+    b = ctl.aset.find(a.id)
+    assert not b.whole_session and not b.visible_at(0, T + 60_000) and b.visible_at(0, T)
+    assert ctl.dock.start.isEnabled()
+    w.undo_stack.undo()
+    assert ctl.aset.find(a.id).always and not ctl.dock.time_only.isChecked()
+    ctl.toolbar.choose("rect")
+    _drag(ctl.tool, (400, 100), (500, 200))
+    assert not ctl.dock.time_only.isEnabled()  # only redactions have the choice
+
+
 def test_persistence_debounced_and_reloaded(win, qtbot) -> None:
     w, ctl = win
     ctl.toolbar.choose("arrow")
@@ -174,9 +204,11 @@ def test_persistence_debounced_and_reloaded(win, qtbot) -> None:
 
 
 def _rgb(img: QImage) -> np.ndarray:
+    """A copy of the pixels: the buffer ``constBits()`` exposes does not keep the converted QImage alive, so a view
+    into it would read freed memory once this function returns (which made the comparisons below flaky)."""
     img = img.convertToFormat(QImage.Format.Format_RGB888)
     arr = np.frombuffer(img.constBits(), np.uint8, count=img.height() * img.bytesPerLine())
-    return arr.reshape(img.height(), img.bytesPerLine())[:, : img.width() * 3].reshape(img.height(), -1, 3)
+    return arr.reshape(img.height(), img.bytesPerLine())[:, : img.width() * 3].reshape(img.height(), -1, 3).copy()
 
 
 def test_canvas_shows_pixelation_on_screen(win, qtbot) -> None:

@@ -35,13 +35,13 @@ def win(qtbot, lib_path: Path, tmp_path: Path):
     w.show()
     settle(qtbot, w)
     yield w
-    w.close()
+    w.shutdown()
     lib.close()
 
 
 def settle(qtbot, w: LibraryWindow) -> None:
     """Wait until every question asked has been answered (count, pages, facets)."""
-    qtbot.waitUntil(lambda: not w.worker.busy and w.model.counted, timeout=20_000)
+    qtbot.waitUntil(lambda: not w.busy and w.model.counted, timeout=20_000)
 
 
 def cell(w: LibraryWindow, row: int, key: str) -> object:
@@ -53,7 +53,7 @@ def cell(w: LibraryWindow, row: int, key: str) -> object:
 def test_table_has_every_row_and_pages_them_in(qtbot, win: LibraryWindow) -> None:
     m = win.model
     assert m.rowCount() == N
-    assert win.count_label.text().startswith(f"{N:,} sessions")
+    assert win.count_label.text() == f"n = {N:,} sessions"
     assert m.loaded_pages() == [0]  # only what is on screen was fetched
     assert m.session_id(0) == sid(N - 1)  # newest first
     assert m.row_values(N - 1) is None
@@ -97,7 +97,7 @@ def test_facets_count_and_a_click_filters(qtbot, win: LibraryWindow) -> None:
     f.itemClicked.emit(item, 0)  # what a click on the value does
     settle(qtbot, win)
     assert win.model.rowCount() == songkran
-    assert win.count_label.text() == f"Showing {songkran:,} of {N:,} sessions (n = {songkran:,})"
+    assert win.count_label.text() == f"n = {songkran:,} of {N:,} sessions (25 %)"
     # the other facets now count within Songkran; the campaign facet still offers organic
     assert f.value_count("user_type", "new") == expected_count(N, campaign="songkran", user_type="new")
     assert f.value_count("campaign", "organic") == N - songkran
@@ -154,6 +154,7 @@ def test_tag_and_untag_selected_rows(qtbot, win: LibraryWindow, monkeypatch: pyt
     assert win.facets.value_count("tag", "kept-for-festival") == 3
     assert cell(win, 0, "tags") == ["kept-for-festival"]
     assert "Tagged 3 session(s)" in win.statusBar().currentMessage()
+    assert win.selected_rows() == [0, 1, 2]  # the table refreshed in place: the selection is kept
     actions.tag_rows(win, [1], "kept-for-festival", add=False)
     settle(qtbot, win)
     assert win.facets.value_count("tag", "kept-for-festival") == 2
@@ -206,3 +207,21 @@ def test_choose_columns_from_the_header_menu(qtbot, win: LibraryWindow) -> None:
     label = win.model.headerData(keys.index("clicks"), Qt.Orientation.Horizontal)
     assert label == "Clicks"
     assert win.settings.value("library/columns") == keys
+
+
+def test_a_segment_saved_elsewhere_shows_what_the_sidebar_cannot(qtbot, win: LibraryWindow) -> None:
+    from replaylens.model.segment import AttrIn, AttrRange, Segment
+
+    seg = Segment((AttrIn("campaign", ("songkran",)), AttrRange("duration_ms", low=500_000)))
+    win.library.save_segment("long Songkran", seg)  # as `replaylens library segment save` would
+    win.reload_meta()
+    settle(qtbot, win)
+    index = win.segments.findText("long Songkran")
+    assert index > 0
+    win.segments.activated.emit(index)
+    qtbot.waitUntil(lambda: win.facets.selection == {"campaign": ["songkran"]}, timeout=20_000)
+    settle(qtbot, win)
+    want = sum(1 for i in range(N) if i % 4 == 0 and 10_000 + 997 * i >= 500_000)
+    assert win.model.rowCount() == want
+    assert set(win.current_segment().filters) == set(seg.filters)  # the same conditions (AND: order is no matter)
+    assert "also keeps only sessions where: Length from 8:20" in win.statusBar().currentMessage()

@@ -92,3 +92,131 @@ def recording() -> list[dict[str, Any]]:
 EXPECTED = {"navigate": 3, "move": 2, "click": 6, "scroll": 1, "input": 5, "mutation": 1, "resize": 1,
             "element_scroll": 1, "touch_move": 1, "touch_start": 1, "touch_end": 1, "touch_cancel": 1,
             "custom": 1, "error": 1, "selection": 1}
+
+
+# -- secret fields: a login page with every kind of secret field, each typed into --------------------------------
+
+#: (node id, tag, attributes, what the user types) — every one of these values must never be stored nor shown
+SECRET_FIELDS: list[tuple[int, str, dict[str, Any], str]] = [
+    (40, "input", {"type": "PASSWORD"}, "Sx-type-upper-Q1"),
+    (41, "input", {"type": "text", "autocomplete": "section-login current-password"}, "Sx-ac-section-Q2"),
+    (42, "input", {"type": "text", "autocomplete": "current-password webauthn"}, "Sx-ac-webauthn-Q3"),
+    (43, "input", {"autocomplete": "one-time-code"}, "Sx-ac-otc-Q4"),
+    (44, "input", {"type": "text", "autocomplete": "New-Password"}, "Sx-ac-new-Q5"),
+    (45, "input", {"type": "text", "data-rr-is-password": "true"}, "Sx-rr-is-pw-Q6"),
+    (46, "input", {"type": "text", "class": "field rr-mask"}, "Sx-rr-mask-Q7"),
+    (47, "input", {"type": "text", "name": "password"}, "Sx-name-pw-Q8"),
+    (48, "input", {"type": "text", "id": "loginPin"}, "Sx-id-pin-Q9"),
+    (49, "input", {"type": "tel", "name": "otp"}, "Sx-name-otp-R1"),
+    (50, "input", {"type": "text", "name": "card_cvv"}, "Sx-name-cvv-R2"),
+    (51, "input", {"type": "text", "id": "cvc"}, "Sx-id-cvc-R3"),
+    (52, "input", {"type": "text", "name": "passcode"}, "Sx-name-passcode-R4"),
+    (57, "textarea", {"name": "recovery_passphrase"}, "Sx-textarea-R5"),
+]
+#: fields that only become secret through a later attribute mutation: typed before and after it
+LATE_FIELDS: list[tuple[int, str, dict[str, Any], dict[str, Any], str]] = [
+    (53, "input", {"type": "text", "name": "answer"}, {"type": "password"}, "Sx-late-type-R6"),
+    (54, "input", {"type": "text", "id": "code-entry"}, {"autocomplete": "one-time-code"}, "Sx-late-ac-R7"),
+]
+#: a plain field inside a box that gets the rr-mask class later (the mask comes from an ancestor)
+LATE_MASKED_BOX, LATE_MASKED_FIELD, LATE_MASKED_VALUE = 55, 56, "Sx-late-ancestor-R8"
+#: fields added by a mutation after the snapshot
+ADDED_FIELDS: list[tuple[int, dict[str, Any], str]] = [
+    (60, {"type": "text", "name": "pin"}, "Sx-added-pin-R9"),
+    (61, {"type": "password"}, "Sx-added-pw-S1"),
+]
+#: ordinary fields (no secret: "spinner" and "option" must not read as pin / otp); their values may be kept
+PLAIN_FIELDS: list[tuple[int, dict[str, Any], str]] = [
+    (70, {"type": "text", "id": "amount"}, "Amount-4321-OK"),
+    (71, {"type": "text", "id": "spinner", "name": "option"}, "Spinner-Option-OK"),
+]
+FIELD_LEFT, FIELD_W, FIELD_H, FIELD_STEP = 20, 360, 30, 40
+
+
+def field_top(i: int) -> int:
+    return 10 + i * FIELD_STEP
+
+
+def _field_style(i: int) -> str:
+    return (f"position:absolute;left:{FIELD_LEFT}px;top:{field_top(i)}px;width:{FIELD_W}px;height:{FIELD_H}px;"
+            "margin:0;padding:0 4px;box-sizing:border-box;border:1px solid #888;background:#fff;color:#000;"
+            "font:20px monospace")
+
+
+def secret_page_layout() -> list[tuple[int, int, str]]:
+    """(node id, row on the page, value in the snapshot) of every field the snapshot shows, top to bottom."""
+    rows = [(nid, value) for nid, _tag, _attrs, value in SECRET_FIELDS]
+    rows += [(nid, value + "-before") for nid, _tag, _a, _late, value in LATE_FIELDS]
+    rows += [(LATE_MASKED_FIELD, LATE_MASKED_VALUE + "-before")]
+    rows += [(nid, value) for nid, _attrs, value in PLAIN_FIELDS]
+    return [(nid, i, value) for i, (nid, value) in enumerate(rows)]
+
+
+def secrets_snapshot() -> dict[str, Any]:
+    """The login page; every field already holds its value (recorded with input masking off)."""
+    row = {nid: (i, value) for nid, i, value in secret_page_layout()}
+    kids: list[dict[str, Any]] = []
+    for nid, tag, attrs, _value in SECRET_FIELDS:
+        i, value = row[nid]
+        a = {**attrs, "style": _field_style(i)}
+        if tag == "textarea":
+            kids.append(el(nid, tag, a, [text(nid + 100, value)]))
+        else:
+            kids.append(el(nid, tag, {**a, "value": value}))
+    for nid, tag, attrs, _late, _value in LATE_FIELDS:
+        i, value = row[nid]
+        kids.append(el(nid, tag, {**attrs, "style": _field_style(i), "value": value}))
+    i, value = row[LATE_MASKED_FIELD]
+    kids.append(el(LATE_MASKED_BOX, "div", {"class": "box"}, [
+        el(LATE_MASKED_FIELD, "input", {"type": "text", "name": "memo", "style": _field_style(i), "value": value})]))
+    for nid, attrs, _value in PLAIN_FIELDS:
+        i, value = row[nid]
+        kids.append(el(nid, "input", {**attrs, "style": _field_style(i), "value": value}))
+    body = el(7, "body", {"style": "margin:0;background:#fff"}, kids)
+    html = el(3, "html", {}, [el(4, "head", {}, [el(5, "title", {}, [text(6, "Log in")])]), body])
+    return {"type": 0, "id": 1, "childNodes": [{"type": 1, "id": 2, "name": "html"}, html]}
+
+
+def _typed(t: int, nid: int, value: str) -> dict[str, Any]:
+    return inc(t, 5, id=nid, text=value, isChecked=False)
+
+
+def secrets_recording() -> list[dict[str, Any]]:
+    """Types into every field; two fields become secret by attribute mutations, a box gets rr-mask, two secret
+    fields are added by a mutation and typed into."""
+    ev: list[dict[str, Any]] = [
+        {"type": 4, "timestamp": T0, "data": {"href": "https://bank.example/login", "width": 800, "height": 900}},
+        {"type": 2, "timestamp": T0 + 1, "data": {"node": secrets_snapshot(), "initialOffset": {"left": 0, "top": 0}}},
+    ]
+    t = 1000
+    for nid, _tag, _attrs, value in SECRET_FIELDS:
+        ev += [click(t, nid, 30, 30), _typed(t + 10, nid, value)]
+        t += 50
+    for nid, _tag, _attrs, _late, value in LATE_FIELDS:
+        ev.append(_typed(t, nid, value + "-before"))
+        t += 50
+    ev.append(_typed(t, LATE_MASKED_FIELD, LATE_MASKED_VALUE + "-before"))
+    for nid, _attrs, value in PLAIN_FIELDS:
+        ev.append(_typed(t + 10, nid, value))
+    ev.append(inc(3000, 0, texts=[], removes=[], adds=[], attributes=[
+        *({"id": nid, "attributes": late} for nid, _tag, _a, late, _v in LATE_FIELDS),
+        {"id": LATE_MASKED_BOX, "attributes": {"class": "box rr-mask"}}]))
+    ev.append(inc(3500, 0, texts=[], removes=[], attributes=[], adds=[
+        {"parentId": 7, "nextId": None, "node": el(nid, "input", attrs)} for nid, attrs, _v in ADDED_FIELDS]))
+    t = 4000
+    for nid, _tag, _attrs, _late, value in LATE_FIELDS:
+        ev.append(_typed(t, nid, value + "-after"))
+        t += 50
+    ev.append(_typed(t, LATE_MASKED_FIELD, LATE_MASKED_VALUE + "-after"))
+    for nid, _attrs, value in ADDED_FIELDS:
+        ev.append(_typed(t + 100, nid, value))
+        t += 50
+    return ev
+
+
+def typed_secrets() -> list[str]:
+    """Every secret string of ``secrets_recording`` (before/after variants included)."""
+    out = [v for *_x, v in SECRET_FIELDS] + [v for *_x, v in ADDED_FIELDS]
+    out += [v + s for *_x, v in LATE_FIELDS for s in ("-before", "-after")]
+    out += [LATE_MASKED_VALUE + s for s in ("-before", "-after")]
+    return out

@@ -73,7 +73,8 @@ def test_set_edits_order_and_visibility() -> None:
     s = AnnotationSet()
     seen: list[int] = []
     s.listeners.append(lambda aset: seen.append(len(aset)))
-    arrow, red, rect = _a("arrow"), _a("redact_solid"), _a("rect", page=1)
+    # a redaction narrowed to its time range (an explicit choice) follows the same time rule as other marks
+    arrow, red, rect = _a("arrow"), _a("redact_solid", whole_session=False), _a("rect", page=1)
     for a in (arrow, red, rect):
         s.add(a)
     assert seen == [1, 2, 3]
@@ -87,6 +88,33 @@ def test_set_edits_order_and_visibility() -> None:
     assert s.next_step() == 1
     s.add(_a("step", step=4))
     assert s.next_step() == 5
+
+
+def test_redactions_cover_their_area_for_the_whole_session_by_default() -> None:
+    red, blur, arrow = _a("redact_solid"), _a("redact_blur"), _a("arrow")
+    s = AnnotationSet([arrow, red, blur])
+    assert red.whole_session and blur.whole_session and red.always and not arrow.always
+    for t in (0, 999, 5000, 8001, 10**9):  # before, inside and after their time range
+        assert [a.id for a in s.visible(0, t) if a.is_redaction] == [red.id, blur.id]
+    assert s.visible(1, 5000) == []  # still only on their page
+    assert arrow not in s.visible(0, 9000)  # other marks keep their time range
+    new = new_annotation("redact_blur", 0, 1, 2, 3, 4, t_ms=60_000)
+    assert new.always and new.visible_at(0, 0) and new.visible_at(0, 3_600_000)
+
+
+def test_whole_session_round_trips_and_old_sidecars_load_as_whole_session() -> None:
+    narrowed = _a("redact_solid", whole_session=False)
+    s = AnnotationSet([narrowed, _a("redact_blur")])
+    back = AnnotationSet.from_json(json.loads(json.dumps(s.to_json())))
+    assert [a.whole_session for a in back] == [False, True] and list(back) == list(s)
+    old = s.to_json()
+    for item in old["annotations"]:
+        del item["whole_session"]  # written before the field existed
+    assert all(a.always for a in AnnotationSet.from_json(old))
+    bad = s.to_json()
+    bad["annotations"][0]["whole_session"] = "no"
+    with pytest.raises(ValueError, match="whole_session"):
+        AnnotationSet.from_json(bad)
 
 
 def test_handles_and_resize_normalise() -> None:

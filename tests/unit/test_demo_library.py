@@ -143,7 +143,9 @@ def test_novices_hover_advanced_trading_without_clicking(big: list[Plan]) -> Non
     assert new_rate > 2 * ret_rate
 
 
-def test_truth_file_matches_the_bundles(tmp_path: Path) -> None:
+def test_truth_file_matches_the_bundles(tmp_path: Path, qapp: object) -> None:
+    # qapp: the page pictures are painted with Qt; a QApplication (not a bare QGuiApplication) keeps later GUI
+    # tests in this process working
     result = build_library(tmp_path, 30, 99, workers=1, ingest=False)
     assert result["sessions"] == 30
     truth = json.loads((tmp_path / TRUTH_NAME).read_text())
@@ -169,3 +171,26 @@ def test_truth_file_matches_the_bundles(tmp_path: Path) -> None:
         assert ("stake_started" in tags) == p.stake
         # screenshots only of the pages the session shows
         assert len(shots) == len(set(cols["page"])) >= 1
+
+
+def test_the_library_agrees_with_the_truth(tmp_path: Path, qapp: object) -> None:
+    from replaylens.model.segment import AttrIn, Segment
+    from replaylens.store.library import open_library
+
+    result = build_library(tmp_path, 40, 123, workers=1)
+    assert result["ingest"]["added"] == 40 and result["ingest"]["failed"] == []
+    truth = json.loads((tmp_path / TRUTH_NAME).read_text())
+    rows = truth["assignment"]
+    with open_library(tmp_path, read_only=True) as lib:
+        assert lib.count() == 40
+        for var in ("A", "B"):
+            seg = Segment((AttrIn("variant", (var,)),))
+            goals = {fv.value: fv.count for fv in lib.facets(seg)["goal"]}
+            assert goals.get("deposit", 0) == sum(r["deposit"] for r in rows if r["variant"] == var)
+            assert goals.get("staked", 0) == sum(r["stake"] for r in rows if r["variant"] == var)
+            flag = {fv.value: fv.count for fv in lib.facets(None)["feature/deposit-button"]}
+            assert flag.get(var, 0) == sum(r["variant"] == var for r in rows)
+        utm = {fv.value: fv.count for fv in lib.facets(None)["utm_campaign"]}
+        assert utm.get("songkran", 0) == sum(r["campaign"] for r in rows)
+        kyc = {fv.value: fv.count for fv in lib.facets(None)["goal"]}.get("kyc_completed", 0)
+        assert kyc == sum(r["kyc_complete"] for r in rows)

@@ -37,12 +37,12 @@ def test_pdf_report_pages_and_text(demo, tmp_path: Path) -> None:
     out = export_report(s, tmp_path / "r.pdf", annotations=aset, renderer=r)
     pages = _pdf_pages(out)
     n_find = len(session_findings(s))
-    assert len(pages) == 1 + n_find + 2
+    assert len(pages) == 1 + n_find + 1  # the note and the redaction were drawn at the same moment: one page
     assert s.manifest.session_id in pages[0] and "Pages visited" in pages[0]
     assert all(f"Page {i + 1} of {len(pages)}" in t for i, t in enumerate(pages))
     note = " ".join(pages[1 + n_find].split())
     assert "Annotation 1 of 2" in note and "Customers rage-click the festival banner" in note
-    assert "Annotation 2 of 2" in pages[2 + n_find] and "Redaction" in pages[2 + n_find]
+    assert "Annotation 2 of 2" in note and "Redaction" in note
     if n_find:
         assert "Finding 1 of" in pages[1]
     assert [p.name for p in tmp_path.iterdir()] == ["r.pdf"]
@@ -114,10 +114,30 @@ def test_cli_export_clip_report(demo_path: Path, tmp_path: Path, monkeypatch: py
     assert "clip 100 %" in capsys.readouterr().err
     pdf = tmp_path / "r.pdf"
     assert main(["report", str(demo_path), "--out", str(pdf), "--no-findings", "--annotations", str(notes)]) == 0
-    assert len(_pdf_pages(pdf)) == 1 + len(scene())
+    assert len(_pdf_pages(pdf)) == 1 + 1  # the scene's 8 annotations were all drawn at one moment: one page
     assert main(["export", str(demo_path), "--at", "9999", "--out", str(png)]) == 3
     assert main(["clip", str(demo_path), "--from", "5", "--to", "2", "--out", str(clip)]) == 3
     assert main(["export", str(demo_path), "--out", str(tmp_path / "no" / "x.png")]) == 3
     err = capsys.readouterr().err
     assert "past the end of the session" in err and "does not exist" in err
     assert not (tmp_path / "xdg").exists()  # the CLI only reads the viewer's store, never creates it
+
+
+def test_pdf_one_page_per_moment(demo, tmp_path: Path) -> None:
+    """Annotations drawn within a second of each other share a page; one drawn later gets its own."""
+    from dataclasses import replace
+
+    from replaylens.export.pdf import group_annotations
+
+    s, r = demo
+    same = list(scene())  # 8 annotations, all drawn at T_RAGE
+    near = replace(same[0], id="near", at_ms=T_RAGE + 800)
+    later = replace(same[1], id="later", t_start_ms=T_RAGE + 3000, t_end_ms=T_RAGE + 9000, at_ms=T_RAGE + 4000)
+    aset = AnnotationSet([*same, near, later])
+    groups = group_annotations(list(aset))
+    assert [len(g) for g in groups] == [9, 1] and groups[1][0].id == "later"
+    pages = _pdf_pages(export_report(s, tmp_path / "g.pdf", annotations=aset, renderer=r, include_findings=False))
+    assert len(pages) == 1 + 2
+    first = " ".join(pages[1].split())
+    assert "Annotations 1–9 of 10" in first and "Annotation 9 of 10" in first
+    assert "Annotation 10 of 10" in pages[2]

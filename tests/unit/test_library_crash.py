@@ -27,7 +27,8 @@ from replaylens.io.library import ingest
 from replaylens.store.library import open_library
 lib = open_library(sys.argv[1])
 print("go", flush=True)
-ingest(lib, [sys.argv[2]], workers=int(sys.argv[3]), batch_size=2, flush_s=0.0)
+ingest(lib, [sys.argv[2]], workers=int(sys.argv[3]), batch_size=2, flush_s=0.0,
+       progress=lambda p: print("done", p.done, flush=True))
 lib.close()
 """
 
@@ -38,18 +39,23 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _run_and_kill(lib: Path, src: Path, after_s: float, workers: int) -> int | None:
-    """Start an ingest, SIGKILL its whole process group ``after_s`` after the ingest began (imports done);
-    returns its exit code."""
+def _run_and_kill(lib: Path, src: Path, after: int | None, pause_s: float, workers: int) -> int | None:
+    """Start an ingest and SIGKILL its whole process group ``pause_s`` after its ``after``-th progress report
+    (a file read, summarised or committed), so the kill lands inside the ingest however fast or loaded the machine
+    is; ``after`` None lets it finish. Returns its exit code."""
     proc = subprocess.Popen([sys.executable, "-c", DRIVER, str(lib), str(src), str(workers)], env=_env(),
                             start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None
     proc.stdout.readline()  # "go" (or EOF if the driver failed; the exit code check below tells)
-    deadline = time.monotonic() + after_s
-    while time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.01)
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
+    if after is not None:
+        reports = 0
+        while reports < after and proc.stdout.readline():
+            reports += 1
+        time.sleep(pause_s)  # somewhere between two reports: writing files, or committing the catalogue
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    else:
+        proc.stdout.read()
     proc.wait(timeout=30)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     for stream in (proc.stdout, proc.stderr):
@@ -74,7 +80,11 @@ def test_kill_9_loop_leaves_a_consistent_library(tmp_path: Path) -> None:
     counts = [0]
     killed = 0
     for attempt in range(7):
-        code = _run_and_kill(lib_dir, src, rng.uniform(0.05, 3.0), workers=2 if attempt % 4 == 3 else 0)
+        # each run skips what earlier runs committed, so it reports fewer files: stay below what is left
+        # (the first run goes past its first commit: after 4 reports the batch of the first two files is in)
+        left = FILES - counts[-1]
+        after = 4 if attempt == 0 else rng.randint(1, max(1, min(4, left - 2)))
+        code = _run_and_kill(lib_dir, src, after, rng.uniform(0.0, 0.05), workers=2 if attempt % 4 == 3 else 0)
         killed += code != 0
         sessions = check_consistent(lib_dir)
         assert len(sessions) >= counts[-1], f"seed {seed}: sessions disappeared"
@@ -85,7 +95,7 @@ def test_kill_9_loop_leaves_a_consistent_library(tmp_path: Path) -> None:
             assert hits == sum(1 for s in sessions if int(s.split("-")[1]) % 3 == 0), f"seed {seed}"
     assert killed >= 4, f"seed {seed}: only {killed} runs were killed mid-way ({counts})"
     assert 0 < counts[-1] < FILES, f"seed {seed}: the kills did not land during the ingest ({counts})"
-    assert _run_and_kill(lib_dir, src, 120.0, workers=0) == 0
+    assert _run_and_kill(lib_dir, src, None, 0.0, workers=0) == 0
     sessions = check_consistent(lib_dir)
     assert len(sessions) == FILES, f"seed {seed}"
     with open_library(lib_dir) as lib:

@@ -8,9 +8,11 @@ import struct
 import subprocess
 import sys
 import types
+import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rrweb_factory import EXPECTED, recording
@@ -74,6 +76,8 @@ class _Job:
     width: int
     height: int
     key: str
+    secrets: Any = None  # SecretNodes of the page's snapshot segment
+    show_values: bool = False
 
 
 @dataclass
@@ -109,6 +113,7 @@ def test_render_contract(rec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     res = convert.convert_rrweb(rec, tmp_path / "r.rlsession")
     assert [(c.key, c.width, c.height) for c in calls] == [("000", 1280, 800), ("001", 1000, 700)]
     assert calls[0].node["type"] == 0 and calls[0].node["id"] == 1  # the FullSnapshot's data["node"]
+    assert not calls[0].show_values and 14 in calls[0].secrets.secret  # values masked; the password field is secret
     assert (res.screenshots, res.wireframes) == (2, 1) and "wireframe" in (res.render_note or "")
     s = open_session(res.path)
     try:
@@ -155,6 +160,43 @@ def test_cache(rec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, untou
         cache.convert_cached(copy, cancel=lambda: True, render=False)
     assert not cache.cached_bundle_path(copy).exists()
     assert cache.prune(max_bytes=0, keep=out) == 0 and out.exists()
+
+
+def test_bundles_of_older_converters_are_purged(rec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Older converters stored values this one masks: their cache entries are deleted on the next conversion."""
+    monkeypatch.setenv("REPLAYLENS_DATA_DIR", str(tmp_path / "data"))
+    first = cache.convert_cached(rec, render=False)
+    old = first.parent / ("0" * 40 + ".rlsession")
+    with zipfile.ZipFile(first) as zin, zipfile.ZipFile(old, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "manifest.json":
+                m = json.loads(data)
+                m["source"]["converter"] = "rrweb-1"
+                data = json.dumps(m).encode()
+            zout.writestr(name, data)
+    junk = first.parent / ("1" * 40 + ".rlsession")
+    junk.write_bytes(b"not a zip")
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(recording()[:-1]))
+    second = cache.convert_cached(other, render=False)
+    assert sorted(p.name for p in first.parent.glob("*.rlsession")) == sorted([first.name, second.name])
+
+
+def test_cli_show_values_flag(rec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, object] = {}
+
+    def fake(src, out, **kw):
+        seen.update(kw)
+        return types.SimpleNamespace(path=out, events=0, pages=0, screenshots=0, wireframes=0, render_note=None,
+                                     report=types.SimpleNamespace(warnings=[]))
+
+    monkeypatch.setattr(convert, "convert_rrweb", fake)
+    from replaylens.cli import main
+
+    for argv, expect in (([], False), (["--show-values"], True)):
+        assert main(["convert", str(rec), "-o", str(tmp_path / "o.rlsession"), *argv]) == 0
+        assert seen["show_values"] is expect
 
 
 def test_data_dir_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from replaylens.io.rrweb.fields import SECRET_LABEL
 from replaylens.io.rrweb.html import (
     CSP,
     sanitize_css,
@@ -121,15 +122,23 @@ def test_csp_meta_comes_before_any_element() -> None:
     assert "default-src 'none'" in CSP and "img-src data:" in CSP and "script-src" not in CSP
 
 
-def test_password_is_bullets_of_the_same_length_and_never_the_text() -> None:
-    out = snapshot_to_html(doc(
+def test_secrets_are_a_masked_box_without_their_value_and_other_values_are_masked_by_default() -> None:
+    snap = doc(
         el("input", {"type": "password", "value": "hunter2!"}),
         el("input", {"type": "text", "autocomplete": "cc-number", "value": "4111111111111111"}),
         el("input", {"type": "email", "value": "ana@example.com"}),
-    ))
-    assert "hunter2" not in out and "4111" not in out
-    assert 'value="' + "\u2022" * 8 + '"' in out and 'value="' + "\u2022" * 16 + '"' in out
-    assert 'value="ana@example.com"' in out
+    )
+    for shown in (False, True):
+        out = snapshot_to_html(snap, show_values=shown)
+        assert "hunter2" not in out and "4111" not in out
+        # secrets: no value at all (not even its length), marked for the masked-box style
+        assert '<input type="password" data-rl-secret>' in out
+        assert '<input type="text" autocomplete="cc-number" data-rl-secret>' in out
+        assert "[data-rl-secret]{" in out
+    # every other recorded value: bullets of the same length by default, the value only when asked to show it
+    assert 'value="' + "\u2022" * 15 + '"' in snapshot_to_html(snap)
+    assert "ana@example.com" not in snapshot_to_html(snap)
+    assert 'value="ana@example.com"' in snapshot_to_html(snap, show_values=True)
 
 
 def test_rr_block_becomes_a_grey_box_of_its_recorded_size_and_rr_mask_text_is_starred() -> None:
@@ -204,7 +213,7 @@ def test_wireframe_layout_hides_secrets_and_lays_out_controls() -> None:
         el("img", {"width": "64", "height": "32", "alt": "logo"}),
     ), 400)
     kinds = [(b.kind, b.label) for b in boxes]
-    assert kinds == [("heading", "Deposit"), ("text", "Amount fees"), ("input", "\u2022" * 7),
+    assert kinds == [("heading", "Deposit"), ("text", "Amount fees"), ("input", SECRET_LABEL),
                      ("button", "Confirm"), ("blocked", "blocked"), ("media", "logo")]
     assert [b.y for b in boxes] == sorted(b.y for b in boxes)  # flow layout: top to bottom, no overlap
     blocked = boxes[4]

@@ -153,7 +153,8 @@ def compare(lib: LibraryStore, base: Segment | None, by: str, a: str, b: str, pa
     text = sentence(diff, f"{by} = {a}", f"{by} = {b}", where=where, what=_WHAT[kind])
     elements: list[dict[str, Any]] = []
     if kind == "click":
-        elements = compare_elements(lib, seg_a, seg_b, page)
+        dev = (AttrIn("device_class", (device,)),) if device else ()
+        elements = compare_elements(lib, Segment((*seg_a.filters, *dev)), Segment((*seg_b.filters, *dev)), page)
         top = next((e for e in elements if e["significant"]), None)
         if top is not None:
             more, less = (f"{by} = {a}", f"{by} = {b}") if top["share_a"] > top["share_b"] else \

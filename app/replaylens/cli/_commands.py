@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-_MODULES = ("open_cmd", "info", "heatmap", "convert", "analyze", "export_cmd", "clip", "report", "library", "compare",
-            "funnel", "abtest")
+_MODULES = ("open_cmd", "demo_cmd", "info", "heatmap", "convert", "analyze", "export_cmd", "clip", "report", "library",
+            "compare", "funnel", "abtest", "comparison_report")
 
 
 def modules() -> list[ModuleType]:

@@ -47,6 +47,32 @@ def load_annotations(args: argparse.Namespace, session: Any) -> Any:
     return aset
 
 
+def add_friction_args(p: Any) -> None:
+    """``--preset`` / ``--set`` as ``analyze`` takes them: the findings an export highlights and lists."""
+    from replaylens.cli.analyze import PRESET_NAMES
+
+    p.add_argument("--preset", choices=PRESET_NAMES, default="posthog",
+                   help="friction definitions for the findings shown (default: posthog, as 'analyze')")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one friction threshold, e.g. --set rage.max_gap_ms=500 (repeatable; "
+                        "see 'replaylens analyze --list-settings')")
+    p.set_defaults(_friction_parser=p)
+
+
+def friction_settings(args: argparse.Namespace) -> Any:
+    """The ``FrictionSettings`` of ``--preset``/``--set``, or None after printing a usage error (exit 2)."""
+    from replaylens.model.friction_settings import FrictionSettings, SettingsError
+
+    try:
+        return FrictionSettings.preset(args.preset).with_overrides(list(args.overrides))
+    except SettingsError as exc:
+        parser = getattr(args, "_friction_parser", None)
+        if parser is not None:
+            parser.print_usage(sys.stderr)
+        print(f"replaylens {args.command}: error: {exc}", file=sys.stderr)
+        return None
+
+
 @contextlib.contextmanager
 def opened_for_export(args: argparse.Namespace) -> Iterator[tuple[Any, Any]]:
     """(session, annotations) for an exporting command: an off-screen Qt app, the session opened from

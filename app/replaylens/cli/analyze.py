@@ -1,9 +1,10 @@
 """``replaylens analyze FILE... [--json] [--preset NAME] [--set key=value]...``: friction findings per session.
 
 Prints a table per session, or with ``--json`` one object ``{"sessions": [{"file", "duration_ms", "metrics",
-"findings": [{"kind", "start_ms", "end_ms", "page", "x", "y", "target", "count", "rule"}]}]}``: times in ms from
-the session's first event, x/y in page pixels, ``page`` the page URL. A bad file exits 3 (BadInputError), a bad
-``--set`` or ``--preset`` exits 2. Input files are only read.
+"findings": [{"kind", "start_ms", "end_ms", "page", "x", "y", "target", "count", "rule", "kinds", "counts", "rules",
+"title", "element", "page_name", "severity", "points"}]}]}``: times in ms from the session's first event, x/y in
+page pixels, ``page`` the page URL, ``title`` the plain sentence (docs/friction.md). A bad file exits 3
+(BadInputError), a bad ``--set`` or ``--preset`` exits 2. Input files are only read.
 """
 
 from __future__ import annotations
@@ -103,11 +104,15 @@ def _print_table(s: dict[str, Any]) -> None:
     if not s["findings"]:
         print("  no friction found")
     else:
-        print(f"  {'start':<10} {'end':<10} {'kind':<17} {'page':<30} {'x,y':<13} {'count':>6}  "
-              f"{'rule':<22} target")
+        parts = ", ".join(f"{p['title']} ({p['points']})" for p in m.get("score_parts", []))
+        print(f"  score from {m.get('score_points', 0)} points: {parts}")
+        print(f"  {'start':<10} {'end':<10} {'points':>6}  finding")
         for f in s["findings"]:
             xy = f"{f['x']:.0f},{f['y']:.0f}" if f["x"] is not None and f["y"] is not None else "-"
-            print(f"  {fmt_ms(f['start_ms']):<10} {fmt_ms(f['end_ms']):<10} {f['kind']:<17} "
-                  f"{_short_url(f['page']):<30} {xy:<13} {f['count']:>6}  {f['rule']:<22} {_cut(f['target'], 70)}")
+            print(f"  {fmt_ms(f['start_ms']):<10} {fmt_ms(f['end_ms']):<10} {f.get('points', 0):>6}  "
+                  f"{f.get('title') or f['kind']}")
+            kinds = "+".join(f"{k}×{f.get('counts', {}).get(k, f['count'])}" for k in f.get("kinds", [f["kind"]]))
+            rules = "+".join(f.get("rules", {f["kind"]: f["rule"]}).values())
+            print(f"  {'':<28}{kinds}  rule {rules}  at {xy} on {_short_url(f['page'])}  {_cut(f['target'], 70)}")
     for rule, why in m["not_applicable"].items():
         print(f"  not applied: {rule}: {why}")

@@ -8,6 +8,8 @@ from typing import Any
 from replaylens.cli._export_common import (
     StderrProgress,
     add_annotation_args,
+    add_friction_args,
+    friction_settings,
     opened_for_export,
     parse_size,
     parse_time_arg,
@@ -29,16 +31,20 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--trail", type=float, default=3.0, metavar="SECONDS", help="cursor trail length (default 3)")
     p.add_argument("--no-caption", action="store_true", help="no caption strip")
     add_annotation_args(p)
+    add_friction_args(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    settings = friction_settings(args)
+    if settings is None:
+        return 2
     with opened_for_export(args) as (session, aset):
         from replaylens.export.video import export_clip
 
         res = export_clip(session, args.out, args.start, args.end, speed=args.speed, size=args.size, fps=args.fps,
                           annotations=aset, trail_s=max(args.trail, 0.0), caption=not args.no_caption,
-                          progress=StderrProgress("clip"))
+                          progress=StderrProgress("clip"), settings=settings)
     print(f"{res.path}  {res.width}×{res.height}  {res.frames} frames ({res.duration_s:.1f} s)  {res.codec}  "
           f"{res.bytes / 1e6:.1f} MB  in {res.seconds:.1f} s")
     return 0

@@ -14,6 +14,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("input", help="an rrweb recording (.json, .json.gz, NDJSON, PostHog/Highlight export, ...)")
     p.add_argument("-o", "--output", required=True, help="the bundle to write (.rlsession)")
     p.add_argument("--no-render", action="store_true", help="do not render page screenshots (fast)")
+    p.add_argument("--show-values", action="store_true",
+                   help="show input values the recording captured unmasked in the screenshots (default: every "
+                        "value masked; secret fields are always masked)")
     p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="render timeout per page (default 10)")
     p.set_defaults(run=run)
 
@@ -30,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         print(f"replaylens: {out.parent}: the output folder does not exist", file=sys.stderr)
         return 2
-    res = convert_rrweb(args.input, out, render=not args.no_render, timeout_s=args.timeout)
+    res = convert_rrweb(args.input, out, render=not args.no_render, timeout_s=args.timeout,
+                        show_values=args.show_values)
     print(f"wrote {res.path}: {res.events:,} events, {res.pages} pages, {res.screenshots} screenshots"
           + (f" ({res.wireframes} wireframes)" if res.wireframes else ""))
     if res.render_note and not args.no_render:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from replaylens.cli._export_common import add_annotation_args, opened_for_export, parse_size, parse_time_arg
+from replaylens.cli._export_common import (
+    add_annotation_args,
+    add_friction_args,
+    friction_settings,
+    opened_for_export,
+    parse_size,
+    parse_time_arg,
+)
 
 NAME = "export"
 
@@ -24,13 +31,17 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--size", type=parse_size, metavar="WxH", help="view size (default: the recorded viewport)")
     p.add_argument("--no-caption", action="store_true", help="no caption strip under the picture")
     add_annotation_args(p)
+    add_friction_args(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    settings = friction_settings(args)
+    if settings is None:
+        return 2
     with opened_for_export(args) as (session, aset):
         from replaylens.errors import BadInputError
-        from replaylens.export.context import heatmap_image, make_renderer, save_image
+        from replaylens.export.context import analysis_findings, heatmap_image, make_renderer, save_image
         from replaylens.export.png import render_full_page, render_view
 
         if args.trail < 0:
@@ -47,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
             w, h = args.size or (None, None)
             img = render_view(session, args.at, width=w, height=h, annotations=aset, heatmap=heat,
                               trail_s=args.trail, caption=not args.no_caption, renderer=r,
-                              label=f"{args.heatmap} heatmap" if args.heatmap else "")
+                              label=f"{args.heatmap} heatmap" if args.heatmap else "",
+                              findings=analysis_findings(session, settings))
         out = save_image(img, args.out)
     print(f"{out}  {img.width()}×{img.height()}")
     return 0

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from replaylens.cli._export_common import StderrProgress, add_annotation_args, opened_for_export
+from replaylens.cli._export_common import (
+    StderrProgress,
+    add_annotation_args,
+    add_friction_args,
+    friction_settings,
+    opened_for_export,
+)
 
 NAME = "report"
 
@@ -17,14 +23,18 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--title", default="", help="report title (default: the site)")
     p.add_argument("--no-findings", action="store_true", help="annotations only, no automatic findings")
     add_annotation_args(p)
+    add_friction_args(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    settings = friction_settings(args)
+    if settings is None:
+        return 2
     with opened_for_export(args) as (session, aset):
         from replaylens.export.pdf import export_report
 
-        out = export_report(session, args.out, annotations=aset, title=args.title,
+        out = export_report(session, args.out, settings=settings, annotations=aset, title=args.title,
                             include_findings=not args.no_findings, progress=StderrProgress("report"))
     print(out)
     return 0

@@ -146,8 +146,10 @@ class ReplayIndex:
         """Slice into the click arrays for clicks with t0 < time <= t1."""
         return slice(count_le(self.ct, t0), count_le(self.ct, t1))
 
-    def active_ms(self) -> int:
-        return int(self.duration - int(np.sum(self.gap_end - self.gap_start)))
+    def skippable_ms(self) -> int:
+        """Playback time that skipping inactivity jumps over (the gaps less their one-second margins). Not the
+        active time: that is ``replaylens.model.activity.session_active_ms``."""
+        return int(np.sum(self.gap_end - self.gap_start))
 
 
 def inactivity_gaps(active_t: np.ndarray, threshold_ms: int) -> tuple[np.ndarray, np.ndarray]:

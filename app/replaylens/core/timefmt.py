@@ -15,6 +15,14 @@ def fmt_ms(ms: float) -> str:
     return f"{sign}{h}:{m:02d}:{s:02d}.{milli:03d}" if h else f"{sign}{m:02d}:{s:02d}.{milli:03d}"
 
 
+def fmt_duration(ms: float) -> str:
+    """A length of time as people say it: m:ss ("1:34"), h:mm:ss past an hour, rounded to the second."""
+    total = int(round(abs(ms) / 1000))
+    h, rem = divmod(total, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d+):(\d+(?:\.\d*)?)$")
 
 

@@ -68,7 +68,8 @@ class Recorder:
                    fixed=bool(el.fixed) if el else False)
         if el is not None:
             row.update(target=el.selector, target_tag=el.tag, target_text=el.label[:120],
-                       interactive=el.interactive, input_type=el.input_type)
+                       interactive=el.interactive, input_type=el.input_type, target_label=el.a11y_name[:60] or None,
+                       target_role=el.a11y_role or None, target_hidden=False)
         row.update(extra)
         for c in COLUMN_NAMES:
             self._cols[c].append(row[c])

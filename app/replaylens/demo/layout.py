@@ -26,6 +26,24 @@ class Element:
     fixed: bool = False
     style: str = "text"  # how paint.py draws it
     input_type: str | None = None
+    name: str | None = None  # accessible name when it differs from the visible label (an aria-label)
+    role: str | None = None  # explicit role; else implied by the tag (see ``a11y_role``)
+
+    @property
+    def a11y_name(self) -> str:
+        """What a person calls it: the accessible name, else the visible label (the bundle's target_label)."""
+        return self.name if self.name is not None else self.label
+
+    @property
+    def a11y_role(self) -> str:
+        """The role a person sees (the bundle's target_role), as the rrweb importer derives it from tags."""
+        if self.role is not None:
+            return self.role
+        if self.tag == "input":
+            return {"checkbox": "checkbox", "file": "file"}.get(self.input_type or "", "textbox")
+        return {"a": "link", "button": "button", "select": "combobox", "summary": "button", "h1": "heading",
+                "h2": "heading", "tr": "row", "li": "listitem", "header": "banner", "footer": "contentinfo",
+                "label": "label", "p": "paragraph"}.get(self.tag, "")
 
     @property
     def cx(self) -> float:
@@ -126,7 +144,7 @@ def landing(width: int, festival: str = "lantern") -> PageLayout:
     b.text("hero_sub", "Buy, hold and stake 40+ crypto assets with a licensed European bank account.", 196, 30,
            style="lead")
     b.add("banner", "section.promo > div.festival-banner", "div", banner, b.left, 260, b.col_w, 260,
-          style="banner")
+          style="banner", name=banner.split(":")[0], role="banner")
     b.add("cta", "section.hero a.btn-get-started", "a", "Get started", b.left, 552, 220, 56, interactive=True,
           style="cta")
     b.add("learn_more", "section.hero a.learn-more", "a", "How it works →", b.left + 244, 566, 160, 28,
@@ -193,7 +211,7 @@ def kyc(width: int) -> PageLayout:
     b.text("upload_title", "Identity document", 520, 36, style="h2", tag="h2")
     b.add("upload", "div.dropzone input[type=file]#id-document", "input",
           "Upload passport or national ID card (PDF, JPG, PNG, max 10 MB)", b.left, 568, b.col_w, 200,
-          interactive=True, style="dropzone", input_type="file")
+          interactive=True, style="dropzone", input_type="file", name="Upload passport or ID card")
     b.add("selfie", "div.selfie button.take-selfie", "button", "Take a selfie", b.left, 800, 260, 52,
           interactive=True, style="ghost")
     b.text("help", "Your document is encrypted and only used for verification.", 880, 24, style="muted")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import multiprocessing as mp
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
@@ -19,9 +20,15 @@ from typing import Any
 import numpy as np
 
 from replaylens.demo.behaviour import Recorder
+from replaylens.demo.generate import events_table
 from replaylens.demo.layout import SITE, PageLayout, site_pages
 from replaylens.demo.library_flows import FLAG, library_session
 from replaylens.demo.library_truth import Params, Plan, expected, params_json, plan_sessions
+from replaylens.io.bundle import write_bundle
+from replaylens.io.library import IngestProgress, ingest
+from replaylens.model.library import Goal
+from replaylens.model.manifest import Manifest, Page
+from replaylens.store.library import open_library
 
 WIDTHS = {"desktop": (1280, 800), "desktop-wide": (1440, 900), "tablet": (820, 1180), "mobile": (390, 844)}
 TRUTH_NAME = "planted_truth.json"
@@ -97,14 +104,11 @@ def _init(images: dict[ImageKey, bytes]) -> None:
 
 def write_plan(args: tuple[Plan, str]) -> tuple[int, list[dict[str, Any]], int]:
     """Write one bundle (in a worker). Returns (index, planted, events)."""
-    from replaylens.demo.generate import events_table
-    from replaylens.io.bundle import write_bundle
-    from replaylens.model.manifest import Manifest, Page
 
     plan, out = args
     rec, pages = act(plan)
     cols = rec.columns()
-    visited = {int(p) for p in cols["page"]}  # type: ignore[call-overload]
+    visited = {int(str(p)) for p in cols["page"]}
     images: dict[str, bytes] = {}
     meta: list[Page] = []
     for i, layout in enumerate(pages):
@@ -159,8 +163,6 @@ def build_library(root: Path, sessions: int, seed: int, *, workers: int = 2,
     plans = plan_sessions(sessions, seed, params)
     out = root / RECORDINGS
     if ingest:
-        from replaylens.demo.library_ingest import create_library
-
         create_library(root)
     out.mkdir(parents=True, exist_ok=True)
     images = render_images(image_keys(plans))
@@ -187,10 +189,34 @@ def build_library(root: Path, sessions: int, seed: int, *, workers: int = 2,
     result: dict[str, Any] = {"sessions": sessions, "events": events, "render_s": round(t_render, 2),
                               "write_s": round(t_write, 2)}
     if ingest:
-        from replaylens.demo.library_ingest import ingest_recordings
-
         t1 = time.perf_counter()
-        result["ingest"] = ingest_recordings(root, out)
+        result["ingest"] = ingest_recordings(root, out, workers=workers if workers > 1 else 0)
         result["ingest_s"] = round(time.perf_counter() - t1, 2)
     result["total_s"] = round(time.perf_counter() - t0, 2)
     return result
+
+
+# -- into the library (the library core's API) --------------------------------------------------------------
+
+def create_library(root: Path) -> None:
+    """Create the (empty) library first: the library core only makes new libraries in empty folders."""
+    with open_library(root):
+        pass
+
+
+def ingest_recordings(root: Path, recordings: Path, workers: int = 2) -> dict[str, Any]:
+    """``library add recordings`` into the library at ``root``, with the goals of the planted truth."""
+
+    def progress(p: IngestProgress) -> None:
+        if p.done % 250 == 0 or p.done == p.total:
+            left = f", about {p.eta_s:.0f} s left" if p.eta_s is not None else ""
+            print(f"  imported {p.done:,} / {p.total:,}{left}", file=sys.stderr, flush=True)
+
+    with open_library(root) as lib:
+        for g in GOALS:  # goals first: new sessions get them computed at ingest
+            lib.add_goal(Goal(str(g["name"]), "event", str(g["value"])))
+        result = ingest(lib, [recordings], progress=progress, workers=workers)
+        out: dict[str, Any] = result.to_json()
+        out["events"] = result.events
+        out["sessions_in_library"] = lib.count()
+    return out

@@ -100,8 +100,9 @@ class Plan:
                 "user_id": f"u-{self.session_id[:10]}"}
 
 
-def session_id(seed: int, i: int) -> str:
-    return hashlib.sha1(f"nimbus-library-{seed}-{i}".encode()).hexdigest()[:16]
+def session_id(seed: int, i: int, n: int) -> str:
+    """Unique per library: plans of a 300-session library differ from a 2,000-session one of the same seed."""
+    return hashlib.sha1(f"nimbus-library-{seed}-{n}-{i}".encode()).hexdigest()[:16]
 
 
 def _pick(rng: np.random.Generator, shares: dict[str, float], n: int) -> np.ndarray:
@@ -146,7 +147,7 @@ def plan_sessions(n: int, seed: int, p: Params | None = None) -> list[Plan]:
     adv_click = hover & (u[10] < np.array([p.adv_click_given_hover[x] for x in ut]))
     hesitate = kyc_start & (u[11] < p.kyc_hesitation)
     sources = rng.choice(len(UTM_SOURCES), n)
-    return [Plan(i, session_id(seed, i), seed * 1_000_003 + i, str(ut[i]), bool(camp[i]),
+    return [Plan(i, session_id(seed, i, n), seed * 1_000_003 + i, str(ut[i]), bool(camp[i]),
                  UTM_SOURCES[sources[i]], str(variant[i]), str(device[i]), int(start[i]), bool(bounce[i]),
                  bool(signup[i]), bool(kyc_start[i]), bool(kyc_done[i]), bool(wallet[i]), bool(deposit[i]),
                  bool(staking[i]), bool(stake[i]), bool(banner[i]), bool(rage[i]), bool(hover[i]),

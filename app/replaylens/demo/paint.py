@@ -131,7 +131,8 @@ def _draw(p: Any, e: Element, r: Any) -> None:
         p.drawRoundedRect(r, 12 if s == "card" else 6, 12 if s == "card" else 6)
         _font(p, 20 if s == "card" else 16, s == "card")
         p.setPen(QColor(C["ink"]))
-        p.drawText(r.adjusted(20, 0, -20, 0), (Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        p.drawText(r.adjusted(20, 0, -20, 0), (Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+                                               | Qt.TextFlag.TextWordWrap)
                    if s == "card" else align_l, ("\n" if s == "card" else "") + e.label
                    + ("  ▾" if s == "faq" else ""))
     elif s in ("input", "select"):

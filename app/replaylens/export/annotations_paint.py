@@ -187,7 +187,18 @@ def _pen(a: Annotation, color: QColor | None = None, extra: float = 0.0) -> QPen
 
 
 def _halo() -> QColor:
-    return QColor(255, 255, 255, 190)
+    return QColor(255, 255, 255, 235)
+
+
+def _outline() -> QColor:
+    return QColor(20, 23, 31, 190)
+
+
+#: Every stroke is drawn three times, widest first: a dark outline, a white halo, then the colour. Whatever the
+#: page behind it (a white form, a dark hero, the red festival banner under a red arrow), one of the three
+#: contrasts with it, so a mark never vanishes into the background.
+def _layers(color: QColor) -> tuple[tuple[QColor, float], ...]:
+    return ((_outline(), 7.0), (_halo(), 3.5), (color, 0.0))
 
 
 def _arrow_path(a: Annotation) -> tuple[QPainterPath, QPainterPath]:
@@ -213,14 +224,14 @@ def _paint_mark(p: QPainter, a: Annotation) -> None:
     box = QRectF(left, top, right - left, bottom - top)
     if a.kind == "arrow":
         shaft, head = _arrow_path(a)
-        for pen_color, extra in ((_halo(), 2.5), (color, 0.0)):
+        for pen_color, extra in _layers(color):
             p.setPen(_pen(a, pen_color, extra))
             p.setBrush(QBrush(pen_color))
             p.drawPath(shaft)
             p.drawPath(head)
     elif a.kind in ("rect", "ellipse"):
         p.setBrush(Qt.BrushStyle.NoBrush)
-        for pen_color, extra in ((_halo(), 2.5), (color, 0.0)):
+        for pen_color, extra in _layers(color):
             p.setPen(_pen(a, pen_color, extra))
             p.drawRoundedRect(box, 4, 4) if a.kind == "rect" else p.drawEllipse(box)
     elif a.kind == "highlight":
@@ -241,13 +252,19 @@ def _paint_callout(p: QPainter, a: Annotation, color: QColor) -> None:
     anchor = QPointF(a.x1, a.y1)
     if not tb.contains(anchor):
         c = tb.center()
-        p.setPen(_pen(a, color, 0.0))
-        p.drawLine(anchor, c)  # the box is drawn over the inner half
+        for pen_color, extra in _layers(color):
+            p.setPen(_pen(a, pen_color, extra))
+            p.drawLine(anchor, c)  # the box is drawn over the inner half
         p.setBrush(color)
         p.setPen(QPen(QColor("white"), 1.5))
         p.drawEllipse(anchor, 4.5, 4.5)
-    p.setPen(QPen(color, 2))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(_outline(), 1.2))
+        p.drawEllipse(anchor, 6.0, 6.0)
     p.setBrush(QColor(255, 255, 255, 245))
+    p.setPen(QPen(_outline(), 4.5))
+    p.drawRoundedRect(tb, 6, 6)
+    p.setPen(QPen(color, 2))
     p.drawRoundedRect(tb, 6, 6)
     p.setPen(QColor("#14171f"))
     p.setFont(_font())
@@ -256,6 +273,9 @@ def _paint_callout(p: QPainter, a: Annotation, color: QColor) -> None:
 
 def _paint_step(p: QPainter, a: Annotation, color: QColor) -> None:
     c, rad = QPointF(a.x1, a.y1), STEP_RADIUS_PX
+    p.setPen(QPen(_outline(), 5.5))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawEllipse(c, rad, rad)
     p.setPen(QPen(QColor("white"), 2.5))
     p.setBrush(color)
     p.drawEllipse(c, rad, rad)

@@ -15,6 +15,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QGuiApplication, QImage
 
 from replaylens.errors import BadInputError
+from replaylens.export.findings_paint import finding_label
 from replaylens.export.frame import FrameRenderer
 from replaylens.io.atomic import atomic_path
 from replaylens.model.replay import replay_index
@@ -23,9 +24,6 @@ from replaylens.model.session import Session
 #: Progress callback: fraction done in 0..1.
 Progress = Callable[[float], None]
 
-FINDING_TITLES = {"rage_click": "Rage click", "dead_click": "Dead click", "error_click": "Error click",
-                  "hesitation": "Hesitation", "form_abandonment": "Form abandonment", "quick_back": "Quick back",
-                  "excessive_scroll": "Excessive scrolling", "thrashed_cursor": "Thrashed cursor"}
 
 
 def ensure_gui_app() -> QCoreApplication:
@@ -53,11 +51,16 @@ class FindingView:
     target: str | None = None
     note: str = ""
     count: int = 1
+    x: float | None = None  # page CSS px of the highlight, None: no spot
+    y: float | None = None
+    sentence: str = ""  # the analysis's plain title ("Rage click ×5 on the 'Lantern Festival' banner, …")
+    kinds: tuple[str, ...] = ()  # every kind the moment qualifies for, the main one first
+    element: str = ""  # the element as a person sees it ("the 'Lantern Festival' banner"); selectors stay out
 
     @property
     def title(self) -> str:
-        name = FINDING_TITLES.get(self.kind, self.kind.replace("_", " ").capitalize())
-        return f"{name} ×{self.count}" if self.kind == "rage_click" and self.count > 1 else name
+        """The plain sentence the Findings dock shows, else the short highlight label (one vocabulary)."""
+        return self.sentence or finding_label(self)
 
     def export_time(self) -> int:
         """The moment that shows the finding best: shortly after it starts (a click's ripple is visible)."""
@@ -72,22 +75,34 @@ def findings_available() -> bool:
     return True
 
 
-def session_findings(session: Session) -> list[FindingView]:
-    """Findings of ``replaylens.model.findings.analyze_session`` when this build has it, else []."""
+def analysis_findings(session: Session, settings: Any = None) -> list[Any]:
+    """The findings of ``replaylens.model.findings.analyze_session`` with ``settings`` (a ``FrictionSettings``:
+    the user's preset and overrides; None = the default preset), or [] when this build has no analysis."""
     try:
         from replaylens.model.findings import analyze_session  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return []
-    result: Any = analyze_session(session)
-    items = getattr(result, "findings", result) or []
+    result: Any = analyze_session(session, settings)
+    return list(getattr(result, "findings", result) or [])
+
+
+def finding_views(items: list[Any]) -> list[FindingView]:
+    """Exporter views of analysis findings (objects or dicts), sorted by start time."""
     out: list[FindingView] = []
     for f in items:
         get = (lambda k, d=None, f=f: f.get(k, d)) if isinstance(f, dict) else (lambda k, d=None, f=f: getattr(f, k, d))
         start = get("start_ms", get("t_ms", 0))
         out.append(FindingView(kind=str(get("kind", "finding")), start_ms=int(start), end_ms=int(get("end_ms", start)),
                                page=int(get("page", 0) or 0), target=get("target"),
-                               note=str(get("detail", get("note", "")) or ""), count=int(get("count", 1) or 1)))
+                               note=str(get("detail", get("note", "")) or ""), count=int(get("count", 1) or 1),
+                               x=get("x"), y=get("y"), sentence=str(get("title", "") or ""),
+                               kinds=tuple(get("kinds", ()) or ()), element=str(get("element", "") or "")))
     return sorted(out, key=lambda f: f.start_ms)
+
+
+def session_findings(session: Session, settings: Any = None) -> list[FindingView]:
+    """Findings of the session analysed with ``settings`` (see ``analysis_findings``), as exporters show them."""
+    return finding_views(analysis_findings(session, settings))
 
 
 def heatmap_image(session: Session, kind: str, page: int) -> QImage:

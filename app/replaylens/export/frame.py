@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -18,12 +19,15 @@ from PySide6.QtGui import QBrush, QColor, QFont, QImage, QImageReader, QPainter,
 
 from replaylens.core.replay import ReplayIndex, count_le
 from replaylens.core.timefmt import fmt_ms
+from replaylens.export.findings_paint import paint_findings, showing
 from replaylens.model.session import Session
 
 QImageReader.setAllocationLimit(1024)  # MB; tall full-page screenshots exceed Qt's 256 MB default
 
 RIPPLE_MS = 900
 INPUT_BADGE_MS = 2500
+#: Whole-page mode shrinks a page to fit the view, but not below this share of the fit-width scale.
+MIN_OVERVIEW_WIDTH_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ class FrameOptions:
     heatmap_opacity: float = 0.7
     heatmap_cell: float | None = None  # CSS px per heatmap pixel (a grid-resolution map); None: page-sized
     overlays: list[Overlay] = field(default_factory=list)
+    findings: list[Any] = field(default_factory=list)  # friction findings to highlight (export.findings_paint)
+    heatmap_marks: list[tuple[float, str]] = field(default_factory=list)  # (page y CSS px, label): fold, reach
     zoom: float = 1.0  # follow mode: 1 = fit; >1 zooms around the cursor
     pan: tuple[float, float] = (0.0, 0.0)  # device px
 
@@ -115,18 +121,20 @@ class FrameRenderer:
         pw, ph = self.images.page_size(page)
         if opts.mode == "overview":
             src = QRectF(0, 0, pw, ph)
-            # the whole page when it fits at a readable size, else at least half the fit-width scale (tall pages
-            # become a column that follows the viewport box)
-            s = max(min(device.width() / pw, device.height() / ph), 0.5 * device.width() / pw) * opts.zoom
+            # the whole page, top to bottom; only a page more than ~10 times taller than the view (a 40 000 px
+            # feed) keeps a floor of a tenth of the fit-width scale and becomes a column that follows the viewport
+            fit = min(device.width() / pw, device.height() / ph)
+            s = max(fit, MIN_OVERVIEW_WIDTH_SHARE * device.width() / pw) * opts.zoom
         else:
             src = QRectF(sx, sy, vw, vh)
             s = min(device.width() / vw, device.height() / vh) * max(opts.zoom, 1.0)
         w, h = src.width() * s, src.height() * s
         dst = QRectF(device.left() + (device.width() - w) / 2 + opts.pan[0],
                      device.top() + (device.height() - h) / 2 + opts.pan[1], w, h)
-        if opts.mode == "overview" and h > device.height():  # tall page: keep the viewport box on screen
-            vy = (sy + vh / 2) * s
-            dst.moveTop(device.top() + device.height() / 2 - vy + opts.pan[1])
+        if opts.mode == "overview" and h > device.height():  # taller than the view: follow the viewport box,
+            vy = (sy + vh / 2) * s  # but never past the page's top or bottom (no empty band above or below)
+            top = device.top() + device.height() / 2 - vy + opts.pan[1]
+            dst.moveTop(min(device.top(), max(device.bottom() - h, top)))
         return FrameGeometry(page, src, dst, (sx, sy), (vw, vh))
 
     # -- painting ---------------------------------------------------------------------------------------------
@@ -145,12 +153,16 @@ class FrameRenderer:
             p.setBrush(Qt.BrushStyle.NoBrush)
             sx, sy = g.scroll
             p.drawRect(g.rect_to_device(QRectF(sx, sy, g.viewport[0], g.viewport[1])))
+        if opts.heatmap is not None and opts.heatmap_marks:
+            paint_heatmap_marks(p, g, opts.heatmap_marks)
+        if opts.findings:
+            paint_findings(p, g, t, opts.findings)
         for overlay in opts.overlays:
             overlay(p, g, t)
         if opts.trail_s > 0:
             self._paint_trail(p, g, t, opts.trail_s)
-        if opts.show_clicks:
-            self._paint_clicks(p, g, t)
+        if opts.show_clicks:  # a finding's highlight names a rage burst better than the ripple's own label
+            self._paint_clicks(p, g, t, label=not any(showing(f, g.page, t) for f in opts.findings))
         self._paint_input(p, g, t)
         if opts.show_cursor:
             c = self.index.cursor_at(t)
@@ -228,7 +240,7 @@ class FrameRenderer:
             p.drawPolyline(QPolygonF([QPointF(float(a), float(b_)) for a, b_ in zip(dx[lo:hi], dy[lo:hi],
                                                                                     strict=True)]))
 
-    def _paint_clicks(self, p: QPainter, g: FrameGeometry, t: float) -> None:
+    def _paint_clicks(self, p: QPainter, g: FrameGeometry, t: float, label: bool = True) -> None:
         idx = self.index
         sl = idx.clicks_between(t - RIPPLE_MS, t)
         sx, sy = g.scroll
@@ -252,14 +264,20 @@ class FrameRenderer:
             if flag & 1:  # double click: a second ring
                 p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawEllipse(c, r * 0.55, r * 0.55)
-            if rage and i == last_rage and not labelled:
+            if rage and label and i == last_rage and not labelled:
                 labelled = True
                 f = QFont()
                 f.setPixelSize(13)
                 f.setBold(True)
                 p.setFont(f)
+                at = c + QPointF(r + 4, -r)
+                fm = p.fontMetrics()
+                p.setPen(Qt.PenStyle.NoPen)
+                p.setBrush(QColor(255, 255, 255, 225))  # readable on any page, the red banner too
+                p.drawRoundedRect(QRectF(at.x() - 4, at.y() - fm.ascent() - 2, fm.horizontalAdvance("rage click") + 8,
+                                         fm.height() + 4), 4, 4)
                 p.setPen(QColor(230, 30, 60))
-                p.drawText(c + QPointF(r + 4, -r), "rage click")
+                p.drawText(at, "rage click")
 
     def _paint_input(self, p: QPainter, g: FrameGeometry, t: float) -> None:
         i = count_le(self._input_t, t) - 1
@@ -306,3 +324,29 @@ class FrameRenderer:
         p.setPen(QColor("#ffffff"))
         p.drawText(bar.adjusted(12, 0, -12, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
                    p.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, int(bar.width() - 24)))
+
+
+def paint_heatmap_marks(p: QPainter, g: FrameGeometry, marks: list[tuple[float, str]]) -> None:
+    """Horizontal dashed lines across the page at page y (CSS px) with a label at the left: the average fold and
+    where 75/50/25 % of sessions stop scrolling, on the viewer's canvas and in every export of the frame."""
+    p.save()
+    f = QFont()
+    f.setPixelSize(12)
+    f.setBold(True)
+    p.setFont(f)
+    fm = p.fontMetrics()
+    for y_css, label in marks:
+        a, b = g.to_device(g.src.left(), y_css), g.to_device(g.src.right(), y_css)
+        a.setX(max(a.x(), g.dst.left()))
+        b.setX(min(b.x(), g.dst.right()))
+        p.setPen(QPen(QColor(255, 255, 255, 200), 4))
+        p.drawLine(a, b)
+        p.setPen(QPen(QColor(20, 24, 60), 2, Qt.PenStyle.DashLine))
+        p.drawLine(a, b)
+        box = QRectF(a.x() + 6, a.y() - fm.height() - 4, fm.horizontalAdvance(label) + 12, fm.height() + 2)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(255, 255, 255, 225))
+        p.drawRoundedRect(box, 3, 3)
+        p.setPen(QColor(20, 24, 60))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
+    p.restore()

@@ -19,6 +19,8 @@ import numpy as np
 
 from replaylens.core.colormaps import colour_table
 from replaylens.io.atomic import atomic_path
+from replaylens.model.heatmap_legend import EXPLAIN, scale_labels
+from replaylens.model.heatmap_legend import marks as legend_marks
 from replaylens.model.heatmaps import HeatmapResult
 
 _TITLES = {"click": "Click map", "move": "Movement map (dwell time)", "scroll": "Scroll reach",
@@ -101,10 +103,9 @@ def _draw_legend(p: Any, result: HeatmapResult, width: int, height: int, scale: 
     p.setFont(font)
     fm = p.fontMetrics()
     pad, bar_w, bar_h = 8 * scale, 200 * scale, 10 * scale
-    peak = float(np.max(result.profile)) if result.profile is not None and result.profile.size else 0.0
-    lo_label, hi_label = {"scroll": ("0 %", "100 % of sessions"), "attention": ("0 s", f"{peak:.1f} s per session"),
-                          "move": ("less time", "most time")}.get(result.kind, ("fewer", "most clicks"))
-    lines = [f"{_TITLES[result.kind]} · {result.page_url.split('://')[-1]}", result.summary(), _filters(result)]
+    lo_label, hi_label = scale_labels(result)
+    lines = [f"{_TITLES[result.kind]} · {result.page_url.split('://')[-1]}", EXPLAIN.get(result.kind, ""),
+             result.summary(), _filters(result)]
     if not has_shot:
         lines.append("no screenshot of this page")
     lines = [s for s in lines if s]
@@ -140,14 +141,8 @@ def _draw_marks(p: Any, result: HeatmapResult, width: int, scale: float) -> None
     from PySide6.QtCore import QPointF, QRectF, Qt
     from PySide6.QtGui import QColor, QPen
 
-    marks: list[tuple[float, str, QColor]] = []
-    if result.fold_y is not None:
-        marks.append((result.fold_y, f"average fold · {result.fold_y:.0f} px", QColor(20, 20, 20)))
-    if result.kind == "scroll" and result.profile is not None and result.sessions_used:
-        for level in (0.75, 0.5, 0.25):
-            below = np.flatnonzero(result.profile < level)
-            if below.size:
-                marks.append((below[0] * result.cell, f"{level:.0%} of sessions reach here", QColor(40, 40, 160)))
+    marks = [(y, label, QColor(20, 20, 20) if label.startswith("average fold") else QColor(40, 40, 160))
+             for y, label in legend_marks(result)]
     for y_css, label, colour in marks:
         y = y_css * scale
         pen = QPen(colour, max(1.0, 1.5 * scale), Qt.PenStyle.DashLine)

@@ -12,13 +12,22 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
 
 from replaylens import __version__
 from replaylens.core.timefmt import fmt_ms
-from replaylens.export.context import FindingView, Progress, atomic_output, make_renderer, session_findings
+from replaylens.export.context import (
+    FindingView,
+    Progress,
+    analysis_findings,
+    atomic_output,
+    finding_views,
+    make_renderer,
+    session_findings,
+)
 from replaylens.export.frame import FrameRenderer
 from replaylens.export.png import page_time, render_full_page, render_view
 from replaylens.model.annotations import Annotation, AnnotationSet
@@ -30,9 +39,15 @@ KIND_TITLES = {"arrow": "Arrow", "rect": "Rectangle", "ellipse": "Ellipse", "tex
 INK, MUTED, ACCENT = QColor("#14171f"), QColor("#5b6275"), QColor("#3b3fd8")
 
 
+#: Annotations whose moments (``Annotation.export_time``) lie within this of the first of a group, on the same
+#: page, share one report page: marks drawn together are one picture, not a page each.
+GROUP_MS = 1000
+
+
 @dataclass(frozen=True)
 class ReportItem:
-    """One page after the cover: a finding or an annotation, with its picture time."""
+    """One page after the cover: a finding, or a group of annotations drawn at the same moment, with its picture
+    time."""
 
     heading: str
     start_ms: int
@@ -40,8 +55,24 @@ class ReportItem:
     page: int
     target: str | None
     note: str
-    annotation: Annotation | None = None
+    annotation: Annotation | None = None  # the first of ``group``
     t: float | None = None  # frame time; None = full page picture
+    group: tuple[tuple[str, Annotation], ...] = ()  # (label "Annotation n of N · Kind", annotation)
+
+
+def group_annotations(items: list[Annotation], within_ms: int = GROUP_MS) -> list[list[Annotation]]:
+    """Annotations by the moment they show (export_time, then drawing order), in groups of the same page whose
+    moments are within ``within_ms`` of the group's first."""
+    order = sorted(range(len(items)), key=lambda i: (items[i].export_time(), i))
+    groups: list[list[Annotation]] = []
+    for i in order:
+        a = items[i]
+        g = groups[-1] if groups else None
+        if g is not None and g[0].page == a.page and a.export_time() - g[0].export_time() <= within_ms:
+            g.append(a)
+        else:
+            groups.append([a])
+    return groups
 
 
 def _font(pt: float, bold: bool = False) -> QFont:
@@ -93,22 +124,35 @@ class _Doc:
         self.y += h + 8 * self.pt
 
 
+def _kind_title(a: Annotation) -> str:
+    return f"Step {a.step}" if a.kind == "step" else KIND_TITLES.get(a.kind, a.kind)
+
+
 def report_items(session: Session, annotations: AnnotationSet | None, renderer: FrameRenderer,
-                 include_findings: bool = True) -> list[ReportItem]:
-    """The pages after the cover, in order: findings by time, then annotations in drawing order."""
+                 include_findings: bool = True, findings: list[Any] | None = None) -> list[ReportItem]:
+    """The pages after the cover, in order: findings by time (``findings`` as analysed, else the default preset's),
+    then the annotations by time, one page per group drawn at the same moment (``group_annotations``)."""
     out: list[ReportItem] = []
-    finds: list[FindingView] = session_findings(session) if include_findings else []
+    finds: list[FindingView] = (finding_views(findings) if findings is not None else session_findings(session)) \
+        if include_findings else []
     for i, f in enumerate(finds, 1):
-        out.append(ReportItem(f"Finding {i} of {len(finds)} · {f.title}", f.start_ms, f.end_ms, f.page, f.target,
-                              f.note, t=f.export_time()))
+        out.append(ReportItem(f"Finding {i} of {len(finds)} · {f.title}", f.start_ms, f.end_ms, f.page,
+                              f.element or f.target, f.note, t=f.export_time()))
     items = list(annotations or [])
-    for j, a in enumerate(items, 1):
-        title = KIND_TITLES.get(a.kind, a.kind)
-        if a.kind == "step":
-            title = f"Step {a.step}"
-        t = page_time(renderer, a.page, a.t_start_ms, a.t_end_ms, a.export_time())
-        out.append(ReportItem(f"Annotation {j} of {len(items)} · {title}", a.t_start_ms, a.t_end_ms, a.page, None,
-                              a.text, annotation=a, t=t))
+    n = 0
+    for group in group_annotations(items):
+        labelled = tuple((f"Annotation {n + k} of {len(items)} · {_kind_title(a)}", a) for k, a in enumerate(group, 1))
+        n += len(group)
+        a = group[0]
+        t = page_time(renderer, a.page, min(x.t_start_ms for x in group), max(x.t_end_ms for x in group),
+                      a.export_time())
+        if len(group) == 1:
+            heading, note = labelled[0][0], a.text
+        else:
+            heading = f"Annotations {n - len(group) + 1}–{n} of {len(items)} · drawn at {fmt_ms(a.export_time())}"
+            note = ""
+        out.append(ReportItem(heading, min(x.t_start_ms for x in group), max(x.t_end_ms for x in group), a.page,
+                              None, note, annotation=a, t=t, group=labelled if len(group) > 1 else ()))
     return out
 
 
@@ -132,14 +176,18 @@ def _footer(p: QPainter, page_rect: QRectF, session: Session, n: int, total: int
     p.drawText(band, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom), f"Page {n} of {total}")
 
 
-def _cover(d: _Doc, session: Session, renderer: FrameRenderer, items: list[ReportItem], title: str) -> None:
+def _cover(d: _Doc, session: Session, renderer: FrameRenderer, items: list[ReportItem], title: str,
+           annotations: AnnotationSet | None = None) -> None:
     m = session.manifest
     d.text("SESSION REPORT", 9, bold=True, color=ACCENT, gap=2)
     d.text(title or (m.site or "Recorded session"), 24, bold=True, gap=2)
     started = dt.datetime.fromtimestamp(m.start_epoch_ms / 1000, dt.UTC)
     d.text(f"Recorded {started:%d %B %Y, %H:%M} UTC · {fmt_ms(session.duration_ms)} long", 11, color=MUTED, gap=10)
     vw, vh = m.viewport_width or 1280, m.viewport_height or 800
-    thumb = render_view(session, 0.0, width=640, height=int(640 * vh / vw), caption=False, renderer=renderer, trail_s=0)
+    # the thumbnail shows no marks, but every redaction covering its moment is burned in
+    hide = AnnotationSet([a for a in annotations or [] if a.is_redaction])
+    thumb = render_view(session, 0.0, width=640, height=int(640 * vh / vw), caption=False, renderer=renderer, trail_s=0,
+                        annotations=hide)
     top = d.y
     d.image(thumb, width=d.rect.width() * 0.42)
     after_thumb = d.y
@@ -159,18 +207,21 @@ def _cover(d: _Doc, session: Session, renderer: FrameRenderer, items: list[Repor
     d.rule()
     d.text("Metrics", 12, bold=True)
     n_find = sum(1 for i in items if i.annotation is None)
-    d.rows(_metrics(session, renderer, n_find, len(items) - n_find))
+    d.rows(_metrics(session, renderer, n_find, sum(max(len(i.group), 1) for i in items if i.annotation is not None)))
     d.rule()
     d.text("Pages visited", 12, bold=True)
     for i, pg in enumerate(session.pages):
         d.text(f"{i + 1}. {pg.title or 'Untitled'} — {pg.url}", 9.5, gap=2)
     d.rule()
-    d.text(f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by Replay Lens {__version__}. Input values are "
-           "masked as recorded; redacted areas are burned into the pictures.", 8.5, color=MUTED)
+    shown = session.manifest.source.get("input_values") == "non-secret shown"
+    values = ("Non-secret input values are shown as recorded; secret fields are masked" if shown
+              else "Input values are masked")
+    d.text(f"Generated {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by Replay Lens {__version__}. {values}; "
+           "redacted areas are burned into every picture.", 8.5, color=MUTED)
 
 
 def _item_page(d: _Doc, session: Session, renderer: FrameRenderer, item: ReportItem,
-               annotations: AnnotationSet | None) -> None:
+               annotations: AnnotationSet | None, findings: list[Any]) -> None:
     d.text(item.heading, 16, bold=True, gap=4)
     url = session.pages[item.page].url if 0 <= item.page < len(session.pages) else "?"
     rows = [("When", f"{fmt_ms(item.start_ms)} – {fmt_ms(item.end_ms)}"), ("Page", url)]
@@ -180,20 +231,26 @@ def _item_page(d: _Doc, session: Session, renderer: FrameRenderer, item: ReportI
     if item.note:
         d.y += 4 * d.pt
         d.text(item.note, 11.5, gap=6)
+    for label, a in item.group:  # a group: each annotation with its note
+        d.text(f"{label}: {a.text}" if a.text else label, 10.5, gap=3)
     d.y += 4 * d.pt
     if item.t is None:
         img = render_full_page(session, item.page, annotations=annotations, renderer=renderer)
     else:
-        img = render_view(session, item.t, annotations=annotations, renderer=renderer, label=item.heading)
+        img = render_view(session, item.t, annotations=annotations, renderer=renderer, label=item.heading,
+                          findings=findings)
     d.image(img, max_h=d.rect.bottom() - d.y - 24 * d.pt)
 
 
 def export_report(session: Session, out: str | Path, *, annotations: AnnotationSet | None = None,
                   title: str = "", include_findings: bool = True, renderer: FrameRenderer | None = None,
-                  progress: Progress | None = None) -> Path:
-    """Write the PDF report atomically; returns its path. ``progress(fraction)`` after each page."""
+                  progress: Progress | None = None, settings: Any = None) -> Path:
+    """Write the PDF report atomically; returns its path. ``progress(fraction)`` after each page. Findings are
+    analysed with ``settings`` (the user's friction preset; the default preset when None) and highlighted in
+    every picture, as in the viewer."""
     r = renderer or make_renderer(session)
-    items = report_items(session, annotations, r, include_findings)
+    raw = analysis_findings(session, settings) if include_findings else []
+    items = report_items(session, annotations, r, include_findings, findings=raw)
     total = 1 + len(items)
     dest = Path(out)
     with atomic_output(dest, ".pdf") as tmp:
@@ -214,9 +271,9 @@ def export_report(session: Session, out: str | Path, *, annotations: AnnotationS
                 writer.newPage()
             d = _Doc(p, body)
             if n == 1:
-                _cover(d, session, r, items, title)
+                _cover(d, session, r, items, title, annotations)
             else:
-                _item_page(d, session, r, items[n - 2], annotations)
+                _item_page(d, session, r, items[n - 2], annotations, raw)
             _footer(p, page_rect, session, n, total)
             if progress:
                 progress(n / total)

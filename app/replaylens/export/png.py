@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
@@ -16,7 +17,14 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from replaylens.core.timefmt import fmt_ms
 from replaylens.errors import BadInputError
 from replaylens.export.annotations_paint import annotation_overlay, paint_annotations
-from replaylens.export.context import FindingView, Progress, make_renderer, save_image, session_findings
+from replaylens.export.context import (
+    FindingView,
+    Progress,
+    analysis_findings,
+    finding_views,
+    make_renderer,
+    save_image,
+)
 from replaylens.export.frame import FrameGeometry, FrameOptions, FrameRenderer
 from replaylens.model.annotations import AnnotationSet
 from replaylens.model.session import Session
@@ -55,9 +63,10 @@ def paint_caption(p: QPainter, strip: QRectF, session: Session, page: int, t: fl
 def render_view(session: Session, t: float, *, width: int | None = None, height: int | None = None,
                 annotations: AnnotationSet | None = None, heatmap: QImage | None = None, trail_s: float = 3.0,
                 caption: bool = True, options: FrameOptions | None = None, renderer: FrameRenderer | None = None,
-                label: str = "") -> QImage:
+                label: str = "", findings: list[Any] | None = None) -> QImage:
     """The replay frame at ``t`` (``width``×``height``, default the recorded viewport) plus a caption strip below.
-    ``options`` overrides the frame options (zoom, pan, mode) of the view being exported."""
+    ``options`` overrides the frame options (zoom, pan, mode, findings) of the view being exported; ``findings``
+    (analysis findings) are highlighted as in the viewer."""
     r = renderer or make_renderer(session)
     w = int(width or session.manifest.viewport_width or 1280)
     h = int(height or session.manifest.viewport_height or 800)
@@ -66,6 +75,8 @@ def render_view(session: Session, t: float, *, width: int | None = None, height:
         opts.trail_s = trail_s
     if heatmap is not None:
         opts.heatmap = heatmap
+    if findings is not None:
+        opts.findings = list(findings)
     if annotations is not None:
         opts.overlays = [*opts.overlays, annotation_overlay(annotations)]
     img = QImage(w, h + (CAPTION_PX if caption else 0), QImage.Format.Format_ARGB32_Premultiplied)
@@ -143,8 +154,10 @@ def page_time(renderer: FrameRenderer, page: int, t0: float, t1: float, prefer: 
 
 def export_batch(session: Session, out_dir: str | Path, *, annotations: AnnotationSet | None = None,
                  include_findings: bool = True, width: int | None = None, height: int | None = None,
-                 renderer: FrameRenderer | None = None, progress: Progress | None = None) -> list[Path]:
-    """One PNG per finding (when the analysis module exists) and per annotation into ``out_dir``.
+                 renderer: FrameRenderer | None = None, progress: Progress | None = None,
+                 settings: Any = None) -> list[Path]:
+    """One PNG per finding (when the analysis module exists; analysed with ``settings``, the user's friction
+    preset, default preset when None) and per annotation into ``out_dir``; every picture highlights the findings.
     Annotations get the replay frame of the moment they were drawn on, or the full page when that page is not on
     screen during their time range. Returns the files written, in order."""
     folder = Path(out_dir)
@@ -154,12 +167,13 @@ def export_batch(session: Session, out_dir: str | Path, *, annotations: Annotati
         raise BadInputError(folder, f"cannot create the folder: {exc.strerror or exc}") from None
     r = renderer or make_renderer(session)
     aset = annotations or AnnotationSet()
-    findings: list[FindingView] = session_findings(session) if include_findings else []
+    raw = analysis_findings(session, settings) if include_findings else []
+    findings: list[FindingView] = finding_views(raw)
     jobs = len(findings) + len(aset)
     written: list[Path] = []
     for i, f in enumerate(findings, 1):
         img = render_view(session, f.export_time(), width=width, height=height, annotations=aset, renderer=r,
-                          label=f"Finding {i}: {f.title}")
+                          label=f"Finding {i}: {f.title}", findings=raw)
         written.append(save_image(img, folder / f"finding-{i:02d}-{_slug(f.kind)}-{int(f.start_ms // 1000)}s.png"))
         if progress:
             progress(len(written) / max(jobs, 1))
@@ -170,7 +184,7 @@ def export_batch(session: Session, out_dir: str | Path, *, annotations: Annotati
             img = render_full_page(session, a.page, annotations=aset, renderer=r, label=f"Annotation {j}")
         else:
             img = render_view(session, t, width=width, height=height, annotations=aset, renderer=r,
-                              label=f"Annotation {j}")
+                              label=f"Annotation {j}", findings=raw)
         written.append(save_image(img, name))
         if progress:
             progress(len(written) / max(jobs, 1))

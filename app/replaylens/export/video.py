@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -32,7 +33,7 @@ from PySide6.QtGui import QImage, QPainter
 
 from replaylens.errors import BadInputError, CancelledError
 from replaylens.export.annotations_paint import annotation_overlay
-from replaylens.export.context import Progress, atomic_output, make_renderer
+from replaylens.export.context import Progress, analysis_findings, atomic_output, make_renderer
 from replaylens.export.frame import FrameOptions, FrameRenderer
 from replaylens.export.png import BACKGROUND, CAPTION_PX, paint_caption
 from replaylens.model.annotations import AnnotationSet
@@ -105,9 +106,11 @@ def export_clip(session: Session, out: str | Path, start_ms: float, end_ms: floa
                 size: tuple[int, int] = DEFAULT_SIZE, fps: int = DEFAULT_FPS, annotations: AnnotationSet | None = None,
                 trail_s: float = 3.0, caption: bool = True, heatmap: QImage | None = None, codec: str | None = None,
                 renderer: FrameRenderer | None = None, progress: Progress | None = None,
-                cancel: Cancel = None) -> ClipResult:
+                cancel: Cancel = None, findings: list[Any] | None = None, settings: Any = None) -> ClipResult:
     """Encode the clip ``[start_ms, end_ms)`` to ``out`` (.mp4 or .webm). ``size`` is the whole picture including
-    the caption strip (made even). ``progress(fraction)`` after each frame; ``cancel`` is an Event or a callable."""
+    the caption strip (made even). ``progress(fraction)`` after each frame; ``cancel`` is an Event or a callable.
+    Findings are highlighted as in the viewer: ``findings`` as given, else the session analysed with ``settings``
+    (the user's friction preset; the default preset when None)."""
     dest = Path(out)
     end_ms = min(end_ms, float(session.duration_ms))
     container, default_codec, w, h = check_clip_args(session, dest, start_ms, end_ms, speed, size, fps)
@@ -117,7 +120,8 @@ def export_clip(session: Session, out: str | Path, start_ms: float, end_ms: floa
         raise BadInputError(session.path, f"{len(times):,} frames is more than the {MAX_FRAMES:,}-frame limit; "
                                           "export a shorter range or a higher speed")
     r = renderer or make_renderer(session)
-    opts = FrameOptions(trail_s=trail_s, caption=False, heatmap=heatmap)
+    opts = FrameOptions(trail_s=trail_s, caption=False, heatmap=heatmap,
+                        findings=list(findings) if findings is not None else analysis_findings(session, settings))
     if annotations is not None:
         opts.overlays.append(annotation_overlay(annotations))
     frame_h = h - (CAPTION_PX if caption else 0)

@@ -10,6 +10,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from replaylens.model.tempfiles import temp_prefix
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -21,7 +23,7 @@ def _umask() -> int:
 def atomic_path(dest: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path next to ``dest``; on success it replaces ``dest``. OSError propagates."""
     dest = Path(dest)
-    fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=suffix)
+    fd, name = tempfile.mkstemp(dir=dest.parent, prefix=temp_prefix(dest), suffix=suffix)  # names its writer
     os.close(fd)
     tmp = Path(name)
     try:

@@ -10,8 +10,10 @@ atomic (``write_bundle`` renames a temp file), so two viewers converting the sam
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,7 +22,19 @@ from replaylens.errors import BadInputError
 Progress = Callable[[float, str], None]
 #: Oldest entries beyond this total are removed after each conversion (Replay Lens default).
 MAX_CACHE_BYTES = 4 * 1024**3
-_CONVERTER_VERSION = "rrweb-1"  # keep equal to io.rrweb.convert.CONVERTER_VERSION (a test checks)
+_CONVERTER_VERSION = "rrweb-3"  # keep equal to io.rrweb.convert.CONVERTER_VERSION (a test checks)
+#: The viewer's preference "show recorded input values that are not secret" (off: every value masked in the
+#: screenshots). Process-wide, set by the UI (``set_show_input_values``); part of the cache key, so switching it
+#: renders the recording again instead of reusing screenshots made under the other setting.
+_OPTIONS = {"show_values": False}
+
+
+def set_show_input_values(flag: bool) -> None:
+    _OPTIONS["show_values"] = bool(flag)
+
+
+def show_input_values() -> bool:
+    return _OPTIONS["show_values"]
 
 
 def data_dir() -> Path:
@@ -43,8 +57,9 @@ def cache_dir() -> Path:
 
 
 def content_key(src: str | Path) -> str:
-    """SHA-256 of the file's bytes and the converter version (streamed, 1 MiB at a time)."""
-    h = hashlib.sha256(_CONVERTER_VERSION.encode() + b"\0")
+    """SHA-256 of the file's bytes, the converter version and the input-values preference (streamed, 1 MiB at a
+    time)."""
+    h = hashlib.sha256(_CONVERTER_VERSION.encode() + (b"+values" if show_input_values() else b"") + b"\0")
     try:
         with open(src, "rb") as fh:
             while chunk := fh.read(1 << 20):
@@ -85,9 +100,42 @@ def convert_cached(src: str | Path, progress: Progress | None = None, cancel: Ca
             progress(1.0, "already converted")
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
-    convert_rrweb(src, out, render=render, progress=progress, cancel=cancel)
+    convert_rrweb(src, out, render=render, progress=progress, cancel=cancel, show_values=show_input_values())
+    purge_outdated(keep=out)
     prune(keep=out)
     return out
+
+
+def _converter_of(path: Path) -> str | None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo("manifest.json")
+            if info.file_size > 16 * 1024 * 1024:
+                return None
+            obj = json.loads(zf.read(info))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, RecursionError):
+        return None
+    source = obj.get("source") if isinstance(obj, dict) else None
+    conv = source.get("converter") if isinstance(source, dict) else None
+    return conv if isinstance(conv, str) else None
+
+
+def purge_outdated(keep: Path | None = None) -> int:
+    """Delete converted bundles written by another converter version: older versions stored and rendered input
+    values that this one keeps masked, so they must not linger on disk. Returns how many were deleted."""
+    folder = cache_dir()
+    if not folder.is_dir():
+        return 0
+    removed = 0
+    for p in folder.glob("*.rlsession"):
+        if p == keep or _converter_of(p) == _CONVERTER_VERSION:
+            continue
+        try:
+            p.unlink()
+        except OSError:
+            continue
+        removed += 1
+    return removed
 
 
 def prune(max_bytes: int = MAX_CACHE_BYTES, keep: Path | None = None) -> int:

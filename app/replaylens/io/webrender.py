@@ -29,10 +29,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from replaylens.io.rrweb.html import WireBox, snapshot_to_html, wireframe_boxes
+from replaylens.io.rrweb.secrets import SecretNodes
 
 SCHEME = "rl-snapshot"
 #: QWebEnginePage.setHtml turns the HTML into a percent-encoded data: URL that Chromium caps at 2 MB; above this
@@ -59,6 +60,10 @@ class RenderJob:
     width: int  #: viewport width in CSS px the page was recorded at
     height: int  #: viewport height in CSS px (the screenshot is at least this tall)
     key: str
+    #: node ids the importer found secret/masking at some time (later attribute mutations included)
+    secrets: SecretNodes = field(default_factory=SecretNodes)
+    #: show recorded non-secret input values as captured (default: masked; secrets are always masked)
+    show_values: bool = False
 
 
 @dataclass
@@ -117,7 +122,8 @@ class _Unavailable(Exception):
 
 
 def render_wireframe(node: dict[str, Any], width: int, height: int, *, mask_text: bool = False,
-                     reason: str | None = None, key: str = "") -> RenderResult:
+                     reason: str | None = None, key: str = "", show_values: bool = False,
+                     secret_nodes: SecretNodes | None = None) -> RenderResult:
     """A clearly labelled wireframe ("Wireframe — page not rendered") of the node tree, drawn with QPainter.
     Needs no QtWebEngine and works off the GUI thread (a QGuiApplication must exist or is created)."""
     w, h = _clamp(width, height)
@@ -130,7 +136,8 @@ def render_wireframe(node: dict[str, Any], width: int, height: int, *, mask_text
         if not isinstance(QCoreApplication.instance(), QGuiApplication):
             return RenderResult(key, None, w, h, True, reason or "no GUI application: cannot draw a wireframe")
         png, full_h = _draw_wireframe(node if isinstance(node, dict) else {}, w, h, MAX_PAGE_HEIGHT,
-                                     mask_text=mask_text, reason=reason)
+                                     mask_text=mask_text, reason=reason, show_values=show_values,
+                                     secret_nodes=secret_nodes)
         return RenderResult(key, png, w, full_h, True, reason)
     except Exception as exc:  # a wireframe must never take the caller down
         return RenderResult(key, None, w, h, True, f"{reason + '; ' if reason else ''}wireframe failed: {exc}")
@@ -149,11 +156,13 @@ def render_snapshots(jobs: list[RenderJob], *, timeout_s: float = 10.0, progress
             if progress is not None:
                 progress(i / max(n, 1), f"Rendering page {i + 1} of {n}")
             w, h = _clamp(job.width, job.height)
+            privacy: dict[str, Any] = {"mask_text": mask_text, "show_values": job.show_values,
+                                       "secret_nodes": job.secrets}
             try:
-                html = snapshot_to_html(job.node, mask_text=mask_text, viewport=(w, h))
+                html = snapshot_to_html(job.node, viewport=(w, h), **privacy)
             except Exception as exc:  # defensive: the rebuild is written not to raise
-                results.append(render_wireframe(job.node, w, h, mask_text=mask_text, key=job.key,
-                                                reason=f"snapshot could not be rebuilt: {exc}"))
+                results.append(render_wireframe(job.node, w, h, key=job.key,
+                                                reason=f"snapshot could not be rebuilt: {exc}", **privacy))
                 continue
             if reason is None and engine is None:
                 try:
@@ -162,14 +171,14 @@ def render_snapshots(jobs: list[RenderJob], *, timeout_s: float = 10.0, progress
                 except Exception as exc:  # ImportError (no QtWebEngine / missing system library), thread, ...
                     reason = f"QtWebEngine unavailable: {exc}"
             if reason is not None or engine is None:
-                results.append(render_wireframe(job.node, w, h, mask_text=mask_text, key=job.key, reason=reason))
+                results.append(render_wireframe(job.node, w, h, key=job.key, reason=reason, **privacy))
                 continue
             try:
                 out = engine.render(html, w, h, timeout_s, MAX_PAGE_HEIGHT)
             except Exception as exc:  # never let one page take the batch down
                 out = _Out(None, h, f"rendering failed: {exc}", 0, broken=True)
             if out.png is None:
-                results.append(render_wireframe(job.node, w, h, mask_text=mask_text, key=job.key, reason=out.error))
+                results.append(render_wireframe(job.node, w, h, key=job.key, reason=out.error, **privacy))
                 results[-1].blocked_requests = out.blocked
                 if out.broken:  # time-out or crash: start from a fresh page for the next job
                     engine.close()
@@ -517,11 +526,13 @@ _STYLE = {  # kind -> (pen, brush or None, text colour)
 
 
 def _draw_wireframe(node: dict[str, Any], w: int, h: int, max_h: int, *, mask_text: bool,
-                    reason: str | None) -> tuple[bytes, int]:
+                    reason: str | None, show_values: bool = False,
+                    secret_nodes: SecretNodes | None = None) -> tuple[bytes, int]:
     from PySide6.QtCore import QRect, Qt
     from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen
 
-    boxes, content_h = wireframe_boxes(node, w, mask_text=mask_text, max_height=max_h - _BANNER)
+    boxes, content_h = wireframe_boxes(node, w, mask_text=mask_text, max_height=max_h - _BANNER,
+                                       show_values=show_values, secret_nodes=secret_nodes)
     full = min(max(h, content_h + _BANNER), max_h)
     img = QImage(w, full, QImage.Format.Format_RGB32)
     img.fill(QColor("#ffffff"))

@@ -2,6 +2,8 @@
 
 An ``Annotation`` is anchored to one page of a session (geometry in that page's CSS px, so it stays on the element
 whatever the zoom or window size) and to a time range (shown during replay while ``t_start_ms <= t <= t_end_ms``).
+A redaction covers its page area at every time by default (``whole_session``; old sidecars load as True); limiting
+it to its time range is an explicit choice. See docs/export.md.
 Annotations are immutable values; an ``AnnotationSet`` holds them in drawing order and tells listeners of changes.
 
 Storage: a *sidecar* JSON file in the user's data directory, never inside or beside the input file (input files are
@@ -9,6 +11,7 @@ never modified, and often live on read-only shares). The file is keyed by the se
 file's content, so a renamed or moved copy finds its notes and a different file with the same id does not.
 Writes are atomic: temp file in the same directory, flush, fsync, ``os.replace``, then fsync of the directory. A
 sidecar that cannot be parsed is moved aside as ``<name>.corrupt-<time>`` and reported; it never crashes the viewer.
+Load and save remove temp files a killed save left behind (only abandoned ones: see ``model.tempfiles``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from replaylens.errors import BadInputError
+from replaylens.model.tempfiles import TMP_SUFFIX, clean_stale, fsync_dir, temp_prefix
 
 FORMAT_NAME = "replaylens-annotations"
 FORMAT_VERSION = 1
@@ -62,6 +66,7 @@ class Annotation:
     width: float = 3.0
     step: int = 0
     at_ms: int | None = None  # the moment it was drawn on (what an export of it shows)
+    whole_session: bool = True  # redactions only: cover the area at every time (False: only in t_start..t_end)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
@@ -73,9 +78,14 @@ class Annotation:
     def is_redaction(self) -> bool:
         return self.kind in REDACT_KINDS
 
+    @property
+    def always(self) -> bool:
+        """A redaction that covers its area for the whole session (the default)."""
+        return self.is_redaction and self.whole_session
+
     def visible_at(self, page: int, t: float | None) -> bool:
-        """On ``page`` and (when t is given) inside its time range."""
-        return self.page == page and (t is None or self.t_start_ms <= t <= self.t_end_ms)
+        """On ``page`` and (when t is given) inside its time range; a whole-session redaction at every time."""
+        return self.page == page and (t is None or self.always or self.t_start_ms <= t <= self.t_end_ms)
 
     def moved(self, dx: float, dy: float) -> Annotation:
         return replace(self, x1=self.x1 + dx, y1=self.y1 + dy, x2=self.x2 + dx, y2=self.y2 + dy)
@@ -106,6 +116,9 @@ class Annotation:
         text = obj.get("text", "")
         if not isinstance(text, str):
             raise ValueError("text is not a string")
+        whole = obj.get("whole_session", True)  # absent in older sidecars: a redaction hides its area for good
+        if not isinstance(whole, bool):
+            raise ValueError("whole_session is not true/false")
         ident = obj.get("id")
         if not isinstance(ident, str) or not re.fullmatch(r"[0-9A-Za-z_-]{1,64}", ident):
             raise ValueError("id is missing or malformed")
@@ -113,6 +126,7 @@ class Annotation:
             raise ValueError("page is negative or the time range is reversed")
         return Annotation(kind=kind, page=page, t_start_ms=t0, t_end_ms=t1, step=step, text=text[:MAX_TEXT],
                           color=color.lower(), at_ms=None if at is None else _int(at, "at_ms"), id=ident,
+                          whole_session=whole,
                           x1=nums["x1"], y1=nums["y1"], x2=nums["x2"], y2=nums["y2"],
                           width=min(max(nums["width"], 0.5), 64.0))
 
@@ -264,7 +278,7 @@ def _write_all(fd: int, data: bytes) -> None:
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so a crash leaves either the old or the new file, never a torn one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=TMP_SUFFIX)
     try:
         try:
             _write_all(fd, data)
@@ -276,13 +290,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
-        with contextlib.suppress(OSError):
-            dfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
+    fsync_dir(path.parent)  # make the rename itself durable (POSIX)
 
 
 def export_annotations(aset: AnnotationSet, path: str | Path, session_id: str = "", input_sha256: str = "") -> Path:
@@ -339,6 +347,8 @@ class AnnotationStore:
         """The stored annotations (empty if none) and a warning to show when the sidecar was corrupt; a corrupt
         sidecar is moved aside unless ``quarantine`` is False (read-only callers such as the CLI)."""
         p = self.path
+        if quarantine:  # a read-only caller changes nothing
+            clean_stale(p)
         try:
             data = p.read_bytes()
         except FileNotFoundError:
@@ -366,6 +376,7 @@ class AnnotationStore:
     def save(self, aset: AnnotationSet) -> Path:
         """Atomically write the sidecar (an empty set removes nothing: it is written as empty, which undo needs)."""
         write_atomic(self.path, json.dumps(aset.to_json(self.session_id, self.input_sha256), indent=1).encode())
+        clean_stale(self.path)
         return self.path
 
 

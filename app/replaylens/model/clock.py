@@ -30,6 +30,8 @@ class PlaybackClock:
     gap_start: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     gap_end: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     on_change: Callable[[PlaybackClock], None] | None = None
+    #: (from, to) ms of the inactivity jump the last tick made, None if it made none; read it in ``on_change``
+    last_skip: tuple[float, float] | None = None
 
     # -- commands -----------------------------------------------------------------------------------------
     def reset(self, duration_ms: int, gap_start: np.ndarray | None = None, gap_end: np.ndarray | None = None,
@@ -112,10 +114,17 @@ class PlaybackClock:
         return None
 
     def _skip(self) -> None:
+        self.last_skip = None
         if self.playing and self.skip_inactivity:
             gap = self.next_gap_skip()
             if gap is not None:
-                self.time_ms = min(gap[1], float(self.duration_ms))
+                to = min(gap[1], float(self.duration_ms))
+                self.last_skip = (self.time_ms, to)
+                self.time_ms = to
+
+    def skippable_ms(self) -> int:
+        """Total time skipping inactivity jumps over in this session."""
+        return int(np.sum(self.gap_end - self.gap_start))
 
     def _changed(self) -> None:
         if self.on_change is not None:

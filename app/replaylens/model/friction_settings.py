@@ -45,6 +45,8 @@ class DeadSettings:
     focus_ms: float = _f(1000.0, "a focus/blur/visibility change within this answers a click (PostHog 1000)")
     merge_gap_ms: float = _f(3000.0, "consecutive dead clicks on one target closer than this are one finding "
                                      "(ours)")
+    page_change_ms: float = _f(5000.0, "a click followed by a new page within this (no click between) is alive "
+                                       "(ours; PostHog ignores links)")
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,15 @@ class ScrollSettings:
     min_reversals: int = _f(4, "up/down reversals that make scrolling excessive (ours; Clarity: relative)", 1)
     min_travel_px: float = _f(200.0, "a scroll leg shorter than this is not a reversal (ours)")
     window_ms: float = _f(30000.0, "the reversals must fall within this window (ours)")
+    min_travel_page: float = _f(0.1, "a scroll leg must also cover this share of the page's scrollable height "
+                                     "(ours)")
+    max_pause_ms: float = _f(10000.0, "a scroll pause longer than this separates reversals (ours)")
+
+
+@dataclass(frozen=True)
+class FormSettings:
+    require_touch: bool = _f(True, "an input counts only on a field the customer clicked, tapped or focused "
+                                   "(ours: scripts fill fields too)", None)
 
 
 @dataclass(frozen=True)
@@ -85,7 +96,7 @@ class InactivitySettings:
 
 
 _SECTIONS: dict[str, type] = {"rage": RageSettings, "dead": DeadSettings, "error": ErrorSettings,
-                              "hesitation": HesitationSettings, "quick_back": QuickBackSettings,
+                              "hesitation": HesitationSettings, "quick_back": QuickBackSettings, "form": FormSettings,
                               "scroll": ScrollSettings, "thrash": ThrashSettings, "inactivity": InactivitySettings}
 
 
@@ -99,6 +110,7 @@ class FrictionSettings:
     error: ErrorSettings = field(default_factory=ErrorSettings)
     hesitation: HesitationSettings = field(default_factory=HesitationSettings)
     quick_back: QuickBackSettings = field(default_factory=QuickBackSettings)
+    form: FormSettings = field(default_factory=FormSettings)
     scroll: ScrollSettings = field(default_factory=ScrollSettings)
     thrash: ThrashSettings = field(default_factory=ThrashSettings)
     inactivity: InactivitySettings = field(default_factory=InactivitySettings)

@@ -47,6 +47,8 @@ HEATMAP_KINDS: tuple[str, ...] = ("click", "move", "scroll", "attention")
 #: so counting them would count the same press twice.
 CLICK_MAP_KINDS: tuple[int, ...] = (K.CLICK,)
 _MOVE_KINDS = np.array(sorted(K.POINTER_KINDS), dtype=np.int16)
+#: Side of the square (CSS px) in which the legend counts the busiest spot of a click or movement map.
+SPOT_PX = 32.0
 _UNITS = {"click": "clicks", "move": "pointer samples", "scroll": "sessions", "attention": "sessions"}
 
 
@@ -107,6 +109,18 @@ class HeatmapResult:
         if self.kind == "attention" and self.profile is not None and self.profile.size:
             s += f" · up to {float(self.profile.max()):.1f} s per session"
         return s
+
+
+def _peak_spot(x: np.ndarray, y: np.ndarray, w: np.ndarray, width: float, height: float) -> float:
+    """The most weight in one ``SPOT_PX`` square (the legend's "up to N clicks in one spot"): the best of four
+    grids shifted by half a square, so a tight cluster on a grid line is not split in two."""
+    best = 0.0
+    half = SPOT_PX / 2
+    for ox in (0.0, half):
+        for oy in (0.0, half):
+            g = accumulate(x + ox, y + oy, w, width + SPOT_PX, height + SPOT_PX, SPOT_PX)
+            best = max(best, float(g.max()) if g.size else 0.0)
+    return best
 
 
 def _match_pages(session: Session, key: str, raw: str) -> list[int]:
@@ -253,6 +267,7 @@ def compute_heatmap(sessions: Sequence[Session], kind: str, *, page: int | str =
     fold = float(np.mean(g.folds)) if g.folds else None
     profile: np.ndarray | None = None
     outside = 0
+    peak_spot = 0.0
     if kind in ("click", "move"):
         x = np.concatenate(g.x) if g.x else np.zeros(0)
         y = np.concatenate(g.y) if g.y else np.zeros(0)
@@ -260,6 +275,7 @@ def compute_heatmap(sessions: Sequence[Session], kind: str, *, page: int | str =
         outside = int((~((x >= 0) & (x < width) & (y >= 0) & (y < height))).sum())
         grid = blur(accumulate(x, y, w, width, height, cell), sigma / cell)
         total = float(w.sum())
+        peak_spot = _peak_spot(x, y, w, width, height)
         values = normalize(grid, norm)
     else:
         centres = (np.arange(rows) + 0.5) * cell
@@ -283,4 +299,4 @@ def compute_heatmap(sessions: Sequence[Session], kind: str, *, page: int | str =
         sessions_total=len(sessions), sessions_used=used, sessions_without_page=without_page,
         sessions_outside_width=outside_width, points=points, points_outside_page=outside, total_weight=total,
         fold_y=fold, profile=profile, reference=ref, max_alpha=max_alpha,
-        extra={"width_range": (lo, hi), "relative_x": relative_x, "t_range": (t_lo, t_hi)})
+        extra={"width_range": (lo, hi), "relative_x": relative_x, "t_range": (t_lo, t_hi), "peak_spot": peak_spot})

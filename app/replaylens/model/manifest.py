@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 FORMAT_NAME = "replaylens-session"
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"  # 1.1: events columns target_label, target_role, target_hidden
 SUPPORTED_MAJOR = 1
 
 

@@ -11,8 +11,7 @@ from PySide6.QtGui import QFileOpenEvent, QIcon
 from PySide6.QtWidgets import QApplication
 
 from replaylens import __version__
-
-ICON = Path(__file__).resolve().parents[3] / "resources" / "icons" / "replaylens.svg"
+from replaylens.assets import icon_svg
 
 
 class ReplayLensApp(QApplication):
@@ -39,17 +38,22 @@ def configure_app(app: QObject) -> None:
     QCoreApplication.setOrganizationDomain("replaylens.app")
     QCoreApplication.setApplicationName("Replay Lens")
     QCoreApplication.setApplicationVersion(__version__)
-    if ICON.is_file() and isinstance(app, QApplication):
-        app.setWindowIcon(QIcon(str(ICON)))
+    if isinstance(app, QApplication):
+        app.setDesktopFileName("replaylens")  # Wayland/X11 docks match the window to replaylens.desktop
+    icon = icon_svg()
+    if icon.is_file() and isinstance(app, QApplication):
+        app.setWindowIcon(QIcon(str(icon)))
 
 
 def create_window(files: list[str]) -> object:
     """The main window, opening ``files[0]`` (what a double-click passes on Linux and Windows)."""
     from replaylens.ui.main_window import MainWindow
+    from replaylens.ui.preferences import apply_privacy_settings
 
     w = MainWindow()
-    if files and Path(files[0]).is_dir():  # a library folder: the Library window over the viewer
-        w.library_ctl.open_library(Path(files[0]))
+    apply_privacy_settings(w.settings)
+    if files and Path(files[0]).is_dir():  # a library folder: the Library window, over the viewer once it shows
+        QTimer.singleShot(0, lambda: w.library_ctl.open_library(Path(files[0])))
     elif files:
         w.open_file(Path(files[0]))
         if len(files) > 1:

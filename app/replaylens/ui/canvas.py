@@ -4,13 +4,14 @@ interactive tools (annotations) that receive page coordinates."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from replaylens.export.frame import FrameGeometry, FrameOptions, FrameRenderer, Overlay
+from replaylens.export.frame import MIN_OVERVIEW_WIDTH_SHARE, FrameGeometry, FrameOptions, FrameRenderer, Overlay
 
 
 class CanvasTool(Protocol):
@@ -42,6 +43,8 @@ class ReplayCanvas(QWidget):
         self._geometry: FrameGeometry | None = None
         self._tool: CanvasTool | None = None
         self._overlays: list[Overlay] = []
+        #: Called with page (x, y) on a double-click, in order, until one returns True (it handled it).
+        self.double_click_handlers: list[Callable[[float, float], bool]] = []
         self._drag_from: QPointF | None = None
         self._pan_from = (0.0, 0.0)
         self.message = "Open a session: File ▸ Open…, or drop a file here"
@@ -88,7 +91,7 @@ class ReplayCanvas(QWidget):
         if self.renderer is None or self._geometry is None:
             return
         pw, ph = self.renderer.images.page_size(self._geometry.page)
-        whole = min(self.width() / pw, self.height() / ph)
+        whole = max(min(self.width() / pw, self.height() / ph), MIN_OVERVIEW_WIDTH_SHARE * self.width() / pw)
         self.options.zoom = max(1.0, (self.width() / pw) / max(whole, 1e-9)) if self.options.mode == "overview" else 1
         self.options.pan = (0.0, 0.0)
         self.update()
@@ -153,6 +156,9 @@ class ReplayCanvas(QWidget):
             self.update()
 
     def mouseDoubleClickEvent(self, e: QMouseEvent) -> None:
+        xy = self._page_xy(e.position())
+        if xy is not None and any(handler(xy[0], xy[1]) for handler in self.double_click_handlers):
+            return
         if self._tool is None:
             self.fit()
 

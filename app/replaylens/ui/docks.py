@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from replaylens.core.replay import ReplayIndex, count_le
 from replaylens.core.timefmt import fmt_ms
+from replaylens.model.activity import DEFAULT_GAP_MS, session_active_ms
 from replaylens.model.session import Session
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -189,7 +190,9 @@ class InfoDock(QScrollArea):
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.setWidget(body)
 
-    def set_session(self, session: Session | None, index: ReplayIndex | None) -> None:
+    def set_session(self, session: Session | None, index: ReplayIndex | None,
+                    gap_ms: float = DEFAULT_GAP_MS) -> None:
+        """Show ``session``; active time counts pauses longer than ``gap_ms`` as inactive (as ``analyze``)."""
         while self.form.rowCount():
             self.form.removeRow(0)
         if session is None or index is None:
@@ -208,16 +211,43 @@ class InfoDock(QScrollArea):
         row("Site", m.site or "—")
         row("File", session.path.name)
         row("Duration", fmt_ms(session.duration_ms))
-        row("Active time", f"{fmt_ms(index.active_ms())} (idle gaps > 10 s excluded)")
+        row("Active time", f"{fmt_ms(session_active_ms(a, session.duration_ms, gap_ms))} "
+                           f"(pauses over {gap_ms / 1000:g} s without interaction excluded)")
         row("Viewport", f"{m.viewport_width}×{m.viewport_height} @ {m.device_pixel_ratio:g}x")
         for k, v in sorted(m.attributes.items()):
             row(k.replace("_", " ").capitalize(), v)
-        nav = a.mask("navigate")
-        visited = [int(p) for p in a.page[nav]] or [0]
-        seq = " → ".join(str(p) for p in visited)
-        row("Pages visited", f"{len(visited)} ({seq})")
+        visited = page_visits(a.page)
+        names = [page_name(session, p) for p in visited]
+        distinct = len(set(visited))
+        row("Pages visited", f"{len(visited)} visit{'s' if len(visited) != 1 else ''} to {distinct} "
+                             f"page{'s' if distinct != 1 else ''}: {' → '.join(names)}" if visited else "none")
         for i, p in enumerate(session.pages):
-            row(f"Page {i}", f"{p.title or '(untitled)'}\n{p.url}")
+            row(f"Page {i + 1}", f"{p.title or '(untitled)'}\n{p.url}")
         row("Events", ", ".join(f"{k} {n:,}" for k, n in sorted(a.counts().items(), key=lambda kv: -kv[1])))
         if session.report.warnings:
             row("Import notes", "\n".join(f"• {w}" for w in session.report.warnings))
+
+
+def page_visits(page: np.ndarray) -> list[int]:
+    """The pages in the order they were on screen: one entry per visit (consecutive events on one page)."""
+    if page.shape[0] == 0:
+        return []
+    starts = np.flatnonzero(np.r_[True, page[1:] != page[:-1]])
+    return [int(p) for p in page[starts] if p >= 0]
+
+
+def page_name(session: Session, page: int) -> str:
+    """A page as a person reads it: its title without the site name (the longest part around ' · ', ' — ' or
+    ' | '), else its path."""
+    if not 0 <= page < len(session.pages):
+        return f"page {page + 1}"
+    p = session.pages[page]
+    title = (p.title or "").strip()
+    for sep in (" · ", " — ", " | "):
+        if sep in title:
+            title = max(title.split(sep), key=len)  # first of the longest: "Wallet · Nimbus" → "Wallet"
+            break
+    if title:
+        return title
+    path = p.url.split("://", 1)[-1]
+    return path[path.find("/"):] if "/" in path else path or f"page {page + 1}"

@@ -3,15 +3,30 @@ before), drawn on the timeline and highlighted on the canvas while they play."""
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
-from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from replaylens.core.timefmt import fmt_ms
-from replaylens.export.frame import FrameGeometry
+from replaylens.export.findings_paint import (  # LEAD_MS: seek this long before a finding
+    FINDING_COLORS,
+    FINDING_NAMES,
+    LEAD_MS,
+    finding_label,
+)
 from replaylens.model.findings import SessionAnalysis, analyze_session
 from replaylens.model.friction_settings import FrictionSettings
 from replaylens.ui.jobs import LatestJob
@@ -19,22 +34,61 @@ from replaylens.ui.jobs import LatestJob
 if TYPE_CHECKING:
     from replaylens.ui.main_window import MainWindow
 
-COLORS = {"rage_click": "#e5383b", "dead_click": "#f77f00", "error_click": "#d00000", "hesitation": "#f4a300",
-          "form_abandonment": "#9b5de5", "quick_back": "#00bbf9", "excessive_scroll": "#06d6a0",
-          "thrashed_cursor": "#f15bb5"}
-LABELS = {"rage_click": "Rage click", "dead_click": "Dead click", "error_click": "Error click",
-          "hesitation": "Hesitation", "form_abandonment": "Form abandoned", "quick_back": "Quick back",
-          "excessive_scroll": "Excessive scrolling", "thrashed_cursor": "Thrashed cursor"}
-LEAD_MS = 1000  # seek this long before a finding so the lead-up is visible
+COLORS = FINDING_COLORS
+LABELS = FINDING_NAMES
+#: A short label (kind, count, the other kinds of the same moment): the same text the highlights carry.
+describe = finding_label
 
 
-def describe(f: Any) -> str:
-    if f.kind == "hesitation":
-        return f"Hesitation {f.count / 1000:.1f} s"  # count is the rest in ms
-    if f.kind == "quick_back":
-        return f"Quick back after {f.count / 1000:.1f} s"
-    extra = f" ×{f.count}" if getattr(f, "count", 1) and f.count > 1 else ""
-    return f"{LABELS.get(f.kind, f.kind)}{extra}"
+def details_html(f: Any) -> str:
+    """The details view of one finding: the plain facts first, then the technical ones (rules, selector)."""
+    from replaylens.model.finding_text import RULE_TEXT
+
+    kinds = getattr(f, "kinds", ()) or (f.kind,)
+    counts = getattr(f, "counts", {}) or {f.kind: f.count}
+    rules = getattr(f, "rules", {}) or {f.kind: f.rule}
+    lines = [f"<b>{escape(f.title or describe(f))}</b>",
+             f"{fmt_ms(f.start_ms)} – {fmt_ms(f.end_ms)} on {escape(f.page_name or f.url)}"]
+    if f.detail:
+        lines.append(f"Error: {escape(f.detail)}")
+    for k in kinds:
+        n = counts.get(k, f.count)
+        what = f"{n / 1000:.1f} s" if k in ("hesitation", "quick_back") else f"×{n}"
+        rule = rules.get(k, "")
+        lines.append(f"• {LABELS.get(k, k)} {what}: {escape(RULE_TEXT.get(rule, rule))}")
+    pts = getattr(f, "points", 0)
+    lines.append(f"Adds {pts} point{'s' if pts != 1 else ''} to the friction score (severity {f.severity} of 3)")
+    tech = [f"page: {escape(f.url)}"] if f.url else []
+    if f.target:
+        tech.append(f"element: <code>{escape(f.target)}</code>")
+    tech.append("rules: " + ", ".join(f"{k}={escape(rules.get(k, ''))}" for k in kinds))
+    return "<br>".join(lines) + "<br><span style='color:#777'>" + "<br>".join(tech) + "</span>"
+
+
+class _WrapDelegate(QStyledItemDelegate):
+    """Row heights that fit the wrapped title at the column's current width (Qt's own size hint ignores the
+    width, so wrapped text would be cut to one elided line)."""
+
+    def __init__(self, tree: QTreeWidget) -> None:
+        super().__init__(tree)
+        self.tree = tree
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        size = super().sizeHint(option, index)
+        if index.column() != 1:
+            return size
+        width = max(40, self.tree.columnWidth(1) - 12)
+        text = str(index.data() or "")
+        rect = option.fontMetrics.boundingRect(QRect(0, 0, width, 100_000), int(Qt.TextFlag.TextWordWrap), text)
+        return QSize(size.width(), max(size.height(), rect.height() + 6))
+
+
+def _duration(ms: int) -> str:
+    """``3 min 44 s``, ``19 s``: how long, for people."""
+    if ms < 1000:
+        return f"{ms} ms"
+    s = int(round(ms / 1000))
+    return f"{s // 60} min {s % 60} s" if s >= 60 else f"{s} s"
 
 
 class FindingsDock(QWidget):
@@ -44,36 +98,72 @@ class FindingsDock(QWidget):
         self.summary = QLabel("No session open")
         self.summary.setWordWrap(True)
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Time", "Finding", "Page", "Where"])
+        self.tree.setHeaderLabels(["Time", "Finding", "Points"])
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
-        self.tree.header().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.tree.setWordWrap(True)
+        self.tree.setUniformRowHeights(False)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.tree.setItemDelegate(_WrapDelegate(self.tree))
+        head = self.tree.header()
+        head.sectionResized.connect(lambda *_: self.tree.doItemsLayout())
+        head.setStretchLastSection(False)
+        head.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        head.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.itemActivated.connect(self._seek)
         self.tree.itemClicked.connect(self._seek)
+        self.tree.currentItemChanged.connect(lambda cur, _prev: self._show_details(cur))
+        self.details = QLabel("")
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.details.setMinimumHeight(60)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.summary)
-        lay.addWidget(self.tree)
+        lay.addWidget(self.tree, 3)
+        lay.addWidget(self.details, 1)
+        self._findings: list[Any] = []
 
     def show_analysis(self, analysis: SessionAnalysis | None) -> None:
         self.tree.clear()
+        self.details.setText("")
+        self._findings = list(analysis.findings) if analysis is not None else []
         if analysis is None:
             self.summary.setText("No session open")
             return
         m = analysis.metrics
         n = len(analysis.findings)
-        self.summary.setText(f"<b>{n} finding{'s' if n != 1 else ''}</b> · friction score "
-                             f"<b>{m.get('friction_score', '–')}</b>/100 · preset {m.get('preset', 'posthog')}")
-        for f in analysis.findings:
-            item = QTreeWidgetItem([fmt_ms(f.start_ms), describe(f), str(f.page), f.target or f.rule or ""])
+        self.summary.setText(
+            f"<b>{n} finding{'s' if n != 1 else ''}</b> · friction score <b>{m.get('friction_score', '–')}</b>/100"
+            f" from {m.get('score_points', 0)} points in {_duration(int(m.get('active_ms', 0)))} of activity"
+            f" · preset {m.get('preset', 'posthog')}")
+        self.summary.setToolTip("The score counts each finding's points per 5 active minutes (shorter sessions "
+                                "count as 5 minutes) on a curve that approaches 100: see docs/friction.md.")
+        for i, f in enumerate(analysis.findings):
+            item = QTreeWidgetItem([fmt_ms(f.start_ms), f.title or describe(f), str(f.points)])
             item.setData(0, Qt.ItemDataRole.UserRole, f.start_ms)
+            item.setData(1, Qt.ItemDataRole.UserRole, i)
             item.setForeground(1, QColor(COLORS.get(f.kind, "#888888")))
-            item.setToolTip(3, f"{f.url}\n{f.target or ''}\nrule: {f.rule}")
+            tip = details_html(f)
+            for col in range(3):
+                item.setToolTip(col, tip)
+            item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.tree.addTopLevelItem(item)
-        for c in (0, 1, 2):
-            self.tree.resizeColumnToContents(c)
+        if n:
+            self.details.setText("<span style='color:#777'>Select a finding to see its details.</span>")
+
+    def _show_details(self, item: QTreeWidgetItem | None) -> None:
+        if item is None:
+            return
+        i = item.data(1, Qt.ItemDataRole.UserRole)
+        if isinstance(i, int) and 0 <= i < len(self._findings):
+            self.details.setText(details_html(self._findings[i]))
 
     def _seek(self, item: QTreeWidgetItem, _col: int = 0) -> None:
+        self._show_details(item)
         t = int(item.data(0, Qt.ItemDataRole.UserRole))
         self.window.seek(max(0.0, t - LEAD_MS))
 
@@ -95,7 +185,6 @@ class FindingsController:
         self.job.result.connect(self._analysed)
         self.job.error.connect(lambda m: window.statusBar().showMessage(f"Friction analysis failed: {m}", 8000))
         self.dock = FindingsDock(window)
-        window.canvas.add_overlay(self.paint)
         window.session_changed.connect(self.refresh)
 
     def set_settings(self, settings: FrictionSettings) -> None:
@@ -107,6 +196,7 @@ class FindingsController:
         self.dock.show_analysis(None)
         self.window.timeline.set_findings(np.zeros(0), np.zeros(0), [], [])
         self.window.finding_times = np.zeros(0, np.int64)
+        self.window.canvas.options.findings = []
         if session is None:
             self.job.cancel()
             return
@@ -123,36 +213,7 @@ class FindingsController:
         self.window.finding_times = np.array([f.start_ms for f in fs], np.int64)
         self.window.timeline.set_findings(np.array([f.start_ms for f in fs], float),
                                           np.array([f.end_ms for f in fs], float),
-                                          [f"{describe(f)} — {f.target or f.url}" for f in fs],
+                                          [f.title or describe(f) for f in fs],
                                           [COLORS.get(f.kind, "#888888") for f in fs])
+        self.window.canvas.options.findings = list(fs)  # the shared frame renderer paints the highlights
         self.window.canvas.update()
-
-    def paint(self, p: QPainter, g: FrameGeometry, t: float) -> None:
-        """Highlight findings on this page around the moment they happen (from a second before to 1.5 s after)."""
-        if self.analysis is None:
-            return
-        f_font = QFont()
-        f_font.setPixelSize(13)
-        f_font.setBold(True)
-        stacked: dict[tuple[int, int], int] = {}  # findings at the same spot get their labels one under another
-        for f in self.analysis.findings:
-            if f.page != g.page or f.x is None or f.y is None or not (f.start_ms - LEAD_MS <= t <= f.end_ms + 1500):
-                continue
-            c = QColor(COLORS.get(f.kind, "#888888"))
-            at = g.to_device(f.x, f.y)
-            r = 26.0
-            p.setPen(QPen(c, 3, Qt.PenStyle.DashLine))
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawEllipse(at, r, r)
-            label = describe(f)
-            p.setFont(f_font)
-            w = p.fontMetrics().horizontalAdvance(label) + 14
-            spot = (int(at.x()) // 20, int(at.y()) // 20)
-            dy = 26 * stacked.get(spot, 0)
-            stacked[spot] = stacked.get(spot, 0) + 1
-            box = QRectF(at + QPointF(r + 6, -r - 4 + dy), at + QPointF(r + 6 + w, -r + 18 + dy))
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(c)
-            p.drawRoundedRect(box, 5, 5)
-            p.setPen(QColor("#ffffff") if f.kind not in ("hesitation",) else QColor("#1f232b"))
-            p.drawText(box, Qt.AlignmentFlag.AlignCenter, label)

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QSlider, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QSlider, QWidget
 
 from replaylens.core.colormaps import CMAP_NAMES, colour_table
+from replaylens.model.heatmap_legend import EXPLAIN, marks, scale_labels
 from replaylens.ui.jobs import LatestJob
 
 if TYPE_CHECKING:
@@ -46,8 +47,21 @@ class HeatmapPanel(QWidget):
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(10, 100)
         self.opacity.setValue(75)
+        self.explain = QLabel()
+        self.explain.setWordWrap(True)
+        self.explain.setObjectName("heatmap_explain")
         self.legend = QLabel()
         self.legend.setMinimumHeight(14)
+        self.scale_low = QLabel("fewer")
+        self.scale_high = QLabel("more")
+        self.scale_high.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.scale_high.setWordWrap(True)
+        scale_row = QWidget()
+        row = QHBoxLayout(scale_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.scale_low)
+        row.addStretch(1)
+        row.addWidget(self.scale_high, 3)
         self.counts = QLabel("Off")
         self.counts.setWordWrap(True)
         form = QFormLayout(self)
@@ -56,7 +70,9 @@ class HeatmapPanel(QWidget):
         form.addRow("Events from", self.scope)
         form.addRow("Colours", self.cmap)
         form.addRow("Opacity", self.opacity)
+        form.addRow(self.explain)
         form.addRow(self.legend)
+        form.addRow(scale_row)
         form.addRow(self.counts)
         self.job = LatestJob(window)
         self.job.result.connect(self._computed)
@@ -78,8 +94,14 @@ class HeatmapPanel(QWidget):
     def _legend(self) -> None:
         table = colour_table(str(self.cmap.currentData() or "classic"), max_alpha=1.0)
         bar = np.repeat(table[None, 1:, :], 12, axis=0)
-        self.legend.setPixmap(QPixmap.fromImage(to_qimage(bar)).scaled(240, 12))
-        self.legend.setToolTip("low → high")
+        self.legend.setPixmap(QPixmap.fromImage(to_qimage(bar)).scaled(300, 12))
+        kind = str(self.kind.currentData() or "click")
+        self.explain.setText(EXPLAIN.get(kind, ""))
+        lo, hi = {"click": ("fewer clicks", "more clicks"), "move": ("less time", "more time"),
+                  "scroll": ("fewer sessions", "all sessions reach here (100 %)")}.get(kind, ("less time", "more"))
+        self.scale_low.setText(f"{lo} →")
+        self.scale_high.setText(hi)
+        self.legend.setToolTip(f"{lo} → {hi}")
 
     def request(self, force: bool = False) -> None:
         """Recompute when what the map depends on changed (kind, page, scope, time step)."""
@@ -87,6 +109,7 @@ class HeatmapPanel(QWidget):
         if not self.show_box.isChecked() or w.session is None or w.index is None:
             self._key = None
             w.canvas.options.heatmap = None
+            w.canvas.options.heatmap_marks = []
             w.canvas.update()
             if not self.show_box.isChecked():
                 self.counts.setText("Off")
@@ -121,8 +144,19 @@ class HeatmapPanel(QWidget):
         opts = self.window.canvas.options
         opts.heatmap, opts.heatmap_cell = img, float(res.cell)
         opts.heatmap_opacity = self.opacity.value() / 100.0
+        opts.heatmap_marks = marks(res)  # fold line and reach marks, drawn by the frame renderer
+        lo, hi = scale_labels(res)
+        self.scale_low.setText(f"{lo} →")
+        self.scale_high.setText(hi)
+        self.legend.setToolTip(f"{lo} → {hi}")
         fold = f" · average fold at {res.fold_y:.0f} px" if res.fold_y else ""
-        self.counts.setText(f"<b>{res.summary()}</b> on this page{fold}"
+        fold += " (dashed line)" if fold and opts.heatmap_marks else ""
+        stops = [label.split(" % ")[0] for _y, label in opts.heatmap_marks if label.endswith("reach here")]
+        reach = f" · dashed lines where {' / '.join(stops)} % of sessions stop" if stops else \
+            " · at least 75 % of sessions reach the bottom" if res.kind == "scroll" and res.points else ""
+        points = "" if res.kind in ("click", "move") else \
+            f" · {res.points:,} event{'s' if res.points != 1 else ''}"  # click/move: the summary counts them
+        self.counts.setText(f"<b>{res.summary()}{points}</b> on this page{fold}{reach}"
                             + ("" if res.points else "<br>Nothing to show in this range."))
         self.window.canvas.update()
 

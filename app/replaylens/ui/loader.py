@@ -90,7 +90,8 @@ class SessionLoader(QObject):
     def busy(self) -> bool:
         return self._current is not None and self._current.isRunning()
 
-    def load(self, path: Path, inactivity_ms: int = 10_000) -> None:
+    def load(self, path: Path, inactivity_ms: int = 10_000) -> QThread:
+        """Start opening ``path``; returns the job's thread (its ``finished`` fires on every outcome)."""
         self.cancel()
         w = _Worker(Path(path), inactivity_ms)
         w.progress.connect(lambda f, m, w=w: self._current is w and self.progress.emit(f, m))
@@ -99,6 +100,7 @@ class SessionLoader(QObject):
         w.finished.connect(lambda w=w: self._reap(w))
         self._current = w
         w.start()
+        return w
 
     def cancel(self) -> None:
         if self._current is not None:
@@ -118,6 +120,6 @@ class SessionLoader(QObject):
         if w in self._old:
             self._old.remove(w)
 
-    def wait(self, ms: int = 5000) -> None:
-        for w in [*self._old, *([self._current] if self._current else [])]:
-            w.wait(ms)
+    def wait(self, ms: int = 5000) -> bool:
+        """Wait for every worker, the dropped ones included; False if one is still running after ``ms`` each."""
+        return all([w.wait(ms) for w in [*self._old, *([self._current] if self._current else [])]])

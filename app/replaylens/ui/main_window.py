@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QProgressDialog, QSplitter, QWidget
+from PySide6.QtCore import QElapsedTimer, QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence, QStatusTipEvent, QUndoStack
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QSplitter, QWidget
 
 from replaylens.core import kinds as K
 from replaylens.core.replay import ReplayIndex, count_le
+from replaylens.core.timefmt import fmt_duration
 from replaylens.export.frame import FrameRenderer
 from replaylens.model.clock import PlaybackClock
 from replaylens.model.session import Session
@@ -21,8 +22,10 @@ from replaylens.ui.canvas import ReplayCanvas
 from replaylens.ui.docks import EventsDock, InfoDock
 from replaylens.ui.findings import FindingsController
 from replaylens.ui.heatmap_panel import HeatmapPanel
+from replaylens.ui.layout import restore_layout
 from replaylens.ui.loader import SessionLoader
-from replaylens.ui.menus import build_menus
+from replaylens.ui.menus import build_menus, sync_dock_actions
+from replaylens.ui.progress import JobProgress
 from replaylens.ui.render_job import RenderJob
 from replaylens.ui.timeline import Timeline
 from replaylens.ui.transport import TransportBar
@@ -50,7 +53,8 @@ class MainWindow(QMainWindow):
         self.loader.loaded.connect(self._loaded)
         self.loader.failed.connect(self._failed)
         self.loader.progress.connect(self._progress)
-        self._progress_dialog: QProgressDialog | None = None
+        self._open_progress: JobProgress | None = None  # the surface of the open in flight (one owner per job)
+        self._render_progress: JobProgress | None = None
         self._keep_time: float | None = None
         self.render_job = RenderJob(self)
         self.render_job.finished.connect(self._rendered)
@@ -93,6 +97,7 @@ class MainWindow(QMainWindow):
         self._add_dock("Heatmap", self.heatmap_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         build_menus(self)
         self.annotations_ctl = attach_annotations(self)
+        sync_dock_actions(self)
         self.clock.on_change = self._clock_changed
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -101,7 +106,7 @@ class MainWindow(QMainWindow):
         self.skipped_ticks = 0
         self.statusBar().showMessage("Open a session: File ▸ Open… (Ctrl+O), or drop a file on the window")
         self.resize(1600, 1000)
-        self._restore()
+        restore_layout(self, STATE_VERSION)
 
     def _add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -122,39 +127,49 @@ class MainWindow(QMainWindow):
     def open_file(self, path: str | Path) -> None:
         path = Path(path)
         self.render_job.cancel()
+        self._close_render_progress()
         self.settings.setValue("last_dir", str(path.parent))
         self.statusBar().showMessage(f"Opening {path.name}…")
-        dlg = QProgressDialog(f"Opening {path.name}…", "Cancel", 0, 100, self)
-        dlg.setWindowTitle("Replay Lens")
-        dlg.setWindowModality(Qt.WindowModality.WindowModal)
-        dlg.setMinimumDuration(400)  # only shows for slow opens
-        dlg.canceled.connect(self._cancel_open)
-        if self._progress_dialog is not None:
-            self._progress_dialog.close()
-        self._progress_dialog = dlg
-        self.loader.load(path, int(self.settings.value("inactivity_ms", 10_000)))
+        self._start_load(path)
+
+    def _start_load(self, path: Path) -> None:
+        """Open ``path`` in the loader with a progress surface of its own; a newer open supersedes this one."""
+        self._close_progress()  # superseded: the older job's surface goes now, whatever its thread still does
+        prog = JobProgress(self, f"Opening {path.name}…")
+        prog.setObjectName("open_progress")
+        prog.cancel_requested.connect(self._cancel_open)
+        self._open_progress = prog
+        worker = self.loader.load(path, int(self.settings.value("inactivity_ms", 10_000)))
+        worker.finished.connect(prog.close)  # the surface cannot outlive its job, whatever the outcome
 
     def _cancel_open(self) -> None:
         self.loader.cancel()
+        self._close_progress()
+        self._keep_time = None
         self.statusBar().showMessage("Opening cancelled", 4000)
 
     def _progress(self, fraction: float, message: str) -> None:
-        if self._progress_dialog is not None:
-            self._progress_dialog.setLabelText(message)
-            self._progress_dialog.setValue(int(fraction * 100))
+        if self._open_progress is not None:
+            self._open_progress.update(fraction, message)
 
     def _close_progress(self) -> None:
-        if self._progress_dialog is not None:
-            self._progress_dialog.canceled.disconnect()
-            self._progress_dialog.close()
-            self._progress_dialog = None
+        prog, self._open_progress = self._open_progress, None
+        if prog is not None:
+            prog.close()
+
+    def _close_render_progress(self) -> None:
+        prog, self._render_progress = self._render_progress, None
+        if prog is not None:
+            prog.close()
 
     def _failed(self, path: Path, message: str) -> None:
         self._close_progress()
+        self._keep_time = None
         self.statusBar().showMessage(f"Could not open {path.name}", 8000)
         box = QMessageBox(QMessageBox.Icon.Critical, "Cannot open session", message, QMessageBox.StandardButton.Ok,
                           self)
         box.setObjectName("open_error")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setInformativeText("The session that was open stays open." if self.session else "")
         box.open()
 
@@ -166,16 +181,29 @@ class MainWindow(QMainWindow):
         self.set_session(session, index, keep_time=keep)
         self._remember(path)
         if render_to is not None:
+            self._close_render_progress()
             self.render_job.start(path, render_to)
+            prog = JobProgress(self, "Rendering page screenshots…")
+            prog.setObjectName("render_progress")
+            prog.set_busy()
+            prog.cancel_requested.connect(self._cancel_render)
+            self._render_progress = prog
             self.statusBar().showMessage(f"{path.name}: rendering page screenshots in the background "
                                          "(pages show as placeholders until then)…")
 
+    def _cancel_render(self) -> None:
+        self.render_job.cancel()
+        self._close_render_progress()
+        self.statusBar().showMessage("Rendering page screenshots cancelled: pages stay placeholders", 6000)
+
     def _rendered(self, src: Path, _bundle: Path) -> None:
+        self._close_render_progress()
         if self.session is not None and self.session.path == src:
             self._keep_time = self.clock.time_ms
-            self.loader.load(src, int(self.settings.value("inactivity_ms", 10_000)))
+            self._start_load(src)
 
     def _render_failed(self, src: Path, message: str) -> None:
+        self._close_render_progress()
         self.statusBar().showMessage(f"{src.name}: page screenshots could not be rendered: {message}", 15_000)
 
     def set_session(self, session: Session | None, index: ReplayIndex | None, keep_time: float | None = None) -> None:
@@ -195,7 +223,7 @@ class MainWindow(QMainWindow):
                 f"{session.path.name}: {len(session.arrays):,} events, {len(session.pages)} pages{warn}")
         self.timeline.set_session(session, index)
         self.events_dock.set_session(session)
-        self.info_dock.set_session(session, index)
+        self.info_dock.set_session(session, index, self.findings.settings.inactivity.gap_ms)
         if old is not session:
             self.session_changed.emit(session)
         if session is not None and index is not None:  # one clock for the window's life: widgets stay bound to it
@@ -268,6 +296,16 @@ class MainWindow(QMainWindow):
 
     def _set_skip(self, on: bool) -> None:
         self.clock.skip_inactivity = on
+        if self.session is None:
+            return
+        n, total = len(self.clock.gap_start), self.clock.skippable_ms()
+        if on and n:
+            self.statusBar().showMessage(f"Skipping inactivity: {n} pause{'s' if n != 1 else ''}, "
+                                         f"{fmt_duration(total)} in all", 6000)
+        elif on:
+            self.statusBar().showMessage("Skipping inactivity: this session has no long pauses", 6000)
+        else:
+            self.statusBar().showMessage("Playing pauses in real time", 6000)
 
     def _toggle_loop(self, on: bool) -> None:
         if on and self.session is not None:
@@ -312,33 +350,10 @@ class MainWindow(QMainWindow):
         self.transport.show_clock(clock)
         self.events_dock.follow(clock.time_ms)
         self.time_changed.emit(clock.time_ms)
-
-    # -- window state ---------------------------------------------------------------------------------------
-    def _restore(self) -> None:
-        geo = self.settings.value("geometry")
-        state = self.settings.value("window_state")
-        if geo is not None:
-            self.restoreGeometry(geo)
-        self._default_layout()
-        if state is not None:
-            self.restoreState(state, STATE_VERSION)  # a layout saved by another version is ignored
-
-    def _default_layout(self) -> None:
-        """Two tab groups on the right: what happened (findings, events) above, the tools below."""
-        ann = self.findChild(QDockWidget, "dock_annotations") or self.annotations_ctl.dock
-        if ann.objectName() not in self.docks:
-            self.docks["Annotations"] = ann
-        top = [self.docks["Findings"], self.docks["Events"]]
-        bottom = [self.docks["Heatmap"], ann, self.docks["Session"]]
-        for d in top + bottom:
-            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d)
-        self.splitDockWidget(top[0], bottom[0], Qt.Orientation.Vertical)
-        for group in (top, bottom):
-            for d in group[1:]:
-                self.tabifyDockWidget(group[0], d)
-            group[0].raise_()
-        QTimer.singleShot(0, lambda: (self.resizeDocks([top[0]], [470], Qt.Orientation.Horizontal),
-                                      self.resizeDocks([top[0], bottom[0]], [520, 400], Qt.Orientation.Vertical)))
+        if clock.last_skip is not None:
+            a, b = clock.last_skip
+            clock.last_skip = None
+            self.statusBar().showMessage(f"Skipped {fmt_duration(b - a)} of inactivity", 6000)
 
     def closeEvent(self, event: Any) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
@@ -347,17 +362,32 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
-        """Save annotations, stop playback and every background job (and wait for their threads)."""
+        """Save annotations, stop playback, every timer and background job, and wait for their threads. Called by
+        closeEvent; safe to call more than once."""
         self.annotations_ctl.save_now()
         self.timer.stop()
+        self.clock.pause()
+        self._close_progress()
+        self._close_render_progress()
         self.loader.cancel()
-        self.loader.wait()
         self.render_job.cancel()
         self.findings.job.cancel()
-        self.findings.job.wait()
         self.heatmap_panel.job.cancel()
+        exports = getattr(self.annotations_ctl, "exports", None)
+        if exports is not None:
+            exports.shutdown()
+        self.loader.wait()
+        self.findings.job.wait()
         self.heatmap_panel.job.wait()
         self.library_ctl.close_library()
+        self.statusBar().clearMessage()  # its timeout timer goes with it
+
+    def event(self, e: QEvent) -> bool:
+        # Hovering a menu item without a status tip (View ▸ Show heatmap…) sends an empty tip, which would wipe
+        # the status bar's message: keep the message unless an item has something to say.
+        if e.type() == QEvent.Type.StatusTip and isinstance(e, QStatusTipEvent) and not e.tip():
+            return True
+        return super().event(e)
 
     # -- drag and drop --------------------------------------------------------------------------------------
     def dragEnterEvent(self, e: QDragEnterEvent) -> None:

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDockWidget, QMessageBox
 
 from replaylens import __version__
+from replaylens.assets import doc
 from replaylens.ui.library import attach as attach_library
 
 if TYPE_CHECKING:
@@ -97,8 +98,8 @@ def build_menus(w: MainWindow) -> None:
                                                      w.canvas.update()))
     v.addSeparator()
     w.view_menu = v
-    for dock in w.docks.values():
-        v.addAction(dock.toggleViewAction())
+    sync_dock_actions(w)
+    v.aboutToShow.connect(lambda: sync_dock_actions(w))  # docks added later (annotations) are listed too
 
     p = mb.addMenu("&Playback")
     _act(w, p, "Play / pause", w.toggle_play, ["Space", "K"], "act_play")
@@ -116,12 +117,30 @@ def build_menus(w: MainWindow) -> None:
     h = mb.addMenu("&Help")
     _act(w, h, "Keyboard shortcuts", lambda: QMessageBox.information(w, "Keyboard shortcuts", SHORTCUTS_HELP),
          QKeySequence.StandardKey.HelpContents)
-    _act(w, h, "Session file format", lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(
-        str(Path(__file__).resolve().parents[3] / "docs" / "format.md"))))
+    _act(w, h, "Session file format", lambda: _open_doc(w, "format.md"))
     _act(w, h, "About Replay Lens", lambda: QMessageBox.about(
         w, "About Replay Lens", f"<b>Replay Lens {__version__}</b><br>Session replay, heatmaps and friction "
         "signals for recorded web sessions.<br>Works offline; never sends data anywhere."))
     _act(w, h, "About Qt", QApplication.aboutQt)
+
+
+def sync_dock_actions(w: MainWindow) -> None:
+    """Give every dock of the window a show/hide entry in the View menu (a closed panel comes back from there)."""
+    menu = w.view_menu
+    present = set(menu.actions())
+    for dock in w.findChildren(QDockWidget):
+        act = dock.toggleViewAction()
+        if act not in present:
+            act.setText(f"{dock.windowTitle()} panel")
+            menu.addAction(act)
+
+
+def _open_doc(w: MainWindow, name: str) -> None:
+    path = doc(name)
+    if path is None:
+        QMessageBox.information(w, "Replay Lens", f"This installation does not include the documentation ({name}).")
+        return
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
 def _play_faster(w: MainWindow) -> None:

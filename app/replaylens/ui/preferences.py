@@ -1,5 +1,10 @@
-"""Preferences: friction thresholds (with the PostHog / OpenReplay / Datadog presets) and playback settings.
-Every value names whose default it is; changes re-run the analysis of the open session."""
+"""Preferences: friction thresholds (with the PostHog / OpenReplay / Datadog presets), playback and privacy settings.
+Every value names whose default it is; changes re-run the analysis of the open session.
+
+Privacy: "Show recorded input values that are not secret" (QSettings ``show_input_values``, default off). Off, every
+recorded input value is masked in the page screenshots and therefore in every export; on, values the recording
+captured unmasked are shown in screenshots rendered from then on. Secret fields stay masked either way
+(``io.rrweb.secrets``). The setting reaches the converter through ``io.cache.set_show_input_values``."""
 
 from __future__ import annotations
 
@@ -21,12 +26,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from replaylens.io.cache import set_show_input_values
 from replaylens.model.friction_settings import FrictionSettings
 
 if TYPE_CHECKING:
     from replaylens.ui.main_window import MainWindow
 
 PRESETS = ("posthog", "openreplay", "datadog")
+SHOW_VALUES_KEY = "show_input_values"
+
+
+def setting_bool(settings: Any, key: str, default: bool = False) -> bool:
+    """A QSettings boolean (INI backends hand back the strings 'true'/'false')."""
+    v = settings.value(key, default)
+    return v.strip().lower() in ("true", "1", "yes") if isinstance(v, str) else bool(v)
+
+
+def apply_privacy_settings(settings: Any) -> None:
+    """Hand the stored privacy preference to the converter (called at start-up and when it changes)."""
+    set_show_input_values(setting_bool(settings, SHOW_VALUES_KEY))
 
 
 class PreferencesDialog(QDialog):
@@ -46,6 +64,18 @@ class PreferencesDialog(QDialog):
         pf.addRow("Skip gaps longer than (rrweb 10 s, PostHog 5 s)", self.inactivity)
         lay.addWidget(play)
         lay.addWidget(self._engine_box(window))
+
+        priv = QGroupBox("Privacy")
+        pv = QVBoxLayout(priv)
+        self.show_values = QCheckBox("Show recorded input values that are not secret")
+        self.show_values.setObjectName("show_input_values")
+        self.show_values.setChecked(setting_bool(window.settings, SHOW_VALUES_KEY))
+        self.show_values.setToolTip("Off (default, like Clarity's strict mode): every typed value is masked in page "
+                                    "screenshots and exports. On: values the recording captured unmasked are shown "
+                                    "in screenshots rendered from now on. Passwords, one-time codes, card data and "
+                                    "masked fields are never shown.")
+        pv.addWidget(self.show_values)
+        lay.addWidget(priv)
 
         fr = QGroupBox("Friction signals")
         fl = QVBoxLayout(fr)
@@ -134,15 +164,6 @@ class PreferencesDialog(QDialog):
 
     def accept(self) -> None:
         w = self.window_
-        preset = str(self.preset.currentData())
-        base = FrictionSettings.preset(preset)
-        overrides = {k: v for k, v in self.values().items() if base.get(k) != v}
-        settings = base.with_overrides(overrides) if overrides else base
-        w.settings.setValue("friction_preset", preset)
-        w.settings.setValue("friction_overrides", overrides)
-        new_ms = int(self.inactivity.value() * 1000)
-        reload = new_ms != int(w.settings.value("inactivity_ms", 10_000))
-        w.settings.setValue("inactivity_ms", new_ms)
         from replaylens.store.engine import parse_engine
 
         try:
@@ -152,9 +173,22 @@ class PreferencesDialog(QDialog):
 
             QMessageBox.warning(self, "Library queries", str(exc))
             return
+        preset = str(self.preset.currentData())
+        base = FrictionSettings.preset(preset)
+        overrides = {k: v for k, v in self.values().items() if base.get(k) != v}
+        settings = base.with_overrides(overrides) if overrides else base
+        w.settings.setValue("friction_preset", preset)
+        w.settings.setValue("friction_overrides", overrides)
+        new_ms = int(self.inactivity.value() * 1000)
+        reload = new_ms != int(w.settings.value("inactivity_ms", 10_000))
+        w.settings.setValue("inactivity_ms", new_ms)
+        w.settings.setValue(SHOW_VALUES_KEY, self.show_values.isChecked())
+        apply_privacy_settings(w.settings)
         w.settings.setValue("library/engine", self.engine.text().strip() or "duckdb")
         w.settings.setValue("library/spark_events_uri", self.events_uri.text().strip())
         w.findings.set_settings(settings)
         if reload and w.session is not None:
             w.apply_inactivity(new_ms)
+        elif w.session is not None:  # the Session dock's active time follows inactivity.gap_ms, as analyze does
+            w.info_dock.set_session(w.session, w.index, settings.inactivity.gap_ms)
         super().accept()

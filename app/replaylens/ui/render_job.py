@@ -16,8 +16,11 @@ from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 
 
 def convert_command(src: Path, out: Path) -> list[str]:
+    """The child command; carries the input-values preference (``io.cache.show_input_values``)."""
+    from replaylens.io.cache import show_input_values
+
     base = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "replaylens"]
-    return [*base, "convert", str(src), "-o", str(out)]
+    return [*base, "convert", str(src), "-o", str(out), *(["--show-values"] if show_input_values() else [])]
 
 
 class RenderJob(QObject):

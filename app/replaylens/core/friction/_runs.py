@@ -121,13 +121,14 @@ class Legs:
         return int(self.first.shape[0])
 
 
-def monotone_legs(idx: np.ndarray, pos: np.ndarray, t: np.ndarray, group: np.ndarray, *, min_travel: float,
-                  min_speed: float = 0.0) -> Legs:
+def monotone_legs(idx: np.ndarray, pos: np.ndarray, t: np.ndarray, group: np.ndarray, *,
+                  min_travel: float | np.ndarray, min_speed: float = 0.0) -> Legs:
     """Split the samples ``idx`` (event indices, time order) of position ``pos`` into legs of one direction.
 
     Two passes, both vectorised: (1) runs of steps of the same sign within a group become raw legs; (2) raw legs
     that travel less than ``min_travel`` or never reach ``min_speed`` are dropped as jitter, and the neighbours
     they separated merge when they go the same way. A standing pointer (zero steps) does not end a leg.
+    ``min_travel`` is one number or one per event (the threshold in force where a leg starts).
     """
     z = np.zeros(0, dtype=_I64)
     empty = Legs(first=z, last=z, travel=np.zeros(0), group=z, speed=np.zeros(0))
@@ -150,7 +151,8 @@ def monotone_legs(idx: np.ndarray, pos: np.ndarray, t: np.ndarray, group: np.nda
     speed = np.maximum.reduceat(np.abs(d[step]) / dt[step] * 1000.0, rs)
     re = np.append(rs[1:], step.shape[0]) - 1
     first, last, grp = step[rs], step[re] + 1, gs[rs]  # sample positions: step k goes from sample k to k+1
-    keep = (np.abs(travel) >= min_travel) & (speed >= min_speed)
+    need = min_travel[idx[first]] if isinstance(min_travel, np.ndarray) else min_travel
+    keep = (np.abs(travel) >= need) & (speed >= min_speed)
     first, last, grp, travel, speed = first[keep], last[keep], grp[keep], travel[keep], speed[keep]
     if first.shape[0] == 0:
         return empty
@@ -184,3 +186,38 @@ def reversal_clusters(legs: Legs, t: np.ndarray, *, min_reversals: int, window_m
     links = window_links(rt, rg, min_reversals, window_ms)
     s, e = link_runs(links, min_reversals)
     return rev[s] - 1, rev[e], (e - s + 1).astype(_I64)
+
+
+def local_clusters(legs: Legs, t: np.ndarray, *, min_reversals: int, window_ms: float
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Like ``reversal_clusters`` but local in time: each cluster is at least ``min_reversals`` reversals of
+    one group whose first and last fall within ``window_ms`` of each other, and clusters do not chain (a
+    cluster takes every reversal up to ``window_ms`` after its first one; the next starts after it). The loop
+    runs over the reversals that can start a cluster, not over events."""
+    z = np.zeros(0, dtype=_I64)
+    if len(legs) < 2 or min_reversals < 1:
+        return z, z, z
+    rev = np.flatnonzero((legs.group[1:] == legs.group[:-1]) & (np.sign(legs.travel[1:]) != np.sign(
+        legs.travel[:-1]))) + 1
+    if rev.shape[0] < min_reversals:
+        return z, z, z
+    rt = t[legs.first[rev]].astype(np.float64)
+    rg = legs.group[rev]
+    # the window of reversal i ends before the first reversal later than rt + window or in another group
+    # reversals are in time order and groups only grow with time, so a group is a contiguous stretch
+    stop = np.minimum(np.searchsorted(rt, rt + window_ms, side="right"), np.searchsorted(rg, rg, side="right"))
+    cand = np.flatnonzero(stop - np.arange(rev.shape[0]) >= min_reversals)
+    firsts, lasts, counts = [], [], []
+    nxt = 0
+    for i in cand.tolist():
+        if i < nxt:
+            continue
+        j = int(stop[i])
+        firsts.append(i)
+        lasts.append(j - 1)
+        counts.append(j - i)
+        nxt = j
+    if not firsts:
+        return z, z, z
+    f, la = np.asarray(firsts, dtype=_I64), np.asarray(lasts, dtype=_I64)
+    return rev[f] - 1, rev[la], np.asarray(counts, dtype=_I64)

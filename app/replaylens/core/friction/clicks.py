@@ -97,14 +97,32 @@ def no_response_mask(t: np.ndarray, kind: np.ndarray, clicks: np.ndarray, *, mut
     return ~answered
 
 
+def page_changed(t: np.ndarray, kind: np.ndarray, clicks: np.ndarray, *, within_ms: float) -> np.ndarray:
+    """True for each click followed by a ``navigate`` event within ``within_ms`` before the next click."""
+    navs = np.flatnonzero(kind == NAVIGATE).astype(_I64)
+    if navs.shape[0] == 0 or within_ms <= 0 or clicks.shape[0] == 0:
+        return np.zeros(clicks.shape[0], dtype=bool)
+    nav = first_after(navs, clicks)
+    nxt = np.append(clicks[1:], np.iinfo(np.int64).max)
+    ok = (nav >= 0) & (nav < nxt)
+    ok[ok] = (t[nav[ok]] - t[clicks[ok]]) <= within_ms
+    return ok
+
+
 def dead_clicks(t: np.ndarray, kind: np.ndarray, page: np.ndarray, target: np.ndarray, interactive: np.ndarray,
                 is_link: np.ndarray, clicks: np.ndarray, *, use_not_interactive: bool = True,
                 use_no_response: bool = True, ignore_links: bool = True, merge_gap_ms: float = 3000.0,
                 mutation_ms: float = 2500.0, navigation_ms: float = 2500.0, scroll_ms: float = 100.0,
-                selection_ms: float = 100.0, focus_ms: float = 1000.0) -> Hits:
+                selection_ms: float = 100.0, focus_ms: float = 1000.0, editable: np.ndarray | None = None,
+                page_change_ms: float = 5000.0) -> Hits:
     """Clicks that did nothing, with the rule that fired: ``not_interactive`` (the target is known and is not a
     link/button/input/select/label/handler: ``interactive`` == 0) or ``no_response`` (see ``no_response_mask``;
     link clicks are ignored by that rule, as PostHog does, since a link may open elsewhere).
+
+    Never dead, whatever the rule: a click into editable content (``editable`` per event: a text field,
+    textarea, ``contenteditable`` or code editor; the click places the caret) and a click followed by a page
+    change (a ``navigate`` event: a new page, a new full snapshot, a URL change) within ``page_change_ms`` with no
+    other click in between (the click opened the page; PostHog likewise ignores anchors).
 
     The caller switches a rule off when the recording lacks its data (no target information, no mutation
     events). Consecutive dead clicks on the same target and page less than ``merge_gap_ms`` apart merge into one
@@ -121,7 +139,11 @@ def dead_clicks(t: np.ndarray, kind: np.ndarray, page: np.ndarray, target: np.nd
                                    scroll_ms=scroll_ms, selection_ms=selection_ms, focus_ms=focus_ms)
         if ignore_links:
             no_resp &= ~is_link[clicks]
-    dead = not_inter | no_resp
+    alive = page_changed(t, kind, clicks, within_ms=page_change_ms)
+    if editable is not None:
+        alive |= np.asarray(editable, dtype=bool)[clicks]
+    dead = (not_inter | no_resp) & ~alive
+    not_inter &= dead
     ct, cp, tg = t[clicks], page[clicks], target[clicks]
     links = dead[1:] & dead[:-1] & (tg[1:] == tg[:-1]) & (cp[1:] == cp[:-1]) & (np.diff(ct) < merge_gap_ms)
     # groups: runs of linked dead clicks, and single dead clicks not linked to anything

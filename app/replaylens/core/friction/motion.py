@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from replaylens.core.friction._runs import Hits, Legs, monotone_legs, reversal_clusters, visit_ids
+from replaylens.core.friction._runs import Hits, Legs, local_clusters, monotone_legs, reversal_clusters, visit_ids
 from replaylens.core.kinds import MOVE, SCROLL, TOUCH_MOVE
 
 _I64 = np.int64
 
 
 def _cluster_hits(legs: Legs, t: np.ndarray, first: np.ndarray, last: np.ndarray, count: np.ndarray,
-                  rule: str) -> Hits:
-    start, end = legs.first[first], legs.last[last]
+                  rule: str, from_turn: bool = False) -> Hits:
+    """``from_turn``: the finding starts where the first reversal turns (the end of the leg before it), not
+    where that leg began (a long read down before a seesaw is not part of it)."""
+    start, end = (legs.last[first] if from_turn else legs.first[first]), legs.last[last]
     anchor = legs.first[np.minimum(first + 1, last)]  # where the first reversal happens
     members = tuple(np.concatenate([legs.first[a:b + 1], legs.last[b:b + 1]])
                     for a, b in zip(first.tolist(), last.tolist(), strict=True))
@@ -26,21 +28,42 @@ def _cluster_hits(legs: Legs, t: np.ndarray, first: np.ndarray, last: np.ndarray
 
 def excessive_scrolling(t: np.ndarray, kind: np.ndarray, page_key: np.ndarray, scroll_y: np.ndarray, *,
                         min_reversals: int = 4, min_travel_px: float = 200.0, window_ms: float = 30_000.0,
+                        page_height: np.ndarray | None = None, view_height: np.ndarray | None = None,
+                        min_travel_page: float = 0.1, max_pause_ms: float = 10_000.0,
                         rule: str = "reversals") -> Hits:
-    """Seesaw scrolling: at least ``min_reversals`` up/down reversals of the document scroll, each leg travelling
-    at least ``min_travel_px``, within ``window_ms``, inside one page visit. Clarity's definition is relative
-    (more than the page's average over many sessions) and publishes no number; these absolute defaults are ours:
-    4 reversals is looking for something twice over, 200 px is a quarter of a laptop viewport (short re-reading
-    nudges stay below it), 30 s keeps a long careful read of a page from adding up.
-    ``count`` is the number of reversals in the cluster.
+    """Seesaw scrolling: at least ``min_reversals`` up/down reversals of the document scroll inside one page
+    visit, all within ``window_ms`` of the first (clusters are local in time and never chain), with no scroll
+    pause longer than ``max_pause_ms`` inside. Each leg travels at least ``min_travel_px`` and at least
+    ``min_travel_page`` of the page's scrollable height (``page_height`` per event, the full page height when
+    known, else the deepest viewport bottom seen in the visit; minus ``view_height``, the viewport), so the
+    short back-ups of someone reading a long page do not count. Clarity's definition is relative (more than the
+    page's average over many sessions) and publishes no number; these defaults are ours: 4 reversals is looking
+    for something twice over, 200 px a quarter of a laptop viewport, a tenth of the page a real jump back, 30 s
+    keeps a long careful read from adding up, 10 s is the inactivity gap. ``count`` is the number of reversals.
     """
     idx = np.flatnonzero(kind == SCROLL).astype(_I64)
     if idx.shape[0] < 3:
         return Hits.empty()
     visit = visit_ids(kind, page_key)
-    legs = monotone_legs(idx, scroll_y.astype(np.float64, copy=False), t, visit, min_travel=min_travel_px)
-    first, last, count = reversal_clusters(legs, t, min_reversals=min_reversals, window_ms=window_ms)
-    return _cluster_hits(legs, t, first, last, count, rule)
+    group = visit.copy()
+    ti = t[idx]
+    brk = np.zeros(idx.shape[0], dtype=_I64)
+    brk[1:] = np.diff(ti) > max_pause_ms
+    group[idx] = visit[idx] * (idx.shape[0] + 1) + np.cumsum(brk)  # a long pause starts a new group
+    sy = scroll_y.astype(np.float64, copy=False)
+    travel: float | np.ndarray = min_travel_px
+    if view_height is not None and min_travel_page > 0:
+        vh = np.asarray(view_height, dtype=np.float64)
+        bottom = np.where(np.isfinite(sy), sy, 0.0) + vh
+        deepest = np.zeros(int(visit[-1]) + 1)
+        np.maximum.at(deepest, visit, bottom)
+        full = deepest[visit]
+        if page_height is not None:
+            full = np.maximum(full, np.asarray(page_height, dtype=np.float64))
+        travel = np.maximum(min_travel_px, min_travel_page * np.maximum(full - vh, 0.0))
+    legs = monotone_legs(idx, sy, t, group, min_travel=travel)
+    first, last, count = local_clusters(legs, t, min_reversals=min_reversals, window_ms=window_ms)
+    return _cluster_hits(legs, t, first, last, count, rule, from_turn=True)
 
 
 def thrashed_cursor(t: np.ndarray, kind: np.ndarray, page_key: np.ndarray, x: np.ndarray, *,

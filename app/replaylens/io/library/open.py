@@ -58,7 +58,10 @@ def from_library(library: LibraryStore, session_id: str) -> Session:
     report = ImportReport(source=f"{library.root} / {session_id}")
     store = SessionStore()
     try:
-        store.load_arrow(library.events(session_id), page_count=len(pages),
+        events = library.events(session_id)
+        if "i" in events.column_names:  # the library's row index; the one-session store numbers rows itself
+            events = events.drop_columns(["i"])
+        store.load_arrow(events, page_count=len(pages),
                          viewport=(manifest.viewport_width, manifest.viewport_height), report=report)
         arrays = store.arrays()
     except BaseException:

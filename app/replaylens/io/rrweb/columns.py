@@ -15,6 +15,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from replaylens.io.rrweb.a11y import Accessible
+from replaylens.io.rrweb.secrets import SecretNodes
 from replaylens.io.rrweb.timing import ffill_by_group
 from replaylens.model.report import ImportReport
 
@@ -36,6 +38,8 @@ class PageInfo:
     width: int = 0  # viewport at the page's Meta (the renderer may report the full page size later)
     height: int = 0
     snapshot: dict[str, Any] | None = field(default=None, repr=False)  # the first FullSnapshot node of the page
+    segment: int = -1  # node-map segment of that snapshot
+    secrets: SecretNodes = field(default_factory=SecretNodes, repr=False)  # its nodes secret at some time
 
 
 @dataclass
@@ -179,27 +183,37 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
     tag = _strings([nodes.tag(r) for r in valid_ue])
     lab = _strings([nodes.label(r) or None for r in valid_ue])
     ity = _strings([nodes.input_type(r) for r in valid_ue])
+    acc = Accessible(nodes)
+    named = [acc.describe(r) for r in valid_ue]
+    a_name = _strings([nm or None for nm, _ in named])
+    a_role = _strings([rl or None for _, rl in named])
     offset = 1 if ue.size and ue[0] < 0 else 0
     take_idx = pa.array(einv - offset, type=pa.int64(), mask=~known)
     inter_f, fixed_f, _masked_f = nodes.flag_arrays()
+    _edit_f, hidden_f = nodes.state_arrays()
     interactive = np.zeros(n, dtype=bool)
     fixed = np.zeros(n, dtype=bool)
+    hidden = np.zeros(n, dtype=bool)
     if nodes.flags:
         interactive[known] = inter_f[elem[known]]
         fixed[known] = fixed_f[elem[known]]
+        hidden[known] = hidden_f[elem[known]]
 
     # -- inputs: length always, value only when it is safe -----------------------------------------------------------
     value_len = np.full(n, -1, dtype=np.int32)
     values: dict[int, str] = {}
     masked = secret = 0
     detail = dict(rows.detail)
+    secret_of: dict[int, bool] = {}  # per distinct target element
     for r, text in rows.text.items():
         value_len[r] = len(text)
         e = int(elem[r])
         if e < 0:
             continue
-        it = nodes.input_type(e) or ""
-        if nodes.is_secret(e) or it in _TEXTLIKE_SECRETS:
+        is_secret = secret_of.get(e)
+        if is_secret is None:
+            is_secret = secret_of[e] = nodes.is_secret(e) or (nodes.input_type(e) or "") in _TEXTLIKE_SECRETS
+        if is_secret:
             secret += 1
         elif _is_masked(text):
             masked += 1
@@ -231,6 +245,8 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
         "interactive": pa.array(interactive[sel], mask=~known[sel]),
         "fixed": pa.array(fixed[sel]),
         "input_type": pc.take(ity, tidx),
+        "target_label": pc.take(a_name, tidx), "target_role": pc.take(a_role, tidx),
+        "target_hidden": pa.array(hidden[sel], mask=~known[sel]),
         "value_len": pa.array(vl, mask=vl < 0),
         "value": _sparse_strings(values, n).take(psel),
         "detail": _sparse_strings(detail, n).take(psel),

@@ -22,7 +22,8 @@ from replaylens.io.rrweb.reader import Loaded, Progress, load_recording
 from replaylens.model.report import ImportReport
 
 #: Bumped whenever the conversion output changes, so cached bundles are rebuilt (see io/cache.py).
-CONVERTER_VERSION = "rrweb-1"
+CONVERTER_VERSION = "rrweb-3"  # rrweb-2: accessible names and roles of targets; rrweb-3: one secret rule, input
+#: values masked in screenshots by default
 
 
 @dataclass
@@ -55,9 +56,10 @@ def _png_ok(png: bytes | None) -> bool:
     return 0 < w <= L.MAX_IMAGE_WIDTH and 0 < h <= L.MAX_IMAGE_HEIGHT and w * h <= L.MAX_IMAGE_PIXELS
 
 
-def render_pages(loaded: Loaded, *, timeout_s: float = 10.0, progress: Progress | None = None
-                 ) -> tuple[dict[str, bytes], int, str | None]:
-    """Render every page with a snapshot; updates the manifest's pages. Returns (images, wireframes, note)."""
+def render_pages(loaded: Loaded, *, timeout_s: float = 10.0, progress: Progress | None = None,
+                 show_values: bool = False) -> tuple[dict[str, bytes], int, str | None]:
+    """Render every page with a snapshot; updates the manifest's pages. Returns (images, wireframes, note).
+    Secret fields render as masked boxes, other input values masked unless ``show_values`` (io/rrweb/fields.py)."""
     try:
         from replaylens.io import webrender
     except ImportError as exc:
@@ -68,7 +70,7 @@ def render_pages(loaded: Loaded, *, timeout_s: float = 10.0, progress: Progress 
         if info.snapshot is not None:
             jobs.append(webrender.RenderJob(node=info.snapshot, width=pages[i].width or loaded.manifest.viewport_width,
                                             height=pages[i].height or loaded.manifest.viewport_height,
-                                            key=f"{i:03d}"))
+                                            key=f"{i:03d}", secrets=info.secrets, show_values=show_values))
     if not jobs:
         return {}, 0, "no page has a DOM snapshot to render"
     try:
@@ -115,7 +117,7 @@ def render_pages(loaded: Loaded, *, timeout_s: float = 10.0, progress: Progress 
 
 def convert_rrweb(src: str | Path, out: str | Path, *, render: bool = True, timeout_s: float = 10.0,
                   progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
-                  report: ImportReport | None = None) -> ConvertResult:
+                  report: ImportReport | None = None, show_values: bool = False) -> ConvertResult:
     """Write ``out`` (a ``.rlsession`` bundle) from the recording ``src``. The input is only read."""
     src, out = Path(src), Path(out)
     if out.exists() and src.exists() and out.resolve() == src.resolve():
@@ -125,13 +127,15 @@ def convert_rrweb(src: str | Path, out: str | Path, *, render: bool = True, time
     images: dict[str, bytes] = {}
     wireframes, note = 0, None
     if render:
-        images, wireframes, note = render_pages(loaded, timeout_s=timeout_s,
+        images, wireframes, note = render_pages(loaded, timeout_s=timeout_s, show_values=show_values,
                                                 progress=_cancellable(progress, cancel, 0.4, 0.9))
     else:
         note = "screenshots were not rendered (--no-render)"
     _cancellable(progress, cancel, 0.9, 1.0)(0.0, "writing the bundle")
     manifest = loaded.manifest
     manifest.source["converter"] = CONVERTER_VERSION
+    if render:
+        manifest.source["input_values"] = "non-secret shown" if show_values else "masked"
     manifest.extra["import_report"] = report.to_json()
     table = loaded.mapped.table
     write_bundle(out, manifest, table, images)

@@ -19,10 +19,13 @@ that blocks everything but ``data:``, a navigation guard and a dead-proxy networ
 * a strict Content-Security-Policy ``<meta>`` comes first (defence in depth), plus a small style that puts CSS
   animations at their end state so a static screenshot is deterministic.
 
-Privacy: a password input's value becomes bullets of the same length (also ``autocomplete`` current/new-password,
-one-time-code, cc-number, cc-csc); ``rr-block`` elements (or ones carrying ``rr_width``/``rr_height``) become a
-hatched grey box of their recorded size; text inside ``rr-mask`` becomes ``*`` runs (rrweb's own mask function);
-``mask_text=True`` masks every text node and input value.
+Privacy (``io.rrweb.fields``; the secret rule is ``io.rrweb.secrets``, shared with the importer): a secret field
+renders as a masked box with no value at all; every other recorded input value is masked by default (bullets,
+``*`` runs for textarea/select/contenteditable text) unless ``show_values=True``; ``rr-block`` elements (or ones
+carrying ``rr_width``/``rr_height``) become a hatched grey box of their recorded size; text inside masking
+elements (``rr-mask``, ``data-rr-is-password``, ...) becomes ``*`` runs (rrweb's own mask function);
+``mask_text=True`` masks every text node and input value. ``secret_nodes`` (from the importer) adds the node ids
+that become secret or masking through later attribute mutations.
 
 The tree is walked with an explicit stack, so a maliciously deep snapshot cannot exhaust Python's recursion limit;
 malformed nodes are skipped, never raised on.
@@ -36,6 +39,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from replaylens.io.rrweb import fields
+from replaylens.io.rrweb import secrets as _secrets
+from replaylens.io.rrweb.fields import mask_run as mask_run  # re-exported: the mask is defined once, in fields
+from replaylens.io.rrweb.secrets import SecretNodes
+
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline' data:; font-src data:; media-src data:"
 #: CSS injected after the CSP: animations jump to their end state, no transitions, no caret; blanked media greyed.
 STATIC_CSS = (
@@ -43,6 +51,7 @@ STATIC_CSS = (
     "animation-iteration-count:1!important;transition-duration:0s!important;transition-delay:0s!important;"
     "caret-color:transparent!important}"
     "[data-rl-blocked]{background-color:#e6e8eb!important}"
+    + fields.SECRET_CSS
 )
 BLOCK_STYLE = ("background:#d5d8dc repeating-linear-gradient(45deg,#d5d8dc 0 8px,#c4c8cd 8px 16px)!important;"
                "box-sizing:border-box;")
@@ -63,13 +72,11 @@ _DATA_OK = frozenset({"img", "image", "source", "video", "audio", "track", "inpu
 _INLINE = frozenset({"span", "a", "img", "svg", "video", "canvas", "input", "button", "label", "i", "b", "em",
                      "strong", "iframe", "picture", "select", "textarea", "small", "abbr", "code"})
 _BLANKED_MEDIA = frozenset({"img", "image", "video", "iframe", "picture"})
-_SECRET_AUTOCOMPLETE = frozenset({"current-password", "new-password", "one-time-code", "cc-number", "cc-csc"})
 _TAG_RE = re.compile(r"^[A-Za-z][A-Za-z0-9._:-]*$")
 _ATTR_RE = re.compile(r"^[A-Za-z_:@][-A-Za-z0-9_:.@]*$")
 _SIZE_RE = re.compile(r"^\s*\d+(?:\.\d+)?(?:px)?\s*$")
 _CTRL_RE = re.compile(r"[\x00-\x20\x7f]+")
 _RAW_END_RE = re.compile(r"</(style|title|textarea)", re.IGNORECASE)
-_NON_WS_RE = re.compile(r"\S")
 
 # ---------------------------------------------------------------- CSS
 
@@ -207,19 +214,14 @@ def _children(node: dict[str, Any]) -> list[dict[str, Any]]:
     return [k for k in kids if isinstance(k, dict)] if isinstance(kids, list) else []
 
 
+def _node_id(node: dict[str, Any]) -> int:
+    """The node's rrweb id, -1 when missing or not an integer (a hostile id may be unhashable)."""
+    nid = node.get("id")
+    return nid if isinstance(nid, int) and not isinstance(nid, bool) else -1
+
+
 def _classes(attrs: dict[str, str]) -> set[str]:
     return set(attrs.get("class", "").split())
-
-
-def mask_run(text: str) -> str:
-    """rrweb's default text mask: every non-space character becomes ``*`` (length and line breaks kept)."""
-    return _NON_WS_RE.sub("*", text)
-
-
-def is_secret_input(tag: str, attrs: dict[str, str]) -> bool:
-    """Password-like fields whose value is never shown (bullets of the same length instead)."""
-    return tag == "input" and (attrs.get("type", "").strip().lower() == "password"
-                               or attrs.get("autocomplete", "").strip().lower() in _SECRET_AUTOCOMPLETE)
 
 
 def is_blocked(attrs: dict[str, str]) -> bool:
@@ -249,7 +251,7 @@ def node_text(node: dict[str, Any], limit: int = 10_000, *, masked: bool = False
         elif cur.get("type") == _ELEMENT:
             if str(cur.get("tagName", "")).lower() in ("script", "style", "noscript"):
                 continue
-            hide = hide or "rr-mask" in _classes(_attrs(cur))
+            hide = hide or _secrets.is_masking(_attrs(cur))
         stack.extend((k, hide) for k in reversed(_children(cur)))
     return " ".join(" ".join(parts).split())[:limit]
 
@@ -284,7 +286,7 @@ def _doctype(node: dict[str, Any]) -> str:
     return f'<!DOCTYPE {name} SYSTEM "{sys_}">' if sys_ else f"<!DOCTYPE {name}>"
 
 
-def _clean_attrs(tag: str, attrs: dict[str, str], mask_text: bool, masked: bool,
+def _clean_attrs(tag: str, attrs: dict[str, str], mask_text: bool, masked: bool, secret: bool, show_values: bool,
                  viewport: tuple[int, int] | None) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, value in attrs.items():
@@ -311,11 +313,7 @@ def _clean_attrs(tag: str, attrs: dict[str, str], mask_text: bool, masked: bool,
     if tag == "canvas" and _url_allowed(attrs.get("rr_dataURL", "")) and attrs["rr_dataURL"].startswith("data:"):
         safe = attrs["rr_dataURL"].replace('"', "%22").replace("\\", "%5C")
         out["style"] = out.get("style", "") + f';background:url("{safe}") 0 0/100% 100% no-repeat'
-    if "value" in out and tag in ("input", "option", "textarea"):
-        if is_secret_input(tag, attrs):
-            out["value"] = "\u2022" * len(out["value"])
-        elif (mask_text or masked) and attrs.get("type", "").lower() not in ("submit", "button", "reset", "hidden"):
-            out["value"] = mask_run(out["value"])
+    fields.mask_value(tag, attrs, out, secret=secret, masked=masked, show_values=show_values, mask_text=mask_text)
     return out
 
 
@@ -336,31 +334,39 @@ def _raw_text_safe(text: str) -> str:
     return _RAW_END_RE.sub(lambda m: "<\\/" + m.group(1), text)
 
 
-def snapshot_to_html(node: dict[str, Any], *, mask_text: bool = False,
-                     viewport: tuple[int, int] | None = None) -> str:
+def snapshot_to_html(node: dict[str, Any], *, mask_text: bool = False, viewport: tuple[int, int] | None = None,
+                     show_values: bool = False, secret_nodes: SecretNodes | None = None) -> str:
     """Rebuild the document of a FullSnapshot ``data.node`` as sanitised, self-contained HTML (see module doc).
     ``viewport=(w, h)`` pins height-relative CSS units to the recorded viewport (for full-page screenshots)."""
-    return _build(node, mask_text, 0, viewport)
+    return _build(node, _Opts(mask_text, show_values, secret_nodes or SecretNodes()), 0, viewport)
 
 
-def _build(node: dict[str, Any], mask_text: bool, depth: int, viewport: tuple[int, int] | None) -> str:
+@dataclass(frozen=True)
+class _Opts:
+    mask_text: bool
+    show_values: bool
+    secrets: SecretNodes
+
+
+def _build(node: dict[str, Any], opts: _Opts, depth: int, viewport: tuple[int, int] | None) -> str:
+    mask_text = opts.mask_text
     head = (f'<meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="{CSP}">'
             f'<style id="replaylens-static">{STATIC_CSS}</style>')
     out: list[str] = []
-    # stack items: a node to emit with its context (masked, in_svg), or a literal string (closing tags)
-    stack: list[tuple[Any, bool, bool] | str] = [(node, False, False)]
+    # stack items: a node to emit with its context (masked, in_svg, secret), or a literal string (closing tags)
+    stack: list[tuple[Any, bool, bool, bool] | str] = [(node, False, False, False)]
     head_done = False
     while stack:
         item = stack.pop()
         if isinstance(item, str):
             out.append(item)
             continue
-        cur, masked, in_svg = item
+        cur, masked, in_svg, secret = item
         if not isinstance(cur, dict):
             continue
         kind = cur.get("type")
         if kind == _DOCUMENT:
-            stack.extend((k, masked, in_svg) for k in reversed(_children(cur)))
+            stack.extend((k, masked, in_svg, secret) for k in reversed(_children(cur)))
             continue
         if kind == _DOCTYPE:
             if not out:
@@ -389,7 +395,9 @@ def _build(node: dict[str, Any], mask_text: bool, depth: int, viewport: tuple[in
             continue
         tag = _RENAME_TAGS.get(tag, tag)
         svg = in_svg or bool(cur.get("isSVG")) or tag == "svg"
-        masked = masked or "rr-mask" in _classes(attrs)
+        nid = _node_id(cur)
+        masked = masked or _secrets.is_masking(attrs) or nid in opts.secrets.masking
+        secret = secret or masked or _secrets.is_secret(tag, attrs) or nid in opts.secrets.secret
         if is_blocked(attrs):
             w, h = blocked_size(attrs)
             keep = {k: v for k, v in attrs.items() if k in ("class", "id")}
@@ -400,7 +408,7 @@ def _build(node: dict[str, Any], mask_text: bool, depth: int, viewport: tuple[in
                 keep["style"] += "display:inline-block;"
             out.append(_open_tag(box, keep) + f"</{box}>")
             continue
-        clean = _clean_attrs(tag, attrs, mask_text, masked, viewport)
+        clean = _clean_attrs(tag, attrs, mask_text, masked, secret, opts.show_values, viewport)
         if tag == "style":
             css = _css_text(cur, attrs, viewport)
             body = _html.escape(css, quote=False) if svg else _raw_text_safe(css)
@@ -409,7 +417,8 @@ def _build(node: dict[str, Any], mask_text: bool, depth: int, viewport: tuple[in
         if tag == "iframe":
             doc = next((k for k in _children(cur) if k.get("type") == _DOCUMENT), None)
             if doc is not None and depth < MAX_IFRAME_DEPTH:
-                clean["srcdoc"] = _build(doc, mask_text or masked, depth + 1, None)
+                inner = _Opts(mask_text or masked, opts.show_values and not secret, opts.secrets)
+                clean["srcdoc"] = _build(doc, inner, depth + 1, None)
                 clean.pop("data-rl-blocked", None)
             out.append(_open_tag(tag, clean) + "</iframe>")
             continue
@@ -427,10 +436,12 @@ def _build(node: dict[str, Any], mask_text: bool, depth: int, viewport: tuple[in
         light = [k for k in kids if not k.get("isShadow")]
         shadow = [k for k in kids if k.get("isShadow")]
         child_svg = svg and tag != "foreignobject"
-        stack.extend((k, masked, child_svg) for k in reversed(light))
+        if fields.holds_input_text(tag, attrs) and (secret or not opts.show_values):
+            masked = True  # the text inside is the user's input (textarea, select options, contenteditable)
+        stack.extend((k, masked, child_svg, secret) for k in reversed(light))
         if shadow:  # declarative shadow DOM keeps web components' rendering without running their scripts
             stack.append("</template>")
-            stack.extend((k, masked, child_svg) for k in reversed(shadow))
+            stack.extend((k, masked, child_svg, secret) for k in reversed(shadow))
             stack.append('<template shadowrootmode="open">')
     if not head_done:
         out.append(head)
@@ -475,8 +486,10 @@ def _num(v: str | None, default: int) -> int:
     return int(float(m.group(1))) if m else default
 
 
-def _control(tag: str, attrs: dict[str, str], node: dict[str, Any], hide: bool) -> tuple[str, str, int, int]:
-    """(kind, label, width, height) of a form control in the wireframe; secrets never shown."""
+def _control(tag: str, attrs: dict[str, str], node: dict[str, Any], hide: bool, secret: bool,
+             show_values: bool) -> tuple[str, str, int, int]:
+    """(kind, label, width, height) of a form control in the wireframe; secrets never shown, values masked unless
+    ``show_values`` (``io.rrweb.fields``)."""
     kind_attr = attrs.get("type", "text").lower()
     if tag == "input" and kind_attr in ("checkbox", "radio"):
         return "check", "", 16, 16
@@ -486,21 +499,21 @@ def _control(tag: str, attrs: dict[str, str], node: dict[str, Any], hide: bool) 
     if tag == "select":
         opts = [k for k in _children(node) if str(k.get("tagName", "")).lower() == "option"]
         chosen = next((o for o in opts if "selected" in _attrs(o)), opts[0] if opts else None)
-        return "input", (node_text(chosen, 80, masked=hide) if chosen else "") + "  ▾", 220, 28
+        text = node_text(chosen, 80) if chosen else ""
+        return "input", fields.wire_label(text, secret=secret, hide=hide, show_values=show_values) + "  ▾", 220, 28
     value = attrs.get("value", "") if tag == "input" else node_text(node, 200) or attrs.get("value", "")
-    if is_secret_input(tag, attrs):
-        value = "\u2022" * len(value)
-    elif hide:
-        value = mask_run(value)
+    value = fields.wire_label(value, secret=secret, hide=hide, show_values=show_values) if value or secret else ""
     label = value or attrs.get("placeholder", "")
     return "input", label, 240, 56 if tag == "textarea" else 28
 
 
 def wireframe_boxes(node: dict[str, Any], width: int, *, mask_text: bool = False, max_height: int = 16_384,
-                    max_boxes: int = 4_000) -> tuple[list[WireBox], int]:
+                    max_boxes: int = 4_000, show_values: bool = False,
+                    secret_nodes: SecretNodes | None = None) -> tuple[list[WireBox], int]:
     """A rough flow layout of the node tree: (boxes, content height). Blocks stack, inline text wraps at
     ``CHAR_W`` px per character, controls and media get their own rows. Pure Python, no Qt."""
     boxes: list[WireBox] = []
+    known = secret_nodes or SecretNodes()
 
     def flush(para: list[tuple[str, bool]], x: int, y: int, w: int) -> int:
         text = " ".join(" ".join(t for t, _ in para).split())
@@ -514,11 +527,12 @@ def wireframe_boxes(node: dict[str, Any], width: int, *, mask_text: bool = False
                              text[:per_line * lines]))
         return y + lines * LINE_H + GAP
 
-    def lay(el: dict[str, Any], x: int, y: int, w: int, depth: int, hide: bool) -> int:
+    def lay(el: dict[str, Any], x: int, y: int, w: int, depth: int, hide: bool, in_secret: bool) -> int:
         para: list[tuple[str, bool]] = []
-        todo: list[tuple[dict[str, Any], bool, bool]] = [(k, False, hide) for k in reversed(_children(el))]
+        todo: list[tuple[dict[str, Any], bool, bool, bool]] = [(k, False, hide, in_secret)
+                                                              for k in reversed(_children(el))]
         while todo and y < max_height and len(boxes) < max_boxes:
-            cur, link, masked = todo.pop()
+            cur, link, masked, secret = todo.pop()
             if cur.get("type") == _TEXT:
                 t = cur.get("textContent")
                 if isinstance(t, str) and not cur.get("isStyle") and t.strip():
@@ -529,9 +543,13 @@ def wireframe_boxes(node: dict[str, Any], width: int, *, mask_text: bool = False
             tag, attrs = str(cur.get("tagName", "")).lower(), _attrs(cur)
             if tag in _W_SKIP or _hidden(tag, attrs):
                 continue
-            masked = masked or "rr-mask" in _classes(attrs)
+            nid = _node_id(cur)
+            masked = masked or _secrets.is_masking(attrs) or nid in known.masking
+            secret = secret or masked or _secrets.is_secret(tag, attrs) or nid in known.secret
+            if fields.holds_input_text(tag, attrs) and tag not in ("select", "textarea"):
+                masked = masked or secret or not show_values  # contenteditable: its text is the user's input
             if tag in _W_INLINE and not is_blocked(attrs):  # inline: its children join the current paragraph
-                todo.extend((k, link or tag == "a", masked) for k in reversed(_children(cur)))
+                todo.extend((k, link or tag == "a", masked, secret) for k in reversed(_children(cur)))
                 continue
             y = flush(para, x, y, w)
             if is_blocked(attrs):
@@ -543,7 +561,7 @@ def wireframe_boxes(node: dict[str, Any], width: int, *, mask_text: bool = False
                 label = attrs.get("alt") or tag
                 boxes.append(WireBox(x, y, mw, min(_num(attrs.get("height"), dh), 2000), "media", label))
             elif tag in ("input", "button", "select", "textarea"):
-                kind, label, cw, ch = _control(tag, attrs, cur, masked)
+                kind, label, cw, ch = _control(tag, attrs, cur, masked, secret, show_values)
                 boxes.append(WireBox(x, y, min(cw, w), ch, kind, label))
             elif tag == "hr":
                 boxes.append(WireBox(x, y, w, 1, "rule", ""))
@@ -557,7 +575,7 @@ def wireframe_boxes(node: dict[str, Any], width: int, *, mask_text: bool = False
                     continue
                 inset = INDENT if w > 160 and tag in _W_SECTION else 0
                 top, first = y, len(boxes)
-                y = lay(cur, x + inset, y + (GAP if inset else 0), w - 2 * inset, depth + 1, masked)
+                y = lay(cur, x + inset, y + (GAP if inset else 0), w - 2 * inset, depth + 1, masked, secret)
                 if inset and len(boxes) > first:
                     y += GAP
                     boxes.insert(first, WireBox(x, top, w, y - top, "block", tag))
@@ -565,5 +583,5 @@ def wireframe_boxes(node: dict[str, Any], width: int, *, mask_text: bool = False
             y = boxes[-1].y + boxes[-1].h + GAP
         return flush(para, x, y, w)
 
-    height = lay(node, 8, 8, max(width - 16, 40), 0, mask_text) if isinstance(node, dict) else 8
+    height = lay(node, 8, 8, max(width - 16, 40), 0, mask_text, False) if isinstance(node, dict) else 8
     return boxes, min(height + 8, max_height)

@@ -5,9 +5,10 @@ scroll, input, ...); nothing per row is kept as a dict. Everything after the pas
 viewport and page are forward-filled in time order per window, target information comes from the node map
 (``nodes.NodeTable``) with one ``searchsorted`` for all rows, strings become dictionary-encoded Arrow columns.
 
-Privacy: an input's ``value`` is kept only when the field is known from the snapshot, is not a password / card /
-one-time-code field, is not inside rr-mask/rr-block, and the text is not the recorder's mask (``*****``) or card-like.
-Otherwise only its length is kept. A password value is never stored.
+Privacy: an input's ``value`` is kept only when the field is known from the snapshot, is not secret by the one rule
+of ``io.rrweb.secrets`` (password / one-time-code / card fields, mask and ignore classes, names like ``pin``) at
+any time of the recording (attribute mutations are tracked per node), and the text is not the recorder's mask
+(``*****``) or card-like. Otherwise only its length is kept. A secret value is never stored.
 """
 
 from __future__ import annotations
@@ -154,6 +155,8 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
                 rows.add(t, code["mutation"], i, None, None, first)
                 if w_seg[w] >= 0 and isinstance(data.get("adds"), list):
                     nodes.add_mutation_nodes(w_seg[w], data["adds"])
+                if w_seg[w] >= 0 and isinstance(data.get("attributes"), list) and data["attributes"]:
+                    nodes.apply_attributes(w_seg[w], data["attributes"])
             elif src in VISUAL_SOURCES:
                 r = rows.add(t, code["mutation"], i, None, None, data.get("id"))
                 rows.detail[r] = _detail({"source": VISUAL_SOURCES[src]})
@@ -187,6 +190,7 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
                 page = pages[w_page[w]]
                 if page.snapshot is None:
                     page.snapshot = node
+                    page.segment = seg
                     page.title = nodes.title(seg)
                 off = data.get("initialOffset")
                 off = off if isinstance(off, dict) else {}
@@ -216,6 +220,9 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
         ev_page[i] = w_page[w]
         ev_seg[i] = w_seg[w]
 
+    for page in pages:  # after every mutation: the renderer hides what is secret at any time of the recording
+        if page.segment >= 0:
+            page.secrets = nodes.secret_nodes(page.segment)
     last_event_ms = float(times.max()) if n_ev else 0.0
     if consume:
         events.clear()

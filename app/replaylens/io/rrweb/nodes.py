@@ -9,7 +9,14 @@ text labels are built only for the nodes events actually hit.
 Inherited flags (computed top-down while walking, so a ``<span>`` inside a ``<button>`` is interactive):
 interactive (a, button, input, select, textarea, label, summary, option, [role=button|link|...], [onclick],
 [tabindex] >= 0, [contenteditable], inline ``cursor: pointer``), fixed (inline ``position: fixed|sticky``), masked
-(classes rr-mask / rr-block, the recorder's privacy classes).
+(``secrets.is_masking``: rr-mask / rr-block and the other recorders' privacy classes, ``data-rr-is-password``) and
+secret (``secrets.is_secret``, the one rule shared with the page renderer).
+
+Attribute mutations: a node whose attributes later make it secret or masking (``type`` → password, an
+``autocomplete`` token, a mask class, ...) is marked for good (sticky), so its values are dropped for the whole
+recording, before the change too; ``is_secret`` then also looks at its ancestors' marks. Only mutations touching
+the attributes the rule reads are evaluated (one dict merge per such item; mutations are far fewer than pointer
+events).
 """
 
 from __future__ import annotations
@@ -19,10 +26,15 @@ from typing import Any
 
 import numpy as np
 
+from replaylens.io.rrweb import secrets
+from replaylens.io.rrweb.a11y import _F_MASKED as _A11Y_MASKED
+from replaylens.io.rrweb.a11y import MASKED_LABEL, control_class_role, is_editor_class
+
 #: Deeper nodes are not indexed (their events get no target info); real DOMs stay far below this.
 MAX_DEPTH = 1000
+#: Passes over one mutation's added nodes to place children listed before their parents (each pass is linear).
+MAX_MUTATION_PASSES = 50
 LABEL_CHARS = 80
-MASKED_LABEL = "[masked]"
 
 INTERACTIVE_TAGS = frozenset({"a", "button", "input", "select", "textarea", "label", "summary", "option"})
 INTERACTIVE_ROLES = frozenset({"button", "link", "checkbox", "radio", "switch", "tab", "menuitem", "menuitemcheckbox",
@@ -31,7 +43,13 @@ INTERACTIVE_ROLES = frozenset({"button", "link", "checkbox", "radio", "switch", 
 _FIXED_RE = re.compile(r"position\s*:\s*(fixed|sticky)", re.I)
 _POINTER_RE = re.compile(r"cursor\s*:\s*pointer", re.I)
 _SKIP_TEXT = frozenset({"script", "style", "noscript", "template"})
-_F_INTERACTIVE, _F_FIXED, _F_MASKED = 1, 2, 4
+_F_INTERACTIVE, _F_FIXED, _F_MASKED, _F_SECRET, _F_EDITABLE, _F_HIDDEN = 1, 2, 4, 8, 16, 32
+assert _F_MASKED == _A11Y_MASKED
+_HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+#: Classes that hide an element (Bootstrap, Tailwind, screen-reader-only); Lumino/JupyterLab's ``*-mod-hidden`` too.
+_HIDDEN_CLASSES = frozenset({"hidden", "d-none", "sr-only", "visually-hidden", "is-hidden", "invisible", "hide"})
+_TEXT_INPUT_TYPES = frozenset({"", "text", "email", "tel", "url", "password", "number", "search", "date",
+                               "datetime-local", "month", "time", "week"})
 
 ELEMENT, TEXT, DOCUMENT = 2, 3, 0
 
@@ -52,17 +70,29 @@ def _focusable(attrs: dict[str, Any]) -> bool:
 
 def _own_flags(tag: str, attrs: dict[str, Any]) -> int:
     flags = 0
-    classes = str(attrs.get("class") or "")
     style = attrs.get("style")
     style = style if isinstance(style, str) else ""
+    classes = str(attrs.get("class") or "")
     if (tag in INTERACTIVE_TAGS and not (tag == "input" and str(attrs.get("type", "")).lower() == "hidden")) \
             or str(attrs.get("role", "")).lower() in INTERACTIVE_ROLES or "onclick" in attrs or _focusable(attrs) \
-            or str(attrs.get("contenteditable", "false")).lower() not in ("false", "") or _POINTER_RE.search(style):
+            or str(attrs.get("contenteditable", "false")).lower() not in ("false", "") or _POINTER_RE.search(style) \
+            or bool(control_class_role(classes)):
         flags |= _F_INTERACTIVE
     if _FIXED_RE.search(style):
         flags |= _F_FIXED
-    if "rr-mask" in classes or "rr-block" in classes:
-        flags |= _F_MASKED
+    if secrets.is_masking(attrs):
+        flags |= _F_MASKED | _F_SECRET
+    elif secrets.is_secret(tag, attrs):
+        flags |= _F_SECRET
+    itype = str(attrs.get("type", "")).lower()
+    if (tag == "textarea" or (tag == "input" and itype in _TEXT_INPUT_TYPES)
+            or str(attrs.get("role", "")).lower() in ("textbox", "searchbox")
+            or str(attrs.get("contenteditable", "false")).lower() not in ("false", "") or is_editor_class(classes)):
+        flags |= _F_EDITABLE
+    if (tag == "input" and itype == "hidden") or "hidden" in attrs \
+            or str(attrs.get("aria-hidden", "")).lower() == "true" or _HIDDEN_STYLE_RE.search(style) \
+            or any(c.lower() in _HIDDEN_CLASSES or c.lower().endswith("-mod-hidden") for c in classes.split()):
+        flags |= _F_HIDDEN
     return flags
 
 
@@ -73,7 +103,10 @@ class NodeTable:
         self.seg_maps: list[dict[int, int]] = []  # per segment: node id -> row
         self.nodes: list[dict[str, Any]] = []  # the serialised node (kept by reference, for labels)
         self.parent: list[int] = []  # row of the parent node, -1 at the root
-        self.flags: list[int] = []
+        self.flags: list[int] = []  # inherited flags (own | parent's), as of the snapshot / the adding mutation
+        self.own: list[int] = []  # the node's own _F_MASKED/_F_SECRET bits, sticky over attribute mutations
+        self.late: set[int] = set()  # rows that became secret or masking through an attribute mutation
+        self._mutated: dict[int, dict[str, Any]] = {}  # row -> its attributes after the mutations seen so far
         self.doc_scroll_ids: list[set[int]] = []  # per segment: ids whose scroll is the document's
         self.too_deep = 0
         self._keys: np.ndarray | None = None
@@ -106,14 +139,56 @@ class NodeTable:
     def add_mutation_nodes(self, seg: int, adds: list[Any]) -> None:
         """Index nodes added by a Mutation (``adds: [{parentId, node}]``) under their parents."""
         smap = self.seg_maps[seg]
-        for add in adds:
-            if not isinstance(add, dict) or not isinstance(add.get("node"), dict):
-                continue
-            pid = add.get("parentId")
-            prow = smap.get(pid, -1) if isinstance(pid, int) else -1
-            pflags = self.flags[prow] if prow >= 0 else 0
-            self._walk(seg, add["node"], prow, pflags, 0)
+        todo = [a for a in adds if isinstance(a, dict) and isinstance(a.get("node"), dict)]
+        batch = {a["node"].get("id") for a in todo}
+        # rrweb may list a node before the parent added in the same batch (search results, lists): nodes whose
+        # parent is not known yet wait for a later pass, so they inherit its flags (a <span> inside a new <a>)
+        for _ in range(MAX_MUTATION_PASSES):
+            later = []
+            for add in todo:
+                pid = add.get("parentId")
+                if isinstance(pid, int) and pid not in smap and pid in batch:
+                    later.append(add)
+                    continue
+                prow = smap.get(pid, -1) if isinstance(pid, int) else -1
+                pflags = self.flags[prow] if prow >= 0 else 0
+                self._walk(seg, add["node"], prow, pflags, 0)
+            done = len(later) == len(todo)
+            todo = later
+            if not todo or done:
+                break
+        for add in todo:  # a cycle or a parent that never comes: index them without a parent
+            self._walk(seg, add["node"], -1, 0, 0)
         self._keys = None
+
+    def apply_attributes(self, seg: int, items: list[Any]) -> None:
+        """Record attribute mutations (``attributes: [{id, attributes: {name: value|null}}]``) that make a node
+        secret or masking; the mark is sticky (a field that was a password once stays secret)."""
+        smap = self.seg_maps[seg]
+        for item in items:
+            if not isinstance(item, dict) or not isinstance(item.get("attributes"), dict):
+                continue
+            changed = item["attributes"]
+            if secrets.RULE_ATTRS.isdisjoint(k.lower() for k in changed if isinstance(k, str)):
+                continue
+            nid = item.get("id")
+            row = smap.get(nid, -1) if isinstance(nid, int) and not isinstance(nid, bool) else -1
+            if row < 0:
+                continue
+            cur = self._mutated.get(row)
+            if cur is None:
+                cur = self._mutated[row] = dict(_attrs(self.nodes[row]))
+            for k, v in changed.items():
+                if not isinstance(k, str):
+                    continue
+                if v is None or v is False:
+                    cur.pop(k, None)
+                else:
+                    cur[k] = "" if v is True else v if isinstance(v, str) else str(v)
+            bits = _own_flags(self.tag(row), cur) & (_F_MASKED | _F_SECRET)
+            if bits & ~self.own[row]:
+                self.own[row] |= bits
+                self.late.add(row)
 
     def _walk(self, seg: int, root: dict[str, Any], parent_row: int, parent_flags: int, depth0: int) -> None:
         smap, nodes, parents, flags = self.seg_maps[seg], self.nodes, self.parent, self.flags
@@ -126,18 +201,22 @@ class NodeTable:
                 self.too_deep += 1
                 continue
             nid = node.get("id")
-            f = pflags
-            if node.get("type") == ELEMENT:
-                f |= _own_flags(str(node.get("tagName", "")).lower(), _attrs(node))
+            own = _own_flags(str(node.get("tagName", "")).lower(), _attrs(node)) if node.get("type") == ELEMENT \
+                else 0
             row = len(nodes)
             nodes.append(node)
             parents.append(prow)
-            flags.append(f)
+            flags.append(pflags | own)
+            self.own.append(own & (_F_MASKED | _F_SECRET))
             if isinstance(nid, int) and not isinstance(nid, bool):
+                old = smap.get(nid)
+                if old is not None and old in self.late:  # re-added by a mutation: the id stays secret
+                    self.own[row] |= self.own[old]
+                    self.late.add(row)
                 smap[nid] = row
             kids = node.get("childNodes")
             if isinstance(kids, list):
-                stack.extend((k, row, f, depth + 1) for k in reversed(kids))
+                stack.extend((k, row, pflags | own, depth + 1) for k in reversed(kids))
 
     # -- lookup ----------------------------------------------------------------------------------------------------
     def _index(self) -> tuple[np.ndarray, np.ndarray]:
@@ -169,6 +248,12 @@ class NodeTable:
     def flag_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         f = np.asarray(self.flags, dtype=np.int16)
         return (f & _F_INTERACTIVE) > 0, (f & _F_FIXED) > 0, (f & _F_MASKED) > 0
+
+    def state_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: editable (a text field, textarea, contenteditable or code editor, or inside one) and hidden
+        (``hidden``, ``aria-hidden``, ``display: none``, a hiding class, ``input type=hidden``, or inside one)."""
+        f = np.asarray(self.flags, dtype=np.int16)
+        return (f & _F_EDITABLE) > 0, (f & _F_HIDDEN) > 0
 
     # -- per targeted node (only the distinct nodes events hit) --------------------------------------------------------
     def element_row(self, row: int) -> int:
@@ -205,20 +290,44 @@ class NodeTable:
             return str(attrs.get("type") or "text").lower()[:30]
         if tag in ("textarea", "select"):
             return tag
+        if tag == "button":  # submit, button or reset; a button without a type submits its form
+            return str(attrs.get("type") or "submit").lower()[:30]
         if str(attrs.get("contenteditable", "false")).lower() not in ("false", ""):
             return "contenteditable"
         return None
 
     def is_secret(self, row: int) -> bool:
-        """A field whose value must never be stored: passwords, card data, one-time codes, masked elements."""
-        attrs = _attrs(self.nodes[row])
-        auto = str(attrs.get("autocomplete") or "").lower()
-        return (self.input_type(row) == "password" or "data-rr-is-password" in attrs or "password" in auto
-                or auto.startswith("cc-") or "one-time-code" in auto or bool(self.flags[row] & _F_MASKED))
+        """A node whose values must never be stored (``secrets`` rule): secret on its own attributes, inside a
+        secret/masking element, or made one of these by an attribute mutation (its own or an ancestor's)."""
+        if self.flags[row] & _F_SECRET:
+            return True
+        return self._late(row, _F_SECRET)
+
+    def is_masked(self, row: int) -> bool:
+        """Inside a masking element (text hidden too), from the snapshot or a later mutation."""
+        return bool(self.flags[row] & _F_MASKED) or self._late(row, _F_MASKED)
+
+    def _late(self, row: int, bit: int) -> bool:
+        if not self.late:
+            return False
+        depth = 0
+        while row >= 0 and depth <= MAX_DEPTH + 1:
+            if row in self.late and self.own[row] & bit:
+                return True
+            row, depth = self.parent[row], depth + 1
+        return False
+
+    def secret_nodes(self, seg: int) -> secrets.SecretNodes:
+        """Ids of the segment's nodes that are secret / masking on their own at some time (for the renderer)."""
+        own = self.own
+        sec = frozenset(i for i, r in self.seg_maps[seg].items() if own[r] & _F_SECRET)
+        mask = frozenset(i for i, r in self.seg_maps[seg].items() if own[r] & _F_MASKED)
+        return secrets.SecretNodes(secret=sec, masking=mask)
 
     def label(self, row: int) -> str:
-        """Visible text of an element (trimmed, first 80 characters); masked elements give ``[masked]``."""
-        if self.flags[row] & _F_MASKED:
+        """Visible text of an element (trimmed, first 80 characters); masked elements give ``[masked]``. The text
+        inside a form field (textarea, select, contenteditable) is what the user typed or chose: never a label."""
+        if self.is_masked(row):
             return MASKED_LABEL
         node = self.nodes[row]
         attrs = _attrs(node)
@@ -231,6 +340,8 @@ class NodeTable:
             if kind in ("submit", "button", "reset") and isinstance(attrs.get("value"), str):
                 return _trim(attrs["value"])
             return _trim(str(attrs.get("placeholder") or ""))
+        if secrets.is_field(tag, attrs) or self.is_secret(row):  # a field's own text, or text inside a secret one
+            return _trim(str(attrs.get("placeholder") or attrs.get("aria-placeholder") or ""))
         parts: list[str] = []
         size = 0
         stack: list[Any] = list(reversed(node.get("childNodes") or []))
@@ -244,9 +355,11 @@ class NodeTable:
                     parts.append(text.strip())
                     size += len(text)
             elif n.get("type") == ELEMENT and str(n.get("tagName", "")).lower() not in _SKIP_TEXT:
-                if _own_flags("", _attrs(n)) & _F_MASKED:
+                if secrets.is_masking(_attrs(n)):
                     parts.append(MASKED_LABEL)  # a masked descendant's text never reaches a label
                     continue
+                if secrets.is_field(str(n.get("tagName", "")).lower(), _attrs(n)):
+                    continue  # a field inside (a label wrapping its input): its typed text is no part of a name
                 stack.extend(reversed(n.get("childNodes") or []))
         return _trim(" ".join(parts)) or _trim(str(attrs.get("placeholder") or ""))
 

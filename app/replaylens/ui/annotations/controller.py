@@ -57,6 +57,10 @@ class AnnotationController(QObject):
         if app is not None:
             app.aboutToQuit.connect(self.save_now)
         window.canvas.add_overlay(self.paint_overlay)
+        self.inline_editor: Any = None  # the open in-place callout editor (inline_editor.CalloutEditor), if any
+        handlers = getattr(window.canvas, "double_click_handlers", None)
+        if handlers is not None:
+            handlers.append(self._double_click)
         window.session_changed.connect(self.set_session)
         if getattr(window, "session", None) is not None:
             self.set_session(window.session)
@@ -64,6 +68,8 @@ class AnnotationController(QObject):
     # -- session and persistence ----------------------------------------------------------------------------
     def set_session(self, session: Any) -> None:
         """Flush the old session's notes, then load the new one's (never fails: problems become warnings)."""
+        if self.inline_editor is not None:
+            self.inline_editor.finish(keep=True)
         self.save_now()
         self.store, self.session = None, session  # no store while swapping: replace_all must not save
         self.select(None)
@@ -165,6 +171,16 @@ class AnnotationController(QObject):
         if a is not None:
             self.select(ident)
             self.window.seek(float(a.export_time()))
+
+    def _double_click(self, x: float, y: float) -> bool:
+        """A double-click on a note or a step label edits its text in place."""
+        from replaylens.ui.annotations.inline_editor import editable_at, open_editor
+
+        a = editable_at(self, x, y)
+        if a is None:
+            return False
+        self.tool.cancel()
+        return open_editor(self, a.id) is not None
 
     # -- painting -------------------------------------------------------------------------------------------
     def items_for_paint(self) -> list[Annotation]:

@@ -1,5 +1,7 @@
 """The Annotations dock: every annotation of the session (time · kind · note), click to jump there; an editor for
-the selected one (note, shown from/to, colour swatch comes from the toolbar); delete; import/export of the set."""
+the selected one (note, shown from/to, colour swatch comes from the toolbar); delete; import/export of the set.
+A redaction hides its area for the whole session unless "Only during its time range" is ticked (then, and only
+then, the from/until fields apply to it)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDockWidget,
     QFileDialog,
     QFormLayout,
@@ -39,7 +42,12 @@ def _swatch(color: str) -> QIcon:
 def describe(a: Annotation) -> str:
     kind = f"step {a.step}" if a.kind == "step" else KIND_NAMES.get(a.kind, a.kind)
     note = f" — {a.text}" if a.text else ""
-    return f"{fmt_ms(a.t_start_ms)}  ·  {kind}{note}"
+    when = "whole session" if a.always else fmt_ms(a.t_start_ms)
+    return f"{when}  ·  {kind}{note}"
+
+
+def shown_when(a: Annotation) -> str:
+    return "hidden for the whole session" if a.always else f"shown {fmt_ms(a.t_start_ms)} – {fmt_ms(a.t_end_ms)}"
 
 
 class AnnotationsDock(QDockWidget):
@@ -68,7 +76,13 @@ class AnnotationsDock(QDockWidget):
         for w in (self.start, self.end):
             w.setPlaceholderText("mm:ss.mmm")
             w.editingFinished.connect(self._commit_times)
+        self.time_only = QCheckBox("Only during its time range", body)
+        self.time_only.setObjectName("redact_time_only")
+        self.time_only.setToolTip("Off (default): the redaction covers its area at every moment of the session, in "
+                                  "the replay and in every export. On: only from the start to the end time below.")
+        self.time_only.toggled.connect(self._commit_time_only)
         form.addRow("Note", self.note)
+        form.addRow("Redaction", self.time_only)
         form.addRow("Shown from", self.start)
         form.addRow("until", self.end)
         lay.addLayout(form)
@@ -99,7 +113,7 @@ class AnnotationsDock(QDockWidget):
         for a in sorted(self.ctl.aset, key=lambda a: (a.t_start_ms, a.page)):
             item = QListWidgetItem(_swatch(a.color), describe(a))
             item.setData(Qt.ItemDataRole.UserRole, a.id)
-            item.setToolTip(f"{self._page_url(a.page)}\nshown {fmt_ms(a.t_start_ms)} – {fmt_ms(a.t_end_ms)}")
+            item.setToolTip(f"{self._page_url(a.page)}\n{shown_when(a)}")
             self.list.addItem(item)
             if a.id == self.ctl.selected:
                 self.list.setCurrentItem(item)
@@ -133,6 +147,13 @@ class AnnotationsDock(QDockWidget):
         self.note.setText(a.text if a else "")
         self.start.setText(fmt_ms(a.t_start_ms) if a else "")
         self.end.setText(fmt_ms(a.t_end_ms) if a else "")
+        redaction = a is not None and a.is_redaction
+        self.time_only.blockSignals(True)
+        self.time_only.setChecked(redaction and a is not None and not a.whole_session)
+        self.time_only.blockSignals(False)
+        self.time_only.setEnabled(redaction)
+        for w in (self.start, self.end):  # a whole-session redaction has no time range to edit
+            w.setEnabled(a is not None and not a.always)
 
     def focus_note(self) -> None:
         self.note.setFocus()
@@ -150,6 +171,12 @@ class AnnotationsDock(QDockWidget):
         a = self.ctl.aset.find(self.ctl.selected)
         if a is not None and self.note.text() != a.text:
             self.ctl.edit(a.id, "Edit note", text=self.note.text()[:4000])
+
+    def _commit_time_only(self, checked: bool) -> None:
+        a = self.ctl.aset.find(self.ctl.selected)
+        if a is not None and a.is_redaction and a.whole_session == checked:
+            label = "Redact only during its time range" if checked else "Redact for the whole session"
+            self.ctl.edit(a.id, label, whole_session=not checked)
 
     def _commit_times(self) -> None:
         a = self.ctl.aset.find(self.ctl.selected)

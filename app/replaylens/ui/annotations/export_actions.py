@@ -1,9 +1,9 @@
 """File-menu exports: view/full-page PNG, clipboard, PDF report, batch PNGs, and clips.
 
 Long exports (clip, report, batch) run in a ``QThread`` on a snapshot of the annotations with their own
-``FrameRenderer`` (the viewer's renderer stays the GUI thread's), report progress to a non-modal
-``QProgressDialog`` whose Cancel sets the job's cancel flag (checked before every frame), so the viewer never
-blocks and a cancelled clip leaves no partial file.
+``FrameRenderer`` (the viewer's renderer stays the GUI thread's), report progress to a non-modal status-bar
+``JobProgress`` (one per job, closed on every outcome) whose Cancel sets the job's cancel flag (checked before
+every frame), so the viewer never blocks and a cancelled clip leaves no partial file.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QStandardPaths, QThread, Signal
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLineEdit,
     QMessageBox,
-    QProgressDialog,
 )
 
 from replaylens.core.timefmt import fmt_ms, parse_time
 from replaylens.errors import CancelledError, ReplayLensError
 from replaylens.model.annotations import AnnotationSet
+from replaylens.ui.progress import JobProgress
 
 if TYPE_CHECKING:
     from replaylens.ui.annotations.controller import AnnotationController
@@ -159,9 +159,34 @@ class ExportActions:
     def _snapshot(self) -> AnnotationSet:
         return AnnotationSet(list(self.ctl.aset))
 
-    def _save_path(self, title: str, name: str, filt: str) -> str:
-        path, _ = QFileDialog.getSaveFileName(self.window, title, name, filt)
+    def start_folder(self, pictures: bool = True) -> Path:
+        """Where export dialogs open: the last export folder, else the user's Pictures (PNG, clip) or Documents
+        (PDF) folder, else home; never the working folder."""
+        last = str(self.window.settings.value("last_export_dir", "") or "")
+        if last and Path(last).is_dir():
+            return Path(last)
+        kinds = (QStandardPaths.StandardLocation.PicturesLocation if pictures
+                 else QStandardPaths.StandardLocation.DocumentsLocation, QStandardPaths.StandardLocation.HomeLocation)
+        for kind in kinds:
+            folder = QStandardPaths.writableLocation(kind)
+            if folder and Path(folder).is_dir():
+                return Path(folder)
+        return Path.home()
+
+    def _remember_folder(self, path: str) -> None:
+        folder = Path(path) if Path(path).is_dir() else Path(path).parent
+        self.window.settings.setValue("last_export_dir", str(folder))
+
+    def _save_path(self, title: str, name: str, filt: str, pictures: bool = True) -> str:
+        path, _ = QFileDialog.getSaveFileName(self.window, title, str(self.start_folder(pictures) / name), filt)
+        if path:
+            self._remember_folder(path)
         return path
+
+    def _friction_settings(self) -> Any:
+        """The user's friction preset and overrides (what the Findings dock shows), for every export."""
+        findings = getattr(self.window, "findings", None)
+        return getattr(findings, "settings", None)
 
     def _stem(self) -> str:
         s = self.ctl.session
@@ -207,23 +232,26 @@ class ExportActions:
         from replaylens.export.pdf import export_report
 
         s = self.ctl.session
-        path = s is not None and self._save_path("Export report", f"{s.path.stem}-report.pdf", "PDF (*.pdf)")
+        path = s is not None and self._save_path("Export report", f"{s.path.stem}-report.pdf", "PDF (*.pdf)",
+                                                pictures=False)
         if s is None or not path:
             return
-        snap = self._snapshot()
-        self.run_job("Writing the report…", lambda prog, cancel: export_report(s, path, annotations=snap,
-                                                                               progress=prog), f"Saved {path}")
+        snap, settings = self._snapshot(), self._friction_settings()
+        self.run_job("Writing the report…", lambda prog, cancel: export_report(
+            s, path, annotations=snap, progress=prog, settings=settings), f"Saved {path}")
 
     def export_batch(self) -> None:
         from replaylens.export.png import export_batch
 
         s = self.ctl.session
-        folder = s is not None and QFileDialog.getExistingDirectory(self.window, "Export pictures into folder")
+        folder = s is not None and QFileDialog.getExistingDirectory(self.window, "Export pictures into folder",
+                                                                    str(self.start_folder()))
         if s is None or not folder:
             return
-        snap = self._snapshot()
-        self.run_job("Exporting pictures…", lambda prog, cancel: export_batch(s, folder, annotations=snap,
-                                                                              progress=prog), f"Saved into {folder}")
+        self._remember_folder(folder)
+        snap, settings = self._snapshot(), self._friction_settings()
+        self.run_job("Exporting pictures…", lambda prog, cancel: export_batch(
+            s, folder, annotations=snap, progress=prog, settings=settings), f"Saved into {folder}")
 
     def export_clip(self) -> None:
         from replaylens.export.video import export_clip
@@ -244,27 +272,27 @@ class ExportActions:
         if Path(path).suffix.lower() != ext:
             path += ext
         snap = self._snapshot()
+        found = list(getattr(self.window.canvas.options, "findings", []))  # as the viewer analysed them
         self.run_job("Encoding the clip…", lambda prog, cancel: export_clip(
-            s, path, t0, t1, speed=speed, size=size, annotations=snap, progress=prog, cancel=cancel),
+            s, path, t0, t1, speed=speed, size=size, annotations=snap, progress=prog, cancel=cancel,
+            findings=found if found else None, settings=self._friction_settings()),
             f"Saved {path}")
 
     def run_job(self, label: str, fn: Job, ok: str) -> ExportJob:
-        """Start ``fn`` in a thread with a progress dialog; returns the job (tests wait on it)."""
-        dlg = QProgressDialog(label, "Cancel", 0, 1000, self.window)
-        dlg.setWindowTitle("Export")
-        dlg.setMinimumDuration(300)
-        dlg.setAutoClose(False)
-        dlg.setAutoReset(False)
+        """Start ``fn`` in a thread with a progress surface of its own (closed on every outcome); returns the job
+        (tests wait on it)."""
+        prog = JobProgress(self.window, label)
+        prog.setObjectName("export_progress")
         job = ExportJob(fn, self.window)
-        job.progressed.connect(dlg.setValue)
-        dlg.canceled.connect(job.cancel.set)
+        job.progressed.connect(prog.set_permille)
+        prog.cancel_requested.connect(job.cancel.set)
 
         def finished_ok(_result: object) -> None:
-            dlg.close()
+            prog.close()
             self.window.statusBar().showMessage(ok, 8000)
 
         def finished_bad(message: str) -> None:
-            dlg.close()
+            prog.close()
             if message:
                 QMessageBox.warning(self.window, "Export failed", message)
             else:
@@ -272,8 +300,16 @@ class ExportActions:
 
         job.done.connect(finished_ok)
         job.failed.connect(finished_bad)
+        job.finished.connect(prog.close)
         job.finished.connect(lambda: self.jobs.remove(job) if job in self.jobs else None)
         job.finished.connect(job.deleteLater)
         self.jobs.append(job)
         job.start()
         return job
+
+    def shutdown(self, ms: int = 10_000) -> None:
+        """Cancel every running export and wait for its thread (the window is closing)."""
+        for job in list(self.jobs):
+            job.cancel.set()
+        for job in list(self.jobs):
+            job.wait(ms)

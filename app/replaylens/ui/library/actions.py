@@ -27,9 +27,14 @@ def columns_menu(w: LibraryWindow, at: QPoint) -> QMenu:
         act.toggled.connect(lambda on, k=col.key: _toggle_column(w, k, on))
         menu.addAction(act)
     menu.addSeparator()
-    menu.addAction("Default columns", lambda: (w.settings.remove("library/columns"), w.reload_meta()))
+    menu.addAction("Default columns", lambda: _default_columns(w))
     menu.popup(at)
     return menu
+
+
+def _default_columns(w: LibraryWindow) -> None:
+    w.settings.remove("library/columns")
+    w.reload_meta()
 
 
 def _toggle_column(w: LibraryWindow, key: str, on: bool) -> None:
@@ -135,9 +140,10 @@ def start_ingest(w: LibraryWindow, paths: list[str]) -> None:
         QMessageBox.information(w, "Adding recordings", "Recordings are already being added; wait for that "
                                 "to finish or cancel it.")
         return
-    w.ingest = IngestJob(w, w.library, paths)
-    w.ingest.finished_all.connect(lambda result: _ingested(w, result))
-    w.ingest.start()
+    job = IngestJob(w, w.library, paths)
+    w.ingest = job
+    job.finished_all.connect(lambda result: _ingested(w, result))
+    job.start()
 
 
 def _ingested(w: LibraryWindow, result: Any) -> None:

@@ -52,12 +52,12 @@ NICE_KEYS = {
 NICE_VALUES = {
     "new": "New", "returning": "Returning", "high_net_worth": "High net worth", "organic": "Organic (no campaign)",
     "songkran": "Songkran", "desktop": "Desktop", "tablet": "Tablet", "mobile": "Mobile",
-    "rage_click": "Rage clicks", "dead_click": "Clicks on things that do nothing",
+    "rage_click": "Rage clicks", "dead_click": "Clicks that do nothing",
     "error_click": "Clicks with an error",
     "hesitation": "Hesitation", "form_abandonment": "Abandoned forms", "quick_back": "Quick backs",
     "excessive_scroll": "Scrolling up and down", "thrashed_cursor": "Restless mouse", "A": "A", "B": "B",
 }
-NICE_GOALS = {"deposit": "Deposited", "staked": "Staked", "kyc_completed": "Verified identity (KYC)",
+NICE_GOALS = {"deposit": "Deposited", "staked": "Staked", "kyc_completed": "Verified (KYC)",
               "signed_up": "Signed up"}
 
 
@@ -72,12 +72,25 @@ def key_label(key: str) -> str:
     """A facet or attribute key as people say it."""
     if key.startswith("feature/"):
         return f"Feature flag: {key[8:]}"
-    return NICE_KEYS.get(key, key.replace("_", " ").capitalize())
+    builtin = next((c.label for c in BUILTIN if c.key == key), None)
+    return NICE_KEYS.get(key) or builtin or key.replace("_", " ").capitalize()
 
 
-def value_label(key: str, value: str) -> str:
+def amount(key: str, value: object) -> str:
+    """A range bound as people read it: lengths as m:ss."""
+    if any(c.key == key and c.kind == "ms" for c in BUILTIN) and isinstance(value, int | float):
+        return duration(int(value))
+    return str(value)
+
+
+SHORT_VALUES = {"organic": "Organic"}  # in table cells, where the column is narrow
+
+
+def value_label(key: str, value: str, short: bool = False) -> str:
     if key == "goal":
         return NICE_GOALS.get(value, value)
+    if short and value in SHORT_VALUES:
+        return SHORT_VALUES[value]
     return NICE_VALUES.get(value, value)
 
 
@@ -111,5 +124,5 @@ def display(col: Column, value: Any, key: str = "") -> str:
     if col.kind == "int":
         return f"{int(value):,}"
     if col.key.startswith("attr:"):
-        return value_label(col.key[5:], str(value))
+        return value_label(col.key[5:], str(value), short=True)
     return str(value)

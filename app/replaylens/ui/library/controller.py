@@ -26,6 +26,7 @@ class _OpenThread(QThread):
     def __init__(self, library: Any, session_id: str, inactivity_ms: int) -> None:
         super().__init__()
         self.library, self.session_id, self.inactivity_ms = library, session_id, inactivity_ms
+        self.seek_ms: float | None = None
 
     def run(self) -> None:
         from replaylens.io.library import open_library_session
@@ -86,6 +87,7 @@ class LibraryController(QObject):
         self.main.settings.setValue("library/last", str(path))
         self.window = LibraryWindow(lib)
         self.window.open_requested.connect(self.open_from_table)
+        self.window.open_at_requested.connect(lambda sid, t: self.open_session(sid, seek_ms=t))
         self.window.worker.done.connect(self._nav_answer)
         self.window.show()
         self.window.raise_()
@@ -113,7 +115,7 @@ class LibraryController(QObject):
 
     def close_library(self) -> None:
         if self.window is not None:
-            self.window.close()
+            self.window.shutdown()
             self.window.deleteLater()
             self.window = None
         self.wait()
@@ -141,10 +143,12 @@ class LibraryController(QObject):
             self._update_actions()
             self._say()
 
-    def open_session(self, session_id: str) -> None:
+    def open_session(self, session_id: str, seek_ms: float | None = None) -> None:
+        """Open a library session in the viewer, at ``seek_ms`` (ms from its start) when given."""
         if self.library is None:
             return
         th = _OpenThread(self.library, session_id, int(self.main.settings.value("inactivity_ms", 10_000)))
+        th.seek_ms = seek_ms
         th.done.connect(lambda s, i, sid, th=th: self._opened(th, s, i, sid))
         th.failed.connect(lambda sid, msg, th=th: self._open_failed(th, sid, msg))
         th.finished.connect(lambda th=th: self._threads.discard(th))
@@ -158,7 +162,7 @@ class LibraryController(QObject):
             session.close()
             return
         self.current = sid
-        self.main.set_session(session, index)
+        self.main.set_session(session, index, keep_time=th.seek_ms)
         self.main.show()
         self.main.raise_()
         self.main.activateWindow()

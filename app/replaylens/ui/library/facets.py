@@ -4,11 +4,15 @@ alternatives (campaign = Songkran *or* organic), different facets narrow each ot
 tags narrow too: ticking two goals keeps sessions that reached both.
 
 Counts are those of the sessions the *other* facets leave (so a ticked facet still shows its alternatives), as in
-every shop's filter sidebar; they are computed by the store off the UI thread (``FacetQuery``).
+every shop's filter sidebar; the store computes them in the window's facet thread (``facet_counts``). The search
+box's text becomes filters here too (``search_filters``), and a saved segment goes back into ticks and words
+(``split_segment``).
 """
 
 from __future__ import annotations
 
+import re
+import shlex
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,12 +20,25 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
 
-from replaylens.model.segment import AttrIn, Filter, HasFinding, ReachedGoal, Segment, Tagged
-from replaylens.ui.library.columns import key_label, value_label
+from replaylens.analysis.segments import parse_filter
+from replaylens.model.segment import (
+    AttrIn,
+    AttrRange,
+    DateRange,
+    Filter,
+    HasFinding,
+    ReachedGoal,
+    Segment,
+    Tagged,
+    TextSearch,
+    VisitedPage,
+)
+from replaylens.ui.library.columns import amount, key_label, value_label
 
 #: Facets shown open; others (country, utm_source, feature flags …) start folded.
 OPEN_FACETS = ("user_type", "campaign", "variant", "device_class", "goal", "finding", "tag")
 HIDDEN_FACETS = ("user_id", "session_id")
+SORT_BY_VALUE = ("variant",)  # A before B, whichever has more sessions
 ROLE_KEY = int(Qt.ItemDataRole.UserRole)
 ROLE_VALUE = int(Qt.ItemDataRole.UserRole) + 1
 
@@ -52,6 +69,76 @@ def selection_from_filter(f: Filter) -> tuple[str, list[str]] | None:
     return None
 
 
+# -- the search box: plain words search page addresses, titles and clicked labels; ``key=value`` expressions (the
+# command line's ``--filter`` syntax, parsed by ``analysis.segments``) filter. And back: a saved segment split into
+# facet ticks, search words and the conditions that are neither.
+_EXPR = re.compile(r"^[\w$/.:-]+\s*(!=|>=|<=|=|>|<)")
+
+
+def search_filters(text: str) -> tuple[list[Filter], str | None]:
+    """Filters for the search box text, and an error message in plain words (or None)."""
+    text = text.strip()
+    if not text:
+        return [], None
+    if not _EXPR.match(text):
+        return [TextSearch(text)], None
+    try:
+        parts = shlex.split(text)
+    except ValueError:
+        parts = text.split()
+    out: list[Filter] = []
+    words: list[str] = []
+    for part in parts:
+        if _EXPR.match(part):
+            try:
+                out.append(parse_filter(part))
+            except ValueError as exc:
+                return [], f"Cannot read the filter {part!r}: {exc}"
+        else:
+            words.append(part)
+    if words:
+        out.append(TextSearch(" ".join(words)))
+    return out, None
+
+
+def split_segment(segment: Segment) -> tuple[dict[str, list[str]], str, list[Filter]]:
+    """(facet ticks, search words, other conditions) of a saved segment; ANDed together they are the segment."""
+    selection: dict[str, list[str]] = {}
+    words: list[str] = []
+    extra: list[Filter] = []
+    for f in segment.filters:
+        tick = selection_from_filter(f)
+        if isinstance(f, TextSearch) and not words:
+            words.append(f.text)
+        elif tick is not None and (tick[0] not in selection or tick[0] in ("goal", "finding", "tag")):
+            key, values = tick
+            selection.setdefault(key, []).extend(v for v in values if v not in selection.get(key, []))
+        else:
+            extra.append(f)
+    return selection, " ".join(words), extra
+
+
+def describe(f: Filter) -> str:
+    """A condition the sidebar cannot tick, in words (for the status bar)."""
+    if isinstance(f, AttrIn):
+        return f"{key_label(f.key)} is not {' or '.join(map(str, f.values))}"
+    if isinstance(f, AttrRange):
+        lo = f"from {amount(f.key, f.low)}" if f.low is not None else ""
+        hi = f"up to {amount(f.key, f.high)}" if f.high is not None else ""
+        return f"{key_label(f.key)} {lo} {hi}".strip()
+    if isinstance(f, DateRange):
+        return f"started {'from ' + f.start if f.start else ''} {'before ' + f.end if f.end else ''}".strip()
+    if isinstance(f, VisitedPage):
+        return f"{'did not visit' if f.negate else 'visited'} {f.pattern}"
+    if isinstance(f, ReachedGoal):
+        return f"did not reach {value_label('goal', f.goal)}"
+    if isinstance(f, HasFinding):
+        return f"{'no' if f.negate else f'at least {f.min_count}'} {value_label('finding', f.kind).lower()}"
+    if isinstance(f, Tagged):
+        return f"not tagged {f.tag}"
+    return str(f)
+
+
 def facet_counts(library: Any, base: Segment, selection: dict[str, list[str]]) -> dict[str, list[tuple[str, int]]]:
     """Runs in the worker: counts for every facet, each one over the sessions the other facets leave."""
     others = [k for k in selection if selection[k]]
@@ -62,9 +149,17 @@ def facet_counts(library: Any, base: Segment, selection: dict[str, list[str]]) -
             out[key] = [(fv.value, fv.count) for fv in values]
     for key in others:
         rest = base.and_(*[f for k in others if k != key for f in facet_filters(k, selection[k])])
-        got = library.facets(rest, keys=[key]).get(key, [])
-        out[key] = [(fv.value, fv.count) for fv in got]
+        out[key] = [(fv.value, fv.count) for fv in _one_facet(library, rest, key)]
     return out
+
+
+def _one_facet(library: Any, segment: Segment, key: str) -> list[Any]:
+    """One facet's counts. Adapter: the store's ``facets(keys=[k])`` fails for ``goal`` / ``finding`` / ``tag``
+    alone (reported to the library core); then all facets are asked for and one is kept."""
+    try:
+        return list(library.facets(segment, keys=[key]).get(key, []))
+    except Exception:
+        return list(library.facets(segment).get(key, []))
 
 
 class FacetSidebar(QTreeWidget):
@@ -117,12 +212,19 @@ class FacetSidebar(QTreeWidget):
             return
         self.toggle(str(item.data(0, ROLE_KEY)), str(value))
 
+    def _tops(self) -> list[QTreeWidgetItem]:
+        return [t for i in range(self.topLevelItemCount()) if (t := self.topLevelItem(i)) is not None]
+
+    @staticmethod
+    def _children(top: QTreeWidgetItem) -> list[QTreeWidgetItem]:
+        return [c for j in range(top.childCount()) if (c := top.child(j)) is not None]
+
     def _sync_checks(self) -> None:
-        for i in range(self.topLevelItemCount()):
-            top = self.topLevelItem(i)
+        for top in self._tops():
             key = str(top.data(0, ROLE_KEY))
-            for j in range(top.childCount()):
-                child = top.child(j)
+            for child in self._children(top):
+                if child.data(0, ROLE_VALUE) is None:  # the "none yet" line
+                    continue
                 on = str(child.data(0, ROLE_VALUE)) in self.selection.get(key, [])
                 child.setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
 
@@ -134,20 +236,17 @@ class FacetSidebar(QTreeWidget):
 
     def values(self, key: str) -> list[str]:
         """The values listed under a facet."""
-        for i in range(self.topLevelItemCount()):
-            top = self.topLevelItem(i)
+        for top in self._tops():
             if top.data(0, ROLE_KEY) == key:
-                return [str(top.child(j).data(0, ROLE_VALUE)) for j in range(top.childCount())
-                        if top.child(j).data(0, ROLE_VALUE) is not None]
+                return [str(c.data(0, ROLE_VALUE)) for c in self._children(top) if c.data(0, ROLE_VALUE) is not None]
         return []
 
     def value_item(self, key: str, value: str) -> QTreeWidgetItem | None:
-        for i in range(self.topLevelItemCount()):
-            top = self.topLevelItem(i)
+        for top in self._tops():
             if top.data(0, ROLE_KEY) == key:
-                for j in range(top.childCount()):
-                    if top.child(j).data(0, ROLE_VALUE) == value:
-                        return top.child(j)
+                for child in self._children(top):
+                    if child.data(0, ROLE_VALUE) == value:
+                        return child
         return None
 
     def set_counts(self, counts: dict[str, list[tuple[str, int]]]) -> None:
@@ -158,7 +257,7 @@ class FacetSidebar(QTreeWidget):
         bold = QFont(self.font())
         bold.setBold(True)
         for key in keys:
-            values = list(counts[key])
+            values = sorted(counts[key]) if key in SORT_BY_VALUE else list(counts[key])
             if key in HIDDEN_FACETS or self._id_like(values):
                 continue
             for v in self.selection.get(key, []):  # a ticked value stays visible at 0

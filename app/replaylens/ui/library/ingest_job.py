@@ -39,7 +39,7 @@ def summary(result: Any) -> tuple[str, str]:
     if result.failed:
         parts.append(f"{len(result.failed):,} file{'s' if len(result.failed) != 1 else ''} could not be added")
     head = ", ".join(parts) + (" (cancelled: the rest were not added)" if result.cancelled else "") + "."
-    lines = [f"{Path(f).name}: {reason}" for f, reason in result.failed[:MAX_LISTED]]
+    lines = [r if r.startswith(Path(f).name) else f"{Path(f).name}: {r}" for f, r in result.failed[:MAX_LISTED]]
     if len(result.failed) > MAX_LISTED:
         lines.append(f"… and {len(result.failed) - MAX_LISTED:,} more")
     return head, "\n".join(lines)
@@ -54,10 +54,10 @@ class IngestJob(QObject):
 
         self.parent_widget = parent
         self.token = CancelToken()
-        self.thread = _Thread(library, paths, self.token)
-        self.thread.progress.connect(self._progress)
-        self.thread.done.connect(self._done)
-        self.thread.failed.connect(self._failed)
+        self.worker_thread = _Thread(library, paths, self.token)
+        self.worker_thread.progress.connect(self._progress)
+        self.worker_thread.done.connect(self._done)
+        self.worker_thread.failed.connect(self._failed)
         names = ", ".join(Path(p).name for p in paths[:3]) + (" …" if len(paths) > 3 else "")
         self.dialog = QProgressDialog(f"Looking for recordings in {names}…", "Cancel", 0, 0, parent)
         self.dialog.setObjectName("ingest_progress")
@@ -70,14 +70,14 @@ class IngestJob(QObject):
         self.message: QMessageBox | None = None
 
     def start(self) -> None:
-        self.thread.start()
+        self.worker_thread.start()
 
     def cancel(self) -> None:
         self.token.cancel()
         self.dialog.setLabelText("Stopping after the file being read… (what was added stays)")
 
     def wait(self, ms: int = 30_000) -> None:
-        self.thread.wait(ms)
+        self.worker_thread.wait(ms)
 
     def _progress(self, p: Any) -> None:
         if self.token.cancelled:
@@ -97,7 +97,9 @@ class IngestJob(QObject):
         box = QMessageBox(icon, "Recordings added", head, QMessageBox.StandardButton.Ok, self.parent_widget)
         box.setObjectName("ingest_summary")
         if details:
-            box.setInformativeText("These files were skipped:")
+            shown = details.splitlines()
+            more = f"\n… and {len(shown) - 8:,} more (Show Details)" if len(shown) > 8 else ""
+            box.setInformativeText("These files were skipped:\n" + "\n".join(shown[:8]) + more)
             box.setDetailedText(details)
         box.open()
         self.message = box

@@ -4,23 +4,82 @@ Windowed paging: ``rowCount`` is the number of matching sessions (so the scroll 
 row not in the cache shows empty and asks the background worker for its page (``PAGE`` rows, sorted and
 filtered by the store). When the page arrives the rows repaint. A filter, sort or column change starts a new
 *generation*: older answers are dropped. At most ``MAX_PAGES`` pages stay cached (least recently used go first),
-so 100,000 rows scroll with a few thousand rows in memory.
+so 100,000 rows scroll with a few thousand rows in memory. The questions run in a ``QueryWorker`` thread.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import queue
+from collections import OrderedDict, deque
+from collections.abc import Callable, Hashable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QThread, Signal
 from PySide6.QtGui import QColor
 
 from replaylens.model.segment import Segment
 from replaylens.ui.library.columns import Column, display
-from replaylens.ui.library.worker import QueryWorker
+
+# -- one background thread per asker: ``submit(key, fn)`` queues ``fn``; the answer comes back on the UI thread as
+# ``done(key, result)`` (or ``failed(key, message)``). Keys carry a generation so answers to questions no longer
+# asked are dropped. Each thread has its own DuckDB cursor (the store's rule), so queries never block the window.
+_STOP = object()
+
+
+class _Thread(QThread):
+    done = Signal(object, object)
+    failed = Signal(object, str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.jobs: queue.Queue[Any] = queue.Queue()
+
+    def run(self) -> None:
+        while True:
+            item = self.jobs.get()
+            if item is _STOP:
+                return
+            key, fn = item
+            try:
+                self.done.emit(key, fn())
+            except Exception as exc:  # reported to the window, never raised into Qt
+                self.failed.emit(key, f"{type(exc).__name__}: {exc}")
+
+
+class QueryWorker(QObject):
+    done = Signal(object, object)  # (key, result)
+    failed = Signal(object, str)  # (key, message)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread = _Thread()
+        self._thread.done.connect(self.done)
+        self._thread.failed.connect(self.failed)
+        self._pending = 0
+        self._thread.done.connect(self._finished)
+        self._thread.failed.connect(self._finished)
+        self._thread.start()
+
+    def submit(self, key: Hashable, fn: Callable[[], Any]) -> None:
+        self._pending += 1
+        self._thread.jobs.put((key, fn))
+
+    def _finished(self, *_: object) -> None:
+        self._pending -= 1
+
+    @property
+    def busy(self) -> bool:
+        """Jobs submitted whose answer has not reached the UI thread yet."""
+        return self._pending > 0
+
+    def stop(self, wait_ms: int = 10_000) -> None:
+        self._thread.jobs.put(_STOP)
+        self._thread.wait(wait_ms)
+
 
 PAGE = 200
 MAX_PAGES = 40
+RECENT = 6  # a page asked for before the last six (a fast scroll went past it) is not fetched
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
 
@@ -44,21 +103,26 @@ class SessionTableModel(QAbstractTableModel):
         self.descending = True
         self.total = 0
         self.counted = False
+        self._has_total = False  # a count of the current columns arrived (so a refresh can keep the rows)
         self._gen = 0
         self._pages: OrderedDict[int, dict[str, list[Any]]] = OrderedDict()
         self._asked: set[int] = set()
         self._page_gen: dict[int, int] = {}  # page -> the generation it was fetched in
+        self._recent: deque[int] = deque(maxlen=RECENT)  # the pages asked for last: the ones worth fetching
 
     # -- the query --------------------------------------------------------------------------------------------
-    def set_columns(self, columns: list[Column]) -> None:
+    def set_columns(self, columns: list[Column], query: bool = True) -> None:
+        """Show these columns; ``query`` False when a ``set_query`` follows at once (one question, not two)."""
         self.beginResetModel()
         self.columns = list(columns)
         self._pages.clear()
         self._page_gen.clear()
         self._asked.clear()
         self._gen += 1
+        self._has_total = False
         self.endResetModel()
-        self._count()
+        if query:
+            self._count()
 
     def set_query(self, segment: Segment | None = None, sort: str | None = None,
                   descending: bool | None = None) -> None:
@@ -86,10 +150,14 @@ class SessionTableModel(QAbstractTableModel):
         if page in self._asked:
             return
         self._asked.add(page)
+        self._recent.append(page)
+        recent = self._recent
         gen, seg, sort, desc = self._gen, self.segment, self.sort_key, self.descending
         attrs = [c.key[5:] for c in self.columns if c.key.startswith("attr:")]
 
-        def fetch() -> dict[str, list[Any]]:
+        def fetch() -> dict[str, list[Any]] | None:
+            if page not in list(recent):  # scrolled past while queued: skip it (asked again if it shows)
+                return None
             t = self.library.rows(seg, sort=sort, descending=desc, limit=PAGE, offset=page * PAGE,
                                   attributes=attrs, goals=True)
             return {name: t.column(name).to_pylist() for name in t.column_names}
@@ -100,14 +168,21 @@ class SessionTableModel(QAbstractTableModel):
         if not isinstance(key, tuple) or key[0] not in ("count", "page") or key[1] != self._gen:
             return  # another asker's answer, or an answer to an older question
         if key[0] == "count":
-            self.beginResetModel()
-            self.total = int(result)
+            n = int(result)
+            if n != self.total or not self._has_total:
+                self.beginResetModel()
+                self.total = n
+                for stale in [p for p, g in self._page_gen.items() if g != self._gen]:
+                    self._pages.pop(stale, None)
+                    self._page_gen.pop(stale)
+                self.endResetModel()
+                self._has_total = True
+            elif n:  # same count (a tag was added): the old rows and the selection stay until fresh pages come
+                self.dataChanged.emit(self.index(0, 0), self.index(n - 1, max(0, len(self.columns) - 1)))
             self.counted = True
-            for stale in [p for p, g in self._page_gen.items() if g != self._gen]:
-                self._pages.pop(stale, None)
-                self._page_gen.pop(stale)
-            self.endResetModel()
             self.count_changed.emit(self.total)
+        elif key[0] == "page" and result is None:
+            self._asked.discard(int(key[2]))
         elif key[0] == "page":
             page = int(key[2])
             self._pages[page] = result
@@ -128,10 +203,11 @@ class SessionTableModel(QAbstractTableModel):
             self.query_failed.emit(message)
 
     # -- rows -------------------------------------------------------------------------------------------------
-    def row_values(self, row: int) -> dict[str, Any] | None:
-        """Every fetched column of ``row`` (None while its page is on its way)."""
+    def row_values(self, row: int, stale_ok: bool = False) -> dict[str, Any] | None:
+        """Every fetched column of ``row`` (None while its page is on its way). ``stale_ok``: also a page from
+        before the last change (what the screen shows meanwhile; never used to act on a session)."""
         page = self._pages.get(row // PAGE)
-        if page is None:
+        if page is None or not (stale_ok or self._page_gen.get(row // PAGE) == self._gen):
             return None
         i = row % PAGE
         ids = page.get("session_id", [])
@@ -157,19 +233,20 @@ class SessionTableModel(QAbstractTableModel):
             return None
         row, col = index.row(), self.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            vals = self.row_values(row)
+            vals = self.row_values(row, stale_ok=True)
+            if vals is None or self._page_gen.get(row // PAGE) != self._gen:
+                self._ask(row // PAGE)  # missing, or from before the last change: shown until the new one comes
             if vals is None:
-                self._ask(row // PAGE)
                 return "…" if index.column() == 0 else ""
             return display(col, vals.get(col.key))
         if role == Qt.ItemDataRole.TextAlignmentRole and col.kind in ("int", "ms", "goal"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and col.kind == "goal":
-            vals = self.row_values(row)
+            vals = self.row_values(row, stale_ok=True)
             if vals is not None and vals.get(col.key) is not None:
                 return QColor("#1b7f3b")
         if role == Qt.ItemDataRole.ToolTipRole:
-            vals = self.row_values(row)
+            vals = self.row_values(row, stale_ok=True)
             if vals is not None and col.kind == "url":
                 return str(vals.get(col.key) or "")
         return None

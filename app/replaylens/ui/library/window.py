@@ -7,7 +7,7 @@ the next / previous session of the segment shown here. Drop a folder on the wind
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
@@ -26,18 +26,22 @@ from PySide6.QtWidgets import (
 )
 
 from replaylens.model.segment import Filter, Segment
+from replaylens.ui.compare import attach as attach_analysis
 from replaylens.ui.library import actions
 from replaylens.ui.library.columns import BUILTIN, DEFAULT_VISIBLE, Column, attribute_column, goal_column
-from replaylens.ui.library.facets import FacetSidebar, facet_counts
-from replaylens.ui.library.search import search_filters, split_segment
-from replaylens.ui.library.table_model import SessionTableModel
-from replaylens.ui.library.worker import QueryWorker
+from replaylens.ui.library.facets import FacetSidebar, describe, facet_counts, search_filters, split_segment
+from replaylens.ui.library.table_model import QueryWorker, SessionTableModel
+
+if TYPE_CHECKING:
+    from replaylens.ui.library.ingest_job import IngestJob
 
 
 class LibraryWindow(QMainWindow):
-    """``open_requested(session_id, row)`` asks the viewer to show a session (the controller listens)."""
+    """``open_requested(session_id, row)`` asks the viewer to show a session (the controller listens);
+    ``open_at_requested(session_id, t_ms)`` asks it to show one at a moment (a funnel drop-off)."""
 
     open_requested = Signal(str, int)
+    open_at_requested = Signal(str, float)
 
     def __init__(self, library: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,17 +50,22 @@ class LibraryWindow(QMainWindow):
         self.setWindowTitle(f"{library.root.name} — Library — Replay Lens")
         self.setAcceptDrops(True)
         self.settings = QSettings()
-        self.worker = QueryWorker(self)
+        self.worker = QueryWorker(self)  # rows, counts, writes: what the table waits for
         self.worker.done.connect(self._answer)
         self.worker.failed.connect(self._failed)
+        self.facet_worker = QueryWorker(self)  # facet counts take longer: their own thread, so rows never wait
+        self.facet_worker.done.connect(self._answer)
+        self.facet_worker.failed.connect(self._failed)
         self.model = SessionTableModel(library, self.worker, self)
         self.model.count_changed.connect(self._counted)
         self.model.query_failed.connect(lambda m: self.statusBar().showMessage(f"The library could not answer: {m}"))
         self.extra_filters: list[Filter] = []  # conditions of a picked saved segment that are not facet ticks
         self.all_columns: list[Column] = list(BUILTIN)
+        self._goals: list[Column] = []
         self.total_sessions: int | None = None
         self._facet_gen = 0
-        self.ingest = None  # an IngestJob while a dropped folder is being added
+        self.ingest: IngestJob | None = None  # while a dropped folder is being added
+        self._shut = False
 
         self.search = QLineEdit()
         self.search.setObjectName("library_search")
@@ -138,31 +147,49 @@ class LibraryWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.count_label)
         self.statusBar().showMessage("Double-click a session to watch it · right-click to tag · drop a folder to add")
         self.resize(1500, 900)
+        self.analysis_views: list[Any] = []  # Compare / Funnel / A/B windows opened from the Analyse menu
+        attach_analysis(self)
         self.reload_meta()
 
     # -- what the library has ---------------------------------------------------------------------------------
     def reload_meta(self) -> None:
-        """Columns (attribute keys, goals), saved segments, then the rows and facets."""
+        """Goals and saved segments (quick), then the rows and facets; the attribute keys (slower, only needed
+        for the columns menu) come after the first rows."""
         lib = self.library
-        self.worker.submit(("meta",), lambda: (lib.attribute_keys(), lib.goals(), lib.segments(), lib.count()))
+        self.worker.submit(("meta",), lambda: (lib.goals(), lib.segments(), lib.count()))
+        self.facet_worker.submit(("attrs",), lib.attribute_keys)
 
-    def _set_meta(self, keys: list[Any], goals: list[Any], segments: list[Any], total: int) -> None:
-        self.total_sessions = total
-        self.all_columns = [*BUILTIN[:2], *[attribute_column(k.name) for k in keys if k.name not in (
-            "user_id", "device_class")], *[goal_column(g.name) for g in goals], *BUILTIN[2:]]
+    def _columns_wanted(self) -> list[str]:
         wanted = self.settings.value("library/columns")
-        keys_wanted = [str(x) for x in wanted] if isinstance(wanted, list) and wanted else list(DEFAULT_VISIBLE)
-        visible = [c for c in self.all_columns if c.key in keys_wanted or (
-            "goal:*" in keys_wanted and c.key.startswith("goal:"))]
-        self.model.set_columns(visible or list(BUILTIN[:4]))
+        return [str(x) for x in wanted] if isinstance(wanted, list) and wanted else list(DEFAULT_VISIBLE)
+
+    def _set_meta(self, goals: list[Any], segments: list[Any], total: int) -> None:
+        self.total_sessions = total
+        self._goals = [goal_column(g.name) for g in goals]
+        wanted = self._columns_wanted()
+        attrs = [attribute_column(k[5:]) for k in wanted if k.startswith("attr:")]
+        self._set_all_columns(attrs)
+        visible = [c for c in self.all_columns if c.key in wanted or (
+            "goal:*" in wanted and c.key.startswith("goal:"))]
+        self.model.set_columns(visible or list(BUILTIN[:4]), query=False)
         self._fit_columns()
         self.set_saved_segments([s.name for s in segments])
         self.apply_filters()
 
+    def _set_all_columns(self, attrs: list[Column]) -> None:
+        seen = {c.key for c in attrs}
+        extra = [c for c in self.all_columns if c.key.startswith("attr:") and c.key not in seen]
+        self.all_columns = [*BUILTIN[:2], *attrs, *extra, *self._goals, *BUILTIN[2:]]
+
+    def _set_attribute_keys(self, keys: list[Any]) -> None:
+        self._set_all_columns([attribute_column(k.name) for k in keys if k.name not in ("user_id", "device_class")])
+
     def _fit_columns(self) -> None:
-        widths = {"time": 150, "ms": 80, "int": 90, "goal": 100, "url": 260, "tags": 160}
+        widths = {"time": 150, "ms": 80, "int": 90, "url": 260, "tags": 160}
+        fm = self.table.horizontalHeader().fontMetrics()
         for i, c in enumerate(self.model.columns):
-            self.table.setColumnWidth(i, widths.get(c.kind, max(110, 12 * len(c.label))))
+            label = fm.horizontalAdvance(c.label) + 34  # room for the sort arrow
+            self.table.setColumnWidth(i, max(label, widths.get(c.kind, 120)))
 
     def set_visible_columns(self, keys: list[str]) -> None:
         cols = [c for c in self.all_columns if c.key in keys]
@@ -202,7 +229,8 @@ class LibraryWindow(QMainWindow):
         self._facet_gen += 1
         base = Segment(tuple(self.extra_filters) + tuple(self.search_part()))
         sel, lib = dict(self.facets.selection), self.library
-        self.worker.submit(("facets", self._facet_gen), lambda: facet_counts(lib, base, sel))
+        self.facets.setHeaderLabels(["Filter by", "Counting…"])
+        self.facet_worker.submit(("facets", self._facet_gen), lambda: facet_counts(lib, base, sel))
 
     def clear_filters(self) -> None:
         self.extra_filters = []
@@ -224,6 +252,9 @@ class LibraryWindow(QMainWindow):
         self.facets.set_selection(selection, emit=False)
         self.segments.setCurrentIndex(max(0, self.segments.findData(name)))
         self.apply_filters()
+        if extra:
+            self.statusBar().showMessage(f"“{name}” also keeps only sessions where: "
+                                         + "; ".join(describe(f) for f in extra), 20_000)
 
     def _segment_picked(self, index: int) -> None:
         name = self.segments.itemData(index)
@@ -239,24 +270,28 @@ class LibraryWindow(QMainWindow):
             return
         if key[0] == "meta":
             self._set_meta(*result)
+        elif key[0] == "attrs":
+            self._set_attribute_keys(result)
         elif key[0] == "facets" and key[1] == self._facet_gen:
             self.facets.set_counts(result)
+            self.facets.setHeaderLabels(["Filter by", "Sessions"])
         elif key[0] == "segment" and result is not None:
             self.apply_segment(str(key[1]), result)
         elif key[0] == "action":
             actions.action_done(self, key, result)
 
     def _failed(self, key: Any, message: str) -> None:
-        if isinstance(key, tuple) and key[0] in ("meta", "facets", "segment", "action"):
+        if isinstance(key, tuple) and key[0] in ("meta", "attrs", "facets", "segment", "action"):
             self.statusBar().showMessage(f"Something went wrong asking the library: {message}", 15_000)
 
     def _counted(self, n: int) -> None:
         total = self.total_sessions
         filtered = bool(self.current_segment().filters)
         if total is not None and filtered:
-            self.count_label.setText(f"Showing {n:,} of {total:,} sessions (n = {n:,})")
+            share = f" ({100 * n / total:.0f} %)" if total else ""
+            self.count_label.setText(f"n = {n:,} of {total:,} sessions{share}")
         else:
-            self.count_label.setText(f"{n:,} sessions (n = {n:,})")
+            self.count_label.setText(f"n = {n:,} sessions")
         self.clear_button.setEnabled(filtered)
         if n == 0:
             self.empty.setText("This library is empty. Drop a folder of recordings on this window, or use "
@@ -273,6 +308,11 @@ class LibraryWindow(QMainWindow):
             header.setSortIndicator(keys.index(self.model.sort_key), Qt.SortOrder.DescendingOrder
                                     if self.model.descending else Qt.SortOrder.AscendingOrder)
             header.blockSignals(False)
+
+    @property
+    def busy(self) -> bool:
+        """A question to the library is still unanswered (rows, facets, a tag being written …)."""
+        return self.worker.busy or self.facet_worker.busy
 
     # -- rows -------------------------------------------------------------------------------------------------
     def selected_rows(self) -> list[int]:
@@ -295,8 +335,24 @@ class LibraryWindow(QMainWindow):
             actions.start_ingest(self, paths)
 
     def closeEvent(self, event: Any) -> None:
+        """Closing the window only hides it (File ▸ Show Library window brings it back, and next / previous
+        session keep working); ``shutdown`` ends it for good."""
+        if not self._shut:
+            event.ignore()
+            self.hide()
+            return
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop an import (what it finished stays), the query threads and the timers; the window then closes."""
         if self.ingest is not None:
             self.ingest.cancel()
             self.ingest.wait()
+        for view in list(self.analysis_views):
+            view.close()
         self.worker.stop()
-        super().closeEvent(event)
+        self.facet_worker.stop()
+        self._search_timer.stop()
+        self.statusBar().clearMessage()  # its timeout timer goes with it
+        self._shut = True
+        self.close()

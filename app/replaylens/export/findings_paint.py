@@ -1,0 +1,91 @@
+"""Finding highlights on a replay frame: a dashed ring at the spot and a coloured label beside it, from a second
+before the finding until 1.5 s after it. Painted by ``FrameRenderer`` (``FrameOptions.findings``), so the viewer's
+canvas, PNGs, clips and PDF pages show the same highlights.
+
+Findings are duck-typed (``replaylens.model.findings.Finding`` or anything with ``kind``, ``start_ms``, ``end_ms``,
+``page``, ``x``, ``y``, ``count``): export/ does not depend on the analysis package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+
+if TYPE_CHECKING:
+    from replaylens.export.frame import FrameGeometry
+
+FINDING_COLORS: dict[str, str] = {
+    "rage_click": "#e5383b", "dead_click": "#f77f00", "error_click": "#d00000", "hesitation": "#f4a300",
+    "form_abandonment": "#9b5de5", "quick_back": "#00bbf9", "excessive_scroll": "#06d6a0",
+    "thrashed_cursor": "#f15bb5"}
+FINDING_NAMES: dict[str, str] = {
+    "rage_click": "Rage click", "dead_click": "Dead click", "error_click": "Error click",
+    "hesitation": "Hesitation", "form_abandonment": "Form abandoned", "quick_back": "Quick back",
+    "excessive_scroll": "Excessive scrolling", "thrashed_cursor": "Thrashed cursor"}
+#: A highlight shows from this long before a finding starts ...
+LEAD_MS = 1000
+#: ... until this long after it ends.
+TAIL_MS = 1500
+RING_PX = 26.0
+_DARK_TEXT_KINDS = frozenset({"hesitation", "excessive_scroll", "quick_back"})  # light fills: dark text
+
+
+def finding_label(f: Any) -> str:
+    """The short text on a highlight: the main kind with its count, then what else the same moment qualifies for
+    ("Rage click ×5 · dead click"). The finding's full sentence is in the Findings dock and the reports."""
+    kind = str(getattr(f, "kind", "finding"))
+    count = int(getattr(f, "count", 1) or 1)
+    if kind == "hesitation":
+        return f"Hesitation {count / 1000:.1f} s"  # count is the rest in ms
+    if kind == "quick_back":
+        return f"Quick back after {count / 1000:.1f} s"
+    name = FINDING_NAMES.get(kind, kind.replace("_", " ").capitalize())
+    label = f"{name} ×{count}" if count > 1 else name
+    also = [FINDING_NAMES.get(k, k).lower() for k in (getattr(f, "kinds", ()) or ())[1:]]
+    return label + (f" · {', '.join(also)}" if also else "")
+
+
+def finding_color(kind: str) -> QColor:
+    return QColor(FINDING_COLORS.get(kind, "#888888"))
+
+
+def showing(f: Any, page: int, t: float) -> bool:
+    """True when ``f`` is highlighted on ``page`` at time ``t``."""
+    return (getattr(f, "page", -1) == page and getattr(f, "x", None) is not None and getattr(f, "y", None) is not None
+            and f.start_ms - LEAD_MS <= t <= f.end_ms + TAIL_MS)
+
+
+def paint_findings(p: QPainter, g: FrameGeometry, t: float, findings: Iterable[Any]) -> None:
+    """Highlight the findings of this page around the moment they happen (page coordinates → device)."""
+    font = QFont()
+    font.setPixelSize(13)
+    font.setBold(True)
+    stacked: dict[tuple[int, int], int] = {}  # findings at the same spot get their labels one under another
+    p.save()
+    for f in findings:
+        if not showing(f, g.page, t):
+            continue
+        c = finding_color(str(f.kind))
+        at = g.to_device(float(f.x), float(f.y))
+        r = RING_PX
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(QColor(255, 255, 255, 210), 6))  # a light halo under the ring: visible on dark pages too
+        p.drawEllipse(at, r, r)
+        p.setPen(QPen(c, 3, Qt.PenStyle.DashLine))
+        p.drawEllipse(at, r, r)
+        label = finding_label(f)
+        p.setFont(font)
+        w = p.fontMetrics().horizontalAdvance(label) + 14
+        spot = (int(at.x()) // 20, int(at.y()) // 20)
+        dy = 26 * stacked.get(spot, 0)
+        stacked[spot] = stacked.get(spot, 0) + 1
+        box = QRectF(at + QPointF(r + 6, -r - 4 + dy), at + QPointF(r + 6 + w, -r + 18 + dy))
+        p.setPen(QPen(QColor(255, 255, 255, 230), 1.5))
+        p.setBrush(c)
+        p.drawRoundedRect(box, 5, 5)
+        p.setPen(QColor("#1f232b") if f.kind in _DARK_TEXT_KINDS else QColor("#ffffff"))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
+    p.restore()
