@@ -2,7 +2,7 @@
 # One entry point for a fresh Debian/Ubuntu machine:
 #   bash packaging/bootstrap.sh run    install everything, open the viewer on the bundled demo
 #   bash packaging/bootstrap.sh test   install everything, run the whole test suite headless
-# Installs the Debian libraries Qt needs (when run as root and they are missing), creates .venv, installs the
+# Installs the Debian libraries Qt needs and Java 17 for Spark (when run as root and they are missing), creates .venv, installs the
 # pinned packages from requirements-dev.lock and the project itself (editable). Re-runs skip what is done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,8 @@ PKGS=(libglib2.0-0 libgl1 libegl1 libxkbcommon0 libfontconfig1 libfreetype6 libd
       fonts-wqy-microhei python3-venv xvfb xauth  # a CJK font: rendered recordings of Asian sites
       # the desktop packages and their test (tests/packaging): lintian, patchelf, the desktop databases,
       # xdg-mime/xdg-open (which asks File::MimeInfo for a file's type without a desktop), xwininfo, import
-      lintian patchelf desktop-file-utils shared-mime-info xdg-utils libfile-mimeinfo-perl x11-utils imagemagick)
+      lintian patchelf desktop-file-utils shared-mime-info xdg-utils libfile-mimeinfo-perl x11-utils imagemagick
+      openjdk-17-jre-headless)  # Java for the Spark engine and its tests (docs/scale.md)
 
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 

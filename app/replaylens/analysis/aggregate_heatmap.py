@@ -177,7 +177,7 @@ def compare_elements(lib: LibraryStore, seg_a: Segment, seg_b: Segment, page: st
     sides = []
     for seg in (seg_a, seg_b):
         ids, _ = Q.members(lib, seg)
-        seen, labels, clicked = Q.page_clicks(lib, ids, page)
+        seen, labels, clicked = Q.page_clicks(lib, ids, page, seg)
         sides.append((int(seen.size), dict(zip(labels, clicked.sum(axis=0).tolist(), strict=True))))
     (n_a, ca), (n_b, cb) = sides
     labels = sorted(set(ca) | set(cb))

@@ -54,8 +54,9 @@ def parse_duration(text: str) -> int:
     return int(float(m.group(1)) * _UNIT_MS[m.group(2)])
 
 
-def _reached(lib: LibraryStore, ids: list[str], steps: list[Step], within_ms: int | None) -> np.ndarray:
-    hits = [Q.step_hits(lib, ids, s.kind, s.pattern) for s in steps]
+def _reached(lib: LibraryStore, ids: list[str], steps: list[Step], within_ms: int | None,
+             segment: Segment | None = None) -> np.ndarray:
+    hits = [Q.step_hits(lib, ids, s.kind, s.pattern, segment) for s in steps]
     return match_steps(len(ids), [h[0] for h in hits], [h[1] for h in hits], within_ms)
 
 
@@ -72,8 +73,8 @@ def funnel(lib: LibraryStore, segment: Segment | None, steps: list[Step], *, by:
     """The funnel JSON: steps, groups with per-step figures and drop-offs, pairwise comparisons of the first
     group against each other group (Holm over the steps), and what the drop-offs met."""
     ids, values = Q.members(lib, segment, by)
-    reached = _reached(lib, ids, steps, within_ms)
-    flags = Q.finding_flags(lib, ids)
+    reached = _reached(lib, ids, steps, within_ms, segment)
+    flags = Q.finding_flags(lib, ids, segment)
     names = [s.name for s in steps]
     groups = []
     per_group: list[tuple[str, list[dict[str, Any]]]] = []
@@ -95,9 +96,9 @@ def funnel(lib: LibraryStore, segment: Segment | None, steps: list[Step], *, by:
     return {"steps": names, "within_ms": within_ms, "by": by, "groups": groups, "comparisons": comparisons}
 
 
-def _converted(lib: LibraryStore, ids: list[str], goal: Step) -> np.ndarray:
+def _converted(lib: LibraryStore, ids: list[str], goal: Step, segment: Segment | None = None) -> np.ndarray:
     out = np.zeros(len(ids), bool)
-    k, _ = Q.step_hits(lib, ids, goal.kind, goal.pattern)
+    k, _ = Q.step_hits(lib, ids, goal.kind, goal.pattern, segment)
     out[k] = True
     return out
 
@@ -114,7 +115,7 @@ def abtest(lib: LibraryStore, segment: Segment | None, by: str, goal: Step, *, c
         names.insert(0, control)
     index = {n: i for i, n in enumerate(names)}
     group = np.array([index.get(v, -1) if v is not None else -1 for v in values], np.int64)
-    conv = _converted(lib, ids, goal)
+    conv = _converted(lib, ids, goal, segment)
     if split is not None and len(split) != len(names):
         raise ValueError(f"--split has {len(split)} shares but {by} has {len(names)} values ({', '.join(names)})")
     rep = AB.report(AB.groups_from_arrays(names, group, conv), control=names[0] if names else None,
@@ -127,8 +128,8 @@ def clicks_conversion(lib: LibraryStore, segment: Segment | None, page: str, goa
                       min_clicks: int = 5) -> dict[str, Any]:
     """Per clicked element label on ``page``: who clicked it, and conversion of clickers vs non-clickers."""
     ids, _ = Q.members(lib, segment)
-    seen, labels, clicked = Q.page_clicks(lib, ids, page)
-    conv = _converted(lib, ids, goal)[seen]
+    seen, labels, clicked = Q.page_clicks(lib, ids, page, segment)
+    conv = _converted(lib, ids, goal, segment)[seen]
     keep = clicked.sum(axis=0) >= min_clicks
     res = clicks_vs_conversion([lb for lb, k in zip(labels, keep, strict=True) if k], clicked[:, keep], conv)
     res.update({"page": page, "goal": goal.name})

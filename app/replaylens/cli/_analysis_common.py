@@ -21,6 +21,16 @@ def add_selection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--filter", action="append", default=[], metavar="EXPR",
                    help="restrict to sessions matching KEY=V1,V2 | KEY!=V | KEY>=N … (repeatable, AND)")
     p.add_argument("--segment", metavar="NAME", help="start from a saved segment")
+    add_engine(p)
+
+
+ENGINE_HELP = ("run the library's queries on duckdb (default) or Apache Spark: spark (local[*]), spark=local[N], "
+               "spark=spark://HOST:7077 or spark=sc://HOST:15002 (Spark Connect); default $REPLAYLENS_ENGINE or "
+               "the Preferences choice (docs/scale.md)")
+
+
+def add_engine(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", metavar="ENGINE", default=None, help=ENGINE_HELP)
 
 
 def open_selection(args: argparse.Namespace) -> tuple[LibraryStore, Segment]:

@@ -9,6 +9,8 @@ import re
 import sys
 from typing import Any
 
+from replaylens.cli._analysis_common import add_engine
+
 NAME = "heatmap"
 _KINDS = ("click", "move", "scroll", "attention")
 _DEVICES = ("desktop", "tablet", "mobile")
@@ -53,6 +55,7 @@ def add_parser(sub: Any) -> None:
                                                    "(--filter/--segment restrict them; --page is a URL or /path glob)")
     p.add_argument("--filter", action="append", default=[], metavar="EXPR", help="with --library: KEY=V …")
     p.add_argument("--segment", metavar="NAME", help="with --library: a saved segment")
+    add_engine(p)
     p.add_argument("--count", choices=("events", "sessions"), default="events",
                    help="with --library: weigh cells by events (default) or by distinct sessions")
     p.add_argument("--kind", choices=_KINDS, default="click", help="what to map (default: click)")

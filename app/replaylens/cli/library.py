@@ -33,6 +33,7 @@ def _filters(p: argparse.ArgumentParser) -> None:
 
 def add_parser(sub: Any) -> None:
     from replaylens.cli import library_cmds as cmds
+    from replaylens.cli._analysis_common import add_engine
 
     p = sub.add_parser(NAME, help="a library of many sessions: add, list, facets, goals, segments, tags",
                        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -53,6 +54,7 @@ def add_parser(sub: Any) -> None:
     ls.add_argument("--asc", action="store_true", help="ascending (default: descending)")
     ls.add_argument("--limit", type=int, default=None, metavar="N")
     ls.add_argument("--json", action="store_true")
+    add_engine(ls)
     ls.set_defaults(run=cmds.run_ls)
 
     i = lsub.add_parser("info", help="counts per attribute value, per goal, per finding kind")
@@ -83,6 +85,7 @@ def add_parser(sub: Any) -> None:
     ss.set_defaults(run=cmds.run_segment_save)
     sl = ssub.add_parser("ls", help="list saved segments with their session counts")
     sl.add_argument("--json", action="store_true")
+    add_engine(sl)
     sl.set_defaults(run=cmds.run_segment_ls)
     sr = ssub.add_parser("rm", help="delete a saved segment")
     sr.add_argument("name")

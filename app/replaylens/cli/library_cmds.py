@@ -18,9 +18,30 @@ def _open(args: argparse.Namespace) -> LibraryStore:
 
     root = resolve_library_dir(getattr(args, "library", None))
     try:
-        return open_library(root)
+        lib = open_library(root)
     except LibraryError as exc:
         raise BadInputError(root, str(exc)) from None
+    if hasattr(args, "engine"):
+        _use_engine(lib, args.engine)
+    return lib
+
+
+def _use_engine(lib: LibraryStore, choice: str | None) -> None:
+    """``--engine``, else $REPLAYLENS_ENGINE (the events folder as a cluster sees it: $REPLAYLENS_SPARK_EVENTS_URI).
+    A Spark session is started here, so a missing Java or an unreachable cluster is one clear message."""
+    import os
+
+    from replaylens.errors import BadInputError
+    from replaylens.store.engine import SparkUnavailable, parse_engine
+
+    try:
+        spec = parse_engine(choice or os.environ.get("REPLAYLENS_ENGINE"),
+                            os.environ.get("REPLAYLENS_SPARK_EVENTS_URI"))
+        if spec.kind != "duckdb":
+            lib.use_engine(spec).execute("SELECT count(*) AS n FROM sessions")
+    except (ValueError, SparkUnavailable) as exc:
+        lib.close()
+        raise BadInputError(lib.root, f"--engine: {exc}") from None
 
 
 def _segment(lib: LibraryStore, args: argparse.Namespace) -> Segment:

@@ -1,4 +1,6 @@
-"""Compile a ``Segment`` to a parameterised SQL condition over ``sessions s``.
+"""Compile a ``Segment`` to a parameterised SQL condition over ``sessions s``, in the SQL both engines run
+(DuckDB dialect without DuckDB-only constructs: lists become ``IN (?, …)``, globs bound regular expressions;
+``store.spark`` transpiles it with sqlglot).
 
 User text (keys, values, patterns) only ever becomes a bound parameter. The SQL text is assembled from fixed
 fragments and from column names looked up in ``SESSION_COLUMNS`` (a fixed dictionary), so no filter can change
@@ -7,6 +9,7 @@ the statement's shape.
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from typing import Any
@@ -31,6 +34,96 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?Z?$
 _NUMERIC = {k for k, v in SESSION_COLUMNS.items() if v == "int"}
 _TIME = {"start": "s.start", "day": "s.day"}
 _ATTR = "EXISTS (SELECT 1 FROM attributes a WHERE a.session_id = s.session_id AND a.key = ? AND ({}))"
+
+
+def in_list(expr: str, values: list[Any]) -> tuple[str, list[Any]]:
+    """``expr IN (?, ?, …)`` with one placeholder per value (``false`` for none): the same SQL in every engine."""
+    if not values:
+        return "false", []
+    return f"{expr} IN ({', '.join('?' for _ in values)})", list(values)
+
+
+def glob_regex(glob: str) -> str:
+    """A glob (``*`` any text, ``?`` one character, ``[abc]`` / ``[a-z]`` / ``[!abc]`` a set, ``\\x`` a literal x)
+    as an anchored regular expression that RE2 (DuckDB) and java.util.regex (Spark) read alike."""
+    out = ["(?s)\\A"]
+    i, n = 0, len(glob)
+    while i < n:
+        c = glob[i]
+        if c == "*":
+            out.append(".*")
+        elif c == "?":
+            out.append(".")
+        elif c == "\\" and i + 1 < n:
+            i += 1
+            out.append(_literal(glob[i]))
+        elif c == "[" and (j := glob.find("]", i + 2 if glob[i + 1: i + 2] in ("!", "^") else i + 1)) > i:
+            body = glob[i + 1: j]
+            neg = body[:1] in ("!", "^")
+            body = body[1:] if neg else body
+            out.append("[" + ("^" if neg else "") + "".join("\\" + ch if ch in "\\[^&" else ch for ch in body) + "]")
+            i = j
+        elif c == "[":  # an unclosed set: DuckDB's GLOB matches nothing
+            out.append("[^\\s\\S]")
+        else:
+            out.append(_literal(c))
+        i += 1
+    return "".join(out) + "\\z"
+
+
+def _literal(c: str) -> str:
+    return "\\" + c if c in _REGEX_META else c
+
+
+_REGEX_META = frozenset(".^$*+?()[]{}|\\")
+
+
+def glob_match(expr: str, glob: str) -> tuple[str, list[Any]]:
+    """SQL testing ``expr`` against ``glob`` (a bound regular expression; never pasted into the SQL)."""
+    return f"regexp_matches({expr}, ?)", [glob_regex(glob)]
+
+
+def page_match(alias: str, globs: list[str]) -> tuple[str, list[Any]]:
+    """``alias`` (a ``pages`` row) matches any of ``globs``: one starting with ``/`` matches the URL's path,
+    anything else the whole URL."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for g in globs:
+        sql, p = glob_match(f"{alias}.path" if g.startswith("/") else f"{alias}.url", g)
+        parts.append(sql)
+        params += p
+    return "(" + " OR ".join(parts) + ")", params
+
+
+def day_bounds(segment: Segment | None, alias: str = "e") -> tuple[str, list[Any]]:
+    """Conditions on the ``day`` partition column of ``alias`` implied by the segment's date filters (the events
+    of a session are in the partition of its start day, UTC), so both engines prune event files. ``true`` when
+    the segment has no date bound."""
+    terms: list[str] = []
+    params: list[Any] = []
+    for f in segment.filters if segment is not None else ():
+        if not isinstance(f, DateRange):
+            continue
+        for value, op in ((f.start, ">="), (f.end, "<=")):
+            day = _day_of(value, last=op == "<=")
+            if day is not None:
+                terms.append(f"{alias}.day {op} CAST(? AS DATE)")
+                params.append(day)
+    return " AND ".join(terms) or "true", params
+
+
+def _day_of(value: Any, *, last: bool) -> str | None:
+    """The first day a ``>=`` bound admits, or the last day a ``<`` bound admits (None: no usable bound)."""
+    if value is None:
+        return None
+    try:
+        kind, text = _bound(value)
+        when = datetime.datetime.fromisoformat(str(text).replace(" ", "T"))
+    except ValueError:
+        return None
+    if kind != "date":
+        return None
+    return (when - datetime.timedelta(microseconds=1) if last else when).date().isoformat()
 
 
 def column(key: str) -> str | None:
@@ -70,18 +163,18 @@ def _attr_in(f: AttrIn, wide: Wide) -> tuple[str, list[Any]]:
     nums = [n for n in (_as_number(v) for v in f.values) if n is not None]
     col = column(f.key)
     if col is not None:
-        cond = f"list_contains(?::VARCHAR[], CAST({col} AS VARCHAR))"
-        params: list[Any] = [texts]
+        cond, params = in_list(f"CAST({col} AS VARCHAR)", texts)
         if f.key in _NUMERIC and nums:
-            cond = f"({cond} OR list_contains(?::DOUBLE[], CAST({col} AS DOUBLE)))"
-            params.append(nums)
+            num_cond, num_params = in_list(f"CAST({col} AS DOUBLE)", nums)
+            cond, params = f"({cond} OR {num_cond})", [*params, *num_params]
         return (f"NOT coalesce({cond}, false)" if f.negate else cond), params
     acol = wide.attr_cols.get(f.key)
     if acol is None:  # no session has this key
         return ("true" if f.negate else "false"), []
-    cond = (f"s.{acol} IN (SELECT vid FROM attr_values WHERE key = ? AND "
-            "(list_contains(?::VARCHAR[], v_text) OR list_contains(?::DOUBLE[], v_num)))")
-    return (f"NOT coalesce({cond}, false)" if f.negate else cond), [f.key, texts, nums]
+    text_cond, text_params = in_list("v_text", texts)
+    num_cond, num_params = in_list("v_num", nums)
+    cond = f"s.{acol} IN (SELECT vid FROM attr_values WHERE key = ? AND ({text_cond} OR {num_cond}))"
+    return (f"NOT coalesce({cond}, false)" if f.negate else cond), [f.key, *text_params, *num_params]
 
 
 def _range_terms(expr_num: str, expr_date: str, f: AttrRange) -> tuple[list[str], list[Any]]:
@@ -107,7 +200,7 @@ def _attr_range(f: AttrRange, wide: Wide) -> tuple[str, list[Any]]:
     col = column(f.key)
     if col is not None:
         if f.key in _TIME:
-            terms, params = _range_terms("epoch_ms(s.start)", f"CAST({_TIME[f.key]} AS TIMESTAMP)", f)
+            terms, params = _range_terms("s.start_epoch_ms", f"CAST({_TIME[f.key]} AS TIMESTAMP)", f)
         elif f.key in _NUMERIC:
             terms, params = _range_terms(col, "NULL", f)
         else:
@@ -121,9 +214,8 @@ def _attr_range(f: AttrRange, wide: Wide) -> tuple[str, list[Any]]:
 
 
 def _visited(f: VisitedPage) -> tuple[str, list[Any]]:
-    sql = ("EXISTS (SELECT 1 FROM pages p WHERE p.session_id = s.session_id AND p.first_ms IS NOT NULL "
-           "AND (CASE WHEN ? THEN p.path ELSE p.url END) GLOB ?)")
-    params = [f.pattern.startswith("/"), f.pattern]
+    match, params = page_match("p", [f.pattern])
+    sql = f"EXISTS (SELECT 1 FROM pages p WHERE p.session_id = s.session_id AND p.first_ms IS NOT NULL AND {match})"
     return (f"NOT {sql}" if f.negate else sql), params
 
 

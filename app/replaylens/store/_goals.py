@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from replaylens.model.library import Goal
+from replaylens.store._compile import page_match
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
 
 #: The custom-event name: the rrweb/PostHog tag in the JSON detail (invalid JSON counts as no name).
-_EVENT_NAME = "json_extract_string(CASE WHEN json_valid(e.detail) THEN e.detail END, '$.tag')"
+_EVENT_NAME = "json_extract_string(CASE WHEN json_valid(e.detail) THEN e.detail END, '$.tag')"  # aggregate's too
 
 
 def _files(lib: LibraryStore, cur: duckdb.DuckDBPyConnection, ids: list[str] | None) -> list[str]:
@@ -31,12 +32,12 @@ def compute(lib: LibraryStore, cur: duckdb.DuckDBPyConnection, goal: Goal, ids: 
     scope = "true" if ids is None else "list_contains(?::VARCHAR[], s.session_id)"
     scope_params: list[Any] = [] if ids is None else [ids]
     if goal.kind == "page":
+        match, mparams = page_match("p", [goal.pattern])
         cur.execute(
             "INSERT INTO goal_hits SELECT ?, p.session_id, min(p.first_ms) FROM pages p "
             "JOIN sessions s ON s.session_id = p.session_id "
-            f"WHERE {scope} AND p.first_ms IS NOT NULL AND (CASE WHEN ? THEN p.path ELSE p.url END) GLOB ? "
-            "GROUP BY p.session_id",
-            [goal.name, *scope_params, goal.pattern.startswith("/"), goal.pattern]).fetchall()
+            f"WHERE {scope} AND p.first_ms IS NOT NULL AND {match} GROUP BY p.session_id",
+            [goal.name, *scope_params, *mparams]).fetchall()
         return
     files = _files(lib, cur, ids)
     if not files:

@@ -29,7 +29,8 @@ _INDEX_COL = re.compile(r"[ag]\d+|f_[a-z_]+")  # facet-index columns: not part o
 
 def count(lib: LibraryStore, segment: Segment | None) -> int:
     cond, params = _compile.where(segment, _wide.names(lib))
-    return int(lib.cursor().execute(f"SELECT count(*) FROM sessions s WHERE {cond}", params).fetchall()[0][0])
+    res = lib.engine.execute(f"SELECT count(*) AS n FROM sessions s WHERE {cond}", params)
+    return int(res.column("n")[0].as_py())
 
 
 def ids(lib: LibraryStore, segment: Segment | None, *, sort: str, descending: bool, limit: int | None = None,
@@ -45,7 +46,8 @@ def ids(lib: LibraryStore, segment: Segment | None, *, sort: str, descending: bo
     elif offset:
         sql += " OFFSET ?"
         tail = [max(0, int(offset))]
-    return [str(r[0]) for r in lib.cursor().execute(sql, [*join_params, *params, *tail]).fetchall()]
+    res = lib.engine.execute(sql, [*join_params, *params, *tail])
+    return [str(v) for v in res.column("session_id").to_pylist()]
 
 
 def _per_id(lib: LibraryStore, sql: str, page_ids: list[str], params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

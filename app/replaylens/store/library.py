@@ -23,6 +23,7 @@ import pyarrow as pa
 from replaylens.model.library import AttributeKey, FacetValue, Goal, Note, SavedSegment, SessionRecord, SessionSource
 from replaylens.model.segment import Segment
 from replaylens.store import _edit, _facets, _rows, _schema, _surveys, _write
+from replaylens.store.engine import DuckDBEngine, Engine, EngineSpec, make_engine, parse_engine
 
 #: Facets the Library window shows first (then every attribute key).
 DEFAULT_FACETS: tuple[str, ...] = ("user_type", "campaign", "variant", "device_class", "goal", "finding", "tag")
@@ -42,6 +43,7 @@ class LibraryStore:
         self._local = threading.local()
         self.write_lock = threading.Lock()
         self._cache: dict[str, Any] = {}
+        self._engine: Engine | None = None
 
     # -- connections -------------------------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -52,7 +54,28 @@ class LibraryStore:
         return cur
 
     def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
         self._con.close()
+
+    # -- the query engine (store.engine) ---------------------------------------------------------------------
+    @property
+    def engine(self) -> Engine:
+        """The engine the segment filters and aggregate queries run on (DuckDB unless ``use_engine`` chose)."""
+        if self._engine is None:
+            self._engine = DuckDBEngine(self)
+        return self._engine
+
+    def use_engine(self, spec: EngineSpec | str | Engine) -> Engine:
+        """Run the library's queries on ``spec`` (``duckdb``, ``spark``, ``spark=MASTER``, a parsed spec or an
+        engine). The previous engine is closed. Raises ValueError for an unknown spec."""
+        engine = make_engine(self, parse_engine(spec) if isinstance(spec, str) else spec) \
+            if isinstance(spec, str | EngineSpec) else spec
+        if self._engine is not None and self._engine is not engine:
+            self._engine.close()
+        self._engine = engine
+        return engine
 
     def invalidate(self) -> None:
         """Forget cached derived facts (attribute keys and types) after a write."""

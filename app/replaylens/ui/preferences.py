@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QLineEdit,
     QScrollArea,
     QSpinBox,
     QVBoxLayout,
@@ -62,6 +63,7 @@ class PreferencesDialog(QDialog):
         self.inactivity.setToolTip("Gaps longer than this between interactions are skipped (rrweb 10 s, PostHog 5 s)")
         pf.addRow("Skip gaps longer than (rrweb 10 s, PostHog 5 s)", self.inactivity)
         lay.addWidget(play)
+        lay.addWidget(self._engine_box(window))
 
         priv = QGroupBox("Privacy")
         pv = QVBoxLayout(priv)
@@ -101,6 +103,19 @@ class PreferencesDialog(QDialog):
         buttons.rejected.connect(self.reject)
         buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(self._load_preset)
         lay.addWidget(buttons)
+
+    def _engine_box(self, window: MainWindow) -> QGroupBox:
+        """Library queries: DuckDB on this computer, or Spark (docs/scale.md). Used by the next Library window."""
+        box = QGroupBox("Library queries (docs/scale.md)")
+        form = QFormLayout(box)
+        self.engine = QLineEdit(str(window.settings.value("library/engine", "duckdb")))
+        self.engine.setPlaceholderText("duckdb | spark | spark=local[4] | spark=spark://host:7077 | spark=sc://host:15002")
+        self.engine.setToolTip("Where segment filters, aggregate heatmaps, funnels and A/B counts run")
+        self.events_uri = QLineEdit(str(window.settings.value("library/spark_events_uri", "")))
+        self.events_uri.setPlaceholderText("the library's events folder as the cluster sees it (empty: this path)")
+        form.addRow("Engine", self.engine)
+        form.addRow("Events folder for Spark", self.events_uri)
+        return box
 
     def _build(self, settings: FrictionSettings) -> None:
         for key, (typ, _default, doc) in FrictionSettings.keys().items():
@@ -149,6 +164,15 @@ class PreferencesDialog(QDialog):
 
     def accept(self) -> None:
         w = self.window_
+        from replaylens.store.engine import parse_engine
+
+        try:
+            parse_engine(self.engine.text())
+        except ValueError as exc:
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.warning(self, "Library queries", str(exc))
+            return
         preset = str(self.preset.currentData())
         base = FrictionSettings.preset(preset)
         overrides = {k: v for k, v in self.values().items() if base.get(k) != v}
@@ -160,6 +184,8 @@ class PreferencesDialog(QDialog):
         w.settings.setValue("inactivity_ms", new_ms)
         w.settings.setValue(SHOW_VALUES_KEY, self.show_values.isChecked())
         apply_privacy_settings(w.settings)
+        w.settings.setValue("library/engine", self.engine.text().strip() or "duckdb")
+        w.settings.setValue("library/spark_events_uri", self.events_uri.text().strip())
         w.findings.set_settings(settings)
         if reload and w.session is not None:
             w.apply_inactivity(new_ms)

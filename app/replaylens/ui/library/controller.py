@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 if TYPE_CHECKING:
+    from replaylens.store.library import LibraryStore
     from replaylens.ui.library.window import LibraryWindow
     from replaylens.ui.main_window import MainWindow
 
@@ -89,6 +90,7 @@ class LibraryController(QObject):
         except (LibraryError, OSError) as exc:
             QMessageBox.critical(self.main, "Cannot open the library", f"{path}\n\n{exc}")
             return None
+        self._apply_engine(lib)
         self.close_library()
         self.library = lib
         self.main.settings.setValue("library/last", str(path))
@@ -99,6 +101,18 @@ class LibraryController(QObject):
         self.window.show()
         self.window.raise_()
         return self.window
+
+    def _apply_engine(self, lib: LibraryStore) -> None:
+        """The Preferences' engine (Spark starts at the first query, in the window's worker thread)."""
+        from replaylens.store.engine import parse_engine
+
+        choice = str(self.main.settings.value("library/engine", "duckdb"))
+        try:
+            spec = parse_engine(choice, str(self.main.settings.value("library/spark_events_uri", "")) or None)
+            if spec.kind != "duckdb":
+                lib.use_engine(spec)
+        except ValueError as exc:
+            QMessageBox.warning(self.main, "Library queries", f"{exc}\n\nUsing DuckDB on this computer.")
 
     def show_window(self) -> None:
         if self.window is None:
