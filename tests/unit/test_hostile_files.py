@@ -271,3 +271,15 @@ def test_every_shared_rrweb_recording_passes_the_schemas(shared_data: Path) -> N
         except BadInputError as exc:
             refused.append(str(exc))
     assert all("separate event lists" in r for r in refused), refused
+
+
+def test_a_start_date_past_year_9999_is_refused_at_the_boundary(tmp_path: Path) -> None:
+    """Found by the fuzz script: a manifest start in the year 33658 passed, then the PDF cover could not format it."""
+    from replaylens.model.manifest import MAX_EPOCH_MS, ManifestError, parse_manifest
+
+    base = {"format": "replaylens-session", "format_version": "1.0", "session_id": "s", "viewport":
+            {"width": 1280, "height": 800}, "pages": [{"url": "https://x.test/"}]}
+    parse_manifest({**base, "start_epoch_ms": MAX_EPOCH_MS}, max_pages=10, max_dim=100_000)
+    for bad in (MAX_EPOCH_MS + 1, 1_000_000_000_000_000, -1):
+        with pytest.raises(ManifestError, match="not a date"):
+            parse_manifest({**base, "start_epoch_ms": bad}, max_pages=10, max_dim=100_000)

@@ -117,6 +117,8 @@ _KNOWN_KEYS = {"format", "format_version", "session_id", "start_epoch_ms", "site
                "attributes", "pages", "events", "source", "duration_ms"}
 #: Smallest viewport side a manifest may declare (CSS px): a 0×0 viewport has no picture to draw.
 MIN_VIEWPORT = 1
+#: Latest session start a file may declare: 9999-12-31T23:59:59.999Z, the last instant a calendar date can show.
+MAX_EPOCH_MS = 253_402_300_799_999
 
 Number = float  # msgspec's float takes JSON integers too
 Scalar = str | int | float | bool | None
@@ -199,6 +201,8 @@ def parse_manifest(obj: Any, *, max_pages: int, max_dim: int, max_viewport: int 
                   states=_states(p.states, f"pages[{i}]", max_dim)) for i, p in enumerate(m.pages)]
     if not 0.1 <= m.device_pixel_ratio <= 8:
         raise ManifestError("device_pixel_ratio is not a number between 0.1 and 8")
+    if not 0 <= m.start_epoch_ms <= MAX_EPOCH_MS:
+        raise ManifestError(f"start_epoch_ms = {m.start_epoch_ms} is not a date between 1970 and 9999")
     duration = m.duration_ms
     return Manifest(
         session_id=m.session_id,

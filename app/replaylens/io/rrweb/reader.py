@@ -19,7 +19,7 @@ from replaylens.io import limits as L
 from replaylens.io.rrweb import containers
 from replaylens.io.rrweb.columns import Mapped
 from replaylens.io.rrweb.mapping import map_events
-from replaylens.model.manifest import Manifest, Page
+from replaylens.model.manifest import MAX_EPOCH_MS, Manifest, Page
 from replaylens.model.report import ImportReport
 from replaylens.model.session import Session
 from replaylens.model.store import SessionStore, StoreError
@@ -74,6 +74,9 @@ def load_recording(path: str | Path, report: ImportReport | None = None,
         report.note("the file holds only a DOM snapshot: there are no events to replay")
     unwrapped.events = []  # the mapped columns and the pages' snapshot trees are all that is needed from here
     _check_dimensions(path, mapped)
+    if not 0 <= mapped.start_epoch_ms <= MAX_EPOCH_MS:
+        raise BadInputError(path, f"the recording's timestamps ({mapped.start_epoch_ms} ms) are not a date between "
+                                  "1970 and 9999")
     pages = [Page(url=p.url, title=p.title, screenshot=None, width=p.width or mapped.viewport[0],
                   height=p.height or mapped.viewport[1]) for p in mapped.pages]
     sid = unwrapped.session_id or "rrweb-" + hashlib.sha256(
