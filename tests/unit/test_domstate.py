@@ -159,7 +159,7 @@ def test_manifest_page_states_round_trip_and_pick_by_time() -> None:
 
 
 @pytest.mark.parametrize("states, why", [
-    ("x", "not a list"), ([{"t_ms": 5, "screenshot": "a"}, {"t_ms": 1, "screenshot": "b"}], "earlier"),
+    ("x", "should be a list"), ([{"t_ms": 5, "screenshot": "a"}, {"t_ms": 1, "screenshot": "b"}], "earlier"),
     ([{"t_ms": -1, "screenshot": "a"}], "outside"), ([{"t_ms": 1}], "screenshot"),
     ([{"t_ms": 1, "screenshot": "a"}] * 1001, "limit")])
 def test_bad_page_states_are_refused(states: Any, why: str) -> None:
