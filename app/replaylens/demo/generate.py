@@ -12,6 +12,7 @@ import json
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pyarrow as pa
@@ -83,7 +84,8 @@ def write_session(out: Path, seed: int, attrs: dict[str, str], *, rich: bool = F
     counts: dict[str, int] = {}
     for k in kinds:
         counts[str(k)] = counts.get(str(k), 0) + 1
-    return Generated(out, counts, list(rec.planted), attrs, int(max(cols["t"])))  # type: ignore[call-overload]
+    times = cast("list[int]", cols["t"])  # Recorder.emit writes int(round(t))
+    return Generated(out, counts, list(rec.planted), attrs, int(max(times)))
 
 
 RICH_ATTRS = {"user_type": "new", "campaign": "lantern-festival", "variant": "A", "device": "desktop",

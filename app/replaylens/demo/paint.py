@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING
 
 from replaylens.demo.layout import Element, PageLayout
+
+if TYPE_CHECKING:  # Qt is imported when a page is drawn, not when the demo package is
+    from PySide6.QtCore import QCoreApplication, QRectF
+    from PySide6.QtGui import QPainter
 
 _COL = {
     "bg": "#f6f7fb", "ink": "#141a2e", "muted": "#5b6478", "brand": "#3b3bd6", "brand_ink": "#ffffff",
@@ -15,7 +19,7 @@ _COL = {
 _BANNER_TEXT = {"Songkran": ("Songkran", "No fees on your first deposit and +3 % APY on ETH staking until 20 April.")}
 
 
-def _app() -> object:
+def _app() -> QCoreApplication:
     from PySide6.QtGui import QGuiApplication
 
     app = QGuiApplication.instance()
@@ -45,12 +49,12 @@ def render_page(page: PageLayout, dpr: float = 1.0) -> bytes:
     buf = QByteArray()
     dev = QBuffer(buf)
     dev.open(QIODevice.OpenModeFlag.WriteOnly)
-    img.save(dev, "PNG", 6)
+    img.save(dev, "PNG", 6)  # type: ignore[call-overload]  # stubs say bytes; the binding takes only str
     dev.close()
     return bytes(buf.data())
 
 
-def _font(p: Any, size: float, bold: bool = False) -> None:
+def _font(p: QPainter, size: float, bold: bool = False) -> None:
     from PySide6.QtGui import QFont
 
     f = QFont("DejaVu Sans")
@@ -59,7 +63,7 @@ def _font(p: Any, size: float, bold: bool = False) -> None:
     p.setFont(f)
 
 
-def _draw(p: Any, e: Element, r: Any) -> None:
+def _draw(p: QPainter, e: Element, r: QRectF) -> None:
     from PySide6.QtCore import QPointF, QRectF, Qt
     from PySide6.QtGui import QBrush, QColor, QLinearGradient, QPen
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -24,6 +25,9 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter
 
 from replaylens.export.frame import FrameGeometry, Overlay
 from replaylens.model.annotations import Annotation, AnnotationSet, handles
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPaintDevice
 
 FONT_PX = 15.0  # note text, page CSS px
 TEXT_WRAP_PX = 300.0
@@ -127,7 +131,7 @@ def array_to_image(arr: np.ndarray) -> QImage:
 def _burn_blur(p: QPainter, r: QRectF, cell_css: float, scale: float, backdrop: Backdrop | None = None) -> bool:
     """Pixelate the painter-coordinate rect ``r`` of the QImage being painted (or of ``backdrop()`` when the device
     is not a QImage); False when there are no pixels to read."""
-    dev = p.device()
+    dev: QPaintDevice | None = p.device()
     if not isinstance(dev, QImage):
         dev = backdrop() if backdrop is not None else None
         if dev is None or dev.isNull():

@@ -148,6 +148,6 @@ def save_image(img: QImage, path: str | Path, fmt: str = "PNG") -> Path:
     """Write ``img`` atomically (temp file + rename)."""
     dest = Path(path)
     with atomic_output(dest, suffix=f".{fmt.lower()}") as tmp:
-        if not img.save(str(tmp), fmt):
+        if not img.save(str(tmp), fmt):  # type: ignore[call-overload]  # stubs say bytes; the binding takes only str
             raise BadInputError(dest, "the image could not be written (disk full or unsupported format?)")
     return dest

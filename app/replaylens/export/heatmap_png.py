@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +22,10 @@ from replaylens.io.atomic import atomic_path
 from replaylens.model.heatmap_legend import EXPLAIN, scale_labels
 from replaylens.model.heatmap_legend import marks as legend_marks
 from replaylens.model.heatmaps import HeatmapResult
+
+if TYPE_CHECKING:  # QtGui is imported only after _gui() has chosen the platform
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QImage, QPainter
 
 _TITLES = {"click": "Click map", "move": "Movement map (dwell time)", "scroll": "Scroll reach",
            "attention": "Attention (time in view)"}
@@ -40,7 +44,7 @@ def fit_size(w: int, h: int, limit: int = MAX_EXPORT_PIXELS) -> tuple[int, int]:
     return max(1, int(w * s)), max(1, int(h * s))
 
 
-def _gui() -> Any:
+def _gui() -> QCoreApplication:
     """A QGuiApplication (fonts need one); offscreen when there is no display. Import QtGui only after this."""
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -49,7 +53,7 @@ def _gui() -> Any:
     return QGuiApplication.instance() or QGuiApplication([])
 
 
-def _to_array(img: Any) -> np.ndarray:
+def _to_array(img: QImage) -> np.ndarray:
     from PySide6.QtGui import QImage
 
     img = img.convertToFormat(QImage.Format.Format_RGBA8888)
@@ -58,7 +62,7 @@ def _to_array(img: Any) -> np.ndarray:
     return buf[:, :w * 4].reshape(h, w, 4).copy()
 
 
-def _to_qimage(rgba: np.ndarray) -> Any:
+def _to_qimage(rgba: np.ndarray) -> QImage:
     from PySide6.QtGui import QImage
 
     a = np.ascontiguousarray(rgba, dtype=np.uint8)
@@ -109,7 +113,7 @@ def _filters(result: HeatmapResult) -> str:
     return " · ".join(parts)
 
 
-def _draw_legend(p: Any, result: HeatmapResult, width: int, height: int, scale: float, has_shot: bool) -> None:
+def _draw_legend(p: QPainter, result: HeatmapResult, width: int, height: int, scale: float, has_shot: bool) -> None:
     from PySide6.QtCore import QRectF, Qt
     from PySide6.QtGui import QColor, QFont, QPen
 
@@ -151,7 +155,7 @@ def _draw_legend(p: Any, result: HeatmapResult, width: int, height: int, scale: 
     p.drawText(QRectF(x0 + pad, y, box_w - 2 * pad, line_h), int(Qt.AlignmentFlag.AlignRight), hi_label)
 
 
-def _draw_marks(p: Any, result: HeatmapResult, width: int, scale: float) -> None:
+def _draw_marks(p: QPainter, result: HeatmapResult, width: int, scale: float) -> None:
     """Scroll and attention maps: the average fold (dashed) and, for scroll, where 75/50/25 % of sessions stop."""
     from PySide6.QtCore import QPointF, QRectF, Qt
     from PySide6.QtGui import QColor, QPen
@@ -206,7 +210,7 @@ def encode_png(rgba: np.ndarray) -> bytes:
     data = QByteArray()
     buf = QBuffer(data)
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not _to_qimage(rgba).save(buf, "PNG"):
+    if not _to_qimage(rgba).save(buf, "PNG"):  # type: ignore[call-overload]  # stubs say bytes; the binding takes only str
         raise OSError("the PNG encoder failed")
     buf.close()
     return bytes(data.data())

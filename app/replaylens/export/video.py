@@ -131,6 +131,8 @@ def export_clip(session: Session, out: str | Path, start_ms: float, end_ms: floa
         fmt_opts = {"movflags": "+faststart"} if container == "mp4" else {}
         with av.open(str(tmp), mode="w", format=container, options=fmt_opts) as oc:
             stream = oc.add_stream(codec, rate=fps, options=dict(CODEC_OPTIONS.get(codec, {})))
+            if not isinstance(stream, av.VideoStream):
+                raise BadInputError(dest, f"{codec!r} is not a video codec")
             stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
             stream.time_base = Fraction(1, fps)
             bpl = img.bytesPerLine()
