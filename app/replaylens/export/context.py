@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QGuiApplication, QImage
@@ -20,6 +20,9 @@ from replaylens.export.frame import FrameRenderer
 from replaylens.io.atomic import atomic_path
 from replaylens.model.replay import replay_index
 from replaylens.model.session import Session
+
+if TYPE_CHECKING:  # the analysis is optional (see context.findings_available)
+    from replaylens.model.friction_settings import FrictionSettings
 
 #: Progress callback: fraction done in 0..1.
 Progress = Callable[[float], None]
@@ -75,7 +78,7 @@ def findings_available() -> bool:
     return True
 
 
-def analysis_findings(session: Session, settings: Any = None) -> list[Any]:
+def analysis_findings(session: Session, settings: FrictionSettings | None = None) -> list[Any]:
     """The findings of ``replaylens.model.findings.analyze_session`` with ``settings`` (a ``FrictionSettings``:
     the user's preset and overrides; None = the default preset), or [] when this build has no analysis."""
     try:
@@ -100,7 +103,7 @@ def finding_views(items: list[Any]) -> list[FindingView]:
     return sorted(out, key=lambda f: f.start_ms)
 
 
-def session_findings(session: Session, settings: Any = None) -> list[FindingView]:
+def session_findings(session: Session, settings: FrictionSettings | None = None) -> list[FindingView]:
     """Findings of the session analysed with ``settings`` (see ``analysis_findings``), as exporters show them."""
     return finding_views(analysis_findings(session, settings))
 

@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
@@ -34,6 +34,9 @@ from replaylens.export.frame import FrameRenderer
 from replaylens.export.png import page_time, render_full_page, render_view
 from replaylens.model.annotations import Annotation, AnnotationSet
 from replaylens.model.session import Session
+
+if TYPE_CHECKING:  # the analysis is optional (see context.findings_available)
+    from replaylens.model.friction_settings import FrictionSettings
 
 DPI = 200
 KIND_TITLES = {"arrow": "Arrow", "rect": "Rectangle", "ellipse": "Ellipse", "text": "Note", "step": "Step",
@@ -246,7 +249,7 @@ def _item_page(d: _Doc, session: Session, renderer: FrameRenderer, item: ReportI
 
 def export_report(session: Session, out: str | Path, *, annotations: AnnotationSet | None = None,
                   title: str = "", include_findings: bool = True, renderer: FrameRenderer | None = None,
-                  progress: Progress | None = None, settings: Any = None,
+                  progress: Progress | None = None, settings: FrictionSettings | None = None,
                   survey: Sequence[dict[str, Any]] | None = None) -> Path:
     """Write the PDF report atomically; returns its path. ``progress(fraction)`` after each page. Findings are
     analysed with ``settings`` (the user's friction preset; the default preset when None) and highlighted in

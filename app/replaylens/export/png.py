@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
@@ -28,6 +28,9 @@ from replaylens.export.context import (
 from replaylens.export.frame import FrameGeometry, FrameOptions, FrameRenderer
 from replaylens.model.annotations import AnnotationSet
 from replaylens.model.session import Session
+
+if TYPE_CHECKING:  # the analysis is optional (see context.findings_available)
+    from replaylens.model.friction_settings import FrictionSettings
 
 CAPTION_PX = 34
 MAX_PAGE_PX = 16_000  # full-page pictures taller than this are scaled down (viewers and PDF pages choke on more)
@@ -158,7 +161,7 @@ def page_time(renderer: FrameRenderer, page: int, t0: float, t1: float, prefer: 
 def export_batch(session: Session, out_dir: str | Path, *, annotations: AnnotationSet | None = None,
                  include_findings: bool = True, width: int | None = None, height: int | None = None,
                  renderer: FrameRenderer | None = None, progress: Progress | None = None,
-                 settings: Any = None) -> list[Path]:
+                 settings: FrictionSettings | None = None) -> list[Path]:
     """One PNG per finding (when the analysis module exists; analysed with ``settings``, the user's friction
     preset, default preset when None) and per annotation into ``out_dir``; every picture highlights the findings.
     Annotations get the replay frame of the moment they were drawn on, or the full page when that page is not on

@@ -5,7 +5,7 @@ intervals; free-text themes and phrases)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -76,7 +76,7 @@ def _bar_rows(d: _Doc, rows: Sequence[dict[str, Any]], label_key: str) -> None:
         d.y = y0 + h + 2 * d.pt
 
 
-def tally_pages(d: _Doc, tally: dict[str, Any], title: str, new_page: Any) -> None:
+def tally_pages(d: _Doc, tally: dict[str, Any], title: str, new_page: Callable[[], None]) -> None:
     """The tally: a heading, then per question its bars (choices) or themes and phrases (free text)."""
     d.text("SURVEY TALLY", 9, bold=True, color=BAR, gap=2)
     d.text(title, 20, bold=True, gap=2)

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import av
 import numpy as np
@@ -38,6 +38,9 @@ from replaylens.export.frame import FrameOptions, FrameRenderer
 from replaylens.export.png import BACKGROUND, CAPTION_PX, paint_caption
 from replaylens.model.annotations import AnnotationSet
 from replaylens.model.session import Session
+
+if TYPE_CHECKING:  # the analysis is optional (see context.findings_available)
+    from replaylens.model.friction_settings import FrictionSettings
 
 DEFAULT_SIZE = (1280, 720)
 DEFAULT_FPS = 30
@@ -106,7 +109,8 @@ def export_clip(session: Session, out: str | Path, start_ms: float, end_ms: floa
                 size: tuple[int, int] = DEFAULT_SIZE, fps: int = DEFAULT_FPS, annotations: AnnotationSet | None = None,
                 trail_s: float = 3.0, caption: bool = True, heatmap: QImage | None = None, codec: str | None = None,
                 renderer: FrameRenderer | None = None, progress: Progress | None = None,
-                cancel: Cancel = None, findings: list[Any] | None = None, settings: Any = None) -> ClipResult:
+                cancel: Cancel = None, findings: list[Any] | None = None,
+                settings: FrictionSettings | None = None) -> ClipResult:
     """Encode the clip ``[start_ms, end_ms)`` to ``out`` (.mp4 or .webm). ``size`` is the whole picture including
     the caption strip (made even). ``progress(fraction)`` after each frame; ``cancel`` is an Event or a callable.
     Findings are highlighted as in the viewer: ``findings`` as given, else the session analysed with ``settings``
