@@ -8,6 +8,7 @@ different widths put the same button at different page x, as real sites do.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict, Unpack
 
 SITE = "app.nimbus.example"
 
@@ -83,6 +84,17 @@ class PageLayout:
         return None
 
 
+class ElementExtras(TypedDict, total=False):
+    """The optional ``Element`` fields, as ``_Builder.add`` takes them."""
+
+    interactive: bool
+    fixed: bool
+    style: str
+    input_type: str | None
+    name: str | None
+    role: str | None
+
+
 class _Builder:
     def __init__(self, width: int) -> None:
         self.width = width
@@ -91,8 +103,8 @@ class _Builder:
         self.els: list[Element] = []
 
     def add(self, key: str, selector: str, tag: str, label: str, x: float, y: float, w: float, h: float,
-            **kw: object) -> Element:
-        e = Element(key, selector, tag, label, round(x, 1), round(y, 1), round(w, 1), round(h, 1), **kw)  # type: ignore[arg-type]
+            **kw: Unpack[ElementExtras]) -> Element:
+        e = Element(key, selector, tag, label, round(x, 1), round(y, 1), round(w, 1), round(h, 1), **kw)
         self.els.append(e)
         return e
 

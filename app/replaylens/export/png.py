@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
@@ -36,6 +36,33 @@ CAPTION_PX = 34
 MAX_PAGE_PX = 16_000  # full-page pictures taller than this are scaled down (viewers and PDF pages choke on more)
 MAX_PAGE_PIXELS = 40_000_000  # and larger in area than this (160 MB as ARGB32): a hostile wide page stays bounded
 BACKGROUND = QColor("#2b2f3a")
+
+
+class ViewOptions(TypedDict, total=False):
+    """The keyword arguments of ``render_view``, for ``export_view_png``."""
+
+    width: int | None
+    height: int | None
+    annotations: AnnotationSet | None
+    heatmap: QImage | None
+    trail_s: float
+    caption: bool
+    options: FrameOptions | None
+    renderer: FrameRenderer | None
+    label: str
+    findings: list[Any] | None
+
+
+class FullPageOptions(TypedDict, total=False):
+    """The keyword arguments of ``render_full_page``, for ``export_full_page_png``."""
+
+    annotations: AnnotationSet | None
+    heatmap: QImage | None
+    heatmap_opacity: float
+    caption: bool
+    max_height: int
+    renderer: FrameRenderer | None
+    label: str
 
 
 def _caption_font() -> QFont:
@@ -133,13 +160,13 @@ def render_full_page(session: Session, page: int, *, annotations: AnnotationSet 
     return img
 
 
-def export_view_png(session: Session, t: float, out: str | Path, **kw: object) -> Path:
+def export_view_png(session: Session, t: float, out: str | Path, **kw: Unpack[ViewOptions]) -> Path:
     """``render_view`` written atomically to ``out``."""
-    return save_image(render_view(session, t, **kw), out)  # type: ignore[arg-type]
+    return save_image(render_view(session, t, **kw), out)
 
 
-def export_full_page_png(session: Session, page: int, out: str | Path, **kw: object) -> Path:
-    return save_image(render_full_page(session, page, **kw), out)  # type: ignore[arg-type]
+def export_full_page_png(session: Session, page: int, out: str | Path, **kw: Unpack[FullPageOptions]) -> Path:
+    return save_image(render_full_page(session, page, **kw), out)
 
 
 def _slug(text: str) -> str:
