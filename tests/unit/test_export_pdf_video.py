@@ -94,6 +94,13 @@ def test_clip_cancel_deletes_partial(demo, tmp_path: Path) -> None:
         export_clip(s, tmp_path / "c.gif", 0, 5000, renderer=r)
 
 
+def test_clip_audio_codec_is_bad_input(demo, tmp_path: Path) -> None:
+    s, r = demo
+    with pytest.raises(BadInputError, match="not a video codec"):
+        export_clip(s, tmp_path / "c.mp4", 0, 1000, size=(320, 180), fps=10, renderer=r, codec="aac")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_cli_export_clip_report(demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                 qapp, capsys) -> None:
     from PySide6.QtGui import QImage
