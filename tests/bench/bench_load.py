@@ -22,7 +22,8 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).parent))
 from synth import write_synth
 
-from replaylens.io.bundle import read_bundle
+from replaylens.io.bundle import import_bundle
+from replaylens.store.session import open_imported
 
 
 def main() -> int:
@@ -39,7 +40,7 @@ def main() -> int:
         rows = 0
         for _ in range(args.runs):
             t0 = time.perf_counter()
-            s = read_bundle(path)
+            s = open_imported(import_bundle(path))
             loads.append(time.perf_counter() - t0)
             rows = len(s.arrays)
             s.close()

@@ -23,14 +23,15 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from synth import write_synth
 
-from replaylens.io.bundle import read_bundle
+from replaylens.io.bundle import import_bundle
 from replaylens.model.replay import replay_index
+from replaylens.store.session import open_imported
 
 SEEKS = 10_000
 
 
 def seek_latency(path: Path) -> dict[str, float]:
-    s = read_bundle(path)
+    s = open_imported(import_bundle(path))
     idx = replay_index(s)
     rng = np.random.default_rng(0)
     times = rng.uniform(0, idx.duration, SEEKS)
@@ -54,7 +55,7 @@ def frame_times(path: Path, n: int = 200) -> dict[str, float]:
     app = QGuiApplication.instance() or QGuiApplication([])
     from replaylens.export.frame import FrameOptions, FrameRenderer
 
-    s = read_bundle(path)
+    s = open_imported(import_bundle(path))
     r = FrameRenderer(s, replay_index(s))
     opts = FrameOptions(trail_s=3.0)
     rng = np.random.default_rng(1)

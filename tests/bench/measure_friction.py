@@ -30,7 +30,7 @@ from replaylens.model.friction_settings import FrictionSettings
 from replaylens.model.manifest import Manifest, Page
 from replaylens.model.report import ImportReport
 from replaylens.model.session import Session
-from replaylens.model.store import SessionStore
+from replaylens.store.session import SessionStore
 
 TOLERANCE_MS = 1000
 GOAL = 0.95

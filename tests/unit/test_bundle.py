@@ -7,9 +7,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
+from storeutil import query
 
-from replaylens.io.bundle import read_bundle, write_bundle
+from replaylens.io.bundle import import_bundle, write_bundle
 from replaylens.model.manifest import Manifest, Page
+from replaylens.store.session import open_imported
 
 
 def _manifest() -> Manifest:
@@ -35,7 +37,7 @@ def test_roundtrip_and_unknown_kept(tmp_path: Path, untouched) -> None:
     }
     path = _write(tmp_path, cols)
     untouched(path)
-    s = read_bundle(path)
+    s = open_imported(import_bundle(path))
     a = s.arrays
     assert list(a.t) == [0, 10, 20, 30, 40]
     assert [a.kinds[k] for k in a.kind] == cols["kind"]  # unknown kind kept with its own code
@@ -46,7 +48,7 @@ def test_roundtrip_and_unknown_kept(tmp_path: Path, untouched) -> None:
     assert list(a.scroll_y) == [0, 0, 0, 0, 300]  # filled forward
     assert list(a.width) == [800] * 5  # from the manifest viewport
     assert s.store.extra_columns == ["my_vendor_field"]
-    assert s.store.query("SELECT my_vendor_field FROM events ORDER BY i")[3] == ("d",)
+    assert query(s.store, "SELECT my_vendor_field FROM events ORDER BY i")[3] == ("d",)
     assert s.manifest.attributes == {"variant": "B"}
     assert s.report.warnings == []
     s.close()
@@ -61,7 +63,7 @@ def test_repairs_reported(tmp_path: Path) -> None:
         "y": [1.0, 2.0, 3.0, 3.0, 4.0, 65535.0, 5.0, 5.0],
         "page": pa.array([0, 0, 0, 0, 0, 7, 0, 0], pa.int32()),
     }
-    s = read_bundle(_write(tmp_path, cols))
+    s = open_imported(import_bundle(_write(tmp_path, cols)))
     c = s.report.counts
     assert c["missing_time_or_kind"] == 1
     assert c["bad_coordinates"] == 3  # NaN, 65535 sentinel, 1e9 out of range
@@ -79,7 +81,7 @@ def test_repairs_reported(tmp_path: Path) -> None:
 def test_stable_sort_keeps_recorded_order_for_ties(tmp_path: Path) -> None:
     cols = {"t": pa.array([5, 5, 5, 1], pa.int64()), "kind": ["down", "up", "click", "move"],
             "x": [1.0, 1.0, 1.0, 0.0], "y": [1.0, 1.0, 1.0, 0.0]}
-    s = read_bundle(_write(tmp_path, cols))
+    s = open_imported(import_bundle(_write(tmp_path, cols)))
     assert [s.arrays.kinds[k] for k in s.arrays.kind] == ["move", "down", "up", "click"]
     s.close()
 
@@ -87,14 +89,14 @@ def test_stable_sort_keeps_recorded_order_for_ties(tmp_path: Path) -> None:
 def test_page_coordinates_respect_fixed(tmp_path: Path) -> None:
     cols = {"t": pa.array([0, 1], pa.int64()), "kind": ["click", "click"], "x": [10.0, 10.0], "y": [20.0, 20.0],
             "scroll_y": [500.0, 500.0], "fixed": [False, True]}
-    s = read_bundle(_write(tmp_path, cols))
+    s = open_imported(import_bundle(_write(tmp_path, cols)))
     assert list(s.arrays.page_y) == [520.0, 20.0]
     s.close()
 
 
 def test_empty_events_table(tmp_path: Path) -> None:
     cols = {"t": pa.array([], pa.int64()), "kind": pa.array([], pa.string())}
-    s = read_bundle(_write(tmp_path, cols))
+    s = open_imported(import_bundle(_write(tmp_path, cols)))
     assert len(s.arrays) == 0 and s.duration_ms == 0
     assert any("no events" in w for w in s.report.warnings)
     s.close()

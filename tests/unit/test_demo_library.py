@@ -24,7 +24,8 @@ from replaylens.demo.library_truth import (
     plan_sessions,
     sample_size_per_variant,
 )
-from replaylens.io.bundle import read_bundle
+from replaylens.io.bundle import import_bundle
+from replaylens.store.session import open_imported
 
 BIG = 120_000  # plans are cheap (numpy); enough for the 8 % lift to stand out
 
@@ -155,7 +156,7 @@ def test_truth_file_matches_the_bundles(tmp_path: Path, qapp: object) -> None:
     assert truth["parameters"]["deposit_lift"] == 0.08
     plans = {p.session_id: p for p in plan_sessions(30, 99)}
     for row in truth["assignment"]:
-        s = read_bundle(tmp_path / row["file"])
+        s = open_imported(import_bundle(tmp_path / row["file"]))
         p = plans[row["session_id"]]
         assert s.manifest.session_id == p.session_id
         assert s.manifest.attributes == row["attributes"] == p.attributes

@@ -19,7 +19,7 @@ from replaylens.model.friction_settings import PRESETS, FrictionSettings, Settin
 from replaylens.model.manifest import Manifest, Page
 from replaylens.model.report import ImportReport
 from replaylens.model.session import Session
-from replaylens.model.store import SessionStore
+from replaylens.store.session import SessionStore
 
 URL_A, URL_B = "https://bank.test/a", "https://bank.test/b"
 

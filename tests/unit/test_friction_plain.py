@@ -11,6 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
+from storeutil import query
 
 from replaylens.io.registry import open_session
 from replaylens.model.finding_text import element_phrase, page_name, short, title_of
@@ -18,7 +19,7 @@ from replaylens.model.findings import Finding, analyze_session, friction_score
 from replaylens.model.manifest import Manifest, Page
 from replaylens.model.report import ImportReport
 from replaylens.model.session import Session
-from replaylens.model.store import SessionStore
+from replaylens.store.session import SessionStore
 
 URL = "https://bank.test/festival?utm=x"
 SELECTOR = re.compile(r"\b(div|span|a|li|pre|p|input|button|section|body|ul)\s*[.#>\[]")
@@ -167,7 +168,7 @@ def test_real_recordings_have_plain_titles(shared_data: Path) -> None:
         s = open_session(shared_data / rel)
         try:
             res = analyze_session(s)
-            roles = {r[0] for r in s.store.query("SELECT DISTINCT target_role FROM events")}
+            roles = {r[0] for r in query(s.store, "SELECT DISTINCT target_role FROM events")}
         finally:
             s.close()
         if "hover" not in rel:  # hover.json's only target is a bare <div>: no role to name

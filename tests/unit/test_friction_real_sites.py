@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from rrweb_factory import T0, click, el, inc, text
+from storeutil import query
 
 from replaylens.io.registry import open_session
 from replaylens.model.findings import SessionAnalysis, analyze_session
@@ -147,7 +148,7 @@ def test_demoit_editor_clicks_are_not_dead(shared_data: Path) -> None:
     s = open_session(shared_data / "rrweb-demoit-player" / "events.json")
     try:
         res = analyze_session(s)
-        roles = s.store.query("SELECT DISTINCT target_role FROM events WHERE kind = 'click'")
+        roles = query(s.store, "SELECT DISTINCT target_role FROM events WHERE kind = 'click'")
     finally:
         s.close()
     assert ("editor",) in roles  # the CodeMirror lines are inside the editor
@@ -191,7 +192,7 @@ def test_nodes_listed_before_their_parent_inherit_from_it(tmp_path: Path) -> Non
     path.write_text(json.dumps(events))
     s = open_session(path)
     try:
-        rows = s.store.query("SELECT target_tag, interactive, target_label, target_role FROM events "
+        rows = query(s.store, "SELECT target_tag, interactive, target_label, target_role FROM events "
                              "WHERE kind = 'click'")
         res = analyze_session(s)
     finally:
@@ -218,7 +219,7 @@ def test_importer_names_controls_as_a_person_sees_them(tmp_path: Path) -> None:
     path.write_text(json.dumps(events))
     s = open_session(path)
     try:
-        rows = s.store.query("SELECT target_label, target_role, target_hidden FROM events WHERE kind = 'click' "
+        rows = query(s.store, "SELECT target_label, target_role, target_hidden FROM events WHERE kind = 'click' "
                              "ORDER BY t")
     finally:
         s.close()

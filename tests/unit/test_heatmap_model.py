@@ -15,7 +15,7 @@ from replaylens.model.heatmaps import compute_heatmap, page_key, resolve_page
 from replaylens.model.manifest import Manifest, Page
 from replaylens.model.report import ImportReport
 from replaylens.model.session import Session
-from replaylens.model.store import SessionStore
+from replaylens.store.session import SessionStore
 
 
 def mem_session(cols: dict[str, list], pages: list[Page], viewport: tuple[int, int] = (1000, 800),

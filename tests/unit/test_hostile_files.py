@@ -15,11 +15,12 @@ import pyarrow.parquet as pq
 import pytest
 from hostile_inputs import manifest_obj, tiny_png, zip_bytes
 from rrweb_factory import recording
+from storeutil import query
 
 from replaylens.errors import BadInputError, LimitExceededError
 from replaylens.io import limits as L
 from replaylens.io.registry import open_session
-from replaylens.model.store import SessionStore
+from replaylens.store.session import SessionStore
 
 META = {"type": 4, "timestamp": 1, "data": {"href": "https://bank.example/", "width": 800, "height": 600}}
 
@@ -121,7 +122,7 @@ def test_an_extra_column_named_like_the_stores_own_is_renamed(tmp_path: Path) ->
         assert s.store.renamed_columns == {"i": "extra_i"}  # (DuckDB itself reads "T" beside "t" as "T_1")
         ours = {"i", "t", "kind", "x", "y", "target"}
         assert not {c.lower() for c in s.store.extra_columns} & ours and len(s.store.extra_columns) == 2
-        assert s.store.query("SELECT min(i), min(extra_i) FROM events") == [(0, 100)]
+        assert query(s.store, "SELECT min(i), min(extra_i) FROM events") == [(0, 100)]
         analysis = analyze_session(s)
         assert analysis.findings, "twelve clicks on one spot are a rage click"
         assert any("collides" in w for w in s.report.warnings)
@@ -130,7 +131,7 @@ def test_an_extra_column_named_like_the_stores_own_is_renamed(tmp_path: Path) ->
 
 
 def test_extra_column_names_never_collide() -> None:
-    from replaylens.model.store import _extra_names
+    from replaylens.store.session import _extra_names
 
     names, renamed = _extra_names(["i", "I", "extra_i", "KIND", "note"], {"t", "kind"})
     assert len({n.lower() for n in names}) == 5 and "note" in names

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from rrweb_factory import EXPECTED, recording
+from storeutil import query
 
 from replaylens.errors import BadInputError, LimitExceededError, UnsupportedVersionError
 from replaylens.io.registry import open_session
@@ -97,7 +98,7 @@ def test_posthog_several_windows(tmp_path: Path, untouched) -> None:
         # the main window's pages come first, the other window's after them
         assert [p.url for p in s.pages] == ["https://bank.example/wallet", "https://bank.example/staking",
                                             "https://bank.example/help"]
-        rows = s.store.query("SELECT window_id, page, width FROM events WHERE t = 60")
+        rows = query(s.store, "SELECT window_id, page, width FROM events WHERE t = 60")
         assert rows == [(1, 2, 800)]
         assert any("windows" in w for w in s.report.warnings)
         assert s.arrays.counts()["click"] == EXPECTED["click"] + 1

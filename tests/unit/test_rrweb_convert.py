@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from rrweb_factory import EXPECTED, recording
+from storeutil import query
 
 from replaylens.io import cache
 from replaylens.io.registry import open_session
@@ -50,10 +51,10 @@ def test_cli_convert_no_render_round_trip(rec: Path, tmp_path: Path, untouched) 
         assert bundled.arrays.counts() == direct.arrays.counts() == EXPECTED
         assert bundled.manifest.source["format"] == "rrweb" and bundled.duration_ms == direct.duration_ms
         assert [p.url for p in bundled.pages] == [p.url for p in direct.pages]
-        assert bundled.store.query("SELECT count(*) FROM events WHERE value = '250.00'") == [(1,)]
+        assert query(bundled.store, "SELECT count(*) FROM events WHERE value = '250.00'") == [(1,)]
         for col in ("t", "x", "y", "scroll_y", "target", "value_len", "interactive", "fixed"):
             q = f"SELECT {col} FROM events ORDER BY i"
-            assert bundled.store.query(q) == direct.store.query(q), col
+            assert query(bundled.store, q) == query(direct.store, q), col
     finally:
         direct.close()
         bundled.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from rrweb_factory import EXPECTED, T0, recording
+from storeutil import query
 
 from replaylens.io.registry import open_session
 
@@ -22,7 +23,7 @@ def session(tmp_path: Path):
 
 
 def _rows(s, where: str) -> list[tuple]:
-    return s.store.query("SELECT t, page, x, y, scroll_y, width, height, target, target_tag, target_text, "
+    return query(s.store, "SELECT t, page, x, y, scroll_y, width, height, target, target_tag, target_text, "
                          f"interactive, fixed, input_type, value_len, value, detail FROM events WHERE {where} "
                          "ORDER BY t")
 
@@ -69,12 +70,12 @@ def test_input_privacy(session) -> None:
     assert ins[1420][12:15] == ("text", 5, None)  # "*****" masked by the recorder: length only
     assert ins[1430][13:15] == (19, None)  # card number field
     assert ins[1440][12:15] == ("email", 6, "a@b.co")
-    assert "hunter2" not in json.dumps(session.store.query("SELECT * FROM events"), default=str)
+    assert "hunter2" not in json.dumps(query(session.store, "SELECT * FROM events"), default=str)
     assert session.report.counts["secret_inputs"] == 2 and session.report.counts["masked_inputs"] == 1
 
 
 def test_custom_error_selection_touch(session) -> None:
-    det = dict(session.store.query("SELECT kind, detail FROM events WHERE kind IN ('custom', 'error')"))
+    det = dict(query(session.store, "SELECT kind, detail FROM events WHERE kind IN ('custom', 'error')"))
     assert json.loads(det["custom"]) == {"tag": "checkout", "payload": {"step": 2}}
     assert json.loads(det["error"]) == {"level": "error", "message": "boom"}
     sel = _rows(session, "kind='selection'")[0]
@@ -90,9 +91,9 @@ def test_masked_label(tmp_path: Path) -> None:
     path.write_text(json.dumps(rec))
     s = open_session(path)
     try:
-        row = s.store.query("SELECT target, target_text FROM events WHERE t = 3600")[0]
+        row = query(s.store, "SELECT target, target_text FROM events WHERE t = 3600")[0]
         assert row == ("div#app > div", "[masked]")  # rr-* classes are not part of selectors
-        assert "Alice" not in json.dumps(s.store.query("SELECT * FROM events"), default=str)
+        assert "Alice" not in json.dumps(query(s.store, "SELECT * FROM events"), default=str)
     finally:
         s.close()
 
@@ -109,6 +110,6 @@ def test_garbage_and_missing_timestamps(tmp_path: Path) -> None:
         assert s.report.counts["implausible_timestamp"] == 1 and s.report.counts["missing_timestamp"] == 2
         assert s.duration_ms == 3500 and s.arrays.counts() == EXPECTED
         # repaired to the previous event's time (the click at 1150)
-        assert s.store.query("SELECT t FROM events WHERE kind='scroll'") == [(1150,)]
+        assert query(s.store, "SELECT t FROM events WHERE kind='scroll'") == [(1150,)]
     finally:
         s.close()

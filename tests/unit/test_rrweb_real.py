@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from storeutil import query
 
 from replaylens.errors import BadInputError
 from replaylens.io.registry import open_session
@@ -90,7 +91,7 @@ def test_demoit_old_format(shared_data: Path) -> None:
         assert s.manifest.start_epoch_ms == 1544756766750
         assert s.manifest.site == "demoit.app" and s.pages[0].url == "https://demoit.app/e/react#ReactHooks.js"
         # the first click (id 213) is on a CodeMirror line <pre> whose text is "render () {"
-        row = s.store.query("SELECT t, x, y, target, target_tag, target_text FROM events WHERE kind='click' "
+        row = query(s.store, "SELECT t, x, y, target, target_tag, target_text FROM events WHERE kind='click' "
                             "ORDER BY t LIMIT 1")[0]
         assert row[1:] == (757.0, 268.0, "pre.CodeMirror-line", "pre", "render () {")
         assert s.report.warnings == []

@@ -28,6 +28,7 @@ from rrweb_factory import (
     secrets_recording,
     typed_secrets,
 )
+from storeutil import query
 
 from replaylens.io.rrweb import secrets
 from replaylens.io.rrweb.html import snapshot_to_html, wireframe_boxes
@@ -136,9 +137,9 @@ def test_no_secret_in_the_store_nor_the_events_table(bundle: Path) -> None:
 
     s = open_session(bundle)
     try:
-        rows = s.store.query("SELECT * FROM events")
+        rows = query(s.store, "SELECT * FROM events")
         assert not _leaks(" ".join(str(c) for r in rows for c in r))
-        assert sorted(str(v) for (v,) in s.store.query("SELECT value FROM events WHERE value IS NOT NULL")) == \
+        assert sorted(str(v) for (v,) in query(s.store, "SELECT value FROM events WHERE value IS NOT NULL")) == \
             sorted(PLAIN)
         model = EventsModel()
         model.set_session(s, np.ones(len(s.arrays), bool))

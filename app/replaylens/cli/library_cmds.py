@@ -38,7 +38,7 @@ def _use_engine(lib: LibraryStore, choice: str | None) -> None:
         spec = parse_engine(choice or os.environ.get("REPLAYLENS_ENGINE"),
                             os.environ.get("REPLAYLENS_SPARK_EVENTS_URI"))
         if spec.kind != "duckdb":
-            lib.use_engine(spec).execute("SELECT count(*) AS n FROM sessions")
+            lib.start_engine(spec)
     except (ValueError, SparkUnavailable) as exc:
         lib.close()
         raise BadInputError(lib.root, f"--engine: {exc}") from None

@@ -26,10 +26,9 @@ from replaylens.errors import BadInputError, LimitExceededError, UnsupportedVers
 from replaylens.io import limits as L
 from replaylens.io.atomic import atomic_path
 from replaylens.io.imagesize import image_size
+from replaylens.model.imported import EventsFile, ImportedSession
 from replaylens.model.manifest import Manifest, ManifestError, VersionError, parse_manifest
 from replaylens.model.report import ImportReport
-from replaylens.model.session import Session
-from replaylens.model.store import SessionStore, StoreError
 from replaylens.model.validation import SchemaError, decode_json
 
 EXTENSION = ".rlsession"
@@ -133,8 +132,10 @@ def _open_zip(path: Path, fh: IO[bytes]) -> zipfile.ZipFile:
         raise BadInputError(path, f"the zip container cannot be read ({exc})") from None
 
 
-def read_bundle(path: str | Path, report: ImportReport | None = None) -> Session:
-    """Open a bundle into a new in-memory store. Raises BadInputError (and subclasses) with one clear message."""
+def import_bundle(path: str | Path, report: ImportReport | None = None) -> ImportedSession:
+    """Read and check a bundle: the manifest, the screenshots' headers and the events table, extracted to a
+    temporary file the store decodes (its Parquet footer checked against the limits first). Raises BadInputError
+    (and subclasses) with one clear message."""
     path = Path(path)
     _check_file(path)
     report = report or ImportReport(source=str(path))
@@ -158,30 +159,20 @@ def read_bundle(path: str | Path, report: ImportReport | None = None) -> Session
         if ev_info is None:
             raise BadInputError(path, f"the events table {manifest.events_member!r} is missing")
         fmt = "ndjson" if manifest.events_member.endswith((".ndjson", ".jsonl")) else "parquet"
-        store = SessionStore()
-        tmpdir = tempfile.mkdtemp(prefix="replaylens-")
+        tmpdir = Path(tempfile.mkdtemp(prefix="replaylens-"))
         try:
-            tmp = Path(tmpdir) / ("events." + fmt)
+            tmp = tmpdir / ("events." + fmt)
             with open(tmp, "wb") as out:
                 _copy_member(path, zf, ev_info, out, L.MAX_EVENTS_BYTES)
-            if fmt == "parquet":
-                _check_parquet(path, store.parquet_footer(tmp), tmp.stat().st_size)
-            store.load_file(tmp, fmt, page_count=len(manifest.pages),
-                            viewport=(manifest.viewport_width, manifest.viewport_height), report=report)
-            arrays = store.arrays()
-        except StoreError as exc:
-            store.close()
-            raise BadInputError(path, str(exc)) from None
         except BaseException:
-            store.close()
-            raise
-        finally:
             shutil.rmtree(tmpdir, ignore_errors=True)
-    if len(arrays) == 0:
-        report.note("the session holds no events")
-    return Session(path=path, manifest=manifest, store=store, arrays=arrays, report=report,
-                   load_image=_ImageLoader(path, {p.screenshot for p in manifest.pages if p.screenshot}
-                                             | {st.screenshot for p in manifest.pages for st in p.states}))
+            raise
+    return ImportedSession(path=path, manifest=manifest,
+                           events=EventsFile(tmp, fmt, check_footer=lambda footer, stored: _check_parquet(
+                               path, footer, stored)),
+                           report=report, temp_dirs=[tmpdir],
+                           load_image=_ImageLoader(path, {p.screenshot for p in manifest.pages if p.screenshot}
+                                                   | {st.screenshot for p in manifest.pages for st in p.states}))
 
 
 def _check_parquet(path: Path, footer: tuple[int, int, int], stored: int) -> None:

@@ -1,7 +1,9 @@
 """Which reader opens a file: each registers a content sniff and a priority (the glue pattern).
 
-``open_session`` is the one entry point the CLI and the UI use. Files are recognised by their content, not their
-name, so a renamed export still opens; the message for an unknown file names what was found.
+A reader hands over an ``ImportedSession`` (``import_file``); ``open_session`` is the one entry point the CLI and
+the UI use: the imported session loaded by the store's sink (``store.session.open_imported``) into the ``Session``
+the viewer reads. Files are recognised by their content, not their name, so a renamed export still opens; the
+message for an unknown file names what was found.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from pathlib import Path
 
 from replaylens.errors import BadInputError
 from replaylens.io import bundle
+from replaylens.model.imported import ImportedSession
 from replaylens.model.report import ImportReport
 from replaylens.model.session import Session
+from replaylens.store.session import open_imported
 
 #: progress(fraction 0..1, message) -> None; raise errors.CancelledError inside to cancel.
 Progress = Callable[[float, str], None]
@@ -25,7 +29,7 @@ Progress = Callable[[float, str], None]
 class Reader:
     name: str
     sniff: Callable[[Path, bytes], bool]
-    read: Callable[[Path, ImportReport, Progress | None], Session]
+    read: Callable[[Path, ImportReport, Progress | None], ImportedSession]
     priority: int = 0
 
 
@@ -51,7 +55,7 @@ def _load_builtin() -> None:
         return
     _BUILTIN_LOADED = True
     register(Reader("Replay Lens bundle", bundle.is_bundle,
-                    lambda p, rep, prog: bundle.read_bundle(p, rep), priority=100))
+                    lambda p, rep, prog: bundle.import_bundle(p, rep), priority=100))
     with contextlib.suppress(ImportError):  # the rrweb importer registers itself when present
         importlib.import_module("replaylens.io.rrweb")
 
@@ -70,6 +74,18 @@ def sniff_head(path: Path, n: int = 4096) -> bytes:
 
 def open_session(path: str | Path, progress: Progress | None = None) -> Session:
     """Open any supported session file. Raises BadInputError with one message naming the file and the problem."""
+    session = open_imported(import_file(path, progress))
+    if progress is not None:
+        try:
+            progress(1.0, "done")  # may raise CancelledError
+        except BaseException:
+            session.close()
+            raise
+    return session
+
+
+def import_file(path: str | Path, progress: Progress | None = None) -> ImportedSession:
+    """Read any supported session file with the reader its content names (events not yet in a store)."""
     path = Path(path)
     head = sniff_head(path)
     if not head:

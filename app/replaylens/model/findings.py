@@ -117,10 +117,7 @@ def _target_table(session: Session) -> dict[str, np.ndarray]:
     hidden = np.zeros(n_targets + 1, dtype=bool)
     if n_targets:
         code = {name: i for i, name in enumerate(a.targets)}
-        for target, t_tag, t_type, t_role, t_hidden in session.store.query(
-                "SELECT target, lower(coalesce(any_value(target_tag), '')), "
-                "lower(coalesce(any_value(input_type), '')), lower(coalesce(any_value(target_role), '')), "
-                "coalesce(bool_or(target_hidden), false) FROM events WHERE target IS NOT NULL GROUP BY target"):
+        for target, t_tag, t_type, t_role, t_hidden in session.store.target_facts():
             i = code.get(target)
             if i is not None:
                 cols["tag"][i], cols["itype"][i], cols["role"][i], hidden[i] = t_tag, t_type, t_role, t_hidden
@@ -236,9 +233,7 @@ def _describe(session: Session, indices: list[int]) -> dict[int, _Target]:
     """Event index -> what its target is and, for errors, the message; in one query."""
     if not indices:
         return {}
-    rows = session.store.query(
-        "SELECT i, target, target_tag, target_text, kind, detail, target_label, target_role FROM events "
-        "WHERE i IN (SELECT unnest(?::BIGINT[])) ORDER BY i", [sorted(set(indices))])
+    rows = session.store.event_targets(sorted(set(indices)))
     out: dict[int, _Target] = {}
     for i, target, tag, text, kind, detail, label, role in rows:
         desc = None

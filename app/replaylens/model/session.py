@@ -1,25 +1,46 @@
-"""An opened session: manifest + DuckDB store + numpy arrays + a way to fetch page screenshots."""
+"""An opened session: manifest + one-session store + numpy arrays + a way to fetch page screenshots.
+
+The store is built by a sink of the store layer (``store.session.open_imported``); model code reads it through the
+named methods of ``EventStore`` (it cannot import the store layer).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
 
 from replaylens.model.arrays import SessionArrays
+from replaylens.model.imported import ImageLoader
 from replaylens.model.manifest import Manifest, Page
 from replaylens.model.report import ImportReport
-from replaylens.model.store import SessionStore
 
-#: Fetches the encoded bytes (PNG/JPEG/WebP) of a page screenshot by its member name; None if absent.
-ImageLoader = Callable[[str], bytes | None]
+__all__ = ["EventStore", "ImageLoader", "Session"]
+
+
+class EventStore(Protocol):
+    """What model and ui code may ask of a session's events store (``store.session.SessionStore``)."""
+
+    def arrays(self) -> SessionArrays: ...
+
+    def events_table(self) -> pa.Table: ...
+
+    def target_facts(self) -> list[tuple[Any, ...]]: ...
+
+    def event_targets(self, indices: list[int]) -> list[tuple[Any, ...]]: ...
+
+    def target_labels(self) -> list[tuple[Any, ...]]: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
 class Session:
     path: Path
     manifest: Manifest
-    store: SessionStore
+    store: EventStore
     arrays: SessionArrays
     report: ImportReport
     load_image: ImageLoader = field(repr=False, default=lambda name: None)

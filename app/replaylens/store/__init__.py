@@ -1,2 +1,3 @@
-"""The store layer: every SQL string of the session library (DuckDB catalogue + partitioned Parquet) lives here,
-behind named methods. ``duckdb`` is imported only here and in ``model.store`` (an import-linter contract)."""
+"""The store layer: every SQL string lives here, behind named methods: the session library (DuckDB catalogue +
+partitioned Parquet) and the one-session store the viewer reads (``store.session``). ``duckdb`` is imported only
+here (an import-linter contract)."""

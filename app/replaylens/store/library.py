@@ -12,7 +12,7 @@ Every result is drained (fetchall / Arrow) so the code also runs on DuckDB 2.x. 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,11 @@ class LibraryStore:
             cur = self._local.cur = self._con.cursor()
         return cur
 
+    def interrupter(self) -> Callable[[], None]:
+        """For the calling (worker) thread: stops the query this thread's cursor is running; any thread may call
+        it (a Cancel stops the query, not only its answer)."""
+        return self.cursor().interrupt
+
     def close(self) -> None:
         if self._engine is not None:
             self._engine.close()
@@ -66,6 +71,13 @@ class LibraryStore:
         if self._engine is None:
             self._engine = DuckDBEngine(self)
         return self._engine
+
+    def start_engine(self, spec: EngineSpec) -> Engine:
+        """``use_engine`` and a first query on it (the sessions counted), so an engine that cannot start fails
+        here, with its own error (SparkUnavailable)."""
+        engine = self.use_engine(spec)
+        engine.execute("SELECT count(*) AS n FROM sessions")
+        return engine
 
     def use_engine(self, spec: EngineSpec | str | Engine) -> Engine:
         """Run the library's queries on ``spec`` (``duckdb``, ``spark``, ``spark=MASTER``, a parsed spec or an

@@ -45,8 +45,7 @@ class EventsModel(QAbstractTableModel):
         self._targets = session.arrays.targets if session is not None else ()
         self._labels: dict[int, str] = {}
         if session is not None:  # one query: the visible label of every event that has one
-            rows = session.store.query("SELECT i, target_text FROM events WHERE target_text IS NOT NULL "
-                                       "AND kind NOT IN ('move', 'touch_move')")
+            rows = session.store.target_labels()
             self._labels = {int(i): str(txt) for i, txt in rows}
         self.endResetModel()
 

@@ -7,10 +7,11 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from replaylens.model.imported import ImportedSession
 from replaylens.model.manifest import Manifest, Page
 from replaylens.model.report import ImportReport
 from replaylens.model.session import Session
-from replaylens.model.store import SessionStore
+from replaylens.store.session import open_imported
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
@@ -56,19 +57,11 @@ def from_library(library: LibraryStore, session_id: str) -> Session:
                                 "original": json.dumps(str(s.get("source_path") or ""))},
                         duration_ms=int(s["duration_ms"] or 0))
     report = ImportReport(source=f"{library.root} / {session_id}")
-    store = SessionStore()
-    try:
-        events = library.events(session_id)
-        if "i" in events.column_names:  # the library's row index; the one-session store numbers rows itself
-            events = events.drop_columns(["i"])
-        store.load_arrow(events, page_count=len(pages),
-                         viewport=(manifest.viewport_width, manifest.viewport_height), report=report)
-        arrays = store.arrays()
-    except BaseException:
-        store.close()
-        raise
-    return Session(path=library.root / f"{session_id}.library", manifest=manifest, store=store, arrays=arrays,
-                   report=report, load_image=_ScreenLoader(library))
+    events = library.events(session_id)
+    if "i" in events.column_names:  # the library's row index; the one-session store numbers rows itself
+        events = events.drop_columns(["i"])
+    return open_imported(ImportedSession(path=library.root / f"{session_id}.library", manifest=manifest,
+                                         events=events, report=report, load_image=_ScreenLoader(library)))
 
 
 def open_library_session(library: LibraryStore, session_id: str, *, prefer_source: bool = True) -> Session:

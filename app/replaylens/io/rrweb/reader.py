@@ -1,4 +1,5 @@
-"""Open an rrweb recording as a Session: unwrap, map, load into DuckDB. No screenshots (see ``convert``).
+"""Read an rrweb recording as an imported session: unwrap, map, hand over the Arrow table. No screenshots (see
+``convert``).
 
 Opening is meant to be quick: the viewer shows the events over a blank/wireframe page at once and renders the
 snapshots in the background (``io.cache.convert_cached``). The whole file is parsed once (msgspec) and validated;
@@ -19,10 +20,9 @@ from replaylens.io import limits as L
 from replaylens.io.rrweb import containers
 from replaylens.io.rrweb.columns import Mapped
 from replaylens.io.rrweb.mapping import map_events
+from replaylens.model.imported import ImportedSession
 from replaylens.model.manifest import MAX_EPOCH_MS, Manifest, Page
 from replaylens.model.report import ImportReport
-from replaylens.model.session import Session
-from replaylens.model.store import SessionStore, StoreError
 
 Progress = Callable[[float, str], None]
 
@@ -104,31 +104,18 @@ def _check_dimensions(path: Path, mapped: Mapped) -> None:
                                            f"({L.MIN_VIEWPORT}..{L.MAX_VIEWPORT:,} px a side)")
 
 
-def to_session(loaded: Loaded, report: ImportReport, progress: Progress | None = None) -> Session:
-    """Load the mapped table into a new DuckDB store and wrap it as a Session."""
+def to_imported(loaded: Loaded, report: ImportReport, progress: Progress | None = None) -> ImportedSession:
+    """The mapped table as an imported session (the store's sink loads and repairs it)."""
     _step(progress, 0.8, "loading events")
-    store = SessionStore()
-    try:
-        store.load_arrow(loaded.mapped.table, page_count=len(loaded.manifest.pages),
-                         viewport=(loaded.manifest.viewport_width, loaded.manifest.viewport_height), report=report)
-        arrays = store.arrays()
-    except StoreError as exc:
-        store.close()
-        raise BadInputError(loaded.path, str(exc)) from None
-    except BaseException:
-        store.close()
-        raise
-    if len(arrays) == 0:
-        report.note("the session holds no events")
-    _step(progress, 1.0, "done")
-    return Session(path=loaded.path, manifest=loaded.manifest, store=store, arrays=arrays, report=report)
+    return ImportedSession(path=loaded.path, manifest=loaded.manifest, events=loaded.mapped.table, report=report)
 
 
-def read_rrweb(path: str | Path, report: ImportReport | None = None, progress: Progress | None = None) -> Session:
-    """Open an rrweb/PostHog/Highlight recording (any container) as a Session without screenshots."""
+def read_rrweb(path: str | Path, report: ImportReport | None = None,
+               progress: Progress | None = None) -> ImportedSession:
+    """Read an rrweb/PostHog/Highlight recording (any container) as an imported session without screenshots."""
     report = report if report is not None else ImportReport(source=str(path))
     loaded = load_recording(path, report, progress)
     for p in loaded.mapped.pages:
         p.snapshot = None  # not needed for viewing; frees the trees early
     loaded.mapped.histories = []
-    return to_session(loaded, report, progress)
+    return to_imported(loaded, report, progress)

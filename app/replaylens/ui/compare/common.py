@@ -77,17 +77,17 @@ class JobStrip(QWidget):
 
         def job() -> Any:
             if library is not None:
-                holder["cursor"] = library.cursor()  # this worker thread's own cursor (the store's rule)
+                holder["interrupt"] = library.interrupter()  # stops this worker thread's query
             return fn()
 
         self.job.submit(job)
 
     def _interrupt(self) -> None:
         """Stop the running query of the last job (its answer is dropped anyway): the CPU goes to the next one."""
-        cur = self._holder.get("cursor")
-        if cur is not None and hasattr(cur, "interrupt"):
+        stop = self._holder.get("interrupt")
+        if stop is not None:
             with contextlib.suppress(Exception):  # the query had already finished: nothing to stop
-                cur.interrupt()
+                stop()
         self._holder = {}
 
     def cancel(self) -> None:

@@ -1,4 +1,7 @@
-"""SessionStore: owns the in-memory DuckDB database of one opened session, and every SQL string.
+"""SessionStore: owns the in-memory DuckDB database of one opened session, and every SQL string read from it.
+
+``open_imported`` is the sink that builds it, and the ``Session`` the viewer reads, from what a reader handed over
+(``model.imported.ImportedSession``).
 
 Loading: DuckDB reads and types the file (TRY_CAST: garbage becomes NULL) straight into Arrow; the numpy kernel
 ``core.repair`` validates and repairs column by column (no Python loop per event); the repaired Arrow table becomes
@@ -6,7 +9,7 @@ the DuckDB ``events`` table without a copy, and the numpy arrays the hot paths r
 goes into the ImportReport.
 
 Every result started here is drained (fetchall/fetchnumpy) so the code also runs on DuckDB 2.x, where results
-stream and hold the connection. Other threads get their own ``cursor()``.
+stream and hold the connection; the store's queries run one at a time under its lock.
 """
 
 from __future__ import annotations
@@ -22,9 +25,12 @@ import pyarrow.compute as pc
 
 from replaylens.core.kinds import KIND_CODE, kind_vocabulary
 from replaylens.core.repair import repair_events
+from replaylens.errors import BadInputError
 from replaylens.model.arrays import SessionArrays
+from replaylens.model.imported import EventsFile, ImportedSession
 from replaylens.model.report import ImportReport
 from replaylens.model.schema import COORD_SENTINELS, EVENT_COLUMNS, MAX_ABS_COORD
+from replaylens.model.session import Session
 
 #: Columns an events table may have (ours plus unknown ones kept); more is refused, not loaded.
 MAX_COLUMNS = 256
@@ -72,10 +78,6 @@ class SessionStore:
         self._events_arrow: pa.Table | None = None
 
     # -- connections -------------------------------------------------------------------------------------------
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A connection for the calling thread (DuckDB: one cursor per thread)."""
-        return self._con.cursor()
-
     def close(self) -> None:
         self._con.close()
 
@@ -222,9 +224,25 @@ class SessionStore:
             raise StoreError("no events loaded")
         return self._events_arrow
 
-    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        """Run one of our own queries against the store (drained)."""
-        return self._run(sql, params)
+    def target_facts(self) -> list[tuple[Any, ...]]:
+        """Per target (one row each): target, tag, input type and role (lower case, '' when absent) and whether any
+        of its events saw it hidden."""
+        return self._run(
+            "SELECT target, lower(coalesce(any_value(target_tag), '')), "
+            "lower(coalesce(any_value(input_type), '')), lower(coalesce(any_value(target_role), '')), "
+            "coalesce(bool_or(target_hidden), false) FROM events WHERE target IS NOT NULL GROUP BY target")
+
+    def event_targets(self, indices: list[int]) -> list[tuple[Any, ...]]:
+        """For the events at ``indices`` (row index ``i``), in index order: i, target, target_tag, target_text,
+        kind, detail, target_label, target_role."""
+        return self._run(
+            "SELECT i, target, target_tag, target_text, kind, detail, target_label, target_role FROM events "
+            "WHERE i IN (SELECT unnest(?::BIGINT[])) ORDER BY i", [indices])
+
+    def target_labels(self) -> list[tuple[Any, ...]]:
+        """(i, visible text) of every event but pointer moves whose target has a visible text."""
+        return self._run("SELECT i, target_text FROM events WHERE target_text IS NOT NULL "
+                         "AND kind NOT IN ('move', 'touch_move')")
 
 
 def _to_arrow(res: Any) -> pa.Table:
@@ -235,3 +253,34 @@ def _to_arrow(res: Any) -> pa.Table:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+
+
+def open_imported(imported: ImportedSession) -> Session:
+    """The sink for the viewer: load an imported session's events into a new one-session store (typed, repaired,
+    with the numpy arrays) and wrap it as a ``Session``. A table the store cannot read raises BadInputError naming
+    the file; the imported session's temporary files are removed either way."""
+    m = imported.manifest
+    page_count, viewport = len(m.pages), (m.viewport_width, m.viewport_height)
+    store = SessionStore()
+    try:
+        events = imported.events
+        if isinstance(events, EventsFile):
+            if events.fmt == "parquet" and events.check_footer is not None:
+                events.check_footer(store.parquet_footer(events.path), events.path.stat().st_size)
+            store.load_file(events.path, events.fmt, page_count=page_count, viewport=viewport,
+                            report=imported.report)
+        else:
+            store.load_arrow(events, page_count=page_count, viewport=viewport, report=imported.report)
+        arrays = store.arrays()
+    except StoreError as exc:
+        store.close()
+        raise BadInputError(imported.path, str(exc)) from None
+    except BaseException:
+        store.close()
+        raise
+    finally:
+        imported.discard()
+    if len(arrays) == 0:
+        imported.report.note("the session holds no events")
+    return Session(path=imported.path, manifest=m, store=store, arrays=arrays, report=imported.report,
+                   load_image=imported.load_image)
