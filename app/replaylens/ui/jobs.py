@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Hashable
+from concurrent.futures import wait as wait_futures
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -19,12 +20,18 @@ from PySide6.QtCore import QObject, Qt, Signal
 from replaylens.errors import ReplayLensError
 from replaylens.jobs import CancelToken, Job, JobRunner, Progress, outcome
 
-__all__ = ["CancelToken", "LatestJob", "Progress", "QtJob", "QtJobRunner", "describe"]
+__all__ = ["CancelToken", "LatestJob", "Progress", "QtJob", "QtJobRunner", "describe", "describe_plain"]
 
 
 def describe(exc: BaseException) -> str:
-    """One line for the user: our own errors speak plain words, anything else says what it was."""
-    return str(exc) if isinstance(exc, ReplayLensError) else f"{type(exc).__name__}: {exc}"
+    """The failure as one line: what it was and what it said."""
+    return f"{type(exc).__name__}: {exc}"
+
+
+def describe_plain(exc: BaseException) -> str:
+    """For jobs whose own errors speak plain words (opening, exports): those as they are, anything else as
+    ``describe`` says it."""
+    return str(exc) if isinstance(exc, ReplayLensError) else describe(exc)
 
 
 class QtJob(QObject):
@@ -57,15 +64,25 @@ class QtJob(QObject):
     def running(self) -> bool:
         return not self.ended
 
+    def wait(self, ms: int = 10_000) -> bool:
+        """Wait for the work on its thread (the outcome arrives with the event loop); False on time-out."""
+        if self.job is None:
+            return True
+        done, _pending = wait_futures([self.job.future], timeout=ms / 1000)
+        return bool(done)
+
 
 class QtJobRunner(QObject):
     """One pool of worker threads for a window; ``shutdown()`` (from ``closeEvent``) cancels and joins them."""
 
     _relay = Signal(object, str, object)  # (QtJob, what, payload), queued onto the GUI thread
 
-    def __init__(self, parent: QObject | None = None, max_workers: int = 2, name: str = "replaylens-job") -> None:
+    def __init__(self, parent: QObject | None = None, max_workers: int = 2, name: str = "replaylens-job",
+                 describe: Callable[[BaseException], str] = describe) -> None:
         super().__init__(parent)
+        self._pool_args = (max_workers, name)
         self.runner = JobRunner(max_workers=max_workers, name=name)
+        self.describe = describe
         self._jobs: set[QtJob] = set()
         self._relay.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
@@ -97,7 +114,7 @@ class QtJobRunner(QObject):
             qjob.done.emit(value)
         elif kind == "failed":
             qjob.error = value
-            qjob.failed.emit(describe(value))
+            qjob.failed.emit(self.describe(value))
         else:
             if value is not None and qjob.discard is not None:
                 qjob.discard(value)
@@ -120,9 +137,13 @@ class QtJobRunner(QObject):
         return self.runner.wait(ms / 1000)
 
     def shutdown(self, ms: int = 10_000) -> bool:
-        self.runner.cancel_all()
-        ok = self.runner.wait(ms / 1000)
-        self.runner.shutdown(wait=ok)
+        """Cancel every job and join the worker threads; a later ``submit`` starts a fresh pool (its threads
+        start only when work arrives), so a reopened view still works."""
+        old = self.runner
+        old.cancel_all()
+        ok = old.wait(ms / 1000)
+        old.shutdown(wait=ok)
+        self.runner = JobRunner(*self._pool_args)
         return ok
 
 
@@ -158,3 +179,7 @@ class LatestJob(QObject):
 
     def wait(self, ms: int = 10_000) -> None:
         self._runner.wait(ms)
+
+    def shutdown(self, ms: int = 10_000) -> None:
+        """Cancel and join the worker threads (the owner is closing)."""
+        self._runner.shutdown(ms)

@@ -10,7 +10,7 @@ from replaylens.core.replay import ReplayIndex
 from replaylens.errors import BadInputError, CancelledError
 from replaylens.model.replay import replay_index
 from replaylens.model.session import Session
-from replaylens.ui.jobs import CancelToken, Progress, QtJob, QtJobRunner
+from replaylens.ui.jobs import CancelToken, Progress, QtJob, QtJobRunner, describe_plain
 
 Loaded = tuple[Session, ReplayIndex, Path | None]  # (session, its replay index, bundle to render into or None)
 
@@ -76,7 +76,8 @@ class SessionLoader(QObject):
 
     def __init__(self, parent: QObject | None = None, runner: QtJobRunner | None = None) -> None:
         super().__init__(parent)
-        self._runner = runner if runner is not None else QtJobRunner(self, max_workers=2, name="replaylens-open")
+        self._runner = runner if runner is not None else QtJobRunner(self, max_workers=2, name="replaylens-open",
+                                                                      describe=describe_plain)
         self._current: QtJob | None = None
 
     @property
@@ -103,8 +104,10 @@ class SessionLoader(QObject):
         """Wait for every open, the dropped ones included; False if one is still running after ``ms``."""
         return self._runner.wait(ms)
 
-    def shutdown(self) -> None:
-        self._runner.shutdown()
+    def shutdown(self, ms: int = 5000) -> bool:
+        """Cancel the open in flight and join the worker threads (the window is closing)."""
+        self._current = None
+        return self._runner.shutdown(ms)
 
 
 def _close_loaded(result: Loaded) -> None:

@@ -383,9 +383,9 @@ class MainWindow(QMainWindow):
         exports = getattr(self.annotations_ctl, "exports", None)
         if exports is not None:
             exports.shutdown()
-        self.loader.wait()
-        self.findings.job.wait()
-        self.heatmap_panel.job.wait()
+        self.loader.shutdown()
+        self.findings.job.shutdown()
+        self.heatmap_panel.job.shutdown()
         self.library_ctl.close_library()
         self.statusBar().clearMessage()  # its timeout timer goes with it
 
