@@ -39,9 +39,9 @@ def _load(path: Path, inactivity_ms: int, token: CancelToken, progress: Progress
     except (CancelledError, BadInputError):
         raise
     except MemoryError:
-        raise BadInputError(f"{path.name}: not enough memory to open this file") from None
+        raise BadInputError(path, "not enough memory to open this file") from None
     except Exception as exc:  # a bug, not bad input: still one clear message, the app keeps running
-        raise BadInputError(f"{path.name}: could not be opened ({type(exc).__name__}: {exc})") from exc
+        raise BadInputError(path, f"could not be opened ({type(exc).__name__}: {exc})") from exc
 
 
 def _converted(path: Path, session: Session, progress: Progress) -> tuple[Session, Path | None]:

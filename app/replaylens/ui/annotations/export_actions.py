@@ -82,14 +82,14 @@ class ClipDialog(QDialog):
         self.fmt = QComboBox()
         self.fmt.addItem("MP4 (H.264) — plays everywhere", ".mp4")
         self.fmt.addItem("WebM (VP9)", ".webm")
-        self.size = QComboBox()
+        self.frame_size = QComboBox()  # (not ``size``: that is QWidget.size())
         for w, h in ((1280, 720), (1920, 1080), (854, 480)):
-            self.size.addItem(f"{w} × {h}", (w, h))
+            self.frame_size.addItem(f"{w} × {h}", (w, h))
         form.addRow("From", self.start)
         form.addRow("To", self.end)
         form.addRow("Speed", self.speed)
         form.addRow("Format", self.fmt)
-        form.addRow("Size", self.size)
+        form.addRow("Size", self.frame_size)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
@@ -102,8 +102,9 @@ class ClipDialog(QDialog):
             raise ValueError("the end must be after the start")
         if t0 >= self.duration_ms:
             raise ValueError(f"the start is past the end of the session ({fmt_ms(self.duration_ms)})")
+        w, h = self.frame_size.currentData()
         return t0, min(t1, self.duration_ms), float(self.speed.currentData()), str(self.fmt.currentData()), \
-            tuple(self.size.currentData())  # type: ignore[return-value]
+            (int(w), int(h))
 
     def _accept(self) -> None:
         try:

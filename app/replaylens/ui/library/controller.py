@@ -3,18 +3,23 @@ next / previous session of the segment shown there (Ctrl+] / Ctrl+[ in the viewe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from replaylens.ui.jobs import CancelToken, QtJobRunner
+from replaylens.ui.state import setting_int
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
     from replaylens.ui.library.window import LibraryWindow
-    from replaylens.ui.main_window import MainWindow
+    from replaylens.ui.state import ViewerState
+
+# the viewer's call that shows a session: set_session(session, index, keep_time=...)
+ShowSession = Callable[..., None]
 
 CATALOGUE = "catalogue.duckdb"
 
@@ -48,9 +53,12 @@ def _open(library: Any, session_id: str, inactivity_ms: int, token: CancelToken)
 class LibraryController(QObject):
     session_opened = Signal(str)  # session id, once it shows in the viewer
 
-    def __init__(self, main: MainWindow) -> None:
+    def __init__(self, state: ViewerState, main: QMainWindow, timeline: Any, show_session: ShowSession) -> None:
         super().__init__(main)
-        self.main = main
+        self.state = state
+        self.main = main  # the viewer window: parent of dialogs, raised when a session opens
+        self.timeline = timeline
+        self.show_session = show_session
         self.library: Any = None
         self.window: LibraryWindow | None = None
         self.nav: list[str] = []  # the segment's session ids in table order
@@ -63,7 +71,7 @@ class LibraryController(QObject):
     def open_dialog(self) -> None:
         from replaylens.io.library import default_library_dir
 
-        start = str(self.main.settings.value("library/last", str(default_library_dir())))
+        start = str(self.state.settings.value("library/last", str(default_library_dir())))
         path = QFileDialog.getExistingDirectory(self.main, "Open a library folder", start)
         if path:
             self.open_library(Path(path))
@@ -86,7 +94,7 @@ class LibraryController(QObject):
         self._apply_engine(lib)
         self.close_library()
         self.library = lib
-        self.main.settings.setValue("library/last", str(path))
+        self.state.settings.setValue("library/last", str(path))
         self.window = LibraryWindow(lib)
         self.window.open_requested.connect(self.open_from_table)
         self.window.open_at_requested.connect(lambda sid, t: self.open_session(sid, seek_ms=t))
@@ -99,9 +107,9 @@ class LibraryController(QObject):
         """The Preferences' engine (Spark starts at the first query, in the window's worker thread)."""
         from replaylens.store.engine import parse_engine
 
-        choice = str(self.main.settings.value("library/engine", "duckdb"))
+        choice = str(self.state.settings.value("library/engine", "duckdb"))
         try:
-            spec = parse_engine(choice, str(self.main.settings.value("library/spark_events_uri", "")) or None)
+            spec = parse_engine(choice, str(self.state.settings.value("library/spark_events_uri", "")) or None)
             if spec.kind != "duckdb":
                 lib.use_engine(spec)
         except ValueError as exc:
@@ -149,7 +157,7 @@ class LibraryController(QObject):
         """Open a library session in the viewer, at ``seek_ms`` (ms from its start) when given."""
         if self.library is None:
             return
-        lib, inactivity = self.library, int(self.main.settings.value("inactivity_ms", 10_000))
+        lib, inactivity = self.library, setting_int(self.state.settings, "inactivity_ms", 10_000)
         job = self.jobs.submit("open", lambda token, _p: _open(lib, session_id, inactivity, token),
                                discard=lambda r: r[0].close())
         job.done.connect(lambda r: self._opened(r[0], r[1], session_id, seek_ms))
@@ -158,8 +166,8 @@ class LibraryController(QObject):
 
     def _opened(self, session: Any, index: Any, sid: str, seek_ms: float | None) -> None:
         self.current = sid
-        self.main.set_session(session, index, keep_time=seek_ms)
-        show_answers(self.main.timeline, self.library, sid)
+        self.show_session(session, index, keep_time=seek_ms)
+        show_answers(self.timeline, self.library, sid)
         self.main.show()
         self.main.raise_()
         self.main.activateWindow()

@@ -63,7 +63,12 @@ class IngestJob(QObject):
         self.job = self.jobs.submit("ingest", work, discard=self._done)
         self.job.done.connect(self._done)
         self.job.failed.connect(self._failed)
-        self.job.cancelled.connect(lambda: self.message is None and self._failed("The ingest was cancelled."))
+        self.job.cancelled.connect(self._cancelled_early)
+
+    def _cancelled_early(self) -> None:
+        """Cancelled before the ingest could report what it added (it failed after the cancel)."""
+        if self.message is None:
+            self._failed("The ingest was cancelled.")
 
     def _post(self, p: Any) -> None:
         with contextlib.suppress(RuntimeError):  # the window is gone: nobody to tell
