@@ -80,3 +80,21 @@ def test_menus_are_built_from_the_registry(qtbot) -> None:
     reg.set_enabled("a.two", True)
     reg.trigger("a.two")
     assert hits == ["one", "two"] and reg.menu("test") is menu
+
+
+def _job_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("replaylens-")]
+
+
+def test_closing_the_viewer_leaves_no_worker_thread(window, qtbot, demo_path) -> None:
+    from pathlib import Path
+
+    window.open_file(demo_path)
+    qtbot.waitUntil(lambda: window.session is not None and window.session.path == Path(demo_path), timeout=15_000)
+    window.heatmap_panel.toggle()  # a heatmap job too
+    qtbot.waitUntil(lambda: window.findings.analysis is not None and not window.heatmap_panel.job.busy,
+                    timeout=15_000)
+    window.open_file(demo_path)  # an open in flight when the window closes
+    assert _job_threads()  # the pools are in use, so the check below is not vacuous
+    window.close()
+    assert _job_threads() == []
