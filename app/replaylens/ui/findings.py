@@ -7,7 +7,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QHeaderView,
@@ -32,7 +32,9 @@ from replaylens.model.friction_settings import FrictionSettings
 from replaylens.ui.jobs import LatestJob
 
 if TYPE_CHECKING:
-    from replaylens.ui.main_window import MainWindow
+    from replaylens.ui.canvas import ReplayCanvas
+    from replaylens.ui.state import ViewerState
+    from replaylens.ui.timeline import Timeline
 
 COLORS = FINDING_COLORS
 LABELS = FINDING_NAMES
@@ -92,9 +94,9 @@ def _duration(ms: int) -> str:
 
 
 class FindingsDock(QWidget):
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, state: ViewerState) -> None:
         super().__init__()
-        self.window = window
+        self.state = state
         self.summary = QLabel("No session open")
         self.summary.setWordWrap(True)
         self.tree = QTreeWidget()
@@ -165,38 +167,46 @@ class FindingsDock(QWidget):
     def _seek(self, item: QTreeWidgetItem, _col: int = 0) -> None:
         self._show_details(item)
         t = int(item.data(0, Qt.ItemDataRole.UserRole))
-        self.window.seek(max(0.0, t - LEAD_MS))
+        self.state.seek(max(0.0, t - LEAD_MS))
+
+
+def show_findings(timeline: Timeline, canvas: ReplayCanvas, fs: list[Any]) -> None:
+    """The findings on the timeline row and on the canvas (the viewer calls it on ``findings_changed``)."""
+    timeline.set_findings(np.array([f.start_ms for f in fs], float), np.array([f.end_ms for f in fs], float),
+                          [f.title or describe(f) for f in fs], [COLORS.get(f.kind, "#888888") for f in fs])
+    canvas.options.findings = list(fs)  # the shared frame renderer paints the highlights
+    canvas.update()
 
 
 class FindingsController:
-    """Owns the analysis of the open session and keeps dock, timeline and canvas in step with it."""
+    """Owns the analysis of the open session; what it found goes into the viewer state (``set_findings``), which
+    the timeline and canvas follow."""
 
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
-        self.settings = FrictionSettings.preset(str(window.settings.value("friction_preset", "posthog")))
-        overrides = window.settings.value("friction_overrides", {})
+    def __init__(self, state: ViewerState, parent: QObject) -> None:
+        self.state = state
+        settings = state.settings
+        self.settings = FrictionSettings.preset(str(settings.value("friction_preset", "posthog")))
+        overrides = settings.value("friction_overrides", {})
         if isinstance(overrides, dict) and overrides:
             try:
                 self.settings = self.settings.with_overrides({str(k): v for k, v in overrides.items()})
             except ValueError:
-                window.settings.remove("friction_overrides")  # a stale or hand-edited value: back to defaults
+                settings.remove("friction_overrides")  # a stale or hand-edited value: back to defaults
         self.analysis: SessionAnalysis | None = None
-        self.job = LatestJob(window)
+        self.job = LatestJob(parent)
         self.job.result.connect(self._analysed)
-        self.job.error.connect(lambda m: window.statusBar().showMessage(f"Friction analysis failed: {m}", 8000))
-        self.dock = FindingsDock(window)
-        window.session_changed.connect(self.refresh)
+        self.job.error.connect(lambda m: state.message.emit(f"Friction analysis failed: {m}", 8000))
+        self.dock = FindingsDock(state)
+        state.session_changed.connect(self.refresh)
 
     def set_settings(self, settings: FrictionSettings) -> None:
         self.settings = settings
-        self.refresh(self.window.session)
+        self.refresh(self.state.session)
 
     def refresh(self, session: Any) -> None:
         self.analysis = None
         self.dock.show_analysis(None)
-        self.window.timeline.set_findings(np.zeros(0), np.zeros(0), [], [])
-        self.window.finding_times = np.zeros(0, np.int64)
-        self.window.canvas.options.findings = []
+        self.state.set_findings([])
         if session is None:
             self.job.cancel()
             return
@@ -205,15 +215,8 @@ class FindingsController:
 
     def _analysed(self, result: tuple[Any, SessionAnalysis]) -> None:
         session, analysis = result
-        if session is not self.window.session:
+        if session is not self.state.session:
             return
         self.analysis = analysis
-        fs = analysis.findings
         self.dock.show_analysis(analysis)
-        self.window.finding_times = np.array([f.start_ms for f in fs], np.int64)
-        self.window.timeline.set_findings(np.array([f.start_ms for f in fs], float),
-                                          np.array([f.end_ms for f in fs], float),
-                                          [f.title or describe(f) for f in fs],
-                                          [COLORS.get(f.kind, "#888888") for f in fs])
-        self.window.canvas.options.findings = list(fs)  # the shared frame renderer paints the highlights
-        self.window.canvas.update()
+        self.state.set_findings(list(analysis.findings))

@@ -16,7 +16,8 @@ from replaylens.model.heatmap_legend import EXPLAIN, marks, scale_labels
 from replaylens.ui.jobs import LatestJob
 
 if TYPE_CHECKING:
-    from replaylens.ui.main_window import MainWindow
+    from replaylens.ui.canvas import ReplayCanvas
+    from replaylens.ui.state import ViewerState
 
 KINDS = (("Clicks", "click"), ("Movement (dwell-weighted)", "move"), ("Scroll reach", "scroll"),
          ("Attention", "attention"))
@@ -31,9 +32,12 @@ def to_qimage(rgba: np.ndarray) -> QImage:
 
 
 class HeatmapPanel(QWidget):
-    def __init__(self, window: MainWindow) -> None:
+    """Reads the open session and time from the viewer state; draws through the canvas it is given."""
+
+    def __init__(self, state: ViewerState, canvas: ReplayCanvas) -> None:
         super().__init__()
-        self.window = window
+        self.state = state
+        self.canvas = canvas
         self.show_box = QCheckBox("Show heatmap (Ctrl+H)")
         self.kind = QComboBox()
         for label, key in KINDS:
@@ -74,7 +78,7 @@ class HeatmapPanel(QWidget):
         form.addRow(self.legend)
         form.addRow(scale_row)
         form.addRow(self.counts)
-        self.job = LatestJob(window)
+        self.job = LatestJob(self)
         self.job.result.connect(self._computed)
         self.job.error.connect(lambda m: self.counts.setText(f"Could not compute: {m}"))
         self._key: tuple[Any, ...] | None = None
@@ -83,13 +87,13 @@ class HeatmapPanel(QWidget):
         for c in (self.kind, self.scope, self.cmap):
             c.currentIndexChanged.connect(lambda _=0: self.request(force=True))
         self.opacity.valueChanged.connect(self._opacity)
-        window.time_changed.connect(lambda _t: self.request())
-        window.session_changed.connect(lambda _s: self.request(force=True))
+        state.time_changed.connect(lambda _t: self.request())
+        state.session_changed.connect(lambda _s: self.request(force=True))
         self._legend()
 
     def _opacity(self, v: int) -> None:
-        self.window.canvas.options.heatmap_opacity = v / 100.0
-        self.window.canvas.update()
+        self.canvas.options.heatmap_opacity = v / 100.0
+        self.canvas.update()
 
     def _legend(self) -> None:
         table = colour_table(str(self.cmap.currentData() or "classic"), max_alpha=1.0)
@@ -105,12 +109,12 @@ class HeatmapPanel(QWidget):
 
     def request(self, force: bool = False) -> None:
         """Recompute when what the map depends on changed (kind, page, scope, time step)."""
-        w = self.window
+        w = self.state
         if not self.show_box.isChecked() or w.session is None or w.index is None:
             self._key = None
-            w.canvas.options.heatmap = None
-            w.canvas.options.heatmap_marks = []
-            w.canvas.update()
+            self.canvas.options.heatmap = None
+            self.canvas.options.heatmap_marks = []
+            self.canvas.update()
             if not self.show_box.isChecked():
                 self.counts.setText("Off")
             return
@@ -141,7 +145,7 @@ class HeatmapPanel(QWidget):
         key, res, img = out
         if key != self._key:
             return
-        opts = self.window.canvas.options
+        opts = self.canvas.options
         opts.heatmap, opts.heatmap_cell = img, float(res.cell)
         opts.heatmap_opacity = self.opacity.value() / 100.0
         opts.heatmap_marks = marks(res)  # fold line and reach marks, drawn by the frame renderer
@@ -158,7 +162,7 @@ class HeatmapPanel(QWidget):
             f" · {res.points:,} event{'s' if res.points != 1 else ''}"  # click/move: the summary counts them
         self.counts.setText(f"<b>{res.summary()}{points}</b> on this page{fold}{reach}"
                             + ("" if res.points else "<br>Nothing to show in this range."))
-        self.window.canvas.update()
+        self.canvas.update()
 
     def toggle(self) -> None:
         self.show_box.setChecked(not self.show_box.isChecked())

@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget
-
-if TYPE_CHECKING:
-    from replaylens.ui.main_window import MainWindow
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 
-def restore_layout(w: MainWindow, state_version: int) -> None:
+def restore_layout(w: QMainWindow, settings: QSettings, docks: dict[str, QDockWidget], state_version: int) -> None:
     """The default layout, then the saved geometry and dock state (a state saved by another version is ignored)."""
-    geo = w.settings.value("geometry")
-    state = w.settings.value("window_state")
-    if geo is not None:
-        w.restoreGeometry(geo)  # type: ignore[arg-type]
-    default_layout(w)
-    if state is not None:
-        w.restoreState(state, state_version)  # type: ignore[arg-type]
+    geo = settings.value("geometry")
+    state = settings.value("window_state")
+    if isinstance(geo, QByteArray | bytes):
+        w.restoreGeometry(geo)
+    default_layout(w, docks)
+    if isinstance(state, QByteArray | bytes):
+        w.restoreState(state, state_version)
 
 
-def default_layout(w: MainWindow) -> None:
-    """Two tab groups on the right: what happened (findings, events) above, the tools below."""
-    ann = w.findChild(QDockWidget, "dock_annotations") or w.annotations_ctl.dock
-    if ann.objectName() not in w.docks:
-        w.docks["Annotations"] = ann
-    top = [w.docks["Findings"], w.docks["Events"]]
-    bottom = [w.docks["Heatmap"], ann, w.docks["Session"]]
+def default_layout(w: QMainWindow, docks: dict[str, QDockWidget]) -> None:
+    """Two tab groups on the right: what happened (findings, events) above, the tools below. ``docks`` by title;
+    the annotations dock is found by its object name (and added to ``docks``)."""
+    ann = w.findChild(QDockWidget, "dock_annotations") or docks["Annotations"]
+    if ann.objectName() not in docks:
+        docks["Annotations"] = ann
+    top = [docks["Findings"], docks["Events"]]
+    bottom = [docks["Heatmap"], ann, docks["Session"]]
     for d in top + bottom:
         w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, d)
     w.splitDockWidget(top[0], bottom[0], Qt.Orientation.Vertical)
@@ -37,5 +33,8 @@ def default_layout(w: MainWindow) -> None:
             w.tabifyDockWidget(group[0], d)
         group[0].raise_()
     # once the window is laid out; the window is the context, so a window deleted first cancels it
-    QTimer.singleShot(0, w, lambda: (w.resizeDocks([top[0]], [470], Qt.Orientation.Horizontal),
-                                     w.resizeDocks([top[0], bottom[0]], [520, 400], Qt.Orientation.Vertical)))
+    def sizes() -> None:
+        w.resizeDocks([top[0]], [470], Qt.Orientation.Horizontal)
+        w.resizeDocks([top[0], bottom[0]], [520, 400], Qt.Orientation.Vertical)
+
+    QTimer.singleShot(0, w, sizes)

@@ -8,25 +8,28 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, QEvent, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence, QStatusTipEvent, QUndoStack
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QStatusTipEvent, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QSplitter, QWidget
 
-from replaylens.core import kinds as K
-from replaylens.core.replay import ReplayIndex, count_le
+from replaylens.core.replay import ReplayIndex
 from replaylens.core.timefmt import fmt_duration
 from replaylens.export.frame import FrameRenderer
 from replaylens.model.clock import PlaybackClock
 from replaylens.model.session import Session
+from replaylens.ui.actions import ActionRegistry
 from replaylens.ui.annotations import attach as attach_annotations
 from replaylens.ui.canvas import ReplayCanvas
 from replaylens.ui.docks import EventsDock, InfoDock
-from replaylens.ui.findings import FindingsController
+from replaylens.ui.findings import FindingsController, show_findings
 from replaylens.ui.heatmap_panel import HeatmapPanel
 from replaylens.ui.layout import restore_layout
+from replaylens.ui.library import attach as attach_library
 from replaylens.ui.loader import SessionLoader
-from replaylens.ui.menus import build_menus, sync_dock_actions
+from replaylens.ui.menus import build_menus, register_actions, sync_dock_actions
+from replaylens.ui.playback import jump_target, jump_times, loop_range, skip_message
 from replaylens.ui.progress import JobProgress
 from replaylens.ui.render_job import RenderJob
+from replaylens.ui.state import ViewerState, setting_int
 from replaylens.ui.timeline import Timeline
 from replaylens.ui.transport import TransportBar
 
@@ -45,9 +48,13 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Replay Lens")
         self.setAcceptDrops(True)
         self.settings = QSettings()
-        self.session: Session | None = None
-        self.index: ReplayIndex | None = None
         self.clock = PlaybackClock(duration_ms=0)  # the only clock; set_session resets it
+        self.state = ViewerState(self.clock, self.settings, self)  # what the panels read and follow
+        self.state.session_changed.connect(self.session_changed)
+        self.state.time_changed.connect(self.time_changed)
+        self.state.seek_requested.connect(self.seek)
+        self.state.message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
+        self.registry = ActionRegistry(self)  # named actions; the menus are built from it
         self.undo_stack = QUndoStack(self)
         self.loader = SessionLoader(self)
         self.loader.loaded.connect(self._loaded)
@@ -91,14 +98,17 @@ class MainWindow(QMainWindow):
         self._add_dock("Events", self.events_dock, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("Session", self.info_dock, Qt.DockWidgetArea.RightDockWidgetArea)
 
-        self.finding_times = np.zeros(0, np.int64)
-        self.findings = FindingsController(self)
+        self.findings = FindingsController(self.state, self)
+        self.state.findings_changed.connect(lambda fs: show_findings(self.timeline, self.canvas, fs))
         self._add_dock("Findings", self.findings.dock, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.heatmap_panel = HeatmapPanel(self)
+        self.heatmap_panel = HeatmapPanel(self.state, self.canvas)
         self._add_dock("Heatmap", self.heatmap_panel, Qt.DockWidgetArea.RightDockWidgetArea)
-        build_menus(self)
+        register_actions(self.registry, self, self)
+        self.recent_changed, self.library_ctl = build_menus(self.registry, self, self, lambda menu: attach_library(
+            self.registry, self.state, self, self.timeline, self.set_session, menu))
         self.annotations_ctl = attach_annotations(self)
-        sync_dock_actions(self)
+        self.docks.setdefault("Annotations", self.annotations_ctl.dock)  # type: ignore[attr-defined]
+        sync_dock_actions(self, self.view_menu)
         self.clock.on_change = self._clock_changed
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -107,7 +117,7 @@ class MainWindow(QMainWindow):
         self.skipped_ticks = 0
         self.statusBar().showMessage("Open a session: File ▸ Open… (Ctrl+O), or drop a file on the window")
         self.resize(1600, 1000)
-        restore_layout(self, STATE_VERSION)
+        restore_layout(self, self.settings, self.docks, STATE_VERSION)
 
     def _add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -117,6 +127,14 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         self.docks[title] = dock
         return dock
+
+    # -- what the window shows (the state object holds it) and its named menus ------------------------------
+    session = property(lambda self: self.state.session)
+    index = property(lambda self: self.state.index)
+    finding_times = property(lambda self: self.state.finding_times)
+    view_menu = property(lambda self: self.registry.menu("view"))
+    edit_menu = property(lambda self: self.registry.menu("edit"))
+    file_export_menu = property(lambda self: self.registry.menu("file.export"))  # File ▸ Export goes here
 
     # -- opening --------------------------------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -140,7 +158,7 @@ class MainWindow(QMainWindow):
         prog.setObjectName("open_progress")
         prog.cancel_requested.connect(self._cancel_open)
         self._open_progress = prog
-        worker = self.loader.load(path, int(self.settings.value("inactivity_ms", 10_000)))
+        worker = self.loader.load(path, setting_int(self.settings, "inactivity_ms", 10_000))
         worker.finished.connect(prog.close)  # the surface cannot outlive its job, whatever the outcome
 
     def _cancel_open(self) -> None:
@@ -216,7 +234,7 @@ class MainWindow(QMainWindow):
     def set_session(self, session: Session | None, index: ReplayIndex | None, keep_time: float | None = None) -> None:
         self.pause()
         old = self.session
-        self.session, self.index = session, index
+        self.state.set_session(session, index)
         self.undo_stack.clear()
         self.transport.loop.setChecked(False)
         if session is None or index is None:
@@ -232,7 +250,7 @@ class MainWindow(QMainWindow):
         self.events_dock.set_session(session)
         self.info_dock.set_session(session, index, self.findings.settings.inactivity.gap_ms)
         if old is not session:
-            self.session_changed.emit(session)
+            self.state.announce_session()  # the panels follow (findings, heatmap, annotations)
         if session is not None and index is not None:  # one clock for the window's life: widgets stay bound to it
             self.clock.reset(session.duration_ms, index.gap_start, index.gap_end, keep_time or 0.0)
         if old is not None and old is not session:
@@ -247,9 +265,6 @@ class MainWindow(QMainWindow):
         items = [str(path.resolve())] + [p for p in self.recent_files() if p != str(path.resolve())]
         self.settings.setValue("recent", items[:MAX_RECENT])
         self.recent_changed()
-
-    def recent_changed(self) -> None:  # replaced by menus.build_menus
-        pass
 
     # -- playback -------------------------------------------------------------------------------------------
     def toggle_play(self) -> None:
@@ -303,60 +318,31 @@ class MainWindow(QMainWindow):
 
     def _set_skip(self, on: bool) -> None:
         self.clock.skip_inactivity = on
-        if self.session is None:
-            return
-        n, total = len(self.clock.gap_start), self.clock.skippable_ms()
-        if on and n:
-            self.statusBar().showMessage(f"Skipping inactivity: {n} pause{'s' if n != 1 else ''}, "
-                                         f"{fmt_duration(total)} in all", 6000)
-        elif on:
-            self.statusBar().showMessage("Skipping inactivity: this session has no long pauses", 6000)
-        else:
-            self.statusBar().showMessage("Playing pauses in real time", 6000)
+        if self.session is not None:
+            self.statusBar().showMessage(skip_message(self.clock, on), 6000)
 
     def _toggle_loop(self, on: bool) -> None:
-        if on and self.session is not None:
-            t = self.clock.time_ms
-            rng = (max(0.0, t - 5000), min(float(self.clock.duration_ms), t + 5000))
-            self.clock.set_loop(*rng)
-            self.timeline.set_loop(rng)
-        else:
-            self.clock.set_loop(None)
-            self.timeline.set_loop(None)
+        rng = loop_range(self.clock.time_ms, self.clock.duration_ms) if on and self.session is not None else None
+        self.clock.set_loop(*rng) if rng is not None else self.clock.set_loop(None)
+        self.timeline.set_loop(rng)
 
     def jump(self, direction: int) -> None:
         """Seek to the previous/next event of the kind chosen in the transport bar."""
-        if self.session is None:
-            return
-        times = self.jump_times(str(self.transport.jump_kind.currentData()))
-        t = self.clock.time_ms
-        if direction > 0:
-            i = count_le(times, t)
-            if i < len(times):
-                self.seek(float(times[i]))
-        else:
-            i = count_le(times, t - 301) - 1  # 300 ms grace: a second press goes further back
-            if i >= 0:
-                self.seek(float(times[i]))
+        if self.session is not None:
+            t = jump_target(self.jump_times(str(self.transport.jump_kind.currentData())), self.clock.time_ms,
+                            direction)
+            if t is not None:
+                self.seek(t)
 
     def jump_times(self, key: str) -> np.ndarray:
-        a = self.session.arrays if self.session is not None else None
-        if a is None:
-            return np.zeros(0, np.int64)
-        if key == "interaction":
-            mask = np.isin(a.kind, [K.CLICK, K.DBLCLICK, K.INPUT, K.NAVIGATE, K.SUBMIT, K.ERROR, K.CUSTOM])
-        elif key == "finding":
-            return np.asarray(getattr(self, "finding_times", np.zeros(0, np.int64)))
-        else:
-            mask = a.mask(key)
-        return a.t[mask]
+        return jump_times(self.session, self.state.finding_times, key)
 
     def _clock_changed(self, clock: PlaybackClock) -> None:
         self.canvas.set_time(clock.time_ms)
         self.timeline.set_time(clock.time_ms)
         self.transport.show_clock(clock)
         self.events_dock.follow(clock.time_ms)
-        self.time_changed.emit(clock.time_ms)
+        self.state.notify_time(clock.time_ms)
         if clock.last_skip is not None:
             a, b = clock.last_skip
             clock.last_skip = None
@@ -383,9 +369,9 @@ class MainWindow(QMainWindow):
         exports = getattr(self.annotations_ctl, "exports", None)
         if exports is not None:
             exports.shutdown()
-        self.loader.wait()
-        self.findings.job.wait()
-        self.heatmap_panel.job.wait()
+        self.loader.shutdown()
+        self.findings.job.shutdown()
+        self.heatmap_panel.job.shutdown()
         self.library_ctl.close_library()
         self.statusBar().clearMessage()  # its timeout timer goes with it
 
@@ -407,14 +393,3 @@ class MainWindow(QMainWindow):
             e.acceptProposedAction()
             self.open_file(Path(files[0]))
 
-
-def shortcut(window: QMainWindow, text: str, keys: str | QKeySequence.StandardKey, slot: Any,
-             tip: str = "") -> QAction:
-    act = QAction(text, window)
-    act.setShortcut(QKeySequence(keys))
-    act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-    act.triggered.connect(slot)
-    if tip:
-        act.setToolTip(tip)
-    window.addAction(act)
-    return act

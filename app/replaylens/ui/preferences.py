@@ -8,8 +8,9 @@ captured unmasked are shown in screenshots rendered from then on. Secret fields 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,9 +29,27 @@ from PySide6.QtWidgets import (
 
 from replaylens.io.cache import set_show_input_values
 from replaylens.model.friction_settings import FrictionSettings
+from replaylens.ui.state import setting_int
 
 if TYPE_CHECKING:
-    from replaylens.ui.main_window import MainWindow
+    from replaylens.core.replay import ReplayIndex
+    from replaylens.model.session import Session
+    from replaylens.ui.docks import InfoDock
+    from replaylens.ui.findings import FindingsController
+
+
+class Viewer(Protocol):
+    """What the preferences read and apply: the settings, the friction analysis, the open session."""
+
+    settings: QSettings
+    findings: FindingsController
+    info_dock: InfoDock
+
+    @property
+    def session(self) -> Session | None: ...
+    @property
+    def index(self) -> ReplayIndex | None: ...
+    def apply_inactivity(self, inactivity_ms: int) -> None: ...
 
 PRESETS = ("posthog", "openreplay", "datadog")
 SHOW_VALUES_KEY = "show_input_values"
@@ -48,8 +67,8 @@ def apply_privacy_settings(settings: Any) -> None:
 
 
 class PreferencesDialog(QDialog):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, window: Viewer) -> None:
+        super().__init__(window if isinstance(window, QWidget) else None)
         self.setWindowTitle("Preferences")
         self.window_ = window
         self.resize(640, 720)
@@ -59,7 +78,7 @@ class PreferencesDialog(QDialog):
         self.inactivity = QDoubleSpinBox()
         self.inactivity.setRange(1, 3600)
         self.inactivity.setSuffix(" s")
-        self.inactivity.setValue(int(window.settings.value("inactivity_ms", 10_000)) / 1000)
+        self.inactivity.setValue(setting_int(window.settings, "inactivity_ms", 10_000) / 1000)
         self.inactivity.setToolTip("Gaps longer than this between interactions are skipped (rrweb 10 s, PostHog 5 s)")
         pf.addRow("Skip gaps longer than (rrweb 10 s, PostHog 5 s)", self.inactivity)
         lay.addWidget(play)
@@ -104,7 +123,7 @@ class PreferencesDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(self._load_preset)
         lay.addWidget(buttons)
 
-    def _engine_box(self, window: MainWindow) -> QGroupBox:
+    def _engine_box(self, window: Viewer) -> QGroupBox:
         """Library queries: DuckDB on this computer, or Spark (docs/scale.md). Used by the next Library window."""
         box = QGroupBox("Library queries (docs/scale.md)")
         form = QFormLayout(box)
@@ -180,7 +199,7 @@ class PreferencesDialog(QDialog):
         w.settings.setValue("friction_preset", preset)
         w.settings.setValue("friction_overrides", overrides)
         new_ms = int(self.inactivity.value() * 1000)
-        reload = new_ms != int(w.settings.value("inactivity_ms", 10_000))
+        reload = new_ms != setting_int(w.settings, "inactivity_ms", 10_000)
         w.settings.setValue("inactivity_ms", new_ms)
         w.settings.setValue(SHOW_VALUES_KEY, self.show_values.isChecked())
         apply_privacy_settings(w.settings)

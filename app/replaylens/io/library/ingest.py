@@ -29,24 +29,11 @@ from typing import TYPE_CHECKING
 from replaylens.io.library import prepare as prepare_mod
 from replaylens.io.library.attributes import read_attributes_file
 from replaylens.io.library.prepare import Outcome
+from replaylens.jobs import CancelToken  # the one cancel token (re-exported by io.library)
 from replaylens.model.library import SessionRecord
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
-
-
-class CancelToken:
-    """Thread-safe cancel flag; the ingest checks it between files."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
 
 
 @dataclass(frozen=True)

@@ -27,5 +27,4 @@ def attach(window: Any) -> AnnotationController:
     ctl.exports = ExportActions(ctl)  # type: ignore[attr-defined]
     # a fresh note: put the cursor in the dock's note field so the user just types
     ctl.note_requested.connect(ctl.dock.focus_note)  # type: ignore[attr-defined]
-    window.annotations = ctl
     return ctl

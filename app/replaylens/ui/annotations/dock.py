@@ -88,9 +88,9 @@ class AnnotationsDock(QDockWidget):
         lay.addLayout(form)
         row = QHBoxLayout()
         self.go = QPushButton("Go to", body)
-        self.go.clicked.connect(lambda: self.ctl.selected and self.ctl.seek_to(self.ctl.selected))
+        self.go.clicked.connect(self._go)
         self.delete = QPushButton("Delete", body)
-        self.delete.clicked.connect(lambda: self.ctl.selected and self.ctl.delete(self.ctl.selected))
+        self.delete.clicked.connect(self._delete)
         row.addWidget(self.go)
         row.addWidget(self.delete)
         row.addStretch(1)
@@ -107,6 +107,14 @@ class AnnotationsDock(QDockWidget):
         self.refresh()
 
     # -- model → view ---------------------------------------------------------------------------------------
+    def _go(self) -> None:
+        if self.ctl.selected:
+            self.ctl.seek_to(self.ctl.selected)
+
+    def _delete(self) -> None:
+        if self.ctl.selected:
+            self.ctl.delete(self.ctl.selected)
+
     def refresh(self) -> None:
         self.list.blockSignals(True)
         self.list.clear()
@@ -136,7 +144,7 @@ class AnnotationsDock(QDockWidget):
                 break
         else:
             self.list.clearSelection()
-            self.list.setCurrentItem(None)
+            self.list.setCurrentItem(None)  # type: ignore[call-overload]  # Qt takes None; the stubs do not say so
         self.list.blockSignals(False)
         self._load_editor()
 

@@ -1,20 +1,20 @@
 """File-menu exports: view/full-page PNG, clipboard, PDF report, batch PNGs, and clips.
 
-Long exports (clip, report, batch) run in a ``QThread`` on a snapshot of the annotations with their own
-``FrameRenderer`` (the viewer's renderer stays the GUI thread's), report progress to a non-modal status-bar
-``JobProgress`` (one per job, closed on every outcome) whose Cancel sets the job's cancel flag (checked before
-every frame), so the viewer never blocks and a cancelled clip leaves no partial file.
+Long exports (clip, report, batch) run on the exports' job runner (``ui.jobs``) on a snapshot of the
+annotations with their own ``FrameRenderer`` (the viewer's renderer stays the GUI thread's), report progress
+to a non-modal status-bar ``JobProgress`` (one per job, closed on every outcome) whose Cancel sets the job's
+cancel token (checked before every frame), so the viewer never blocks and a cancelled clip leaves no partial
+file.
 """
 
 from __future__ import annotations
 
 import copy
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QStandardPaths, QThread, Signal
+from PySide6.QtCore import QObject, QStandardPaths, Signal
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,40 +27,43 @@ from PySide6.QtWidgets import (
 )
 
 from replaylens.core.timefmt import fmt_ms, parse_time
-from replaylens.errors import CancelledError, ReplayLensError
+from replaylens.errors import ReplayLensError
 from replaylens.model.annotations import AnnotationSet
+from replaylens.ui.jobs import CancelToken, Progress, QtJobRunner, describe_plain
 from replaylens.ui.progress import JobProgress
 
 if TYPE_CHECKING:
     from replaylens.ui.annotations.controller import AnnotationController
 
-Job = Callable[[Callable[[float], None], threading.Event], Any]
+Job = Callable[[Callable[[float], None], CancelToken], Any]  # fn(progress fraction, cancel token)
 
 
-class ExportJob(QThread):
-    """Runs ``fn(progress, cancel)`` off the GUI thread; ``progressed(int permille)``, then ``done(result)`` or
-    ``failed(message)`` (``failed("")`` when cancelled)."""
+class ExportJob(QObject):
+    """Runs ``fn(progress, cancel)`` on the exports' job runner; ``progressed(int permille)``, then ``done(result)``
+    or ``failed(message)`` (``failed("")`` when cancelled), then ``finished()``. ``cancel`` is the job's token (a
+    ``threading.Event``): the exporters check it before every frame."""
 
     progressed = Signal(int)
     done = Signal(object)
     failed = Signal(str)
+    finished = Signal()
 
-    def __init__(self, fn: Job, parent: Any = None) -> None:
+    def __init__(self, runner: QtJobRunner, fn: Job, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.fn = fn
-        self.cancel = threading.Event()
 
-    def run(self) -> None:
-        try:
-            result = self.fn(lambda f: self.progressed.emit(int(f * 1000)), self.cancel)
-        except CancelledError:
-            self.failed.emit("")
-        except ReplayLensError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:  # an export bug must not kill the viewer
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
-        else:
-            self.done.emit(result)
+        def work(token: CancelToken, progress: Progress) -> Any:
+            return fn(lambda f: None if token.cancelled else progress(f, ""), token)
+
+        self.job = runner.submit(("export", id(self)), work)
+        self.cancel: CancelToken = self.job.token
+        self.job.progressed.connect(lambda f, _m: self.progressed.emit(int(f * 1000)))
+        self.job.done.connect(self.done)
+        self.job.failed.connect(self.failed)
+        self.job.cancelled.connect(lambda: self.failed.emit(""))
+        self.job.finished.connect(self.finished)
+
+    def wait(self, ms: int = 10_000) -> bool:
+        return self.job.wait(ms)
 
 
 class ClipDialog(QDialog):
@@ -79,14 +82,14 @@ class ClipDialog(QDialog):
         self.fmt = QComboBox()
         self.fmt.addItem("MP4 (H.264) — plays everywhere", ".mp4")
         self.fmt.addItem("WebM (VP9)", ".webm")
-        self.size = QComboBox()
+        self.frame_size = QComboBox()  # (not ``size``: that is QWidget.size())
         for w, h in ((1280, 720), (1920, 1080), (854, 480)):
-            self.size.addItem(f"{w} × {h}", (w, h))
+            self.frame_size.addItem(f"{w} × {h}", (w, h))
         form.addRow("From", self.start)
         form.addRow("To", self.end)
         form.addRow("Speed", self.speed)
         form.addRow("Format", self.fmt)
-        form.addRow("Size", self.size)
+        form.addRow("Size", self.frame_size)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
@@ -99,8 +102,9 @@ class ClipDialog(QDialog):
             raise ValueError("the end must be after the start")
         if t0 >= self.duration_ms:
             raise ValueError(f"the start is past the end of the session ({fmt_ms(self.duration_ms)})")
+        w, h = self.frame_size.currentData()
         return t0, min(t1, self.duration_ms), float(self.speed.currentData()), str(self.fmt.currentData()), \
-            tuple(self.size.currentData())  # type: ignore[return-value]
+            (int(w), int(h))
 
     def _accept(self) -> None:
         try:
@@ -118,6 +122,7 @@ class ExportActions:
         self.ctl = ctl
         self.window = ctl.window
         self.jobs: list[ExportJob] = []
+        self.runner = QtJobRunner(self.window, max_workers=2, name="replaylens-export", describe=describe_plain)
         menu = getattr(self.window, "file_export_menu", None) or self.window.menuBar().addMenu("&File")
         menu.addSeparator()
         sub = menu.addMenu("&Export")
@@ -287,7 +292,7 @@ class ExportActions:
         (tests wait on it)."""
         prog = JobProgress(self.window, label)
         prog.setObjectName("export_progress")
-        job = ExportJob(fn, self.window)
+        job = ExportJob(self.runner, fn, self.window)
         job.progressed.connect(prog.set_permille)
         prog.cancel_requested.connect(job.cancel.set)
 
@@ -308,12 +313,10 @@ class ExportActions:
         job.finished.connect(lambda: self.jobs.remove(job) if job in self.jobs else None)
         job.finished.connect(job.deleteLater)
         self.jobs.append(job)
-        job.start()
         return job
 
     def shutdown(self, ms: int = 10_000) -> None:
         """Cancel every running export and wait for its thread (the window is closing)."""
         for job in list(self.jobs):
             job.cancel.set()
-        for job in list(self.jobs):
-            job.wait(ms)
+        self.runner.shutdown(ms)

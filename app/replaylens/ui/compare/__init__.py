@@ -35,10 +35,15 @@ def open_view(w: LibraryWindow, which: str) -> Any:
     else:
         raise ValueError(f"no view {which!r}")
     w.analysis_views.append(view)
-    view.destroyed.connect(lambda _o=None, v=view: v in w.analysis_views and w.analysis_views.remove(v))
+    view.destroyed.connect(lambda _o=None, v=view: _forget(w.analysis_views, v))
     view.show()
     view.raise_()
     return view
+
+
+def _forget(views: list[Any], view: Any) -> None:
+    if view in views:
+        views.remove(view)
 
 
 def attach(w: LibraryWindow) -> None:

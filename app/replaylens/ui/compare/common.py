@@ -117,7 +117,7 @@ class JobStrip(QWidget):
 
     def wait(self) -> None:
         self.job.cancel()
-        self.job.wait()
+        self.job.shutdown()
 
 
 class ImageView(QGraphicsView):

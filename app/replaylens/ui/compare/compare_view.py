@@ -254,7 +254,7 @@ class CompareView(AnalysisWindow):
 
     def closeEvent(self, e: Any) -> None:
         self.pages_job.cancel()
-        self.pages_job.wait()
+        self.pages_job.shutdown()
         self.meta.wait()
         super().closeEvent(e)
 

@@ -90,4 +90,4 @@ class MetaLoader(QObject):
         self.loaded.emit(m)
 
     def wait(self) -> None:
-        self.job.wait()
+        self.job.shutdown()

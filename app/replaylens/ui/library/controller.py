@@ -3,16 +3,23 @@ next / previous session of the segment shown there (Ctrl+] / Ctrl+[ in the viewe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QThread, Signal
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
+
+from replaylens.ui.jobs import CancelToken, QtJobRunner
+from replaylens.ui.state import setting_int
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
     from replaylens.ui.library.window import LibraryWindow
-    from replaylens.ui.main_window import MainWindow
+    from replaylens.ui.state import ViewerState
+
+# the viewer's call that shows a session: set_session(session, index, keep_time=...)
+ShowSession = Callable[..., None]
 
 CATALOGUE = "catalogue.duckdb"
 
@@ -26,51 +33,45 @@ def show_answers(timeline: Any, library: Any, session_id: str) -> int:
     return len(labels)
 
 
-class _OpenThread(QThread):
-    """Build a library session and its replay index off the UI thread."""
+def _open(library: Any, session_id: str, inactivity_ms: int, token: CancelToken) -> tuple[Any, Any]:
+    """Build a library session and its replay index (on a worker thread)."""
+    from replaylens.io.library import open_library_session
+    from replaylens.model.replay import replay_index
 
-    done = Signal(object, object, str)  # (session, index, session id)
-    failed = Signal(str, str)
-
-    def __init__(self, library: Any, session_id: str, inactivity_ms: int) -> None:
-        super().__init__()
-        self.library, self.session_id, self.inactivity_ms = library, session_id, inactivity_ms
-        self.seek_ms: float | None = None
-
-    def run(self) -> None:
-        from replaylens.io.library import open_library_session
-        from replaylens.model.replay import replay_index
-
-        try:
-            session = open_library_session(self.library, self.session_id)
-            if session.content_sha256 is None:
-                src = self.library.source_of(self.session_id)
-                session.content_sha256 = src.sha256 if src is not None else None
-            self.done.emit(session, replay_index(session, self.inactivity_ms), self.session_id)
-        except Exception as exc:
-            self.failed.emit(self.session_id, f"{type(exc).__name__}: {exc}")
+    session = open_library_session(library, session_id)
+    try:
+        token.raise_if_cancelled()
+        if session.content_sha256 is None:
+            src = library.source_of(session_id)
+            session.content_sha256 = src.sha256 if src is not None else None
+        return session, replay_index(session, inactivity_ms)
+    except BaseException:
+        session.close()
+        raise
 
 
 class LibraryController(QObject):
     session_opened = Signal(str)  # session id, once it shows in the viewer
 
-    def __init__(self, main: MainWindow) -> None:
+    def __init__(self, state: ViewerState, main: QMainWindow, timeline: Any, show_session: ShowSession) -> None:
         super().__init__(main)
-        self.main = main
+        self.state = state
+        self.main = main  # the viewer window: parent of dialogs, raised when a session opens
+        self.timeline = timeline
+        self.show_session = show_session
         self.library: Any = None
         self.window: LibraryWindow | None = None
         self.nav: list[str] = []  # the segment's session ids in table order
         self.pos = -1
         self.current: str | None = None
-        self._threads: set[_OpenThread] = set()
-        self._latest: _OpenThread | None = None
+        self.jobs = QtJobRunner(self, max_workers=1, name="replaylens-library-open")
         self.nav_actions: list[Any] = []
 
     # -- the library ------------------------------------------------------------------------------------------
     def open_dialog(self) -> None:
         from replaylens.io.library import default_library_dir
 
-        start = str(self.main.settings.value("library/last", str(default_library_dir())))
+        start = str(self.state.settings.value("library/last", str(default_library_dir())))
         path = QFileDialog.getExistingDirectory(self.main, "Open a library folder", start)
         if path:
             self.open_library(Path(path))
@@ -93,7 +94,7 @@ class LibraryController(QObject):
         self._apply_engine(lib)
         self.close_library()
         self.library = lib
-        self.main.settings.setValue("library/last", str(path))
+        self.state.settings.setValue("library/last", str(path))
         self.window = LibraryWindow(lib)
         self.window.open_requested.connect(self.open_from_table)
         self.window.open_at_requested.connect(lambda sid, t: self.open_session(sid, seek_ms=t))
@@ -106,9 +107,9 @@ class LibraryController(QObject):
         """The Preferences' engine (Spark starts at the first query, in the window's worker thread)."""
         from replaylens.store.engine import parse_engine
 
-        choice = str(self.main.settings.value("library/engine", "duckdb"))
+        choice = str(self.state.settings.value("library/engine", "duckdb"))
         try:
-            spec = parse_engine(choice, str(self.main.settings.value("library/spark_events_uri", "")) or None)
+            spec = parse_engine(choice, str(self.state.settings.value("library/spark_events_uri", "")) or None)
             if spec.kind != "duckdb":
                 lib.use_engine(spec)
         except ValueError as exc:
@@ -156,23 +157,17 @@ class LibraryController(QObject):
         """Open a library session in the viewer, at ``seek_ms`` (ms from its start) when given."""
         if self.library is None:
             return
-        th = _OpenThread(self.library, session_id, int(self.main.settings.value("inactivity_ms", 10_000)))
-        th.seek_ms = seek_ms
-        th.done.connect(lambda s, i, sid, th=th: self._opened(th, s, i, sid))
-        th.failed.connect(lambda sid, msg, th=th: self._open_failed(th, sid, msg))
-        th.finished.connect(lambda th=th: self._threads.discard(th))
-        self._threads.add(th)
-        self._latest = th
+        lib, inactivity = self.library, setting_int(self.state.settings, "inactivity_ms", 10_000)
+        job = self.jobs.submit("open", lambda token, _p: _open(lib, session_id, inactivity, token),
+                               discard=lambda r: r[0].close())
+        job.done.connect(lambda r: self._opened(r[0], r[1], session_id, seek_ms))
+        job.failed.connect(lambda msg: self._open_failed(session_id, msg))
         self.main.statusBar().showMessage("Opening the session from the library…")
-        th.start()
 
-    def _opened(self, th: _OpenThread, session: Any, index: Any, sid: str) -> None:
-        if th is not self._latest:
-            session.close()
-            return
+    def _opened(self, session: Any, index: Any, sid: str, seek_ms: float | None) -> None:
         self.current = sid
-        self.main.set_session(session, index, keep_time=th.seek_ms)
-        show_answers(self.main.timeline, self.library, sid)
+        self.show_session(session, index, keep_time=seek_ms)
+        show_answers(self.timeline, self.library, sid)
         self.main.show()
         self.main.raise_()
         self.main.activateWindow()
@@ -182,10 +177,9 @@ class LibraryController(QObject):
             self.window.table.selectRow(self.pos)
         self.session_opened.emit(sid)
 
-    def _open_failed(self, th: _OpenThread, sid: str, message: str) -> None:
-        if th is self._latest:
-            QMessageBox.warning(self.main, "Cannot open the session", f"Session {sid} could not be opened.\n\n"
-                                f"{message}")
+    def _open_failed(self, sid: str, message: str) -> None:
+        QMessageBox.warning(self.main, "Cannot open the session", f"Session {sid} could not be opened.\n\n"
+                            f"{message}")
 
     def step(self, delta: int) -> None:
         """Next (+1) or previous (−1) session of the segment."""
@@ -211,5 +205,4 @@ class LibraryController(QObject):
             act.setEnabled(bool(self.nav))
 
     def wait(self, ms: int = 10_000) -> None:
-        for th in list(self._threads):
-            th.wait(ms)
+        self.jobs.shutdown(ms)

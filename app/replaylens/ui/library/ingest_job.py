@@ -4,31 +4,16 @@ the files that could not be added and why."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
+from replaylens.ui.jobs import CancelToken, Progress, QtJob, QtJobRunner
+
 MAX_LISTED = 30  # bad files named in the message; the rest are counted
-
-
-class _Thread(QThread):
-    progress = Signal(object)
-    done = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, library: Any, paths: list[str], token: Any) -> None:
-        super().__init__()
-        self.library, self.paths, self.token = library, paths, token
-
-    def run(self) -> None:
-        from replaylens.io.library import ingest
-
-        try:
-            self.done.emit(ingest(self.library, self.paths, progress=self.progress.emit, cancel=self.token))
-        except Exception as exc:  # one clear message; the window keeps running
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
 
 
 def summary(result: Any) -> tuple[str, str]:
@@ -47,17 +32,15 @@ def summary(result: Any) -> tuple[str, str]:
 
 class IngestJob(QObject):
     finished_all = Signal(object)  # the IngestResult (or None after an error)
+    _news = Signal(object)  # an IngestProgress, from the worker thread to this (GUI-thread) object
 
     def __init__(self, parent: QWidget, library: Any, paths: list[str]) -> None:
         super().__init__(parent)
-        from replaylens.io.library import CancelToken
-
         self.parent_widget = parent
-        self.token = CancelToken()
-        self.worker_thread = _Thread(library, paths, self.token)
-        self.worker_thread.progress.connect(self._progress)
-        self.worker_thread.done.connect(self._done)
-        self.worker_thread.failed.connect(self._failed)
+        self.library, self.paths = library, paths
+        self.jobs = QtJobRunner(self, max_workers=1, name="replaylens-ingest")
+        self.job: QtJob | None = None
+        self._news.connect(self._progress)
         names = ", ".join(Path(p).name for p in paths[:3]) + (" …" if len(paths) > 3 else "")
         self.dialog = QProgressDialog(f"Looking for recordings in {names}…", "Cancel", 0, 0, parent)
         self.dialog.setObjectName("ingest_progress")
@@ -70,17 +53,42 @@ class IngestJob(QObject):
         self.message: QMessageBox | None = None
 
     def start(self) -> None:
-        self.worker_thread.start()
+        from replaylens.io.library import ingest
+
+        def work(token: CancelToken, _progress: Progress) -> Any:
+            # the ingest checks the token between files and returns what it finished (``cancelled`` set)
+            return ingest(self.library, self.paths, progress=self._post, cancel=token)
+
+        # its own key and a result kept even when cancelled: a cancelled ingest still reports what it added
+        self.job = self.jobs.submit("ingest", work, discard=self._done)
+        self.job.done.connect(self._done)
+        self.job.failed.connect(self._failed)
+        self.job.cancelled.connect(self._cancelled_early)
+
+    def _cancelled_early(self) -> None:
+        """Cancelled before the ingest could report what it added (it failed after the cancel)."""
+        if self.message is None:
+            self._failed("The ingest was cancelled.")
+
+    def _post(self, p: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the window is gone: nobody to tell
+            self._news.emit(p)
+
+    @property
+    def token(self) -> CancelToken | None:
+        return self.job.token if self.job is not None else None
 
     def cancel(self) -> None:
-        self.token.cancel()
+        if self.job is not None:
+            self.job.token.cancel()  # the token only: the ingest stops between files and returns its result
         self.dialog.setLabelText("Stopping after the file being read… (what was added stays)")
 
     def wait(self, ms: int = 30_000) -> None:
-        self.worker_thread.wait(ms)
+        self.jobs.runner.wait(ms / 1000)  # the ingest finishes (or stops at the token) and keeps what it added
+        self.jobs.shutdown(ms)
 
     def _progress(self, p: Any) -> None:
-        if self.token.cancelled:
+        if self.token is None or self.token.cancelled:
             return
         self.dialog.setMaximum(max(1, p.total))
         self.dialog.setValue(min(p.done, p.total))

@@ -4,46 +4,26 @@ Windowed paging: ``rowCount`` is the number of matching sessions (so the scroll 
 row not in the cache shows empty and asks the background worker for its page (``PAGE`` rows, sorted and
 filtered by the store). When the page arrives the rows repaint. A filter, sort or column change starts a new
 *generation*: older answers are dropped. At most ``MAX_PAGES`` pages stay cached (least recently used go first),
-so 100,000 rows scroll with a few thousand rows in memory. The questions run in a ``QueryWorker`` thread.
+so 100,000 rows scroll with a few thousand rows in memory. The questions run in a ``QueryWorker`` (one worker thread).
 """
 
 from __future__ import annotations
 
-import queue
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QThread, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
 from replaylens.model.segment import Segment
+from replaylens.ui.jobs import QtJobRunner
 from replaylens.ui.library.columns import Column, display
 
-# -- one background thread per asker: ``submit(key, fn)`` queues ``fn``; the answer comes back on the UI thread as
-# ``done(key, result)`` (or ``failed(key, message)``). Keys carry a generation so answers to questions no longer
-# asked are dropped. Each thread has its own DuckDB cursor (the store's rule), so queries never block the window.
-_STOP = object()
-
-
-class _Thread(QThread):
-    done = Signal(object, object)
-    failed = Signal(object, str)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.jobs: queue.Queue[Any] = queue.Queue()
-
-    def run(self) -> None:
-        while True:
-            item = self.jobs.get()
-            if item is _STOP:
-                return
-            key, fn = item
-            try:
-                self.done.emit(key, fn())
-            except Exception as exc:  # reported to the window, never raised into Qt
-                self.failed.emit(key, f"{type(exc).__name__}: {exc}")
+# -- one worker thread per asker (a one-thread ``QtJobRunner``): ``submit(key, fn)`` queues ``fn``; the answer
+# comes back on the UI thread as ``done(key, result)`` (or ``failed(key, message)``), in the order asked. Keys carry
+# a generation so answers to questions no longer asked are dropped. The thread keeps its own DuckDB cursor (the
+# store's rule), so queries never block the window.
 
 
 class QueryWorker(QObject):
@@ -52,29 +32,24 @@ class QueryWorker(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread = _Thread()
-        self._thread.done.connect(self.done)
-        self._thread.failed.connect(self.failed)
-        self._pending = 0
-        self._thread.done.connect(self._finished)
-        self._thread.failed.connect(self._finished)
-        self._thread.start()
+        self._runner = QtJobRunner(self, max_workers=1, name="replaylens-query")
+        self._asked = 0
 
     def submit(self, key: Hashable, fn: Callable[[], Any]) -> None:
-        self._pending += 1
-        self._thread.jobs.put((key, fn))
-
-    def _finished(self, *_: object) -> None:
-        self._pending -= 1
+        self._asked += 1  # every question is its own job: none supersedes another (writes are among them)
+        job = self._runner.submit((self._asked, key), lambda _token, _progress: fn())
+        job.done.connect(lambda result: self.done.emit(key, result))
+        job.failed.connect(lambda message: self.failed.emit(key, message))
 
     @property
     def busy(self) -> bool:
         """Jobs submitted whose answer has not reached the UI thread yet."""
-        return self._pending > 0
+        return self._runner.running()
 
     def stop(self, wait_ms: int = 10_000) -> None:
-        self._thread.jobs.put(_STOP)
-        self._thread.wait(wait_ms)
+        """Let the questions already asked finish (writes among them), then end the thread."""
+        self._runner.runner.wait(wait_ms / 1000)
+        self._runner.shutdown(wait_ms)
 
 
 PAGE = 200
