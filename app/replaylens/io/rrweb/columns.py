@@ -79,6 +79,7 @@ class Rows:
         self.detail: dict[int, str] = {}
         self.text: dict[int, str] = {}
         self.checked: dict[int, bool] = {}
+        self._bulk: list[tuple[np.ndarray, ...]] = []
 
     def add(self, t: float, kind: int, ev: int, x: Any = None, y: Any = None, nid: Any = None) -> int:
         self.t.append(t)
@@ -88,6 +89,34 @@ class Rows:
         self.y.append(y)
         self.nid.append(nid)
         return len(self.t) - 1
+
+    def extend(self, t: np.ndarray, kind: np.ndarray, ev: np.ndarray, x: np.ndarray, y: np.ndarray,
+               nid: np.ndarray) -> None:
+        """Rows added as arrays (x, y, nid float64, NaN for none). ``columns`` puts them in their events' places:
+        an event's rows come either all from ``add`` or all from here."""
+        self._bulk.append((t, kind, ev, x, y, nid))
+
+    def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """t, kind, ev, x, y, nid of every row in recorded order (by event, then as added); the sparse extras are
+        renumbered to match."""
+        t = np.asarray(self.t, dtype=np.float64)
+        kind = np.asarray(self.kind, dtype=np.int32)
+        ev = np.asarray(self.ev, dtype=np.int64)
+        x, y, nid = _floats(self.x), _floats(self.y), _floats(self.nid)
+        if not self._bulk:
+            return t, kind, ev, x, y, _ints(nid)
+        cols = [np.concatenate([a, *(b[i] for b in self._bulk)]) for i, a in enumerate((t, kind, ev, x, y, nid))]
+        order = np.argsort(cols[2], kind="stable")
+        where = np.empty_like(order)
+        where[order] = np.arange(order.size)
+        for name in ("scroll", "view", "detail", "text", "checked"):
+            sparse = getattr(self, name)
+            if sparse:
+                keys = where[np.fromiter(sparse.keys(), dtype=np.int64, count=len(sparse))].tolist()
+                setattr(self, name, dict(zip(keys, sparse.values(), strict=True)))
+        self._bulk = []
+        t, kind, ev, x, y, nid = (c[order] for c in cols)
+        return t, kind.astype(np.int32), ev, x, y, _ints(nid)
 
 
 def _floats(values: list[Any]) -> np.ndarray:
@@ -116,8 +145,8 @@ def _setters(sparse: dict[int, tuple[Any, Any]], n: int, positive: bool) -> tupl
     return is_set, a, b
 
 
-def _ints(values: list[Any]) -> np.ndarray:
-    f = _floats(values)
+def _ints(values: list[Any] | np.ndarray) -> np.ndarray:
+    f = values if isinstance(values, np.ndarray) else _floats(values)
     ok = np.isfinite(f) & (f >= 0) & (f < 2**40)
     return np.where(ok, f, -1).astype(np.int64)
 
@@ -139,11 +168,8 @@ def _sparse_strings(sparse: dict[int, str], n: int) -> pa.Array:
 def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np.ndarray, ev_seg: np.ndarray,
                 win_ev: np.ndarray, window_names: list[str], vocab: list[str], report: ImportReport,
                 last_event_ms: float = 0.0) -> Mapped:
-    n = len(rows.t)
-    t = np.asarray(rows.t, dtype=np.float64)
-    kind = np.asarray(rows.kind, dtype=np.int32)
-    ev = np.asarray(rows.ev, dtype=np.int64)
-    x, y, nid = _floats(rows.x), _floats(rows.y), _ints(rows.nid)
+    t, kind, ev, x, y, nid = rows.columns()
+    n = len(t)
     w = win_ev[ev] if n else np.zeros(0, dtype=np.int32)
     page = ev_page[ev] if n else np.zeros(0, dtype=np.int32)
     seg = ev_seg[ev] if n else np.zeros(0, dtype=np.int32)
