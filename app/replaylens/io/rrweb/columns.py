@@ -79,6 +79,7 @@ class Rows:
         self.detail: dict[int, str] = {}
         self.text: dict[int, str] = {}
         self.checked: dict[int, bool] = {}
+        self._bulk: list[tuple[np.ndarray, ...]] = []
 
     def add(self, t: float, kind: int, ev: int, x: Any = None, y: Any = None, nid: Any = None) -> int:
         self.t.append(t)
@@ -88,6 +89,36 @@ class Rows:
         self.y.append(y)
         self.nid.append(nid)
         return len(self.t) - 1
+
+    def extend(self, t: np.ndarray, kind: np.ndarray, ev: np.ndarray, x: np.ndarray, y: np.ndarray,
+               nid: np.ndarray) -> None:
+        """Rows added as arrays (x, y, nid float64, NaN for none). ``columns`` puts them in their events' places:
+        an event's rows come either all from ``add`` or all from here."""
+        self._bulk.append((t, kind, ev, x, y, nid))
+
+    def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """t, kind, ev, x, y, nid of every row in recorded order (by event, then as added); the sparse extras are
+        renumbered to match."""
+        t = np.asarray(self.t, dtype=np.float64)
+        kind = np.asarray(self.kind, dtype=np.int32)
+        ev = np.asarray(self.ev, dtype=np.int64)
+        x, y, nid = _floats(self.x), _floats(self.y), _floats(self.nid)
+        if not self._bulk:
+            return t, kind, ev, x, y, _ints(nid)
+        parts = [(t, kind, ev, x, y, nid), *self._bulk]
+        self._bulk = []
+        del t, kind, ev, x, y, nid
+        order = np.argsort(np.concatenate([p[2] for p in parts]), kind="stable")
+        where = np.empty_like(order)
+        where[order] = np.arange(order.size)
+        for name in ("scroll", "view", "detail", "text", "checked"):
+            sparse = getattr(self, name)
+            if sparse:
+                keys = where[np.fromiter(sparse.keys(), dtype=np.int64, count=len(sparse))].tolist()
+                setattr(self, name, dict(zip(keys, sparse.values(), strict=True)))
+        cols = [np.concatenate([p[i] for p in parts])[order] for i in range(6)]
+        del parts
+        return cols[0], cols[1].astype(np.int32), cols[2], cols[3], cols[4], _ints(cols[5])
 
 
 def _floats(values: list[Any]) -> np.ndarray:
@@ -116,8 +147,8 @@ def _setters(sparse: dict[int, tuple[Any, Any]], n: int, positive: bool) -> tupl
     return is_set, a, b
 
 
-def _ints(values: list[Any]) -> np.ndarray:
-    f = _floats(values)
+def _ints(values: list[Any] | np.ndarray) -> np.ndarray:
+    f = values if isinstance(values, np.ndarray) else _floats(values)
     ok = np.isfinite(f) & (f >= 0) & (f < 2**40)
     return np.where(ok, f, -1).astype(np.int64)
 
@@ -139,14 +170,12 @@ def _sparse_strings(sparse: dict[int, str], n: int) -> pa.Array:
 def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np.ndarray, ev_seg: np.ndarray,
                 win_ev: np.ndarray, window_names: list[str], vocab: list[str], report: ImportReport,
                 last_event_ms: float = 0.0) -> Mapped:
-    n = len(rows.t)
-    t = np.asarray(rows.t, dtype=np.float64)
-    kind = np.asarray(rows.kind, dtype=np.int32)
-    ev = np.asarray(rows.ev, dtype=np.int64)
-    x, y, nid = _floats(rows.x), _floats(rows.y), _ints(rows.nid)
+    t, kind, ev, x, y, nid = rows.columns()
+    n = len(t)
     w = win_ev[ev] if n else np.zeros(0, dtype=np.int32)
     page = ev_page[ev] if n else np.zeros(0, dtype=np.int32)
     seg = ev_seg[ev] if n else np.zeros(0, dtype=np.int32)
+    del ev  # (large arrays are let go as soon as they are used: they are the memory peak of a large import)
     if not pages:
         pages.append(PageInfo("", 0))
     perm = np.argsort(np.array([p.window for p in pages]), kind="stable")  # main window's pages first
@@ -164,6 +193,7 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
     sset, sxv, syv = _setters(rows.scroll, n, positive=False)
     scroll_x = ffill_by_group(order, w, sset, sxv, 0.0)
     scroll_y = ffill_by_group(order, w, sset, syv, 0.0)
+    del sset, sxv, syv
     vset, vwv, vhv = _setters(rows.view, n, positive=True)
     dw = np.full(len(window_names), float(DEFAULT_VIEWPORT[0]))
     dh = np.full(len(window_names), float(DEFAULT_VIEWPORT[1]))
@@ -174,19 +204,24 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
             dw[win_id], dh[win_id] = vwv[first[0]], vhv[first[0]]
     width = ffill_by_group(order, w, vset, vwv, dw)
     height = ffill_by_group(order, w, vset, vhv, dh)
+    del order, ordered_set, vset, vwv, vhv
     viewport = (int(dw[0]), int(dh[0]))
 
     keep = kind >= 0  # drop the internal scroll-state rows
     start = float(t.min()) if n else 0.0
     t_ms = np.rint(t - start).astype(np.int64)
+    del t
 
     # -- targets (vectorised lookup, strings once per distinct element) ---------------------------------------------
     node_row = nodes.lookup(seg.astype(np.int64), nid)
     unresolved = int(((nid >= 0) & (node_row < 0) & keep).sum())
     report.add("unknown_target", unresolved, "{n} events refer to a node that is in no snapshot (no target info)")
+    del seg, nid
     uniq, inv = np.unique(node_row, return_inverse=True)
+    del node_row
     elem_u = np.array([nodes.element_row(int(r)) if r >= 0 else -1 for r in uniq], dtype=np.int64)
     elem = elem_u[inv]
+    del inv
     known = elem >= 0
     ue, einv = np.unique(elem, return_inverse=True)
     valid_ue = [int(r) for r in ue if r >= 0]
@@ -200,6 +235,7 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
     a_role = _strings([rl or None for _, rl in named])
     offset = 1 if ue.size and ue[0] < 0 else 0
     take_idx = pa.array(einv - offset, type=pa.int64(), mask=~known)
+    del einv
     inter_f, fixed_f, _masked_f = nodes.flag_arrays()
     _edit_f, hidden_f = nodes.state_arrays()
     interactive = np.zeros(n, dtype=bool)

@@ -25,6 +25,7 @@ import msgspec
 from replaylens.errors import BadInputError, LimitExceededError, UnsupportedVersionError
 from replaylens.io.limits import MiB
 from replaylens.io.rrweb import schema as S
+from replaylens.io.rrweb import stream
 from replaylens.model.validation import plain
 
 #: On-disk size of a recording file (compressed or not).
@@ -40,6 +41,7 @@ POSTHOG_VERSIONS = ("2022-12-02", "2023-04-28")
 
 _WS = b" \t\r\n"
 _BOM = b"\xef\xbb\xbf"
+_LEADING_WS = re.compile(rb"[ \t\r\n]*")
 _EVENT_RE = re.compile(rb'"type"\s*:\s*[0-7]\s*[,}]')
 _PACKED_RE = re.compile(rb'^\[\s*"x(\\u00[0-9a-fA-F]{2}|\\u0001|\^|\xc2|\xc3|\\")')
 _JS_RE = re.compile(rb"^(?:\s|//[^\n]*\n|/\*.*?\*/)*(?:(?:export\s+)?(?:const|let|var)\s+[\w$]+\s*=|"
@@ -58,6 +60,8 @@ class Unwrapped:
     packed: int = 0  # packed items that were unpacked
     dropped: int = 0  # items that are not events
     extra: dict[str, Any] = field(default_factory=dict)
+    moves: stream.PackedMoves | None = None  # positions of pointer batches read item by item (``stream``)
+    validated: bool = False  # every event already checked against ``schema.Event``
 
 
 # -- sniffing ------------------------------------------------------------------------------------------------------
@@ -361,12 +365,68 @@ def load(path: Path) -> Unwrapped:
     """Read, decompress, parse and unwrap one file."""
     data, compression = read_bytes(path)
     with _gc_paused():
-        obj, syntax = parse_json(path, data)
-        del data
-        out = unwrap(path, obj, syntax)
-        S.check_events(path, out.events)  # the declared event shapes; the mapping trusts them from here
+        out = _load_array(path, data)
+        if out is None:
+            obj, syntax = parse_json(path, data)
+            del data
+            out = unwrap(path, obj, syntax)
+            del obj
+        if not out.validated:
+            S.check_events(path, out.events)  # the declared event shapes; the mapping trusts them from here
     out.compression = compression
     return out
+
+
+def _array_body(data: bytes) -> tuple[memoryview, str] | None:
+    """The top-level array of a bare-array or JS file as a view of ``data`` (no copy); None for other files."""
+    pos = 3 if data.startswith(_BOM) else 0
+    pos = _LEADING_WS.match(data, pos).end()  # type: ignore[union-attr]  # always matches
+    if data[pos:pos + 1] == b"[":
+        return memoryview(data)[pos:], "json"
+    m = _JS_RE.match(data, pos)
+    if not m:
+        return None
+    return memoryview(data)[m.end() - 1:data.rfind(b"]") + 1], "js"
+
+
+def _load_array(path: Path, data: bytes) -> Unwrapped | None:
+    """A top-level array read item by item (``stream``); None when the whole-tree reader must read the file
+    (another container, or a problem it reports with its usual message)."""
+    found = _array_body(data)
+    if found is None:
+        return None
+    body, syntax = found
+    try:
+        items = stream.split_items(body)
+        out = Unwrapped([], "js" if syntax == "js" else "array", moves=stream.PackedMoves(), validated=True)
+        problem = _read_items(path, items, out)
+    except stream.Fallback:
+        return None
+    del items, body
+    _finish(path, out)
+    if problem:
+        raise BadInputError(path, f"not a valid rrweb recording: {problem}")
+    return out
+
+
+def _read_items(path: Path, items: list[msgspec.Raw], out: Unwrapped) -> str | None:
+    """Append the events of ``items`` to ``out``, validated; the first invalid event's problem (raised by the
+    caller after the container's own checks, as the whole-tree reader does)."""
+    events, moves = out.events, out.moves
+    assert moves is not None
+    problem: str | None = None
+    for raw in items:
+        ev = stream.packed_move(raw, len(events), moves)
+        if ev is not None:
+            events.append(ev)
+            if len(events) > MAX_EVENTS:
+                raise LimitExceededError(path, f"the recording holds more than {MAX_EVENTS:,} events, the limit")
+            continue
+        before = len(events)
+        _clean_events(path, [stream.decode_any(raw)], out, None, None)
+        if problem is None and len(events) > before:
+            problem = S.event_problem(path, events[-1], before)
+    return problem
 
 
 @contextlib.contextmanager

@@ -14,7 +14,7 @@ any time of the recording (attribute mutations are tracked per node), and the te
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from replaylens.io.rrweb.nodes import NodeTable
 from replaylens.io.rrweb.secrets import SecretNodes
 from replaylens.io.rrweb.timing import MAX_TIME_OFFSET_MS, event_times
 from replaylens.model.report import ImportReport
+
+if TYPE_CHECKING:
+    from replaylens.io.rrweb.stream import PackedMoves
 
 MOUSE_KINDS = {0: "up", 1: "down", 2: "click", 3: "contextmenu", 4: "dblclick", 5: "focus", 6: "blur",
                7: "touch_start", 8: "touch_move_departed", 9: "touch_end", 10: "touch_cancel"}
@@ -57,11 +60,13 @@ def _console(payload: Any) -> tuple[bool, dict[str, Any]]:
 
 
 def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: ImportReport, *,
-               consume: bool = False) -> Mapped:
+               consume: bool = False, moves: PackedMoves | None = None) -> Mapped:
     """Build the events table, pages and start time of one recording.
 
-    ``consume=True`` empties ``events`` after the pass (the snapshot trees stay referenced by the node map and the
-    pages), which lowers the memory peak of a large import by the size of the parsed events.
+    ``consume=True`` empties ``events`` (and ``moves``) after the pass (the snapshot trees stay referenced by the
+    node map and the pages), which lowers the memory peak of a large import by the size of the parsed events.
+    ``moves``: the positions of pointer batches read as arrays (``io.rrweb.stream``); their events carry no
+    ``positions`` and their rows are added in bulk.
     """
     n_ev = len(events)
     times = event_times(events, report)
@@ -241,6 +246,14 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
             dropped[name] = dropped.get(name, 0) + 1
         ev_page[i] = w_page[w]
         ev_seg[i] = w_seg[w]
+    if moves is not None and moves.n:
+        ev_m, src_m, vals = moves.arrays()
+        off = vals[:, 3]
+        ok = np.isfinite(off) & (off >= -MAX_TIME_OFFSET_MS) & (off <= MAX_TIME_OFFSET_MS)
+        bad_offsets += int(ok.size - np.count_nonzero(ok))
+        rows.extend(times[ev_m] + np.where(ok, off, 0.0), np.where(src_m == 6, TOUCH_MOVE, MOVE).astype(np.int32),
+                    ev_m, vals[:, 0], vals[:, 1], vals[:, 2])
+        del ev_m, src_m, vals, off, ok
 
     for page in pages:  # after every mutation: the renderer hides what is secret at any time of the recording
         if page.segment >= 0:
@@ -253,6 +266,8 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
     last_event_ms = float(times.max()) if n_ev else 0.0
     if consume:
         events.clear()
+        if moves is not None:
+            moves.clear()
         e = data = {}  # drop the last references too
     for what, n in sorted(dropped.items()):
         report.add(f"dropped_{what.replace(' ', '_')}", n, "{n} events of " + what + " were not imported")

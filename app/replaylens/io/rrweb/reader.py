@@ -64,7 +64,7 @@ def load_recording(path: str | Path, report: ImportReport | None = None,
     _step(progress, 0.35, f"mapping {len(unwrapped.events):,} rrweb events")
     report.add("not_events", unwrapped.dropped, "{n} items in the event list are not rrweb events (skipped)")
     try:
-        mapped = map_events(unwrapped.events, unwrapped.windows, report, consume=True)
+        mapped = map_events(unwrapped.events, unwrapped.windows, report, consume=True, moves=unwrapped.moves)
     except MemoryError:
         raise BadInputError(path, "the recording is too large to import in the memory available") from None
     if len(mapped.window_names) > 1:

@@ -54,7 +54,7 @@ class Position(_Loose):
     x: Number | None = None
     y: Number | None = None
     id: Id = None
-    timeOffset: Number | None = None
+    timeOffset: Number | None = 0  # as the mapping reads a missing one (``stream`` takes it from here)
 
 
 class Add(_Loose):  # a Mutation's added node, or a StyleSheetRule's added rule (no node then)
@@ -175,9 +175,25 @@ def check_events(path: Path, events: list[dict[str, Any]]) -> None:
     except RecursionError:
         raise LimitExceededError(path, "an event is nested too deeply to read safely") from None
     except msgspec.ValidationError as exc:
-        text = plain(exc, "the events")
-        # "the events[12].data.positions ..." -> "event 12: data.positions ..."
-        if text.startswith("the events["):
-            idx, _, rest = text[len("the events["):].partition("]")
-            text = f"event {idx}: {rest.lstrip('.')}"
-        raise BadInputError(path, f"not a valid rrweb recording: {text}") from None
+        raise BadInputError(path, f"not a valid rrweb recording: {_event_text(plain(exc, 'the events'))}") from None
+
+
+def event_problem(path: Path, event: dict[str, Any], index: int) -> str | None:
+    """What is wrong with event number ``index`` (``check_events``'s wording), None when it is valid."""
+    try:
+        msgspec.convert(event, Event)
+    except RecursionError:
+        raise LimitExceededError(path, "an event is nested too deeply to read safely") from None
+    except msgspec.ValidationError as exc:  # its path as in the list of events: `$.data` -> `$[12].data`
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        msg = msg.replace(" - at `$", f" - at `$[{index}]", 1) if " - at `$" in msg else f"{msg} - at `$[{index}]`"
+        return _event_text(plain(msgspec.ValidationError(msg), "the events"))
+    return None
+
+
+def _event_text(text: str) -> str:
+    """"the events[12].data.positions ..." -> "event 12: data.positions ..."."""
+    if text.startswith("the events["):
+        idx, _, rest = text[len("the events["):].partition("]")
+        text = f"event {idx}: {rest.lstrip('.')}"
+    return text

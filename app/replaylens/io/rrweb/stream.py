@@ -1,0 +1,139 @@
+"""Read a top-level JSON array of rrweb events one item at a time (the common case: a bare array or a JS file).
+
+``json.loads`` of a whole recording builds a Python object for every value in it; pointer batches (most events of a
+long recording) then become a dict per position that is thrown away by the mapping. Here the array is first split
+into its items without decoding them (``msgspec.Raw``: byte ranges of the file's buffer, no copies), then each item
+is looked at with a small probe that decodes only ``type`` and ``data.source``:
+
+* a pointer batch (MouseMove / TouchMove / Drag, incremental sources 1, 6, 12) is decoded straight into the typed
+  ``schema.Event`` (validated in the same step) and its positions go into flat ``PackedMoves`` arrays; the event
+  itself becomes a small dict without positions (the mapping adds the position rows in bulk, see
+  ``columns.Rows.extend``);
+* everything else is decoded to plain dicts and validated as before (``schema.check_events``'s messages).
+
+Anything unusual (invalid UTF-8, numbers beyond float64, nesting past the decoder's depth) raises ``Fallback``: the
+caller then reads the file the whole-tree way, which reports the problem with the exact message it always has.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import numpy as np
+
+from replaylens.io.rrweb import schema as S
+
+#: Incremental sources whose ``positions`` become rows: MouseMove, TouchMove, Drag.
+MOVE_SOURCES = (1, 6, 12)
+_FLUSH = 65_536  # positions buffered as tuples before they are packed into arrays
+
+
+class Fallback(Exception):
+    """This file needs the whole-tree reader (it reports the problem the usual way)."""
+
+
+class _ProbeData(msgspec.Struct, forbid_unknown_fields=False, gc=False):
+    source: int = -1
+
+
+class _Probe(msgspec.Struct, forbid_unknown_fields=False, gc=False):
+    type: int = -1
+    data: _ProbeData | None = None
+    timestamp: Any = msgspec.UNSET
+    windowId: Any = msgspec.UNSET
+    sessionId: Any = msgspec.UNSET
+    cv: Any = msgspec.UNSET
+
+
+_ITEMS = msgspec.json.Decoder(list[msgspec.Raw])
+_PROBE = msgspec.json.Decoder(_Probe)
+_EVENT = msgspec.json.Decoder(S.Event)
+_ANY = msgspec.json.Decoder()
+#: One shared ``data`` dict per pointer source: the mapping reads only ``source`` from a packed batch.
+_MOVE_DATA = {src: {"source": src} for src in MOVE_SOURCES}
+
+
+class PackedMoves:
+    """The positions of the packed pointer batches, flat: event index, source, x, y, node id, timeOffset."""
+
+    def __init__(self) -> None:
+        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._pend: list[tuple[Any, Any, Any, Any]] = []
+        self._pend_ev: list[int] = []
+        self._pend_src: list[int] = []
+        self.n = 0
+
+    def add(self, ev: int, src: int, positions: list[S.Position]) -> None:
+        self._pend.extend([(p.x, p.y, p.id, p.timeOffset) for p in positions])
+        k = len(positions)
+        self._pend_ev.extend([ev] * k)
+        self._pend_src.extend([src] * k)
+        self.n += k
+        if len(self._pend) >= _FLUSH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pend:
+            vals = np.array(self._pend, dtype=np.float64).reshape(-1, 4)  # None (JSON null) -> NaN
+            self._chunks.append((np.array(self._pend_ev, dtype=np.int64), np.array(self._pend_src, dtype=np.int8),
+                                 vals))
+            self._pend, self._pend_ev, self._pend_src = [], [], []
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(event index, source, values[n, 4] = x, y, id, timeOffset) of every packed position, in file order."""
+        self._flush()
+        if not self._chunks:
+            return np.zeros(0, np.int64), np.zeros(0, np.int8), np.zeros((0, 4))
+        if len(self._chunks) > 1:
+            parts = list(zip(*self._chunks, strict=True))
+            self._chunks = [(np.concatenate(parts[0]), np.concatenate(parts[1]), np.concatenate(parts[2]))]
+        return self._chunks[0]
+
+    def clear(self) -> None:
+        self.__init__()  # type: ignore[misc]
+
+
+def split_items(body: bytes | memoryview) -> list[msgspec.Raw]:
+    """The items of a top-level JSON array, undecoded. Syntax errors and deep nesting raise ``Fallback``."""
+    try:
+        return _ITEMS.decode(body)
+    except (msgspec.MsgspecError, RecursionError):
+        raise Fallback from None
+
+
+def decode_any(raw: msgspec.Raw) -> Any:
+    """One item as plain Python objects (what ``json.loads`` gives)."""
+    try:
+        return _ANY.decode(raw)
+    except (msgspec.MsgspecError, RecursionError):
+        raise Fallback from None
+
+
+def packed_move(raw: msgspec.Raw, index: int, moves: PackedMoves) -> dict[str, Any] | None:
+    """A valid pointer batch as a small event dict, its positions appended to ``moves``; None for any other item
+    (and for an invalid batch, which the caller decodes and validates the usual way for the usual message)."""
+    try:
+        probe = _PROBE.decode(raw)
+    except msgspec.ValidationError:
+        return None  # not an object, or type/data of other types: the usual path decides
+    except (msgspec.MsgspecError, RecursionError):
+        raise Fallback from None
+    if probe.type != 3 or probe.data is None or probe.data.source not in MOVE_SOURCES or \
+            probe.cv is not msgspec.UNSET:
+        return None
+    try:
+        ev = _EVENT.decode(raw)
+    except msgspec.ValidationError:
+        return None
+    except (msgspec.MsgspecError, RecursionError):
+        raise Fallback from None
+    src = probe.data.source
+    if ev.data is not None and ev.data.positions:
+        moves.add(index, src, ev.data.positions)
+    out: dict[str, Any] = {"type": 3, "data": _MOVE_DATA[src]}
+    for key in ("timestamp", "windowId", "sessionId"):
+        value = getattr(probe, key)
+        if value is not msgspec.UNSET:
+            out[key] = value
+    return out
