@@ -1,4 +1,5 @@
-"""Heatmap images: the overlay composited on the page screenshot with a legend burned in, or the bare RGBA overlay.
+"""Heatmap compositing: the overlay on the page screenshot with a legend burned in, or the bare RGBA overlay
+(the file writer is ``replaylens.export.heatmap_png``).
 
 Blending is numpy (straight alpha, integer maths); decoding the screenshot (PNG/JPEG/WebP), drawing the legend and
 encoding the PNG use QtGui's ``QImage``/``QPainter`` off screen: Qt is already a dependency, its zlib encoder is C,
@@ -11,17 +12,16 @@ limit of heatmaps and an image passed around without that line misleads.
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from replaylens.core.colormaps import colour_table
-from replaylens.io.atomic import atomic_path
 from replaylens.model.heatmap_legend import EXPLAIN, scale_labels
 from replaylens.model.heatmap_legend import marks as legend_marks
 from replaylens.model.heatmaps import HeatmapResult
+from replaylens.render.image import png_bytes, to_array, to_qimage
+from replaylens.render.qt import ensure_gui_app
 
 _TITLES = {"click": "Click map", "move": "Movement map (dwell time)", "scroll": "Scroll reach",
            "attention": "Attention (time in view)"}
@@ -40,32 +40,6 @@ def fit_size(w: int, h: int, limit: int = MAX_EXPORT_PIXELS) -> tuple[int, int]:
     return max(1, int(w * s)), max(1, int(h * s))
 
 
-def _gui() -> Any:
-    """A QGuiApplication (fonts need one); offscreen when there is no display. Import QtGui only after this."""
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtGui import QGuiApplication
-
-    return QGuiApplication.instance() or QGuiApplication([])
-
-
-def _to_array(img: Any) -> np.ndarray:
-    from PySide6.QtGui import QImage
-
-    img = img.convertToFormat(QImage.Format.Format_RGBA8888)
-    h, w, bpl = img.height(), img.width(), img.bytesPerLine()
-    buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=h * bpl).reshape(h, bpl)
-    return buf[:, :w * 4].reshape(h, w, 4).copy()
-
-
-def _to_qimage(rgba: np.ndarray) -> Any:
-    from PySide6.QtGui import QImage
-
-    a = np.ascontiguousarray(rgba, dtype=np.uint8)
-    h, w = a.shape[:2]
-    return QImage(a.data, w, h, w * 4, QImage.Format.Format_RGBA8888).copy()  # copy: own the pixels
-
-
 def blend(base: np.ndarray, overlay: np.ndarray) -> np.ndarray:
     """Straight-alpha 'over' of RGBA ``overlay`` on an opaque RGBA ``base`` (same shape), uint8 out."""
     a = overlay[..., 3:4].astype(np.uint16)
@@ -77,7 +51,7 @@ def blend(base: np.ndarray, overlay: np.ndarray) -> np.ndarray:
 
 def base_image(result: HeatmapResult, screenshot: bytes | None) -> tuple[np.ndarray, bool]:
     """The page screenshot as RGBA (H, W, 4), or a plain page-sized canvas when there is none (flag False)."""
-    _gui()
+    ensure_gui_app()
     if screenshot:
         from PySide6.QtGui import QImage
 
@@ -86,7 +60,7 @@ def base_image(result: HeatmapResult, screenshot: bytes | None) -> tuple[np.ndar
             fw, fh = fit_size(img.width(), img.height())
             if (fw, fh) != (img.width(), img.height()):
                 img = img.scaled(fw, fh)
-            return _to_array(img), True
+            return to_array(img), True
     w, h = fit_size(result.page_width, result.page_height)
     return np.broadcast_to(np.array(_PAGE_BG, dtype=np.uint8), (h, w, 4)).copy(), False
 
@@ -139,7 +113,7 @@ def _draw_legend(p: Any, result: HeatmapResult, width: int, height: int, scale: 
         p.drawText(QRectF(x0 + pad, y, box_w - 2 * pad, line_h), int(Qt.AlignmentFlag.AlignLeft), s)
         y += line_h
     table = colour_table(result.cmap, max_alpha=1.0, ramp=1e-9)  # the colours at full strength
-    bar = _to_qimage(np.ascontiguousarray(table[1:][None, :, :]))
+    bar = to_qimage(np.ascontiguousarray(table[1:][None, :, :]))
     y += pad / 2
     p.drawImage(QRectF(x0 + pad, y, bar_w, bar_h), bar, QRectF(0, 0, 255, 1))
     p.setPen(QPen(QColor(120, 124, 132), 1))
@@ -184,7 +158,7 @@ def render(result: HeatmapResult, screenshot: bytes | None, *, raw: bool = False
         return out
     from PySide6.QtGui import QPainter
 
-    img = _to_qimage(out)
+    img = to_qimage(out)
     scale = w / result.page_width if result.page_width > 0 else 1.0
     p = QPainter(img)
     try:
@@ -195,28 +169,10 @@ def render(result: HeatmapResult, screenshot: bytes | None, *, raw: bool = False
         _draw_legend(p, result, w, h, scale, has_shot)
     finally:
         p.end()
-    return _to_array(img)
+    return to_array(img)
 
 
 def encode_png(rgba: np.ndarray) -> bytes:
     """PNG bytes of an RGBA array (straight alpha kept, so a raw overlay stays transparent)."""
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-
-    _gui()
-    data = QByteArray()
-    buf = QBuffer(data)
-    buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not _to_qimage(rgba).save(buf, "PNG"):
-        raise OSError("the PNG encoder failed")
-    buf.close()
-    return bytes(data.data())
-
-
-def write_heatmap_png(result: HeatmapResult, screenshot: bytes | None, out: str | Path, *, raw: bool = False,
-                      legend: bool = True) -> tuple[int, int]:
-    """Write the PNG to ``out`` (via a temporary file, so a failed export leaves no half file). Returns (w, h)."""
-    rgba = render(result, screenshot, raw=raw, legend=legend)
-    data = encode_png(rgba)
-    with atomic_path(Path(out)) as tmp:
-        tmp.write_bytes(data)
-    return rgba.shape[1], rgba.shape[0]
+    ensure_gui_app()
+    return png_bytes(to_qimage(rgba))

@@ -8,13 +8,12 @@ differ reliably are a light grey wash, so "no colour" never hides "not tested".
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from replaylens.analysis.aggregate_heatmap import Comparison
-from replaylens.export.heatmap_png import _gui, _to_array, base_image, blend, encode_png, render
-from replaylens.io.atomic import atomic_path
+from replaylens.render.heatmap import base_image, blend, render
+from replaylens.render.image import to_array
+from replaylens.render.qt import ensure_gui_app
 
 _A_RGB = np.array([230, 110, 20], np.float64)  # orange
 _B_RGB = np.array([30, 110, 220], np.float64)  # blue
@@ -62,12 +61,12 @@ def _caption(width: int, lines: list[str]) -> np.ndarray:
                        int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
     finally:
         p.end()
-    return _to_array(img)
+    return to_array(img)
 
 
 def render_comparison(c: Comparison, screenshot: bytes | None) -> np.ndarray:
     """The whole comparison image as RGBA."""
-    _gui()
+    ensure_gui_app()
     left = render(c.map_a, screenshot)
     right = render(c.map_b, screenshot)
     base, _ = base_image(c.map_a, screenshot)
@@ -85,13 +84,4 @@ def render_comparison(c: Comparison, screenshot: bytes | None) -> np.ndarray:
              c.sentence]
     lines += [w for w in (c.map_a.extra.get("warning"), c.map_b.extra.get("warning")) if w]
     return np.concatenate([_caption(body.shape[1], lines), body], axis=0)
-
-
-def write_comparison_png(c: Comparison, screenshot: bytes | None, out: str | Path) -> tuple[int, int]:
-    rgba = render_comparison(c, screenshot)
-    data = encode_png(rgba)
-    with atomic_path(Path(out)) as tmp:
-        tmp.write_bytes(data)
-    return rgba.shape[1], rgba.shape[0]
-
 
