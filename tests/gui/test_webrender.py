@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from replaylens.render import qt as render_qt
-from replaylens.render.page import RenderJob, capture, jobs, network, prepare_qt, render_html, render_snapshots
+from replaylens.render.page import RenderJob, capture, network, prepare_qt, render_html, render_snapshots
+from replaylens.render.page import jobs as page_jobs
 
 prepare_qt()  # at collection, before any test creates the QApplication (registers the rl-snapshot scheme)
 
@@ -247,7 +248,7 @@ def test_failures_fall_back_to_wireframes_and_never_raise(monkeypatch: pytest.Mo
     for r in results:
         assert r.wireframe and r.png is not None and "libnss3" in (r.error or "")
     assert (results[0].width, results[0].height) == (100, 100)  # clamped sizes
-    assert results[1].width == jobs.MAX_WIDTH
+    assert results[1].width == page_jobs.MAX_WIDTH
 
 
 def test_a_timed_out_page_becomes_a_wireframe_and_the_engine_is_rebuilt(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -263,7 +264,7 @@ def test_a_timed_out_page_becomes_a_wireframe_and_the_engine_is_rebuilt(monkeypa
         def close(self) -> None:
             pass
 
-    monkeypatch.setattr(jobs, "_Engine", FakeEngine)
+    monkeypatch.setattr(page_jobs, "_Engine", FakeEngine)
     node = to_nodes("<p>x</p>")
     results = render_snapshots([RenderJob(node, 400, 300, "a"), RenderJob(node, 400, 300, "b")], timeout_s=0.5)
     assert [r.error for r in results] == ["timed out after 0.5 s loading the page"] * 2
