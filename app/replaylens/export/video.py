@@ -39,7 +39,7 @@ from replaylens.model.session import Session
 from replaylens.render.annotations_paint import annotation_overlay
 from replaylens.render.context import Progress, analysis_findings, make_renderer
 from replaylens.render.frame import FrameOptions, FrameRenderer
-from replaylens.render.image import to_array
+from replaylens.render.image import pixels
 
 DEFAULT_SIZE = (1280, 720)
 DEFAULT_FPS = 30
@@ -147,7 +147,8 @@ def export_clip(session: Session, out: str | Path, start_ms: float, end_ms: floa
                                       f"{speed:g}×" if speed != 1 else "")
                 finally:  # a painter left active on a dying image crashes Qt instead of raising
                     p.end()
-                frame = av.VideoFrame.from_ndarray(to_array(img, img.format()), format="bgra")
+                with pixels(img) as arr:  # from_ndarray copies into the frame
+                    frame = av.VideoFrame.from_ndarray(arr, format="bgra")
                 frame.pts = i
                 for packet in stream.encode(frame):
                     oc.mux(packet)

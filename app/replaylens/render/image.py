@@ -1,12 +1,14 @@
-"""numpy ↔ ``QImage``, in one place. Every conversion copies: a ``QImage`` made over a numpy buffer, or a numpy view
-of a ``QImage``'s bits, dangles as soon as the other side is freed or changed (a flaky test once came from exactly
-that), so nothing here hands out a view. Arrays are (h, w, 4) uint8 in the byte order of the 32-bit format asked
-for: RGBA for ``Format_RGBA8888`` (the default, ``fmt=None``), B, G, R, A on little-endian machines for
-``Format_ARGB32`` and its premultiplied variant. Qt is imported inside the functions (importing this module
-never needs Qt)."""
+"""numpy ↔ ``QImage``, in one place. A ``QImage`` made over a numpy buffer, or a numpy view of a ``QImage``'s bits,
+dangles as soon as the other side is freed or changed (a flaky test once came from exactly that), so every
+conversion copies; ``pixels`` lends a read-only view for the length of a with block only. Arrays are (h, w, 4)
+uint8 in the byte order of the 32-bit format asked for: RGBA for ``Format_RGBA8888`` (the default, ``fmt=None``),
+B, G, R, A on little-endian machines for ``Format_ARGB32`` and its premultiplied variant. Qt is imported inside the
+functions (importing this module never needs Qt)."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,6 +35,19 @@ def to_array(img: QImage, fmt: QImage.Format | None = None) -> np.ndarray:
     h, w, bpl = img.height(), img.width(), img.bytesPerLine()
     buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=h * bpl).reshape(h, bpl)
     return buf[:, :w * 4].reshape(h, w, 4).copy()  # copy: the view dies with ``img``
+
+
+@contextlib.contextmanager
+def pixels(img: QImage) -> Iterator[np.ndarray]:
+    """A read-only (h, w, 4) uint8 view of a 32-bit image's bits for the length of a with block, for hot loops that
+    hand the pixels straight to a copying consumer (a video encoder). Do not keep it: copy what must outlive it."""
+    h, w, bpl = img.height(), img.width(), img.bytesPerLine()
+    buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=h * bpl).reshape(h, bpl)
+    view = buf[:, :w * 4].reshape(h, w, 4)
+    try:
+        yield view
+    finally:
+        del view, buf
 
 
 def is_uniform(img: QImage) -> bool:
