@@ -28,16 +28,16 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=5.0, help="clip length (session seconds at 1x)")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    from replaylens.export.context import ensure_gui_app
+    from replaylens.render.qt import ensure_gui_app
 
     ensure_gui_app()
     from PySide6.QtCore import QRectF
     from PySide6.QtGui import QImage, QPainter
 
-    from replaylens.export.context import make_renderer
-    from replaylens.export.frame import FrameOptions
     from replaylens.export.video import export_clip, frame_times
     from replaylens.io.registry import open_session
+    from replaylens.render.context import make_renderer
+    from replaylens.render.frame import FrameOptions
 
     s = open_session(DEMO)
     r = make_renderer(s)

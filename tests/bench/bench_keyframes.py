@@ -66,10 +66,10 @@ def bench_seek(n: int = 2000) -> dict[str, object]:
     from PySide6.QtWidgets import QApplication
     from synth import write_synth
 
-    from replaylens.export.context import make_renderer
-    from replaylens.export.frame import FrameOptions
     from replaylens.io.registry import open_session
     from replaylens.model.manifest import MAX_PAGE_STATES, PageState
+    from replaylens.render.context import make_renderer
+    from replaylens.render.frame import FrameOptions
 
     _app = QApplication.instance() or QApplication([])
     img = QImage(1280, 3800, QImage.Format.Format_RGB32)

@@ -58,7 +58,7 @@ def main() -> int:
         print(f"shared data not found at {SHARED}", file=sys.stderr)
         return 2
     from replaylens.io.rrweb.html import snapshot_to_html
-    from replaylens.io.webrender import RenderJob, prepare_qt, render_snapshots, render_wireframe
+    from replaylens.render.page import RenderJob, prepare_qt, render_snapshots, render_wireframe
 
     prepare_qt()
     trivial = {"type": 0, "childNodes": [{"type": 2, "tagName": "p", "childNodes": [

@@ -53,7 +53,7 @@ def frame_times(path: Path, n: int = 200) -> dict[str, float]:
     from PySide6.QtGui import QGuiApplication
 
     app = QGuiApplication.instance() or QGuiApplication([])
-    from replaylens.export.frame import FrameOptions, FrameRenderer
+    from replaylens.render.frame import FrameOptions, FrameRenderer
 
     s = open_imported(import_bundle(path))
     r = FrameRenderer(s, replay_index(s))
@@ -84,7 +84,7 @@ from PySide6.QtGui import QGuiApplication
 app = QGuiApplication([])
 from replaylens.io.registry import open_session
 from replaylens.model.replay import replay_index
-from replaylens.export.frame import FrameRenderer, FrameOptions
+from replaylens.render.frame import FrameRenderer, FrameOptions
 s = open_session(sys.argv[1])
 r = FrameRenderer(s, replay_index(s))
 for t in range(0, r.index.duration, r.index.duration // 20):
@@ -97,7 +97,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtGui import QGuiApplication
 app = QGuiApplication([])
-import replaylens.io.registry, replaylens.export.frame
+import replaylens.io.registry, replaylens.render.frame
 replaylens.io.registry.readers()
 print(peak())
 """

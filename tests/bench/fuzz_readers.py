@@ -116,7 +116,7 @@ def worker(conn: Any) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (AS_LIMIT, AS_LIMIT))
     os.environ["REPLAYLENS_DATA_DIR"] = tempfile.mkdtemp(prefix="fuzz-data-")
     import replaylens.io.registry  # noqa: F401  (imports before the first case: not counted as its time)
-    from replaylens.export.context import ensure_gui_app
+    from replaylens.render.qt import ensure_gui_app
 
     ensure_gui_app()
     tmp = Path(tempfile.mkdtemp(prefix="fuzz-"))

@@ -11,11 +11,11 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QUndoStack
 from PySide6.QtWidgets import QMainWindow, QWidget
 
-from replaylens.export.context import make_renderer
-from replaylens.export.frame import FrameOptions
 from replaylens.io.registry import open_session
 from replaylens.model.annotations import AnnotationStore
 from replaylens.model.clock import PlaybackClock
+from replaylens.render.context import make_renderer
+from replaylens.render.frame import FrameOptions
 from replaylens.ui.annotations import attach
 
 T = 67_463.0

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from replaylens.io.webrender import RenderJob, prepare_qt, render_snapshots
+from replaylens.render.page import RenderJob, prepare_qt, render_snapshots
 
 prepare_qt()
 

@@ -248,8 +248,8 @@ def test_exported_view_has_the_finding_highlight(window, qtbot, demo_path: Path)
     """File ▸ Export view: the picture carries the highlight the canvas shows (painted by the frame renderer)."""
     from PySide6.QtCore import QRectF
 
-    from replaylens.export.findings_paint import FINDING_COLORS, RING_PX
-    from replaylens.export.frame import FrameOptions
+    from replaylens.render.findings_paint import FINDING_COLORS, RING_PX
+    from replaylens.render.frame import FrameOptions
 
     _open(qtbot, window, demo_path)
     qtbot.waitUntil(lambda: window.findings.analysis is not None, timeout=15_000)

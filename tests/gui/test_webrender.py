@@ -1,4 +1,4 @@
-"""Rendering snapshots with QtWebEngine off screen (io/webrender.py): nothing reaches the network, no script runs,
+"""Rendering snapshots with QtWebEngine off screen (render/page/): nothing reaches the network, no script runs,
 ordinary content shows, and every failure falls back to a labelled wireframe instead of raising."""
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from replaylens.io import webrender
-from replaylens.io.webrender import RenderJob, prepare_qt, render_html, render_snapshots
+from replaylens.render import qt as render_qt
+from replaylens.render.page import RenderJob, capture, network, prepare_qt, render_html, render_snapshots
+from replaylens.render.page import jobs as page_jobs
 
 prepare_qt()  # at collection, before any test creates the QApplication (registers the rl-snapshot scheme)
 
@@ -170,7 +171,7 @@ def assert_safe_render(png: bytes, server: _CountingServer) -> np.ndarray:
 def test_hostile_snapshot_runs_no_script_and_sends_nothing(server: _CountingServer, via_scheme: bool,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     if via_scheme:
-        monkeypatch.setattr(webrender, "SETHTML_LIMIT", 0)  # serve even this small page from memory
+        monkeypatch.setattr(network, "SETHTML_LIMIT", 0)  # serve even this small page from memory
     base = f"http://127.0.0.1:{server.server_address[1]}"
     node = to_nodes(hostile_html(base))
     [res] = render_snapshots([RenderJob(node, 640, 480, "hostile")], timeout_s=10)
@@ -239,7 +240,7 @@ def test_failures_fall_back_to_wireframes_and_never_raise(monkeypatch: pytest.Mo
     def unavailable(self: Any) -> None:
         raise ImportError("libnss3.so: cannot open shared object file")
 
-    monkeypatch.setattr(webrender._Engine, "__init__", unavailable)
+    monkeypatch.setattr(capture._Engine, "__init__", unavailable)
     jobs = [RenderJob({}, 0, -5, "empty"), RenderJob({"type": 2, "tagName": "<p>"}, 10**9, 500, "junk"),
             RenderJob(None, "wide", None, "none")]  # type: ignore[arg-type]
     results = render_snapshots(jobs)
@@ -247,7 +248,7 @@ def test_failures_fall_back_to_wireframes_and_never_raise(monkeypatch: pytest.Mo
     for r in results:
         assert r.wireframe and r.png is not None and "libnss3" in (r.error or "")
     assert (results[0].width, results[0].height) == (100, 100)  # clamped sizes
-    assert results[1].width == webrender.MAX_WIDTH
+    assert results[1].width == page_jobs.MAX_WIDTH
 
 
 def test_a_timed_out_page_becomes_a_wireframe_and_the_engine_is_rebuilt(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -258,12 +259,12 @@ def test_a_timed_out_page_becomes_a_wireframe_and_the_engine_is_rebuilt(monkeypa
             made.append(1)
 
         def render(self, html: str, w: int, h: int, timeout_s: float, max_h: int) -> Any:
-            return webrender._Out(None, h, f"timed out after {timeout_s:g} s loading the page", 2, broken=True)
+            return capture._Out(None, h, f"timed out after {timeout_s:g} s loading the page", 2, broken=True)
 
         def close(self) -> None:
             pass
 
-    monkeypatch.setattr(webrender, "_Engine", FakeEngine)
+    monkeypatch.setattr(page_jobs, "_Engine", FakeEngine)
     node = to_nodes("<p>x</p>")
     results = render_snapshots([RenderJob(node, 400, 300, "a"), RenderJob(node, 400, 300, "b")], timeout_s=0.5)
     assert [r.error for r in results] == ["timed out after 0.5 s loading the page"] * 2
@@ -272,7 +273,7 @@ def test_a_timed_out_page_becomes_a_wireframe_and_the_engine_is_rebuilt(monkeypa
 
 
 def test_off_the_gui_thread_it_draws_a_wireframe() -> None:
-    webrender._ensure_app()
+    render_qt.ensure_web_app()
     out: list[Any] = []
     t = threading.Thread(target=lambda: out.extend(render_snapshots([RenderJob(to_nodes("<p>x</p>"), 300, 200, "t")])))
     t.start()
@@ -303,7 +304,7 @@ def test_cancelling_through_progress_propagates() -> None:
 @pytest.mark.slow
 def test_a_page_that_filters_its_whole_body_still_renders(monkeypatch: pytest.MonkeyPatch) -> None:
     """html{filter:grayscale(1)} (memorial pages) recolours the paint marker: grabs must settle instead."""
-    monkeypatch.setattr(webrender, "MARKER_GRACE_S", 0.3)
+    monkeypatch.setattr(capture, "MARKER_GRACE_S", 0.3)
     node = to_nodes("<html><head><style>html{filter:grayscale(1)} body{margin:0}"
                     ".b{height:1500px;background:rgb(200,200,200)}</style></head><body><div class=b></div></body>"
                     "</html>")

@@ -12,11 +12,12 @@ from export_scene import BLUR, RECT, SOLID, T_RAGE, scene, to_array
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap
 
-from replaylens.export.annotations_paint import MOSAIC_CSS_PX, paint_annotations
-from replaylens.export.context import findings_available, heatmap_image, make_renderer, save_image
-from replaylens.export.frame import FrameOptions
+from replaylens.export.output import save_image
 from replaylens.export.png import CAPTION_PX, export_batch, render_full_page, render_view
 from replaylens.io.registry import open_session
+from replaylens.render.annotations_paint import MOSAIC_CSS_PX, paint_annotations
+from replaylens.render.context import findings_available, heatmap_image, make_renderer
+from replaylens.render.frame import FrameOptions
 
 REF = Path(__file__).resolve().parents[1] / "data" / "reference"
 UPDATE = os.environ.get("REPLAYLENS_UPDATE_REFERENCE") == "1"
@@ -159,7 +160,7 @@ def test_batch_export_and_atomic_save(demo, tmp_path: Path) -> None:
     s, r = demo
     aset = scene()
     files = export_batch(s, tmp_path / "out", annotations=aset, renderer=r, include_findings=True)
-    from replaylens.export.context import session_findings
+    from replaylens.render.context import session_findings
 
     n_find = len(session_findings(s)) if findings_available() else 0
     assert len(files) == n_find + len(aset)

@@ -9,11 +9,11 @@ import pytest
 from export_scene import SOLID, T_RAGE, scene
 
 from replaylens.errors import BadInputError, CancelledError
-from replaylens.export.context import make_renderer, session_findings
 from replaylens.export.pdf import export_report
 from replaylens.export.video import export_clip, frame_times
 from replaylens.io.registry import open_session
 from replaylens.model.annotations import AnnotationSet, export_annotations
+from replaylens.render.context import make_renderer, session_findings
 
 
 @pytest.fixture(scope="module")

@@ -14,13 +14,13 @@ from export_scene import SOLID, T_RAGE, to_array
 from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QImage
 
-from replaylens.export.context import make_renderer
-from replaylens.export.frame import FrameOptions
 from replaylens.export.pdf import export_report
 from replaylens.export.png import export_view_png, render_view
 from replaylens.export.video import export_clip
 from replaylens.io.registry import open_session
 from replaylens.model.annotations import AnnotationSet, new_annotation
+from replaylens.render.context import make_renderer
+from replaylens.render.frame import FrameOptions
 
 INK = (0x16, 0x18, 0x1D)  # the solid redaction colour
 T_OTHER = 20_000  # landing page at the top again, 45 s before the redaction was drawn (outside its time range)

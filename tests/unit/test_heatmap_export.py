@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from replaylens.cli import main
-from replaylens.export.heatmap_png import blend, encode_png, render
 from replaylens.io.registry import open_session
 from replaylens.model.heatmaps import compute_heatmap
+from replaylens.render.heatmap import blend, encode_png, render
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"
 

@@ -169,11 +169,12 @@ def test_painting_survives_zero_sizes_that_pass_the_boundary(tmp_path: Path) -> 
     """Zero sizes can still come from events (a resize to 0×0) or pages without a size: painting must not divide
     by them, and a painter is always ended (an active painter on a dying image is what turned an error into
     SIGSEGV)."""
-    from replaylens.export.context import ensure_gui_app, make_renderer
-    from replaylens.export.frame import FrameOptions
     from replaylens.export.pdf import export_report
     from replaylens.export.png import render_full_page, render_view
     from replaylens.export.video import export_clip
+    from replaylens.render.context import make_renderer
+    from replaylens.render.frame import FrameOptions
+    from replaylens.render.qt import ensure_gui_app
 
     ensure_gui_app()
     man = manifest_obj(screenshot=False)
@@ -229,8 +230,8 @@ def test_deeply_nested_event_columns(tmp_path: Path) -> None:
 
 
 def test_declared_page_size_does_not_size_the_heatmap(tmp_path: Path) -> None:
-    from replaylens.export.heatmap_png import MAX_EXPORT_PIXELS, render
     from replaylens.model.heatmaps import MAX_GRID_CELLS, compute_heatmap
+    from replaylens.render.heatmap import MAX_EXPORT_PIXELS, render
 
     man = manifest_obj(screenshot=False)
     man["pages"][0].update(width=L.MAX_DIM, height=L.MAX_DIM)  # within the page limit: 2^36 px² declared

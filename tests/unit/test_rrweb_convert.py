@@ -100,12 +100,12 @@ def _fake_renderer(monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> list[
         calls.extend(jobs)
         return [_Result(j.key, _png(20, 30), 1280, 2400, wireframe=(i == 1), error=None) for i, j in enumerate(jobs)]
 
-    mod = types.ModuleType("replaylens.io.webrender")
+    mod = types.ModuleType("replaylens.render.page")
     mod.RenderJob = _Job  # type: ignore[attr-defined]
     mod.render_snapshots = render_snapshots  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "replaylens.io.webrender", mod)
-    import replaylens.io as io_pkg
-    monkeypatch.setattr(io_pkg, "webrender", mod, raising=False)
+    monkeypatch.setitem(sys.modules, "replaylens.render.page", mod)
+    import replaylens.render as render_pkg
+    monkeypatch.setattr(render_pkg, "page", mod, raising=False)
     return calls
 
 

@@ -33,7 +33,7 @@ from storeutil import query
 from replaylens.io.rrweb import secrets
 from replaylens.io.rrweb.html import snapshot_to_html, wireframe_boxes
 from replaylens.io.rrweb.reader import load_recording
-from replaylens.io.webrender import prepare_qt
+from replaylens.render.page import prepare_qt
 
 prepare_qt()  # at collection, before a QApplication exists (as tests/gui/test_webrender.py does)
 

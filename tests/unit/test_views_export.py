@@ -10,12 +10,12 @@ import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage
 
-from replaylens.export.context import analysis_findings, make_renderer
-from replaylens.export.findings_paint import FINDING_COLORS, RING_PX, finding_label
-from replaylens.export.frame import FrameOptions
 from replaylens.export.png import export_batch, render_view
 from replaylens.io.registry import open_session
 from replaylens.model.friction_settings import FrictionSettings
+from replaylens.render.context import analysis_findings, make_renderer
+from replaylens.render.findings_paint import FINDING_COLORS, RING_PX, finding_label
+from replaylens.render.frame import FrameOptions
 
 NO_DEAD = FrictionSettings().with_overrides(["dead.not_interactive=false", "dead.no_response=false"])
 
@@ -152,9 +152,9 @@ def test_annotation_strokes_stay_readable_on_any_background(qapp, background: st
     darker and one far lighter than the background wherever that is possible (outline + halo + colour)."""
     from PySide6.QtGui import QPainter
 
-    from replaylens.export.annotations_paint import paint_annotations
-    from replaylens.export.frame import FrameGeometry
     from replaylens.model.annotations import Annotation
+    from replaylens.render.annotations_paint import paint_annotations
+    from replaylens.render.frame import FrameGeometry
 
     img = QImage(200, 120, QImage.Format.Format_ARGB32_Premultiplied)
     img.fill(QColor(background))

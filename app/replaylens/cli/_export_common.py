@@ -77,7 +77,7 @@ def friction_settings(args: argparse.Namespace) -> Any:
 def opened_for_export(args: argparse.Namespace) -> Iterator[tuple[Any, Any]]:
     """(session, annotations) for an exporting command: an off-screen Qt app, the session opened from
     ``args.file`` and the annotations to draw; the session is closed afterwards."""
-    from replaylens.export.context import ensure_gui_app
+    from replaylens.render.qt import ensure_gui_app
 
     ensure_gui_app()
     from replaylens.io.registry import open_session

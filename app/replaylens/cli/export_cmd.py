@@ -41,8 +41,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     with opened_for_export(args) as (session, aset):
         from replaylens.errors import BadInputError
-        from replaylens.export.context import analysis_findings, heatmap_image, make_renderer, save_image
+        from replaylens.export.output import save_image
         from replaylens.export.png import render_full_page, render_view
+        from replaylens.render.context import analysis_findings, heatmap_image, make_renderer
 
         if args.trail < 0:
             raise BadInputError(args.file, "--trail must be 0 or more seconds")

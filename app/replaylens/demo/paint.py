@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 from replaylens.demo.layout import Element, PageLayout
+from replaylens.render.image import png_bytes
+from replaylens.render.qt import ensure_gui_app
 
 if TYPE_CHECKING:  # Qt is imported when a page is drawn, not when the demo package is
-    from PySide6.QtCore import QCoreApplication, QRectF
+    from PySide6.QtCore import QRectF
     from PySide6.QtGui import QPainter
 
 _COL = {
@@ -19,21 +20,10 @@ _COL = {
 _BANNER_TEXT = {"Songkran": ("Songkran", "No fees on your first deposit and +3 % APY on ETH staking until 20 April.")}
 
 
-def _app() -> QCoreApplication:
-    from PySide6.QtGui import QGuiApplication
-
-    app = QGuiApplication.instance()
-    if app is None:
-        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QGuiApplication([])
-    return app
-
-
 def render_page(page: PageLayout, dpr: float = 1.0) -> bytes:
     """PNG bytes of a full-page screenshot of ``page`` at ``dpr`` device pixels per CSS pixel."""
-    _app()
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF
+    ensure_gui_app()
+    from PySide6.QtCore import QRectF
     from PySide6.QtGui import QColor, QImage, QPainter
 
     img = QImage(int(page.width * dpr), int(page.height * dpr), QImage.Format.Format_RGB32)
@@ -46,12 +36,7 @@ def render_page(page: PageLayout, dpr: float = 1.0) -> bytes:
     for e in page.elements:
         _draw(p, e, QRectF(e.x, e.y, e.w, e.h))
     p.end()
-    buf = QByteArray()
-    dev = QBuffer(buf)
-    dev.open(QIODevice.OpenModeFlag.WriteOnly)
-    img.save(dev, "PNG", 6)  # type: ignore[call-overload]  # stubs say bytes; the binding takes only str
-    dev.close()
-    return bytes(buf.data())
+    return png_bytes(img, 6)
 
 
 def _font(p: QPainter, size: float, bold: bool = False) -> None:

@@ -18,7 +18,7 @@ from PySide6.QtGui import QColor, QPageLayout, QPageSize, QPainter, QPdfWriter
 
 from replaylens import __version__
 from replaylens.analysis.aggregate_heatmap import Comparison
-from replaylens.export.context import atomic_output
+from replaylens.export.output import atomic_output
 from replaylens.export.pdf import ACCENT, DPI, INK, MUTED, _Doc, _font
 from replaylens.model.segment import (
     AttrIn,
@@ -166,13 +166,14 @@ def _comparison_page(d: _Doc, r: ReportParts) -> None:
 
 def _panels(d: _Doc, c: Comparison, screenshot: bytes | None, max_h: float) -> None:
     """A's map, B's map and the difference side by side, each under its own label with n."""
-    from replaylens.export.compare_png import diff_overlay
-    from replaylens.export.heatmap_png import _to_qimage, base_image, blend, render
+    from replaylens.render.heatmap import base_image, blend, render
+    from replaylens.render.heatmap_compare import diff_overlay
+    from replaylens.render.image import to_qimage
 
     base, _ = base_image(c.map_a, screenshot)
     h, w = base.shape[:2]
-    images = [_to_qimage(render(c.map_a, screenshot)), _to_qimage(render(c.map_b, screenshot)),
-              _to_qimage(blend(base, diff_overlay(c, w, h)))]
+    images = [to_qimage(render(c.map_a, screenshot)), to_qimage(render(c.map_b, screenshot)),
+              to_qimage(blend(base, diff_overlay(c, w, h)))]
     labels = [f"A: {c.label_a} (n = {c.diff.n_a:,})", f"B: {c.label_b} (n = {c.diff.n_b:,})", "Difference A − B"]
     gap = 6 * d.pt
     col_w = (d.rect.width() - 2 * gap) / 3
@@ -285,9 +286,9 @@ def page_titles(r: ReportParts) -> list[str]:
 def write_comparison_report(r: ReportParts, out: str | Path,
                             progress: Callable[[float], None] | None = None) -> Path:
     """Write the PDF atomically; returns its path. Raises ValueError when there is nothing to report."""
-    from replaylens.export.heatmap_png import _gui
+    from replaylens.render.qt import ensure_gui_app
 
-    _gui()
+    ensure_gui_app()
     drawers: list[Callable[[_Doc, ReportParts], None]] = []
     if r.comparison is not None:
         drawers.append(_comparison_page)

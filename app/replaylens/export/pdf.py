@@ -21,19 +21,19 @@ from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainte
 
 from replaylens import __version__
 from replaylens.core.timefmt import fmt_ms
-from replaylens.export.context import (
+from replaylens.export.output import atomic_output
+from replaylens.export.png import page_time, render_full_page, render_view
+from replaylens.model.annotations import Annotation, AnnotationSet
+from replaylens.model.session import Session
+from replaylens.render.context import (
     FindingView,
     Progress,
     analysis_findings,
-    atomic_output,
     finding_views,
     make_renderer,
     session_findings,
 )
-from replaylens.export.frame import FrameRenderer
-from replaylens.export.png import page_time, render_full_page, render_view
-from replaylens.model.annotations import Annotation, AnnotationSet
-from replaylens.model.session import Session
+from replaylens.render.frame import FrameRenderer
 
 if TYPE_CHECKING:  # the analysis is optional (see context.findings_available)
     from replaylens.model.friction_settings import FrictionSettings

@@ -16,18 +16,12 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
 from replaylens.core.timefmt import fmt_ms
 from replaylens.errors import BadInputError
-from replaylens.export.annotations_paint import annotation_overlay, paint_annotations
-from replaylens.export.context import (
-    FindingView,
-    Progress,
-    analysis_findings,
-    finding_views,
-    make_renderer,
-    save_image,
-)
-from replaylens.export.frame import FrameGeometry, FrameOptions, FrameRenderer
+from replaylens.export.output import save_image
 from replaylens.model.annotations import AnnotationSet
 from replaylens.model.session import Session
+from replaylens.render.annotations_paint import annotation_overlay, paint_annotations
+from replaylens.render.context import FindingView, Progress, analysis_findings, finding_views, make_renderer
+from replaylens.render.frame import FrameGeometry, FrameOptions, FrameRenderer
 
 if TYPE_CHECKING:  # the analysis is optional (see context.findings_available)
     from replaylens.model.friction_settings import FrictionSettings

@@ -14,7 +14,8 @@ from PySide6.QtGui import QColor, QPageLayout, QPageSize, QPainter, QPdfWriter
 
 from replaylens import __version__
 from replaylens.core.timefmt import fmt_ms
-from replaylens.export.context import atomic_output, ensure_gui_app
+from replaylens.export.output import atomic_output
+from replaylens.render.qt import ensure_gui_app
 
 if TYPE_CHECKING:
     from replaylens.export.pdf import _Doc

@@ -32,12 +32,14 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QImage, QPainter
 
 from replaylens.errors import BadInputError, CancelledError
-from replaylens.export.annotations_paint import annotation_overlay
-from replaylens.export.context import Progress, analysis_findings, atomic_output, make_renderer
-from replaylens.export.frame import FrameOptions, FrameRenderer
+from replaylens.export.output import atomic_output
 from replaylens.export.png import BACKGROUND, CAPTION_PX, paint_caption
 from replaylens.model.annotations import AnnotationSet
 from replaylens.model.session import Session
+from replaylens.render.annotations_paint import annotation_overlay
+from replaylens.render.context import Progress, analysis_findings, make_renderer
+from replaylens.render.frame import FrameOptions, FrameRenderer
+from replaylens.render.image import pixels
 
 if TYPE_CHECKING:  # the analysis is optional (see context.findings_available)
     from replaylens.model.friction_settings import FrictionSettings
@@ -139,7 +141,6 @@ def export_clip(session: Session, out: str | Path, start_ms: float, end_ms: floa
                 raise BadInputError(dest, f"{codec!r} is not a video codec")
             stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
             stream.time_base = Fraction(1, fps)
-            bpl = img.bytesPerLine()
             for i, t in enumerate(times):
                 if _cancelled(cancel):
                     raise CancelledError("clip export cancelled")
@@ -152,8 +153,8 @@ def export_clip(session: Session, out: str | Path, start_ms: float, end_ms: floa
                                       f"{speed:g}×" if speed != 1 else "")
                 finally:  # a painter left active on a dying image crashes Qt instead of raising
                     p.end()
-                arr = np.frombuffer(img.constBits(), np.uint8, count=h * bpl).reshape(h, bpl)[:, : w * 4]
-                frame = av.VideoFrame.from_ndarray(arr.reshape(h, w, 4), format="bgra")
+                with pixels(img) as arr:  # from_ndarray copies into the frame
+                    frame = av.VideoFrame.from_ndarray(arr, format="bgra")
                 frame.pts = i
                 for packet in stream.encode(frame):
                     oc.mux(packet)

@@ -1,2 +1,2 @@
 """Importers and writers: sniff a file, read it into columnar batches + an import report. No Qt
-(except ``webrender``, the one off-screen HTML renderer, kept behind a small interface)."""
+(page screenshots come from ``replaylens.render.page``, which the rrweb converter calls lazily)."""

@@ -11,7 +11,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from replaylens.export.frame import MIN_OVERVIEW_WIDTH_SHARE, FrameGeometry, FrameOptions, FrameRenderer, Overlay
+from replaylens.render.frame import MIN_OVERVIEW_WIDTH_SHARE, FrameGeometry, FrameOptions, FrameRenderer, Overlay
 
 
 class CanvasTool(Protocol):

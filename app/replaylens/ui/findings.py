@@ -21,14 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from replaylens.core.timefmt import fmt_ms
-from replaylens.export.findings_paint import (  # LEAD_MS: seek this long before a finding
+from replaylens.model.findings import SessionAnalysis, analyze_session
+from replaylens.model.friction_settings import FrictionSettings
+from replaylens.render.findings_paint import (  # LEAD_MS: seek this long before a finding
     FINDING_COLORS,
     FINDING_NAMES,
     LEAD_MS,
     finding_label,
 )
-from replaylens.model.findings import SessionAnalysis, analyze_session
-from replaylens.model.friction_settings import FrictionSettings
 from replaylens.ui.jobs import LatestJob
 
 if TYPE_CHECKING:

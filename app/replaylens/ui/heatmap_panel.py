@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QL
 
 from replaylens.core.colormaps import CMAP_NAMES, colour_table
 from replaylens.model.heatmap_legend import EXPLAIN, marks, scale_labels
+from replaylens.render.image import to_qimage
 from replaylens.ui.jobs import LatestJob
 
 if TYPE_CHECKING:
@@ -23,12 +24,6 @@ KINDS = (("Clicks", "click"), ("Movement (dwell-weighted)", "move"), ("Scroll re
          ("Attention", "attention"))
 SCOPES = (("Whole session", 0), ("Last 10 s", 10_000), ("Last 30 s", 30_000), ("Last 2 min", 120_000))
 RECOMPUTE_STEP_MS = 500  # a windowed map follows the playhead in steps of this
-
-
-def to_qimage(rgba: np.ndarray) -> QImage:
-    arr = np.ascontiguousarray(rgba, dtype=np.uint8)
-    h, w = arr.shape[:2]
-    return QImage(arr.data, w, h, w * 4, QImage.Format.Format_RGBA8888).copy()
 
 
 class HeatmapPanel(QWidget):

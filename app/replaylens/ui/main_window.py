@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox
 
 from replaylens.core.replay import ReplayIndex
 from replaylens.core.timefmt import fmt_duration
-from replaylens.export.frame import FrameRenderer
 from replaylens.model.clock import PlaybackClock
 from replaylens.model.session import Session
+from replaylens.render.frame import FrameRenderer
 from replaylens.ui.actions import ActionRegistry
 from replaylens.ui.annotations import attach as attach_annotations
 from replaylens.ui.canvas import ReplayCanvas

@@ -1,6 +1,6 @@
 """Convert an rrweb recording into a native ``.rlsession`` bundle, with rendered page screenshots.
 
-Each page's first FullSnapshot is rendered off screen by ``replaylens.io.webrender.render_snapshots`` (another
+Each page's first FullSnapshot is rendered off screen by ``replaylens.render.page.render_snapshots`` (another
 module, behind a small contract). Rendering is best effort: when the renderer is missing or fails, the bundle is
 written without screenshots (or with the wireframes the renderer returns) and the result says why, so the caller
 can tell the user. Every PNG is checked against the bundle reader's image limits before it is written, so a
@@ -66,7 +66,7 @@ def render_pages(loaded: Loaded, *, timeout_s: float = 10.0, progress: Progress 
     """Render every page with a snapshot; updates the manifest's pages. Returns (images, wireframes, note).
     Secret fields render as masked boxes, other input values masked unless ``show_values`` (io/rrweb/fields.py)."""
     try:
-        from replaylens.io import webrender
+        from replaylens.render import page as webrender  # lazily: the one io -> render call (pyproject.toml)
     except ImportError as exc:
         return {}, 0, f"screenshots were not rendered: the page renderer is not available ({exc})"
     pages = loaded.manifest.pages

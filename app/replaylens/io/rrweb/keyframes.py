@@ -19,7 +19,7 @@ keyframes of its own; a page visited again gets an arrival shot too.
 up to each shot as the renderer asks for it (jobs are asked for in order), so memory stays at one tree copy
 whatever the number of keyframes.
 
-``render_states`` renders them after the pages' first snapshots, in the same renderer (``io.webrender``: the same
+``render_states`` renders them after the pages' first snapshots, in the same renderer (``render.page``: the same
 sanitiser, JavaScript off, every request blocked) and the same child process: each keyframe becomes a
 ``PageState(t_ms, screenshot, width, height)`` of its page (format 1.2, docs/format.md), image ``pages/NNN-kKKK.png``.
 A keyframe that fails, or comes back as a wireframe, is left out: the replay keeps showing the previous state.
@@ -238,7 +238,7 @@ def render_states(loaded: Loaded, images: dict[str, bytes], *, timeout_s: float 
     if not res.planned:
         return res
     try:
-        from replaylens.io import webrender
+        from replaylens.render import page as webrender  # lazily: the one io -> render call (pyproject.toml)
     except ImportError as exc:
         res.note = f"page states were not rendered ({exc})"
         return res

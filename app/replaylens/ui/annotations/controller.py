@@ -17,9 +17,9 @@ from PySide6.QtCore import QCoreApplication, QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QMessageBox
 
-from replaylens.export.annotations_paint import paint_annotations
-from replaylens.export.frame import FrameGeometry
 from replaylens.model.annotations import Annotation, AnnotationSet, AnnotationStore
+from replaylens.render.annotations_paint import paint_annotations
+from replaylens.render.frame import FrameGeometry
 from replaylens.ui.annotations.commands import AddAnnotation, RemoveAnnotation, ReplaceAnnotations, UpdateAnnotation
 from replaylens.ui.annotations.tools import AnnotationTool
 

@@ -198,7 +198,7 @@ class ExportActions:
         return f"{s.path.stem}-{fmt_ms(self.ctl.time_ms()).replace(':', '-')}" if s is not None else "replay"
 
     def export_view(self) -> None:
-        from replaylens.export.context import save_image
+        from replaylens.export.output import save_image
 
         img = self.view_image()
         path = img is not None and self._save_path("Export view as PNG", f"{self._stem()}.png", "PNG image (*.png)")
@@ -206,7 +206,7 @@ class ExportActions:
             self._guard(lambda: save_image(img, path), f"Saved {path}")
 
     def export_page(self) -> None:
-        from replaylens.export.context import save_image
+        from replaylens.export.output import save_image
         from replaylens.export.png import render_full_page
 
         s, g = self.ctl.session, self.window.canvas.geometry_now()

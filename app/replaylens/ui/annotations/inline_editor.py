@@ -13,8 +13,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QWidget
 
-from replaylens.export.annotations_paint import FONT_PX, hit_test, text_box
 from replaylens.model.annotations import MAX_TEXT
+from replaylens.render.annotations_paint import FONT_PX, hit_test, text_box
 
 if TYPE_CHECKING:
     from replaylens.ui.annotations.controller import AnnotationController

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 
-from replaylens.export.annotations_paint import hit_test
 from replaylens.model.annotations import Annotation, handles, new_annotation, resized
+from replaylens.render.annotations_paint import hit_test
 
 if TYPE_CHECKING:
     from replaylens.ui.annotations.controller import AnnotationController

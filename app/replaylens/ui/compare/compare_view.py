@@ -48,15 +48,16 @@ def compute(library: Any, segment: Segment, by: str, a: str, b: str, page: str, 
             device: str | None) -> Rendered:
     """In the worker: the comparison and its three pictures."""
     from replaylens.analysis.aggregate_heatmap import compare
-    from replaylens.export.compare_png import diff_overlay
-    from replaylens.export.heatmap_png import _to_qimage, base_image, blend, render
+    from replaylens.render.heatmap import base_image, blend, render
+    from replaylens.render.heatmap_compare import diff_overlay
+    from replaylens.render.image import to_qimage
 
     c = compare(library, segment, by, a, b, page, kind, device=device)
     shot = meta.screenshot(library, c.map_a.extra.get("screen"))
     base, _ = base_image(c.map_a, shot)
     h, w = base.shape[:2]
     diff = blend(base, diff_overlay(c, w, h))
-    imgs = (_to_qimage(render(c.map_a, shot)), _to_qimage(render(c.map_b, shot)), _to_qimage(diff))
+    imgs = (to_qimage(render(c.map_a, shot)), to_qimage(render(c.map_b, shot)), to_qimage(diff))
     return Rendered(c, imgs, shot, device)
 
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 
 if TYPE_CHECKING:
-    from replaylens.export.frame import FrameGeometry
+    from replaylens.render.frame import FrameGeometry
 
 FINDING_COLORS: dict[str, str] = {
     "rage_click": "#e5383b", "dead_click": "#f77f00", "error_click": "#d00000", "hesitation": "#f4a300",

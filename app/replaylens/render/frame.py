@@ -20,8 +20,8 @@ from PySide6.QtGui import QBrush, QColor, QFont, QImage, QImageReader, QPainter,
 
 from replaylens.core.replay import ReplayIndex, count_le
 from replaylens.core.timefmt import fmt_ms
-from replaylens.export.findings_paint import paint_findings, showing
 from replaylens.model.session import Session
+from replaylens.render.findings_paint import paint_findings, showing
 
 QImageReader.setAllocationLimit(1024)  # MB; tall full-page screenshots exceed Qt's 256 MB default
 

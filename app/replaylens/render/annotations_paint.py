@@ -17,17 +17,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QTransform
 
-from replaylens.export.frame import FrameGeometry, Overlay
 from replaylens.model.annotations import Annotation, AnnotationSet, handles
-
-if TYPE_CHECKING:
-    from PySide6.QtGui import QPaintDevice
+from replaylens.render.frame import FrameGeometry, Overlay
+from replaylens.render.image import to_array, to_qimage
 
 FONT_PX = 15.0  # note text, page CSS px
 TEXT_WRAP_PX = 300.0
@@ -115,24 +112,12 @@ def pixelate(rgba: np.ndarray, cell: int) -> np.ndarray:
     return np.repeat(np.repeat(means, ch.ravel(), axis=0), cw.ravel(), axis=1)
 
 
-def image_to_array(img: QImage) -> np.ndarray:
-    """A copy of the image as an (h, w, 4) uint8 array in QImage ARGB32 byte order (B, G, R, A on little-endian)."""
-    img = img.convertToFormat(QImage.Format.Format_ARGB32)
-    h, w, bpl = img.height(), img.width(), img.bytesPerLine()
-    return np.frombuffer(img.constBits(), np.uint8, count=h * bpl).reshape(h, bpl)[:, : w * 4].reshape(h, w, 4).copy()
-
-
-def array_to_image(arr: np.ndarray) -> QImage:
-    h, w = arr.shape[:2]
-    arr = np.ascontiguousarray(arr)
-    return QImage(arr.data, w, h, w * 4, QImage.Format.Format_ARGB32).copy()
-
-
 def _burn_blur(p: QPainter, r: QRectF, cell_css: float, scale: float, backdrop: Backdrop | None = None) -> bool:
     """Pixelate the painter-coordinate rect ``r`` of the QImage being painted (or of ``backdrop()`` when the device
     is not a QImage); False when there are no pixels to read."""
-    dev: QPaintDevice | None = p.device()
-    if not isinstance(dev, QImage):
+    device = p.device()
+    dev: QImage | None = device if isinstance(device, QImage) else None
+    if dev is None:
         dev = backdrop() if backdrop is not None else None
         if dev is None or dev.isNull():
             return False
@@ -144,7 +129,7 @@ def _burn_blur(p: QPainter, r: QRectF, cell_css: float, scale: float, backdrop: 
     if px.isEmpty():
         return True
     cell = max(MIN_CELL_PX, round(cell_css * scale * dpr))
-    arr = image_to_array(dev.copy(px))
+    arr = to_array(dev.copy(px), QImage.Format.Format_ARGB32)
     out = pixelate(arr, cell)
     out[..., 3] = 255
     p.save()
@@ -152,7 +137,7 @@ def _burn_blur(p: QPainter, r: QRectF, cell_css: float, scale: float, backdrop: 
     p.setWorldTransform(QTransform.fromScale(1 / dpr, 1 / dpr))
     p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
     p.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
-    p.drawImage(QRectF(px), array_to_image(out))
+    p.drawImage(QRectF(px), to_qimage(out, QImage.Format.Format_ARGB32))
     p.restore()
     return True
 

@@ -1,25 +1,21 @@
-"""What every exporter needs besides the frame renderer: a headless Qt application, the session's findings and
-heatmaps (from the analysis modules when this build has them) and atomic file output."""
+"""What every exporter paints besides the frame: a frame renderer for the session, the session's findings and its
+heatmap image (from the analysis modules when this build has them). The Qt application comes from
+``replaylens.render.qt``; atomic file output lives with the writers (``replaylens.export.output``)."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication
-from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtGui import QImage
 
 from replaylens.errors import BadInputError
-from replaylens.export.findings_paint import finding_label
-from replaylens.export.frame import FrameRenderer
-from replaylens.io.atomic import atomic_path
 from replaylens.model.replay import replay_index
 from replaylens.model.session import Session
+from replaylens.render.findings_paint import finding_label
+from replaylens.render.frame import FrameRenderer
+from replaylens.render.image import to_qimage
 
 if TYPE_CHECKING:  # the analysis is optional (see context.findings_available)
     from replaylens.model.friction_settings import FrictionSettings
@@ -27,16 +23,6 @@ if TYPE_CHECKING:  # the analysis is optional (see context.findings_available)
 #: Progress callback: fraction done in 0..1.
 Progress = Callable[[float], None]
 
-
-
-def ensure_gui_app() -> QCoreApplication:
-    """A QGuiApplication for off-screen painting (fonts need one); offscreen platform when there is no display."""
-    app = QCoreApplication.instance()
-    if app is not None:
-        return app
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    return QGuiApplication(["replaylens"])
 
 
 def make_renderer(session: Session) -> FrameRenderer:
@@ -127,30 +113,5 @@ def heatmap_image(session: Session, kind: str, page: int) -> QImage:
     arr = np.ascontiguousarray(np.asarray(rgba, dtype=np.uint8))
     if arr.ndim != 3 or arr.shape[2] != 4:
         raise BadInputError(session.path, f"the {kind!r} heatmap is not an RGBA image")
-    h, w = arr.shape[:2]
-    return QImage(arr.data, w, h, w * 4, QImage.Format.Format_RGBA8888).copy()
+    return to_qimage(arr)
 
-
-@contextlib.contextmanager
-def atomic_output(path: str | Path, suffix: str = "") -> Iterator[Path]:
-    """Yield a temp path in the destination's folder; on success it replaces ``path``, on failure it is deleted.
-    Unwritable destinations raise BadInputError naming the file."""
-    dest = Path(path)
-    if not dest.parent.is_dir():
-        raise BadInputError(dest, f"the folder {dest.parent} does not exist")
-    stack = contextlib.ExitStack()
-    try:
-        tmp = stack.enter_context(atomic_path(dest, suffix=f".partial{suffix}"))
-    except OSError as exc:
-        raise BadInputError(dest, f"cannot write here: {exc.strerror or exc}") from None
-    with stack:
-        yield tmp
-
-
-def save_image(img: QImage, path: str | Path, fmt: str = "PNG") -> Path:
-    """Write ``img`` atomically (temp file + rename)."""
-    dest = Path(path)
-    with atomic_output(dest, suffix=f".{fmt.lower()}") as tmp:
-        if not img.save(str(tmp), fmt):  # type: ignore[call-overload]  # stubs say bytes; the binding takes only str
-            raise BadInputError(dest, "the image could not be written (disk full or unsupported format?)")
-    return dest
