@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from replaylens.io.rrweb import fields
-from replaylens.io.rrweb.html_css import CTRL_RE, sanitize_css, url_allowed
+from replaylens.io.rrweb.html_css import CTRL_RE, sanitize_declarations, url_allowed
 
 DROP_TAGS = frozenset({"script", "noscript", "object", "embed", "applet", "base", "frame", "frameset", "param",
                        "portal", "fencedframe", "noembed", "noframes", "handler", "listener"})
@@ -58,7 +58,7 @@ def clean_attrs(tag: str, attrs: dict[str, str], mask_text: bool, masked: bool, 
         if CTRL_RE.sub("", value).lower().startswith(("javascript:", "vbscript:")):
             continue
         if low == "style" or "url(" in value.lower() or "\\" in value:
-            value = sanitize_css(value, viewport)
+            value = sanitize_declarations(value, viewport)
         out[name] = value
     if tag == "img" and "src" not in out and url_allowed(attrs.get("rr_dataURL", ""), data_ok=True):
         out["src"] = attrs["rr_dataURL"]
