@@ -13,9 +13,10 @@ that blocks everything but ``data:``, a navigation guard and a dead-proxy networ
 * URLs: ``src``/``href``/``poster``/``xlink:href``… keep only ``data:`` (on media) or ``#fragment`` (SVG
   references); ``<a href>`` becomes ``href="#"`` (link text and styling kept, target gone); ``<iframe>`` loses
   ``src`` and shows the recorded same-origin document through ``srcdoc`` (sanitised the same way);
-* CSS (``<style>`` text, ``_cssText``, ``style`` and any attribute using ``url(``): ``@import`` removed, every
-  ``url()``/``src()`` that is not ``data:``/``#`` becomes ``url(data:,)``, strings inside ``image-set()`` likewise;
-  CSS escapes (``u\\72l(``) are decoded before deciding;
+* CSS (``<style>`` text, ``_cssText``, ``style`` and any attribute using ``url(`` or ``\\``), parsed with tinycss2
+  (``html_css``): ``@import`` and untrusted at-rules removed, every ``url()``/``src()`` that is not ``data:``/``#``
+  becomes ``url(data:,)``, strings (and ``var()``/``attr()``) inside ``image-set()`` likewise, ``behavior``/
+  ``-moz-binding``/``expression()`` dropped; CSS escapes (``u\\72l(``) are decoded by the parser before deciding;
 * a strict Content-Security-Policy ``<meta>`` comes first (defence in depth), plus a small style that puts CSS
   animations at their end state so a static screenshot is deterministic.
 
