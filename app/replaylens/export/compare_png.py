@@ -14,7 +14,7 @@ import numpy as np
 
 from replaylens.analysis.aggregate_heatmap import Comparison
 from replaylens.export.heatmap_png import _gui, _to_array, base_image, blend, encode_png, render
-from replaylens.io.atomic import atomic_path
+from replaylens.model.atomic import atomic_path
 
 _A_RGB = np.array([230, 110, 20], np.float64)  # orange
 _B_RGB = np.array([30, 110, 220], np.float64)  # blue

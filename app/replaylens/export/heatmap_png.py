@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from replaylens.core.colormaps import colour_table
-from replaylens.io.atomic import atomic_path
+from replaylens.model.atomic import atomic_path
 from replaylens.model.heatmap_legend import EXPLAIN, scale_labels
 from replaylens.model.heatmap_legend import marks as legend_marks
 from replaylens.model.heatmaps import HeatmapResult
