@@ -15,9 +15,9 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QGuiApplication, QImage
 
 from replaylens.errors import BadInputError
-from replaylens.export.findings_paint import finding_label
 from replaylens.export.frame import FrameRenderer
 from replaylens.model.atomic import atomic_path
+from replaylens.model.finding_text import finding_label
 from replaylens.model.replay import replay_index
 from replaylens.model.session import Session
 
