@@ -92,3 +92,15 @@ def test_changing_the_colour_map_does_not_gather_again(sessions: list[Session],
     assert len(calls) == n  # painting in other colours gathered nothing
     assert not np.array_equal(classic, viridis) and grid_viridis.shape == (*r.values.shape, 4)
     assert np.array_equal(grid_viridis, colourise(r.values, colour_table("viridis", max_alpha=r.max_alpha)))
+
+
+def test_a_page_visit_is_a_visit_not_a_segment() -> None:
+    """"Segment" names user segments (model.segment) only; the heatmap code calls a page visit a visit."""
+    from pathlib import Path
+
+    import replaylens
+
+    root = Path(replaylens.__file__).parent
+    files = [*root.glob("core/heatmap*.py"), *root.glob("model/heat*.py")]
+    assert len(files) >= 5
+    assert [f.name for f in files if "segment" in f.read_text(encoding="utf-8").lower()] == []
