@@ -20,18 +20,6 @@ from replaylens import __version__
 from replaylens.analysis.aggregate_heatmap import Comparison
 from replaylens.export.context import atomic_output
 from replaylens.export.pdf import ACCENT, DPI, INK, MUTED, _Doc, _font
-from replaylens.model.segment import (
-    AttrIn,
-    AttrRange,
-    DateRange,
-    Filter,
-    HasFinding,
-    ReachedGoal,
-    Segment,
-    Tagged,
-    TextSearch,
-    VisitedPage,
-)
 
 KIND_WORDS = {"click": "Clicks", "move": "Pointer movement", "scroll": "Scroll reach"}
 _STEP_WORDS = {"page": "Visited {}", "goal": "Reached the goal {}", "event": "Event {}", "click": "Clicked “{}”"}
@@ -56,42 +44,6 @@ class ReportParts:
     funnel: dict[str, Any] | None = None
     abtest: dict[str, Any] | None = None
     created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
-
-
-def _key(key: str) -> str:
-    return key.replace("_", " ")
-
-
-def _filter_text(f: Filter) -> str:
-    if isinstance(f, AttrIn):
-        vals = " or ".join(str(v) for v in f.values)
-        return f"{_key(f.key)} is not {vals}" if f.negate else f"{_key(f.key)} is {vals}"
-    if isinstance(f, AttrRange):
-        lo = "" if f.low is None else f"{f.low} {'≤' if f.low_inclusive else '<'} "
-        hi = "" if f.high is None else f" {'≤' if f.high_inclusive else '<'} {f.high}"
-        return f"{lo}{_key(f.key)}{hi}"
-    if isinstance(f, VisitedPage):
-        return f"{'did not visit' if f.negate else 'visited'} {f.pattern}"
-    if isinstance(f, ReachedGoal):
-        return f"{'reached' if f.reached else 'did not reach'} the goal {f.goal}"
-    if isinstance(f, HasFinding):
-        kind = f.kind.replace("_", " ")
-        return f"no {kind}" if f.negate else (f"{kind}" if f.min_count == 1 else f"{kind} at least {f.min_count}×")
-    if isinstance(f, DateRange):
-        return f"started {f.start or '…'} to {f.end or '…'}"
-    if isinstance(f, Tagged):
-        return f"{'not tagged' if f.negate else 'tagged'} {f.tag}"
-    if isinstance(f, TextSearch):
-        return f"mentions “{f.text}”"
-    return str(f)
-
-
-def describe_segment(segment: Segment | None, name: str | None = None) -> str:
-    """A segment in words: "Segment “new in April”: sessions where user type is new and campaign is songkran or
-    organic"."""
-    parts = [_filter_text(f) for f in (segment.filters if segment is not None else ())]
-    text = ("sessions where " + " and ".join(parts)) if parts else "all sessions"
-    return f"Segment “{name}”: {text}" if name else text[:1].upper() + text[1:]
 
 
 def _pct(v: float | None) -> str:
