@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMarginsF, QRectF, Qt
-from PySide6.QtGui import QColor, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter
 
 from replaylens import __version__
 from replaylens.analysis.aggregate_heatmap import Comparison
-from replaylens.export.context import atomic_output
-from replaylens.export.pdf import ACCENT, DPI, INK, MUTED, _Doc, _font
+from replaylens.export.pdf import ACCENT, DPI, INK, MUTED, _Doc, _font, write_pages
 
 KIND_WORDS = {"click": "Clicks", "move": "Pointer movement", "scroll": "Scroll reach"}
 _STEP_WORDS = {"page": "Visited {}", "goal": "Reached the goal {}", "event": "Event {}", "click": "Clicked “{}”"}
@@ -250,33 +249,10 @@ def write_comparison_report(r: ReportParts, out: str | Path,
     if not drawers:
         raise ValueError("nothing to report: give a comparison, a funnel or an A/B test")
     titles = page_titles(r)
-    total = 1 + len(drawers)
-    dest = Path(out)
-    with atomic_output(dest, ".pdf") as tmp:
-        writer = QPdfWriter(str(tmp))
-        writer.setResolution(DPI)
-        writer.setTitle(f"Replay Lens comparison report · {r.library}")
-        writer.setCreator(f"Replay Lens {__version__}")
-        writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
-                                         QMarginsF(16, 16, 16, 14), QPageLayout.Unit.Millimeter))
-        p = QPainter(writer)
-        try:
-            p.setRenderHint(QPainter.RenderHint.Antialiasing)
-            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            full = QRectF(writer.pageLayout().paintRectPixels(DPI))
-            page_rect = QRectF(0, 0, full.width(), full.height())
-            body = page_rect.adjusted(0, 0, 0, -22 * DPI / 72)
-            for n in range(1, total + 1):
-                if n > 1:
-                    writer.newPage()
-                d = _Doc(p, body)
-                if n == 1:
-                    _cover(d, r, titles)
-                else:
-                    drawers[n - 2](d, r)
-                _footer(p, page_rect, r.library, n, total)
-                if progress:
-                    progress(n / total)
-        finally:
-            p.end()
-    return dest
+
+    def page(draw: Callable[[_Doc, ReportParts], None]) -> Callable[[_Doc], None]:
+        return lambda d: draw(d, r)
+
+    pages = [lambda d: _cover(d, r, titles), *(page(draw) for draw in drawers)]
+    return write_pages(Path(out), f"Replay Lens comparison report · {r.library}", pages,
+                       lambda p, rect, n, total: _footer(p, rect, r.library, n, total), progress)
