@@ -56,3 +56,22 @@ def test_platform_folders(monkeypatch: pytest.MonkeyPatch, platform: str, expect
     monkeypatch.setenv("LOCALAPPDATA", "C:/local")
     want = Path(*expect).parts
     assert userdata.data_dir().parts[-len(want):] == want
+
+
+def test_sidecars_of_the_old_macos_folder_are_still_found(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from replaylens.model.annotations import AnnotationSet, new_annotation
+
+    monkeypatch.delenv("REPLAYLENS_DATA_DIR", raising=False)
+    monkeypatch.setattr(sys, "platform", "darwin")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    store = AnnotationStore("sid", "ab" * 32)
+    assert store.base_dir == tmp_path / "Library" / "Application Support" / "replaylens" / "annotations"
+    legacy = tmp_path / "Library" / "Application Support" / "Replay Lens" / "annotations"
+    old = AnnotationStore("sid", "ab" * 32, legacy)
+    old.save(AnnotationSet([new_annotation("rect", 0, 1, 2, 3, 4, 1000, text="from before")]))
+    aset, warning = store.load()
+    assert warning is None and [a.text for a in aset] == ["from before"]
+    assert store.save(aset) == store.path and store.path.is_file()  # saved into the one folder from now on
+    assert old.path.is_file()  # the old file is left as it was
+    monkeypatch.setenv("REPLAYLENS_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert len(AnnotationStore("sid", "ab" * 32).load()[0]) == 0  # an override looks nowhere else

@@ -32,7 +32,7 @@ from typing import Any
 from replaylens.errors import BadInputError
 from replaylens.model.atomic import write_atomic
 from replaylens.model.tempfiles import clean_stale
-from replaylens.model.userdata import data_dir
+from replaylens.model.userdata import data_dir, legacy_dirs
 
 FORMAT_NAME = "replaylens-annotations"
 FORMAT_VERSION = 1
@@ -314,7 +314,10 @@ class AnnotationStore:
         try:
             data = p.read_bytes()
         except FileNotFoundError:
-            return AnnotationSet(), None
+            old = self._legacy_path()
+            if old is None:
+                return AnnotationSet(), None
+            return AnnotationStore(self.session_id, self.input_sha256, old.parent).load(quarantine=False)
         except OSError as exc:
             return AnnotationSet(), f"Could not read saved annotations {p}: {exc.strerror or exc}"
         try:
@@ -334,6 +337,13 @@ class AnnotationStore:
             except OSError:
                 return AnnotationSet(), f"Saved annotations {p} are unreadable ({exc}) and could not be moved aside"
             return AnnotationSet(), f"Saved annotations were unreadable ({exc}); moved aside to {aside.name}"
+
+    def _legacy_path(self) -> Path | None:
+        """This sidecar as an earlier version kept it (another folder on macOS and Windows), when it exists and
+        this store uses the default folder. It is read from there and saved into the one folder."""
+        if self.base_dir != data_dir() / "annotations":
+            return None
+        return next((q for d in legacy_dirs() if (q := d / "annotations" / self.path.name).is_file()), None)
 
     def save(self, aset: AnnotationSet) -> Path:
         """Atomically write the sidecar (an empty set removes nothing: it is written as empty, which undo needs)."""

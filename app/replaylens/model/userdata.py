@@ -29,3 +29,15 @@ def data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or ""
     root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".local" / "share"
     return root / "replaylens"
+
+
+def legacy_dirs() -> list[Path]:
+    """Folders earlier versions kept annotation sidecars in on macOS and Windows ("Replay Lens", roaming
+    APPDATA), read when a sidecar is not in the one folder yet; none on Linux or under ``$REPLAYLENS_DATA_DIR``."""
+    if os.environ.get(DATA_DIR_ENV):
+        return []
+    if sys.platform == "darwin":
+        return [Path.home() / "Library" / "Application Support" / "Replay Lens"]
+    if sys.platform.startswith("win"):
+        return [Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming") / "Replay Lens"]
+    return []
