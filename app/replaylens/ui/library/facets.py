@@ -20,15 +20,18 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
 
-from replaylens.analysis.segments import SegmentWords, describe_filter, parse_filter
+from replaylens.analysis.segments import parse_filter
 from replaylens.model.segment import (
     AttrIn,
+    AttrRange,
+    DateRange,
     Filter,
     HasFinding,
     ReachedGoal,
     Segment,
     Tagged,
     TextSearch,
+    VisitedPage,
 )
 from replaylens.ui.library.columns import amount, key_label, value_label
 
@@ -115,15 +118,25 @@ def split_segment(segment: Segment) -> tuple[dict[str, list[str]], str, list[Fil
     return selection, " ".join(words), extra
 
 
-#: The Library window's words for segment conditions: its column labels and range formats.
-WORDS = SegmentWords(key=key_label, amount=amount,
-                     value=lambda key, v: v if key == "goal" else value_label(key, v).lower() if key == "finding"
-                     else value_label(key, v))
-
-
 def describe(f: Filter) -> str:
     """A condition the sidebar cannot tick, in words (for the status bar)."""
-    return describe_filter(f, WORDS)
+    if isinstance(f, AttrIn):
+        return f"{key_label(f.key)} is not {' or '.join(map(str, f.values))}"
+    if isinstance(f, AttrRange):
+        lo = f"from {amount(f.key, f.low)}" if f.low is not None else ""
+        hi = f"up to {amount(f.key, f.high)}" if f.high is not None else ""
+        return f"{key_label(f.key)} {lo} {hi}".strip()
+    if isinstance(f, DateRange):
+        return f"started {'from ' + f.start if f.start else ''} {'before ' + f.end if f.end else ''}".strip()
+    if isinstance(f, VisitedPage):
+        return f"{'did not visit' if f.negate else 'visited'} {f.pattern}"
+    if isinstance(f, ReachedGoal):
+        return f"did not reach {value_label('goal', f.goal)}"
+    if isinstance(f, HasFinding):
+        return f"{'no' if f.negate else f'at least {f.min_count}'} {value_label('finding', f.kind).lower()}"
+    if isinstance(f, Tagged):
+        return f"not tagged {f.tag}"
+    return str(f)
 
 
 def facet_counts(library: Any, base: Segment, selection: dict[str, list[str]]) -> dict[str, list[tuple[str, int]]]:
