@@ -54,3 +54,24 @@ def test_time_window_scope_and_kinds(window, qtbot, demo_path: Path) -> None:
     panel.scope.setCurrentIndex(panel.scope.findData(10_000))
     window.seek(5_000)  # nothing was clicked in the first seconds
     qtbot.waitUntil(lambda: "Nothing to show" in panel.counts.text(), timeout=10_000)
+
+
+def test_changing_colours_repaints_without_recomputing(window, qtbot, demo_path: Path, monkeypatch) -> None:
+    from replaylens.model import heatmaps
+
+    _open(window, qtbot, demo_path)
+    panel = window.heatmap_panel
+    panel.kind.setCurrentIndex(panel.kind.findData("click"))
+    panel.show_box.setChecked(True)
+    qtbot.waitUntil(lambda: window.canvas.options.heatmap is not None and panel._result is not None,
+                    timeout=10_000)
+    before = window.canvas.options.heatmap.copy()
+    calls: list[object] = []
+    monkeypatch.setattr(heatmaps, "compute_heatmap", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(heatmaps, "gather_session", lambda *a, **k: calls.append(a))
+    other = next(i for i in range(panel.cmap.count()) if i != panel.cmap.currentIndex())
+    panel.cmap.setCurrentIndex(other)
+    after = window.canvas.options.heatmap
+    assert after is not None and after.size() == before.size() and after != before  # repainted at once
+    qtbot.wait(200)
+    assert calls == []  # nothing gathered or computed again

@@ -36,7 +36,8 @@ _WRITER = textwrap.dedent("""
         print("writing", flush=True)
         time.sleep(60)
 
-    am._write_all = half_then_hang
+    import replaylens.model.atomic as atomic
+    atomic._write_all = half_then_hang
     big = [am.new_annotation("text", 0, i, i, i + 5, i + 5, 1000, text="x" * 1000) for i in range(1000)]
     store.save(am.AnnotationSet(big))
 """)

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from replaylens.errors import BadInputError
-from replaylens.model import annotations as am
+from replaylens.model import atomic
 from replaylens.model.annotations import (
     Annotation,
     AnnotationSet,
@@ -167,7 +167,7 @@ def test_crash_mid_write_keeps_previous_file(data_home: Path, fake_session: Simp
         os.write(fd, data[: len(data) // 2])
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(am, "_write_all", half_then_fail)
+    monkeypatch.setattr(atomic, "_write_all", half_then_fail)
     big = AnnotationSet([_a(text="new " * 50) for _ in range(20)])
     with pytest.raises(OSError):
         store.save(big)

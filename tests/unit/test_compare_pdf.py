@@ -12,8 +12,9 @@ from compare_library import build
 
 from replaylens.analysis.aggregate_heatmap import compare
 from replaylens.analysis.experiments import abtest, funnel, parse_step
+from replaylens.analysis.segments import describe_segment
 from replaylens.cli import main
-from replaylens.export.compare_pdf import ReportParts, describe_segment, step_label, write_comparison_report
+from replaylens.export.compare_pdf import ReportParts, step_label, write_comparison_report
 from replaylens.model.segment import AttrIn, AttrRange, HasFinding, ReachedGoal, Segment, Tagged
 from replaylens.store.library import open_library
 

@@ -128,16 +128,16 @@ def test_dwell_weights_worked_example() -> None:
       0 -> next at 100: 100 ms; 100 -> 5100: 5000, capped to 2000; 5100 -> 5200: 100;
       5200: the next sample is on another page visit: 0;  9000 -> 9500: 500;  9500 -> end 10,000: 500."""
     t = np.array([0, 100, 5100, 5200, 9000, 9500])
-    seg = np.array([1, 1, 1, 1, 2, 2])
-    np.testing.assert_array_equal(dwell_weights(t, seg, 2000, end_t=10_000), [100, 2000, 100, 0, 500, 500])
-    np.testing.assert_array_equal(dwell_weights(t, seg, 2000)[-1], 0)
+    visit = np.array([1, 1, 1, 1, 2, 2])
+    np.testing.assert_array_equal(dwell_weights(t, visit, 2000, end_t=10_000), [100, 2000, 100, 0, 500, 500])
+    np.testing.assert_array_equal(dwell_weights(t, visit, 2000)[-1], 0)
     assert dwell_weights(np.array([], dtype=np.int64), np.array([])).shape == (0,)
 
 
-def test_last_valid_index_resets_per_segment() -> None:
+def test_last_valid_index_resets_per_visit() -> None:
     valid = np.array([False, True, False, False, True, False, False])
-    seg = np.array([0, 0, 0, 1, 1, 1, 2])
-    np.testing.assert_array_equal(last_valid_index(valid, seg), [-1, 1, 1, -1, 4, 4, -1])
+    visit = np.array([0, 0, 0, 1, 1, 1, 2])
+    np.testing.assert_array_equal(last_valid_index(valid, visit), [-1, 1, 1, -1, 4, 4, -1])
 
 
 def test_reach_profile_and_group_max() -> None:

@@ -1,7 +1,8 @@
 """Heatmaps over a library segment, and the difference of two segments' maps.
 
 The cells come from ``store.aggregate`` (DuckDB's GROUP BY over the library's Parquet); here they become a grid
-on the reference page's screenshot (gather → sum → blur and normalise, the colour applied when painting), and for
+on the reference page's screenshot (gather → sum → blur and normalise with ``core.heatmap.finish``, as the
+one-session maps of ``model.heatmaps``; the colour applied when painting), and for
 comparisons a per-cell test of the share of sessions on each side (``analysis.diffmap``).
 One device class at a time unless asked: mixing widths misplaces everything below the first breakpoint.
 """
@@ -14,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from replaylens.analysis.diffmap import CellDiff, compare_cells, sentence
-from replaylens.core.colormaps import DEFAULT_CMAP, colour_table
-from replaylens.core.heatmap import DEFAULT_SIGMA_PX, blur, colorize, grid_shape, normalize
+from replaylens.core.colormaps import DEFAULT_CMAP
+from replaylens.core.heatmap import DEFAULT_SIGMA_PX, finish, grid_shape
 from replaylens.core.heatmap_kinds import reach_profile
 from replaylens.model.heatmaps import HeatmapResult
 from replaylens.model.segment import AttrIn, Segment
@@ -76,8 +77,7 @@ def aggregate_heatmap(lib: LibraryStore, segment: Segment | None, page: str, kin
         used, points = c.sessions_on_page, c.points
         raw = _grid(c, width, height, cell, unique)
         outside = int(c.weight[(c.cx >= cols) | (c.cy >= rows)].sum()) if kind == "click" else 0
-        grid = blur(raw, sigma / cell)
-        values = normalize(grid, norm)
+        grid, values = finish(raw, sigma / cell, norm)
         total, sig = float(raw.sum()), sigma
     else:
         raise ValueError(f"library heatmaps are click, move or scroll, not {kind!r}")
@@ -86,7 +86,7 @@ def aggregate_heatmap(lib: LibraryStore, segment: Segment | None, page: str, kin
     return HeatmapResult(
         kind=kind, page_url=ref.url, page_title=ref.title, page_width=width, page_height=height, cell=cell,
         sigma=sig, norm=norm if kind != "scroll" else "share", cmap=cmap, grid=grid, values=values,
-        rgba=colorize(values, colour_table(cmap, max_alpha=max_alpha), None), sessions_total=n_segment,
+        sessions_total=n_segment,
         sessions_used=used, sessions_without_page=max(n_segment - used, 0), sessions_outside_width=0,
         points=points, points_outside_page=max(outside, 0), total_weight=total, fold_y=fold, profile=profile,
         max_alpha=max_alpha,

@@ -13,19 +13,22 @@
     answer:QUESTION=V1,V2         answered QUESTION with one of the values (answer:QUESTION!=V: did not)
 
 A value list splits on commas; write ``\\,`` for a literal comma. Values are data, never SQL: ``store`` binds them
-as parameters.
+as parameters. ``describe_segment`` / ``describe_filter`` say a segment in words (the reports, the comparison
+views and the Library window's status bar), plainly or with the caller's labels (``SegmentWords``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from replaylens.model.findings import FINDING_KINDS
 from replaylens.model.library import Goal
 from replaylens.model.segment import (
     AttrIn,
     AttrRange,
+    DateRange,
     Filter,
     HasFinding,
     ReachedGoal,
@@ -149,3 +152,57 @@ def goal_from_options(name: str, *, page: str | None = None, event: str | None =
         raise ValueError("give exactly one of --page PATTERN, --event NAME, --click LABEL")
     kind, pattern = given[0]
     return Goal(name, kind, pattern)  # type: ignore[arg-type]
+
+
+def _plain_key(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def _plain_value(key: str, value: str) -> str:
+    return value.replace("_", " ") if key == "finding" else value
+
+
+@dataclass(frozen=True)
+class SegmentWords:
+    """How keys, values and range bounds read in a sentence (plain by default; the Library window passes the
+    labels of its columns)."""
+
+    key: Callable[[str], str] = _plain_key
+    value: Callable[[str, str], str] = _plain_value
+    amount: Callable[[str, object], str] = lambda _key, v: str(v)
+
+
+PLAIN = SegmentWords()
+
+
+def describe_filter(f: Filter, words: SegmentWords = PLAIN) -> str:
+    """One condition in words: "user type is new or returning", "100 ≤ balance", "did not reach the goal deposit"."""
+    if isinstance(f, AttrIn):
+        vals = " or ".join(words.value(f.key, str(v)) for v in f.values)
+        return f"{words.key(f.key)} is not {vals}" if f.negate else f"{words.key(f.key)} is {vals}"
+    if isinstance(f, AttrRange):
+        lo = "" if f.low is None else f"{words.amount(f.key, f.low)} {'≤' if f.low_inclusive else '<'} "
+        hi = "" if f.high is None else f" {'≤' if f.high_inclusive else '<'} {words.amount(f.key, f.high)}"
+        return f"{lo}{words.key(f.key)}{hi}"
+    if isinstance(f, VisitedPage):
+        return f"{'did not visit' if f.negate else 'visited'} {f.pattern}"
+    if isinstance(f, ReachedGoal):
+        return f"{'reached' if f.reached else 'did not reach'} the goal {words.value('goal', f.goal)}"
+    if isinstance(f, HasFinding):
+        kind = words.value("finding", f.kind)
+        return f"no {kind}" if f.negate else (f"{kind}" if f.min_count == 1 else f"{kind} at least {f.min_count}×")
+    if isinstance(f, DateRange):
+        return f"started {f.start or '…'} to {f.end or '…'}"
+    if isinstance(f, Tagged):
+        return f"{'not tagged' if f.negate else 'tagged'} {f.tag}"
+    if isinstance(f, TextSearch):
+        return f"mentions “{f.text}”"
+    return str(f)
+
+
+def describe_segment(segment: Segment | None, name: str | None = None, words: SegmentWords = PLAIN) -> str:
+    """A segment in words: "Segment “new in April”: sessions where user type is new and campaign is songkran or
+    organic"."""
+    parts = [describe_filter(f, words) for f in (segment.filters if segment is not None else ())]
+    text = ("sessions where " + " and ".join(parts)) if parts else "all sessions"
+    return f"Segment “{name}”: {text}" if name else text[:1].upper() + text[1:]

@@ -56,8 +56,9 @@ def run(args: argparse.Namespace) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from replaylens.analysis.aggregate_heatmap import compare
     from replaylens.analysis.experiments import abtest, funnel, parse_duration, parse_step
+    from replaylens.analysis.segments import describe_segment
     from replaylens.cli._analysis_common import bad, open_selection, screenshot
-    from replaylens.export.compare_pdf import ReportParts, describe_segment, page_titles, write_comparison_report
+    from replaylens.export.compare_pdf import ReportParts, page_titles, write_comparison_report
 
     want_cmp = _comparison_args(args)
     if want_cmp is None:

@@ -1,10 +1,11 @@
-"""Heatmap grid kernels: points -> counts grid -> Gaussian blur -> normalisation -> RGBA, in numpy only.
+"""Heatmap grid kernels: points -> counts grid -> Gaussian blur -> normalisation, in numpy only; the colours are a
+separate lookup (``colourise``) applied when painting, so a new colour map never recomputes a map.
 
 The pipeline is exact and linear until the last step (the route domain.md recommends over heatmap.js' 8-bit,
 saturating alpha stamping): ``accumulate`` bins weighted points with one ``np.bincount`` on flat cell indices,
-``blur`` convolves with a sampled Gaussian, ``normalize`` maps to 0..1, ``colorize`` looks the result up in a
-256-entry table (core.colormaps) and ``render_overlay`` upsamples to screenshot pixels so cell centres land on the
-page pixels they were counted from.
+``blur`` convolves with a sampled Gaussian, ``normalize`` maps to 0..1; at paint time ``colourise`` looks 0..1
+values up in a 256-entry table (core.colormaps) and ``render_overlay`` upsamples to screenshot pixels first, so
+cell centres land on the page pixels they were counted from.
 
 Grid geometry: cell (i, j) covers page CSS px x in [j*cell, (j+1)*cell), y in [i*cell, (i+1)*cell); the grid has
 ceil(height/cell) rows and ceil(width/cell) columns. ``cell`` is the resolution choice: 4 CSS px (our default) keeps
@@ -17,7 +18,7 @@ the middle). Weight outside the page before blurring is dropped by ``accumulate`
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -45,9 +46,10 @@ def grid_shape(width: float, height: float, cell: float) -> tuple[int, int]:
 
 
 def accumulate(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None, width: float, height: float,
-               cell: float = DEFAULT_CELL_PX) -> np.ndarray:
-    """Sum of ``weights`` (1 each if None) per cell, float32 (rows, cols). NaN and points outside
-    [0, width) x [0, height) are dropped. One bincount on flat indices: the measured floor for this job."""
+               cell: float = DEFAULT_CELL_PX, dtype: type[np.floating[Any]] = np.float32) -> np.ndarray:
+    """Sum of ``weights`` (1 each if None) per cell, float32 (rows, cols) unless ``dtype`` says otherwise (float64:
+    exact sums to add up across sessions). NaN and points outside [0, width) x [0, height) are dropped. One
+    bincount on flat indices: the measured floor for this job."""
     rows, cols = grid_shape(width, height, cell)
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -68,7 +70,7 @@ def accumulate(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None, width: 
     iy += ix
     flat = iy
     counts = np.bincount(flat, weights=w, minlength=rows * cols)
-    return counts.astype(np.float32).reshape(rows, cols)
+    return counts.astype(dtype, copy=False).reshape(rows, cols)
 
 
 def gaussian_kernel(sigma: float, truncate: float = TRUNCATE) -> np.ndarray:
@@ -147,14 +149,26 @@ def normalize(grid: np.ndarray, norm: str = "max", *, percentile: float = 99.0) 
     return out
 
 
+def finish(counts: np.ndarray, sigma: float, norm: str = "max") -> tuple[np.ndarray, np.ndarray]:
+    """The last computing step of a map: (blurred float32 weights, their 0..1 float32 values). ``counts`` are the
+    summed weights per cell (any float dtype), ``sigma`` in cells."""
+    blurred = blur(np.asarray(counts).astype(np.float32, copy=False), sigma)
+    return blurred, normalize(blurred, norm)
+
+
 def _table(cmap: str | np.ndarray) -> np.ndarray:
     return colour_table(cmap) if isinstance(cmap, str) else np.asarray(cmap, dtype=np.uint8)
 
 
+def colourise(normalised: np.ndarray, colormap: str | np.ndarray = DEFAULT_CMAP) -> np.ndarray:
+    """RGBA uint8 (H, W, 4) of 0..1 values: one lookup in the 256-entry table of ``colormap`` (a name of
+    ``core.colormaps`` or a (256, 4) uint8 table). The paint-time step: nothing is recomputed."""
+    return apply_table(to_index(normalised), _table(colormap))
+
+
 def colorize(grid: np.ndarray, cmap: str | np.ndarray = DEFAULT_CMAP, norm: str | None = "max") -> np.ndarray:
-    """RGBA uint8 (H, W, 4) of a grid: ``normalize`` (skip with norm=None when already 0..1), then the table."""
-    values = grid if norm is None else normalize(grid, norm)
-    return apply_table(to_index(values), _table(cmap))
+    """RGBA uint8 (H, W, 4) of a grid: ``normalize`` (skip with norm=None when already 0..1), then ``colourise``."""
+    return colourise(grid if norm is None else normalize(grid, norm), cmap)
 
 
 def _axis_weights(n_out: int, n_in: int, cell_px: float, mode: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -193,4 +207,4 @@ def render_overlay(grid: np.ndarray, out_w: int, out_h: int, cell_px: float, *, 
     """RGBA uint8 (out_h, out_w, 4) overlay for a screenshot: normalise at grid resolution (cheap), upsample the
     0..1 values (smooth, exact placement), then one table lookup per output pixel."""
     values = grid if norm is None else normalize(grid, norm)
-    return apply_table(to_index(upsample(values, out_w, out_h, cell_px, mode)), _table(cmap))
+    return colourise(upsample(values, out_w, out_h, cell_px, mode), cmap)

@@ -1,8 +1,8 @@
 """What each heatmap kind weighs, vectorised: dwell time of pointer samples, scroll reach per depth, time each
 page band spent in the viewport; plus viewport-width buckets and relative x. Pure numpy, arrays in and out.
 
-All times are int64 ms; a "segment" array labels contiguous runs that belong together (one page visit of one
-session): intervals never cross a segment boundary.
+All times are int64 ms; a "visit" array labels contiguous runs that belong together (one page visit of one
+session): intervals never cross from one visit into the next.
 """
 
 from __future__ import annotations
@@ -52,34 +52,34 @@ def relative_x(x: np.ndarray, width: np.ndarray, reference_width: float) -> np.n
         return np.where(w > 0, np.asarray(x, dtype=np.float64) / w * reference_width, np.nan)
 
 
-def dwell_weights(t: np.ndarray, segment: np.ndarray, cap_ms: float = DEFAULT_DWELL_CAP_MS,
+def dwell_weights(t: np.ndarray, visit: np.ndarray, cap_ms: float = DEFAULT_DWELL_CAP_MS,
                   end_t: float | None = None) -> np.ndarray:
-    """Weight (ms) of each sample: the time until the next sample of the same segment, at most ``cap_ms``.
+    """Weight (ms) of each sample: the time until the next sample of the same visit, at most ``cap_ms``.
 
-    The last sample of a segment gets 0 (the gap to another page visit is not time spent here), except the very
+    The last sample of a visit gets 0 (the gap to another page visit is not time spent here), except the very
     last sample when ``end_t`` (the recording's end) is given: it weighs min(end_t - t, cap_ms).
     """
     t = np.asarray(t, dtype=np.int64)
     w = np.zeros(t.shape[0], dtype=np.float64)
     if t.shape[0] == 0:
         return w
-    seg = np.asarray(segment)
-    same = seg[1:] == seg[:-1]
+    v = np.asarray(visit)
+    same = v[1:] == v[:-1]
     w[:-1] = np.where(same, np.minimum(np.diff(t), cap_ms), 0.0)
     if end_t is not None:
         w[-1] = min(max(float(end_t) - float(t[-1]), 0.0), cap_ms)
     return w
 
 
-def last_valid_index(valid: np.ndarray, segment: np.ndarray) -> np.ndarray:
+def last_valid_index(valid: np.ndarray, visit: np.ndarray) -> np.ndarray:
     """For each row, the index of the latest row at or before it where ``valid`` is True within the same
-    segment; -1 if none. (Forward fill without a Python loop: running maximum of valid indices.)"""
+    visit; -1 if none. (Forward fill without a Python loop: running maximum of valid indices.)"""
     valid = np.asarray(valid, dtype=bool)
     n = valid.shape[0]
     idx = np.where(valid, np.arange(n), -1)
     np.maximum.accumulate(idx, out=idx)
-    seg = np.asarray(segment)
-    stale = (idx >= 0) & (seg[np.maximum(idx, 0)] != seg)
+    v = np.asarray(visit)
+    stale = (idx >= 0) & (v[np.maximum(idx, 0)] != v)
     idx[stale] = -1
     return idx
 

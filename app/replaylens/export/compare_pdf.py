@@ -13,25 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMarginsF, QRectF, Qt
-from PySide6.QtGui import QColor, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter
 
 from replaylens import __version__
 from replaylens.analysis.aggregate_heatmap import Comparison
-from replaylens.export.output import atomic_output
-from replaylens.export.pdf import ACCENT, DPI, INK, MUTED, _Doc, _font
-from replaylens.model.segment import (
-    AttrIn,
-    AttrRange,
-    DateRange,
-    Filter,
-    HasFinding,
-    ReachedGoal,
-    Segment,
-    Tagged,
-    TextSearch,
-    VisitedPage,
-)
+from replaylens.export.pdf import ACCENT, DPI, INK, MUTED, _Doc, _font, write_pages
 
 KIND_WORDS = {"click": "Clicks", "move": "Pointer movement", "scroll": "Scroll reach"}
 _STEP_WORDS = {"page": "Visited {}", "goal": "Reached the goal {}", "event": "Event {}", "click": "Clicked “{}”"}
@@ -56,42 +43,6 @@ class ReportParts:
     funnel: dict[str, Any] | None = None
     abtest: dict[str, Any] | None = None
     created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
-
-
-def _key(key: str) -> str:
-    return key.replace("_", " ")
-
-
-def _filter_text(f: Filter) -> str:
-    if isinstance(f, AttrIn):
-        vals = " or ".join(str(v) for v in f.values)
-        return f"{_key(f.key)} is not {vals}" if f.negate else f"{_key(f.key)} is {vals}"
-    if isinstance(f, AttrRange):
-        lo = "" if f.low is None else f"{f.low} {'≤' if f.low_inclusive else '<'} "
-        hi = "" if f.high is None else f" {'≤' if f.high_inclusive else '<'} {f.high}"
-        return f"{lo}{_key(f.key)}{hi}"
-    if isinstance(f, VisitedPage):
-        return f"{'did not visit' if f.negate else 'visited'} {f.pattern}"
-    if isinstance(f, ReachedGoal):
-        return f"{'reached' if f.reached else 'did not reach'} the goal {f.goal}"
-    if isinstance(f, HasFinding):
-        kind = f.kind.replace("_", " ")
-        return f"no {kind}" if f.negate else (f"{kind}" if f.min_count == 1 else f"{kind} at least {f.min_count}×")
-    if isinstance(f, DateRange):
-        return f"started {f.start or '…'} to {f.end or '…'}"
-    if isinstance(f, Tagged):
-        return f"{'not tagged' if f.negate else 'tagged'} {f.tag}"
-    if isinstance(f, TextSearch):
-        return f"mentions “{f.text}”"
-    return str(f)
-
-
-def describe_segment(segment: Segment | None, name: str | None = None) -> str:
-    """A segment in words: "Segment “new in April”: sessions where user type is new and campaign is songkran or
-    organic"."""
-    parts = [_filter_text(f) for f in (segment.filters if segment is not None else ())]
-    text = ("sessions where " + " and ".join(parts)) if parts else "all sessions"
-    return f"Segment “{name}”: {text}" if name else text[:1].upper() + text[1:]
 
 
 def _pct(v: float | None) -> str:
@@ -299,33 +250,10 @@ def write_comparison_report(r: ReportParts, out: str | Path,
     if not drawers:
         raise ValueError("nothing to report: give a comparison, a funnel or an A/B test")
     titles = page_titles(r)
-    total = 1 + len(drawers)
-    dest = Path(out)
-    with atomic_output(dest, ".pdf") as tmp:
-        writer = QPdfWriter(str(tmp))
-        writer.setResolution(DPI)
-        writer.setTitle(f"Replay Lens comparison report · {r.library}")
-        writer.setCreator(f"Replay Lens {__version__}")
-        writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
-                                         QMarginsF(16, 16, 16, 14), QPageLayout.Unit.Millimeter))
-        p = QPainter(writer)
-        try:
-            p.setRenderHint(QPainter.RenderHint.Antialiasing)
-            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            full = QRectF(writer.pageLayout().paintRectPixels(DPI))
-            page_rect = QRectF(0, 0, full.width(), full.height())
-            body = page_rect.adjusted(0, 0, 0, -22 * DPI / 72)
-            for n in range(1, total + 1):
-                if n > 1:
-                    writer.newPage()
-                d = _Doc(p, body)
-                if n == 1:
-                    _cover(d, r, titles)
-                else:
-                    drawers[n - 2](d, r)
-                _footer(p, page_rect, r.library, n, total)
-                if progress:
-                    progress(n / total)
-        finally:
-            p.end()
-    return dest
+
+    def page(draw: Callable[[_Doc, ReportParts], None]) -> Callable[[_Doc], None]:
+        return lambda d: draw(d, r)
+
+    pages = [lambda d: _cover(d, r, titles), *(page(draw) for draw in drawers)]
+    return write_pages(Path(out), f"Replay Lens comparison report · {r.library}", pages,
+                       lambda p, rect, n, total: _footer(p, rect, r.library, n, total), progress)

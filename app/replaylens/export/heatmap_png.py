@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from replaylens.io.atomic import atomic_path
+from replaylens.model.atomic import atomic_path
 from replaylens.model.heatmaps import HeatmapResult
 from replaylens.render.heatmap import encode_png, render
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtGui import QImage
 
 from replaylens.errors import BadInputError
-from replaylens.io.atomic import atomic_path
+from replaylens.model.atomic import atomic_path
 
 
 @contextlib.contextmanager

@@ -11,7 +11,7 @@ PNG export, with redactions burned in before they reach the PDF.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -260,13 +260,29 @@ def export_report(session: Session, out: str | Path, *, annotations: AnnotationS
     r = renderer or make_renderer(session)
     raw = analysis_findings(session, settings) if include_findings else []
     items = report_items(session, annotations, r, include_findings, findings=raw)
-    extra = 1 if survey else 0
-    total = 1 + extra + len(items)
-    dest = Path(out)
+    pages: list[Callable[[_Doc], None]] = [lambda d: _cover(d, session, r, items, title, annotations)]
+    if survey:
+        pages.append(lambda d: survey_page(d, list(survey or ()), session.manifest.start_epoch_ms,
+                                           session.duration_ms))
+
+    def item_page(it: ReportItem) -> Callable[[_Doc], None]:
+        return lambda d: _item_page(d, session, r, it, annotations, raw)
+
+    pages += [item_page(it) for it in items]
+    return write_pages(Path(out), f"Replay Lens report · {session.manifest.session_id}", pages,
+                       lambda p, rect, n, total: _footer(p, rect, session, n, total), progress)
+
+
+def write_pages(dest: Path, title: str, pages: Sequence[Callable[[_Doc], None]],
+                footer: Callable[[QPainter, QRectF, int, int], None],
+                progress: Callable[[float], None] | None = None) -> Path:
+    """Write an A4 portrait PDF atomically (the session report and the comparison report): one page per drawer,
+    each with ``footer(painter, page_rect, n, total)``; ``progress(fraction)`` after each page."""
+    total = len(pages)
     with atomic_output(dest, ".pdf") as tmp:
         writer = QPdfWriter(str(tmp))
         writer.setResolution(DPI)
-        writer.setTitle(f"Replay Lens report · {session.manifest.session_id}")
+        writer.setTitle(title)
         writer.setCreator(f"Replay Lens {__version__}")
         writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
                                          QMarginsF(16, 16, 16, 14), QPageLayout.Unit.Millimeter))
@@ -277,17 +293,11 @@ def export_report(session: Session, out: str | Path, *, annotations: AnnotationS
             full = QRectF(writer.pageLayout().paintRectPixels(DPI))
             page_rect = QRectF(0, 0, full.width(), full.height())
             body = page_rect.adjusted(0, 0, 0, -22 * DPI / 72)
-            for n in range(1, total + 1):
+            for n, draw in enumerate(pages, 1):
                 if n > 1:
                     writer.newPage()
-                d = _Doc(p, body)
-                if n == 1:
-                    _cover(d, session, r, items, title, annotations)
-                elif extra and n == 2:
-                    survey_page(d, list(survey or ()), session.manifest.start_epoch_ms, session.duration_ms)
-                else:
-                    _item_page(d, session, r, items[n - 2 - extra], annotations, raw)
-                _footer(p, page_rect, session, n, total)
+                draw(_Doc(p, body))
+                footer(p, page_rect, n, total)
                 if progress:
                     progress(n / total)
         finally:  # a painter left active on a dying device crashes Qt instead of raising

@@ -24,8 +24,8 @@ import pyarrow.parquet as pq
 
 from replaylens.errors import BadInputError, LimitExceededError, UnsupportedVersionError
 from replaylens.io import limits as L
-from replaylens.io.atomic import atomic_path
 from replaylens.io.imagesize import image_size
+from replaylens.model.atomic import atomic_path
 from replaylens.model.imported import EventsFile, ImportedSession
 from replaylens.model.manifest import Manifest, ManifestError, VersionError, parse_manifest
 from replaylens.model.report import ImportReport

@@ -1,10 +1,10 @@
 """Converted recordings, cached in the user's data folder so a recording is rendered once.
 
-The cache lives in ``<data dir>/replaylens/converted/`` (Linux: ``$XDG_DATA_HOME`` or ``~/.local/share``; macOS:
-``~/Library/Application Support``; Windows: ``%LOCALAPPDATA%``; ``$REPLAYLENS_DATA_DIR`` overrides all three),
-never beside or inside the input file. Entries are keyed by a SHA-256 of the input's bytes plus the converter
-version, so an edited or renamed file is handled correctly and a new converter rebuilds old entries. Writes are
-atomic (``write_bundle`` renames a temp file), so two viewers converting the same file at once are safe.
+The cache lives in ``<data dir>/converted/`` (the one user-data folder of ``model.userdata.data_dir``: Linux
+``$XDG_DATA_HOME/replaylens`` or ``~/.local/share/replaylens``; ``$REPLAYLENS_DATA_DIR`` overrides), never beside
+or inside the input file. Entries are keyed by a SHA-256 of the input's bytes plus the converter version, so an
+edited or renamed file is handled correctly and a new converter rebuilds old entries. Writes are atomic
+(``write_bundle`` renames a temp file), so two viewers converting the same file at once are safe.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 from replaylens.errors import BadInputError
+from replaylens.model.userdata import data_dir
 
 Progress = Callable[[float, str], None]
 #: Oldest entries beyond this total are removed after each conversion (Replay Lens default).
@@ -35,21 +35,6 @@ def set_show_input_values(flag: bool) -> None:
 
 def show_input_values() -> bool:
     return _OPTIONS["show_values"]
-
-
-def data_dir() -> Path:
-    """The per-user data folder of Replay Lens (not created here)."""
-    override = os.environ.get("REPLAYLENS_DATA_DIR")
-    if override:
-        return Path(override)
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "replaylens"
-    if sys.platform.startswith("win"):
-        base = os.environ.get("LOCALAPPDATA") or os.environ.get("APPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "replaylens"
-    base = os.environ.get("XDG_DATA_HOME") or ""
-    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".local" / "share"
-    return root / "replaylens"
 
 
 def cache_dir() -> Path:

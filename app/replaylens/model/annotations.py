@@ -6,24 +6,22 @@ A redaction covers its page area at every time by default (``whole_session``; ol
 it to its time range is an explicit choice. See docs/export.md.
 Annotations are immutable values; an ``AnnotationSet`` holds them in drawing order and tells listeners of changes.
 
-Storage: a *sidecar* JSON file in the user's data directory, never inside or beside the input file (input files are
-never modified, and often live on read-only shares). The file is keyed by the session id and the sha256 of the input
-file's content, so a renamed or moved copy finds its notes and a different file with the same id does not.
-Writes are atomic: temp file in the same directory, flush, fsync, ``os.replace``, then fsync of the directory. A
-sidecar that cannot be parsed is moved aside as ``<name>.corrupt-<time>`` and reported; it never crashes the viewer.
+Storage: a *sidecar* JSON file in ``<user data folder>/annotations`` (``model.userdata``), never inside or beside
+the input file (input files are never modified, and often live on read-only shares). The file is keyed by the
+session id and the sha256 of the input file's content, so a renamed or moved copy finds its notes and a different
+file with the same id does not. Writes are atomic (``model.atomic.write_atomic``: temp file in the same directory,
+fsync, ``os.replace``, fsync of the directory). A sidecar that cannot be parsed is moved aside as
+``<name>.corrupt-<time>`` and reported; it never crashes the viewer.
 Load and save remove temp files a killed save left behind (only abandoned ones: see ``model.tempfiles``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
 import os
 import re
-import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -32,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from replaylens.errors import BadInputError
-from replaylens.model.tempfiles import TMP_SUFFIX, clean_stale, fsync_dir, temp_prefix
+from replaylens.model.atomic import write_atomic
+from replaylens.model.tempfiles import clean_stale
+from replaylens.model.userdata import data_dir, legacy_dirs
 
 FORMAT_NAME = "replaylens-annotations"
 FORMAT_VERSION = 1
@@ -247,50 +247,12 @@ class AnnotationSet:
 
 
 # -- files ------------------------------------------------------------------------------------------------------
-def data_dir() -> Path:
-    """The user's data directory for Replay Lens. ``XDG_DATA_HOME`` wins on every platform when set (tests use it)."""
-    xdg = os.environ.get("XDG_DATA_HOME")
-    if xdg:
-        return Path(xdg) / "replaylens"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "Replay Lens"
-    if sys.platform == "win32":
-        return Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming") / "Replay Lens"
-    return Path.home() / ".local" / "share" / "replaylens"
-
-
 def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(chunk):
             h.update(block)
     return h.hexdigest()
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    """Write every byte (os.write may write fewer). Its own function so a test can make it fail half-way."""
-    view = memoryview(data)
-    while view:
-        n = os.write(fd, view[: 1 << 16])
-        view = view[n:]
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so a crash leaves either the old or the new file, never a torn one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(path), suffix=TMP_SUFFIX)
-    try:
-        try:
-            _write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(path.parent)  # make the rename itself durable (POSIX)
 
 
 def export_annotations(aset: AnnotationSet, path: str | Path, session_id: str = "", input_sha256: str = "") -> Path:
@@ -352,7 +314,10 @@ class AnnotationStore:
         try:
             data = p.read_bytes()
         except FileNotFoundError:
-            return AnnotationSet(), None
+            old = self._legacy_path()
+            if old is None:
+                return AnnotationSet(), None
+            return AnnotationStore(self.session_id, self.input_sha256, old.parent).load(quarantine=False)
         except OSError as exc:
             return AnnotationSet(), f"Could not read saved annotations {p}: {exc.strerror or exc}"
         try:
@@ -372,6 +337,13 @@ class AnnotationStore:
             except OSError:
                 return AnnotationSet(), f"Saved annotations {p} are unreadable ({exc}) and could not be moved aside"
             return AnnotationSet(), f"Saved annotations were unreadable ({exc}); moved aside to {aside.name}"
+
+    def _legacy_path(self) -> Path | None:
+        """This sidecar as an earlier version kept it (another folder on macOS and Windows), when it exists and
+        this store uses the default folder. It is read from there and saved into the one folder."""
+        if self.base_dir != data_dir() / "annotations":
+            return None
+        return next((q for d in legacy_dirs() if (q := d / "annotations" / self.path.name).is_file()), None)
 
     def save(self, aset: AnnotationSet) -> Path:
         """Atomically write the sidecar (an empty set removes nothing: it is written as empty, which undo needs)."""

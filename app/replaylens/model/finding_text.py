@@ -1,4 +1,6 @@
-"""Plain-language titles of friction findings: the element as a person sees it, the page by its title or path.
+"""The one vocabulary of friction findings: every kind with its name (``FINDING_NAMES``), the short label a
+highlight carries (``finding_label``) and the plain-language titles: the element as a person sees it, the page by
+its title or path.
 
 ``element_phrase("Deposit", "button")`` -> ``the 'Deposit' button``; ``page_name(title, url)`` -> the page title,
 else its path; ``title_of(...)`` the one line a product manager reads ("Rage click ×5 on the 'Lantern Festival'
@@ -8,7 +10,16 @@ view and in ``--json``). No Qt.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
+
+#: Every finding kind (in report order) and its name; the analysis, the Findings dock, the highlights and the
+#: reports all read this one table.
+FINDING_NAMES: dict[str, str] = {
+    "rage_click": "Rage click", "dead_click": "Dead click", "error_click": "Error click",
+    "hesitation": "Hesitation", "form_abandonment": "Form abandoned", "quick_back": "Quick back",
+    "excessive_scroll": "Excessive scrolling", "thrashed_cursor": "Thrashed cursor"}
+FINDING_KINDS: tuple[str, ...] = tuple(FINDING_NAMES)
 
 #: How a role reads in a sentence.
 ROLE_NOUNS: dict[str, str] = {
@@ -65,6 +76,27 @@ def page_name(title: str | None, url: str | None) -> str:
     return short(path or url, 50)
 
 
+def finding_name(kind: str) -> str:
+    """The name of a finding kind ("Rage click"); an unknown kind reads as its words."""
+    return FINDING_NAMES.get(kind, kind.replace("_", " ").capitalize())
+
+
+def finding_label(f: Any) -> str:
+    """The short text on a highlight: the main kind with its count, then what else the same moment qualifies for
+    ("Rage click ×5 · dead click"). The finding's full sentence (``title_of``) is in the Findings dock and the
+    reports."""
+    kind = str(getattr(f, "kind", "finding"))
+    count = int(getattr(f, "count", 1) or 1)
+    if kind == "hesitation":
+        return f"Hesitation {count / 1000:.1f} s"  # count is the rest in ms
+    if kind == "quick_back":
+        return f"Quick back after {count / 1000:.1f} s"
+    name = finding_name(kind)
+    label = f"{name} ×{count}" if count > 1 else name
+    also = [FINDING_NAMES.get(k, k).lower() for k in (getattr(f, "kinds", ()) or ())[1:]]
+    return label + (f" · {', '.join(also)}" if also else "")
+
+
 def _s(ms: int) -> str:
     return f"{ms / 1000:.1f} s"
 
@@ -84,7 +116,7 @@ def title_of(kinds: tuple[str, ...], counts: dict[str, int], rules: dict[str, st
             where = f"{on}, which isn't clickable" if element else " on a part of the page that isn't clickable"
         else:
             where = on + (", and nothing happened" if nothing else "")
-        text = f"Rage click ×{n}{where}"
+        text = f"{FINDING_NAMES['rage_click']} ×{n}{where}"
         return text + (f"; an error followed{': ' + short(detail, 60) if detail else ''}" if errored else "")
     if main == "error_click":
         what = f"Click{on}" if element else "A click"
@@ -109,7 +141,7 @@ def title_of(kinds: tuple[str, ...], counts: dict[str, int], rules: dict[str, st
         return f"Scrolled up and down {counts.get('excessive_scroll', 0)} times on {page}"
     if main == "thrashed_cursor":
         return f"Shook the pointer back and forth {counts.get('thrashed_cursor', 0)} times"
-    return main.replace("_", " ").capitalize()
+    return finding_name(main)
 
 
 #: Rule names as a sentence, for the details view.

@@ -20,7 +20,7 @@ from replaylens.core.kinds import CLICK, ERROR, MOVE, MUTATION, SCROLL, SUBMIT, 
 from replaylens.model.activity import session_active_ms
 from replaylens.model.arrays import SessionArrays
 from replaylens.model.finding_merge import CLICK_KINDS, merge_click_findings
-from replaylens.model.finding_text import element_phrase, page_name, title_of
+from replaylens.model.finding_text import FINDING_KINDS, element_phrase, page_name, title_of
 from replaylens.model.friction_score import (
     KIND_WEIGHTS,
     SCORE_MINUTES,
@@ -32,8 +32,6 @@ from replaylens.model.friction_score import (
 from replaylens.model.friction_settings import FrictionSettings
 from replaylens.model.session import Session
 
-FINDING_KINDS: tuple[str, ...] = ("rage_click", "dead_click", "error_click", "hesitation", "form_abandonment",
-                                  "quick_back", "excessive_scroll", "thrashed_cursor")
 #: Form fields: what a customer fills in (buttons dressed as inputs are not fields).
 FIELD_TAGS = frozenset({"input", "select", "textarea"})
 NON_FIELD_INPUT_TYPES = frozenset({"submit", "button", "reset", "image", "hidden", "search"})

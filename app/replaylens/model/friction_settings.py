@@ -230,3 +230,21 @@ PRESETS: dict[str, FrictionSettings] = {
         preset_name="datadog",
         rage=RageSettings(min_clicks=4, max_gap_ms=1000.0, max_distance_px=0.0, window_ms=1000.0)),
 }
+
+#: Where the viewer keeps the user's choice (QSettings keys): the preset's name and a mapping of overrides.
+SAVED_PRESET_KEY, SAVED_OVERRIDES_KEY = "friction_preset", "friction_overrides"
+DEFAULT_PRESET = "posthog"
+
+
+def saved_settings(preset: Any, overrides: Any = None) -> tuple[FrictionSettings, bool]:
+    """The user's friction settings from what the viewer saved (``SAVED_PRESET_KEY``, ``SAVED_OVERRIDES_KEY``):
+    the Findings dock and every export analyse with these. Returns (settings, overrides_ok); stale or hand-edited
+    overrides are left out (``overrides_ok`` False: the caller forgets them). An unknown preset raises
+    SettingsError."""
+    settings = FrictionSettings.preset(str(preset if preset is not None else DEFAULT_PRESET))
+    if isinstance(overrides, Mapping) and overrides:
+        try:
+            return settings.with_overrides({str(k): v for k, v in overrides.items()}), True
+        except ValueError:
+            return settings, False
+    return settings, True

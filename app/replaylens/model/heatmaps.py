@@ -1,57 +1,47 @@
-"""Heatmaps over one or many sessions for one page: gather page coordinates and weights from ``SessionArrays``,
-then run the numpy kernels of ``core.heatmap`` / ``core.heatmap_kinds``.
+"""Heatmaps over one or many sessions for one page, in three steps: gather the counts of each session
+(``model.heat_gather``) → sum them (``HeatCounts`` adds up, so shards and A/B sides are sums) → finish (blur and
+normalise to float32 0..1 values, ``finish_heatmap``). The colour map is applied only when painting
+(``HeatmapResult.overlay`` / ``colours``, ``core.heatmap.colourise``): a new colour map recomputes nothing.
 
 Only the sessions' immutable numpy arrays are read (no DuckDB, no Qt, no shared mutable state), so
 ``compute_heatmap`` can run on a worker thread while the UI keeps painting. The Python loop is per session,
 never per event.
-
-Coordinates: page position = viewport position + the document scroll in force at that event, except for events in
-fixed/sticky elements, which stay in viewport coordinates (they are drawn at the top of a full-page screenshot).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
-from replaylens.core import kinds as K
 from replaylens.core.colormaps import DEFAULT_CMAP, colour_table
-from replaylens.core.heatmap import (
-    DEFAULT_CELL_PX,
-    DEFAULT_SIGMA_PX,
-    accumulate,
-    blur,
-    colorize,
-    grid_shape,
-    normalize,
-    render_overlay,
-)
-from replaylens.core.heatmap_kinds import (
-    DEFAULT_DWELL_CAP_MS,
-    DEFAULT_IDLE_CAP_MS,
-    band_time,
-    dwell_weights,
-    last_valid_index,
-    reach_profile,
-)
-from replaylens.core.heatmap_kinds import relative_x as _relative_x
+from replaylens.core.heatmap import DEFAULT_CELL_PX, DEFAULT_SIGMA_PX, colourise, finish, normalize, render_overlay
+from replaylens.core.heatmap_kinds import DEFAULT_DWELL_CAP_MS, DEFAULT_IDLE_CAP_MS, reach_profile
 from replaylens.core.heatmap_kinds import width_range as _device_range
+from replaylens.model.heat_counts import HeatCounts
+from replaylens.model.heat_gather import (
+    CLICK_MAP_KINDS,
+    SPOT_PX,
+    HeatSelection,
+    PageGrid,
+    bin_points,
+    gather_session,
+    selected,
+    session_points,
+)
+from replaylens.model.manifest import Page
 from replaylens.model.session import Session
 
 HEATMAP_KINDS: tuple[str, ...] = ("click", "move", "scroll", "attention")
-#: What a click map counts. dblclick and touch_end are left out: browsers fire a click for each of them too,
-#: so counting them would count the same press twice.
-CLICK_MAP_KINDS: tuple[int, ...] = (K.CLICK,)
-_MOVE_KINDS = np.array(sorted(K.POINTER_KINDS), dtype=np.int16)
-#: Side of the square (CSS px) in which the legend counts the busiest spot of a click or movement map.
-SPOT_PX = 32.0
 #: Most cells a heatmap grid may have (float32: 16 MB per grid); bigger pages get coarser cells (docs/heatmaps.md).
 MAX_GRID_CELLS = 4_000_000
 _UNITS = {"click": "clicks", "move": "pointer samples", "scroll": "sessions", "attention": "sessions"}
+__all__ = ["CLICK_MAP_KINDS", "HEATMAP_KINDS", "MAX_GRID_CELLS", "SPOT_PX", "HeatCounts", "HeatmapPlan",
+           "HeatmapResult", "compute_heatmap", "finish_heatmap", "gather_heatmap", "page_key", "plan_heatmap",
+           "resolve_page"]
 
 
 def page_key(url: str) -> str:
@@ -65,7 +55,8 @@ def page_key(url: str) -> str:
 class HeatmapResult:
     """A computed heatmap. ``grid`` holds the blurred weights (click: clicks per cell; move: ms per cell;
     scroll: share of sessions 0..1 per row; attention: mean seconds per session per row), ``values`` the 0..1
-    values the colours come from, ``rgba`` those colours at grid resolution; ``overlay`` gives screenshot pixels."""
+    float32 values the colours come from. No colours are kept: ``colours`` (grid resolution) and ``overlay``
+    (screenshot pixels) look them up when painting, in ``cmap`` (the map's default) or any other colour map."""
 
     kind: str
     page_url: str
@@ -78,7 +69,6 @@ class HeatmapResult:
     cmap: str
     grid: np.ndarray
     values: np.ndarray
-    rgba: np.ndarray
     sessions_total: int  # sessions given
     sessions_used: int  # sessions that contributed at least one event
     sessions_without_page: int  # never visited the page (or not in the time window)
@@ -92,14 +82,20 @@ class HeatmapResult:
     max_alpha: float = 0.8  # opacity of the hottest colour (band maps cover the whole width: lighter)
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def table(self) -> np.ndarray:
-        """The (256, 4) RGBA colour table this map is drawn with."""
-        return colour_table(self.cmap, max_alpha=self.max_alpha)
+    def table(self, cmap: str | None = None) -> np.ndarray:
+        """The (256, 4) RGBA colour table this map is drawn with (``cmap``, else the map's own)."""
+        return colour_table(cmap or self.cmap, max_alpha=self.max_alpha)
 
-    def overlay(self, out_w: int, out_h: int, mode: str = "bilinear") -> np.ndarray:
-        """RGBA uint8 (out_h, out_w, 4) lined up with a screenshot of ``out_w`` pixels across the page width."""
+    def colours(self, cmap: str | None = None) -> np.ndarray:
+        """RGBA uint8 (rows, cols, 4) at grid resolution, coloured now (``cmap``, else the map's own)."""
+        return colourise(self.values, self.table(cmap))
+
+    def overlay(self, out_w: int, out_h: int, mode: str = "bilinear", cmap: str | None = None) -> np.ndarray:
+        """RGBA uint8 (out_h, out_w, 4) lined up with a screenshot of ``out_w`` pixels across the page width,
+        coloured now (``cmap``, else the map's own)."""
         scale = out_w / self.page_width if self.page_width > 0 else 1.0
-        return render_overlay(self.values, out_w, out_h, self.cell * scale, cmap=self.table(), norm=None, mode=mode)
+        return render_overlay(self.values, out_w, out_h, self.cell * scale, cmap=self.table(cmap), norm=None,
+                              mode=mode)
 
     def summary(self) -> str:
         """One line for legends and the CLI, e.g. '12 sessions · 340 clicks'."""
@@ -111,18 +107,6 @@ class HeatmapResult:
         if self.kind == "attention" and self.profile is not None and self.profile.size:
             s += f" · up to {float(self.profile.max()):.1f} s per session"
         return s
-
-
-def _peak_spot(x: np.ndarray, y: np.ndarray, w: np.ndarray, width: float, height: float) -> float:
-    """The most weight in one ``SPOT_PX`` square (the legend's "up to N clicks in one spot"): the best of four
-    grids shifted by half a square, so a tight cluster on a grid line is not split in two."""
-    best = 0.0
-    half = SPOT_PX / 2
-    for ox in (0.0, half):
-        for oy in (0.0, half):
-            g = accumulate(x + ox, y + oy, w, width + SPOT_PX, height + SPOT_PX, SPOT_PX)
-            best = max(best, float(g.max()) if g.size else 0.0)
-    return best
 
 
 def _match_pages(session: Session, key: str, raw: str) -> list[int]:
@@ -151,68 +135,112 @@ def resolve_page(sessions: Sequence[Session], page: int | str) -> tuple[str, lis
     return page_key(sessions[si].pages[matches[si][0]].url), matches
 
 
-@dataclass
-class _Gathered:
-    x: list[np.ndarray] = field(default_factory=list)
-    y: list[np.ndarray] = field(default_factory=list)
-    w: list[np.ndarray] = field(default_factory=list)
-    bottoms: list[float] = field(default_factory=list)
-    folds: list[float] = field(default_factory=list)
-    bands: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+@dataclass(frozen=True)
+class HeatmapPlan:
+    """What a heatmap is of, fixed before any counting: the page (key and each session's indices of it), the
+    event selection, the reference page whose screenshot the map fits and the grid the counts are binned on
+    (None when the page's height is unknown: then the data decide it, see ``compute_heatmap``)."""
+
+    kind: str
+    key: str
+    matches: list[list[int]]
+    selection: HeatSelection
+    reference: tuple[int, int]  # (session index, page index)
+    page: Page
+    width: int  # CSS px: the reference page's, else its session's viewport width
+    viewport_height: int
+    grid: PageGrid | None
+    cell: float
+
+    def grid_for(self, height: float) -> PageGrid:
+        """The grid at ``height`` CSS px (a hostile, or just huge, page gets coarser cells, not a huge grid)."""
+        width = float(self.width)
+        cell = max(float(self.cell), float(np.sqrt(width * float(height) / MAX_GRID_CELLS)))
+        return PageGrid(width, float(height), cell)
 
 
-def _gather_session(s: Session, pages: list[int], kind: str, sel: np.ndarray, visit: np.ndarray,
-                    t_hi: float, g: _Gathered, rel_width: float | None, dwell_cap: float, idle_cap: float) -> int:
-    """Append this session's contribution; returns the number of events it contributed."""
-    a = s.arrays
-    height = np.where(a.height > 0, a.height, s.manifest.viewport_height).astype(np.float64)
-    if kind in ("scroll", "attention"):
-        idx = np.flatnonzero(sel)
-        if idx.size == 0:
-            return 0
-        top = a.scroll_y[idx]
-        bottom = top + height[idx]
+def plan_heatmap(sessions: Sequence[Session], kind: str, *, page: int | str = 0,
+                 width_range: tuple[float, float] | None = None, device: str | None = None,
+                 relative_x: bool = False, t_range: tuple[float, float] | None = None,
+                 cell: float = DEFAULT_CELL_PX, dwell_cap_ms: float = DEFAULT_DWELL_CAP_MS,
+                 idle_cap_ms: float = DEFAULT_IDLE_CAP_MS) -> HeatmapPlan:
+    """The plan of a heatmap (see ``compute_heatmap`` for the arguments). Raises ValueError for an unknown
+    kind/page/device."""
+    if kind not in HEATMAP_KINDS:
+        raise ValueError(f"unknown heatmap kind {kind!r} (known: {', '.join(HEATMAP_KINDS)})")
+    if device is not None:
+        width_range = _device_range(device)
+    key, matches = resolve_page(sessions, page)
+    t = (float(t_range[0]), float(t_range[1])) if t_range else (-np.inf, np.inf)
+    sel = HeatSelection(kind, t, width_range if width_range else (-np.inf, np.inf), None, dwell_cap_ms,
+                        idle_cap_ms)
+    ref: tuple[int, int] | None = None
+    for si, (s, pages) in enumerate(zip(sessions, matches, strict=True)):  # the first session that counts
+        mask, status = selected(s, pages, sel)
+        if status == "used":
+            ref = (si, int(s.arrays.page[np.flatnonzero(mask)[0]]))
+            break
+    ref = ref or (next(i for i, m in enumerate(matches) if m), next(m for m in matches if m)[0])
+    rs = sessions[ref[0]]
+    rp = rs.pages[ref[1]]
+    if relative_x:
+        sel = replace(sel, rel_width=float(rp.width))
+    plan = HeatmapPlan(kind, key, matches, sel, ref, rp, rp.width or rs.manifest.viewport_width or 1,
+                       rs.manifest.viewport_height, None, cell)
+    return replace(plan, grid=plan.grid_for(rp.height)) if rp.height else plan
+
+
+def gather_heatmap(sessions: Iterable[Session], plan: HeatmapPlan, matches: Iterable[list[int]] | None = None,
+                   grid: PageGrid | None = None) -> HeatCounts:
+    """Steps one and two: the sum of the sessions' counts on the plan's grid (``matches``: each session's indices
+    of the page, the plan's by default)."""
+    g = grid or plan.grid
+    if g is None:
+        raise ValueError("the page height is unknown: compute_heatmap sizes the grid from the data")
+    found = plan.matches if matches is None else matches
+    return sum((gather_session(s, pages, plan.selection, g) for s, pages in zip(sessions, found, strict=True)),
+               HeatCounts(plan.kind))
+
+
+def finish_heatmap(counts: HeatCounts, plan: HeatmapPlan, grid: PageGrid | None = None, *,
+                   sigma: float = DEFAULT_SIGMA_PX, norm: str = "max", cmap: str = DEFAULT_CMAP) -> HeatmapResult:
+    """Step three: blur and normalise the summed counts to float32 0..1 values (no colours: see the module)."""
+    g = grid or plan.grid
+    if g is None:
+        raise ValueError("finish_heatmap needs the grid the counts were binned on")
+    kind, cell = plan.kind, g.cell
+    rows, cols = g.shape
+    profile: np.ndarray | None = None
+    peak_spot = 0.0
+    total = counts.total_weight
+    if kind in ("click", "move"):
+        raw = counts.grid if counts.grid.size else np.zeros((rows, cols))
+        weights, values = finish(raw, sigma / cell, norm)
+        if counts.spots.size:
+            peak_spot = max(float(s.astype(np.float32).max()) for s in counts.spots)
+    else:
         if kind == "scroll":
-            g.bottoms.append(float(np.nanmax(bottom)))
+            centres = (np.arange(rows) + 0.5) * cell
+            profile = reach_profile(counts.bottoms, centres) if counts.bottoms.size else np.zeros(rows)
+            total = float(counts.bottoms.size)
+            values = np.repeat(profile.astype(np.float32)[:, None], cols, axis=1)
         else:
-            end_t = s.duration_ms if visit[idx[-1]] == visit[-1] else None
-            dt = dwell_weights(a.t[idx], visit[idx], idle_cap, end_t=end_t)
-            dt = np.minimum(dt, t_hi - a.t[idx])
-            g.bands.append((top, bottom, dt))
-        return int(idx.size)
-    xv = _relative_x(a.x, a.width, rel_width) if rel_width else a.x
-    if kind == "click":
-        m = sel & np.isin(a.kind, CLICK_MAP_KINDS) & np.isfinite(a.x) & np.isfinite(a.y)
-        g.x.append(np.where(a.fixed[m], xv[m], xv[m] + (0 if rel_width else a.scroll_x[m])))
-        g.y.append(np.where(a.fixed[m], a.y[m], a.y[m] + a.scroll_y[m]))
-        g.w.append(np.ones(int(m.sum())))
-        return int(m.sum())
-    # movement: pointer samples, plus scroll events that carry a resting pointer over the page
-    on = np.isin(a.page, pages)
-    states = np.flatnonzero(on & (np.isin(a.kind, _MOVE_KINDS) & np.isfinite(a.x) & np.isfinite(a.y)
-                                  | (a.kind == K.SCROLL)))
-    if states.size == 0:
-        return 0
-    pointer = np.isin(a.kind[states], _MOVE_KINDS) & np.isfinite(a.x[states])
-    src = last_valid_index(pointer, visit[states])
-    end_t = s.duration_ms if visit[states[-1]] == visit[-1] else None  # the recording ended on this page
-    w = dwell_weights(a.t[states], visit[states], dwell_cap, end_t=end_t)
-    keep = (src >= 0) & sel[states]
-    st, pi = states[keep], states[src[keep]]
-    w = np.minimum(w[keep], t_hi - a.t[st])
-    fixed = a.fixed[pi]
-    g.x.append(np.where(fixed, xv[pi], xv[pi] + (0 if rel_width else a.scroll_x[st])))
-    g.y.append(np.where(fixed, a.y[pi], a.y[pi] + a.scroll_y[st]))
-    g.w.append(w)
-    return int(st.size)
-
-
-def _data_height(g: _Gathered, viewport_height: int) -> int:
-    """Page height when the recording does not give one (no screenshot): as deep as the data go."""
-    deepest = [float(viewport_height or 1), *g.bottoms]
-    deepest += [float(np.nanmax(y)) + 1 for y in g.y if y.size and np.isfinite(y).any()]
-    deepest += [float(np.max(b)) for _, b, _ in g.bands if b.size]
-    return int(np.ceil(min(max(deepest), 1_000_000)))
+            secs = counts.grid if counts.grid.size else np.zeros(rows)
+            profile = secs / 1000.0 / max(counts.sessions_used, 1)
+            values = normalize(np.repeat(profile.astype(np.float32)[:, None], cols, axis=1), norm)
+        weights = np.repeat(profile.astype(np.float32)[:, None], cols, axis=1)
+    sel = plan.selection
+    return HeatmapResult(
+        kind=kind, page_url=plan.key, page_title=plan.page.title, page_width=int(g.width),
+        page_height=int(g.height), cell=cell, sigma=sigma if kind in ("click", "move") else 0.0,
+        norm=norm if kind != "scroll" else "share", cmap=cmap, grid=weights, values=values,
+        sessions_total=counts.sessions_total, sessions_used=counts.sessions_used,
+        sessions_without_page=counts.sessions_without_page, sessions_outside_width=counts.sessions_outside_width,
+        points=counts.points, points_outside_page=counts.points_outside_page, total_weight=total,
+        fold_y=float(np.mean(counts.folds)) if counts.folds.size else None, profile=profile,
+        reference=plan.reference, max_alpha=0.8 if kind in ("click", "move") else 0.5,
+        extra={"width_range": sel.width_range, "relative_x": sel.rel_width is not None, "t_range": sel.t_range,
+               "peak_spot": peak_spot})
 
 
 def compute_heatmap(sessions: Sequence[Session], kind: str, *, page: int | str = 0,
@@ -225,82 +253,19 @@ def compute_heatmap(sessions: Sequence[Session], kind: str, *, page: int | str =
 
     ``width_range`` [min, max) or ``device`` (mobile/tablet/desktop) keep only events recorded at a viewport
     width in range; ``relative_x`` re-projects x as a share of the viewport width onto the page width;
-    ``t_range`` [t0, t1) ms from each session's start. ``sigma`` and ``cell`` are CSS px. Raises ValueError for an
-    unknown kind/page/device/norm/cmap.
+    ``t_range`` [t0, t1) ms from each session's start. ``sigma`` and ``cell`` are CSS px. ``cmap`` is the colour
+    map the result paints with unless told otherwise (it does not enter the computation). Raises ValueError for
+    an unknown kind/page/device/norm/cmap.
     """
-    if kind not in HEATMAP_KINDS:
-        raise ValueError(f"unknown heatmap kind {kind!r} (known: {', '.join(HEATMAP_KINDS)})")
-    if device is not None:
-        width_range = _device_range(device)
-    key, matches = resolve_page(sessions, page)
-    t_lo, t_hi = (float(t_range[0]), float(t_range[1])) if t_range else (-np.inf, np.inf)
-    lo, hi = width_range if width_range else (-np.inf, np.inf)
-
-    g = _Gathered()
-    used = without_page = outside_width = points = 0
-    ref: tuple[int, int] | None = None
-    for si, (s, pages) in enumerate(zip(sessions, matches, strict=True)):
-        a = s.arrays
-        on = np.isin(a.page, pages) & (a.t >= t_lo) & (a.t < t_hi)
-        if not pages or not on.any():
-            without_page += 1
-            continue
-        sel = on & (a.width >= lo) & (a.width < hi)
-        if not sel.any():
-            outside_width += 1
-            continue
-        if ref is None:
-            ref = (si, int(a.page[np.flatnonzero(sel)[0]]))
-        ref_page = sessions[ref[0]].pages[ref[1]]
-        visit = np.cumsum(np.r_[True, a.page[1:] != a.page[:-1]])
-        n = _gather_session(s, pages, kind, sel, visit, t_hi, g,
-                            float(ref_page.width) if relative_x else None, dwell_cap_ms, idle_cap_ms)
-        points += n
-        used += n > 0
-        if n:  # the fold this session saw: its viewport height when it first showed the page
-            h0 = a.height[np.flatnonzero(sel)[0]]
-            g.folds.append(float(h0 if h0 > 0 else s.manifest.viewport_height))
-
-    ref = ref or (next(i for i, m in enumerate(matches) if m), next(m for m in matches if m)[0])
-    rp = sessions[ref[0]].pages[ref[1]]
-    width = rp.width or sessions[ref[0]].manifest.viewport_width or 1
-    height = rp.height or _data_height(g, sessions[ref[0]].manifest.viewport_height)
-    # a hostile (or just huge) declared page must not size the grid: past MAX_GRID_CELLS the cells grow instead
-    cell = max(float(cell), float(np.sqrt(float(width) * float(height) / MAX_GRID_CELLS)))
-    rows, cols = grid_shape(width, height, cell)
-    fold = float(np.mean(g.folds)) if g.folds else None
-    profile: np.ndarray | None = None
-    outside = 0
-    peak_spot = 0.0
-    if kind in ("click", "move"):
-        x = np.concatenate(g.x) if g.x else np.zeros(0)
-        y = np.concatenate(g.y) if g.y else np.zeros(0)
-        w = np.concatenate(g.w) if g.w else np.zeros(0)
-        outside = int((~((x >= 0) & (x < width) & (y >= 0) & (y < height))).sum())
-        grid = blur(accumulate(x, y, w, width, height, cell), sigma / cell)
-        total = float(w.sum())
-        peak_spot = _peak_spot(x, y, w, width, height)
-        values = normalize(grid, norm)
-    else:
-        centres = (np.arange(rows) + 0.5) * cell
-        if kind == "scroll":
-            profile = reach_profile(np.array(g.bottoms), centres) if g.bottoms else np.zeros(rows)
-            total = float(len(g.bottoms))
-            values = np.repeat(profile.astype(np.float32)[:, None], cols, axis=1)
-        else:
-            secs = np.zeros(rows)
-            for top, bottom, dt in g.bands:
-                secs += band_time(top, bottom, dt, rows, cell)
-            total = float(sum(float(dt.sum()) for _, _, dt in g.bands))  # ms spent on the page
-            profile = secs / 1000.0 / max(used, 1)
-            values = normalize(np.repeat(profile.astype(np.float32)[:, None], cols, axis=1), norm)
-        grid = np.repeat(profile.astype(np.float32)[:, None], cols, axis=1)
-    max_alpha = 0.8 if kind in ("click", "move") else 0.5
-    return HeatmapResult(
-        kind=kind, page_url=key, page_title=rp.title, page_width=int(width), page_height=int(height), cell=cell,
-        sigma=sigma if kind in ("click", "move") else 0.0, norm=norm if kind != "scroll" else "share", cmap=cmap,
-        grid=grid, values=values, rgba=colorize(values, colour_table(cmap, max_alpha=max_alpha), None),
-        sessions_total=len(sessions), sessions_used=used, sessions_without_page=without_page,
-        sessions_outside_width=outside_width, points=points, points_outside_page=outside, total_weight=total,
-        fold_y=fold, profile=profile, reference=ref, max_alpha=max_alpha,
-        extra={"width_range": (lo, hi), "relative_x": relative_x, "t_range": (t_lo, t_hi), "peak_spot": peak_spot})
+    colour_table(cmap)  # an unknown colour map is an error now, not at paint time
+    plan = plan_heatmap(sessions, kind, page=page, width_range=width_range, device=device, relative_x=relative_x,
+                        t_range=t_range, cell=cell, dwell_cap_ms=dwell_cap_ms, idle_cap_ms=idle_cap_ms)
+    if plan.grid is not None:
+        counts = gather_heatmap(sessions, plan)
+        return finish_heatmap(counts, plan, sigma=sigma, norm=norm, cmap=cmap)
+    # no page height in the recording (no screenshot): as deep as the data go, so the points come first
+    points = [session_points(s, pages, plan.selection) for s, pages in zip(sessions, plan.matches, strict=True)]
+    deepest = max([float(plan.viewport_height or 1), *(p.extent() for p in points if p.n)])
+    grid = plan.grid_for(int(np.ceil(min(deepest, 1_000_000))))
+    counts = sum((bin_points(p, kind, grid) for p in points), HeatCounts(kind))
+    return finish_heatmap(counts, plan, grid, sigma=sigma, norm=norm, cmap=cmap)

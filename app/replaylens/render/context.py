@@ -109,7 +109,7 @@ def heatmap_image(session: Session, kind: str, page: int) -> QImage:
     # page-sized (CSS px) so it lines up exactly with the frame's page mapping; a very tall page keeps the
     # grid-resolution map (the painter's bilinear scaling smooths it; alignment error below one cell)
     pw, ph = int(result.page_width), int(result.page_height)
-    rgba = result.overlay(pw, ph) if 0 < pw * ph <= 40_000_000 else result.rgba
+    rgba = result.overlay(pw, ph) if 0 < pw * ph <= 40_000_000 else result.colours()  # coloured here, at paint
     arr = np.ascontiguousarray(np.asarray(rgba, dtype=np.uint8))
     if arr.ndim != 3 or arr.shape[2] != 4:
         raise BadInputError(session.path, f"the {kind!r} heatmap is not an RGBA image")

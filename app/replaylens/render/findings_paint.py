@@ -14,38 +14,24 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 
+from replaylens.model.finding_text import FINDING_NAMES, finding_label
+
 if TYPE_CHECKING:
     from replaylens.render.frame import FrameGeometry
+
+__all__ = ["FINDING_COLORS", "FINDING_NAMES", "LEAD_MS", "RING_PX", "TAIL_MS", "finding_color", "finding_label",
+           "paint_findings", "showing"]
 
 FINDING_COLORS: dict[str, str] = {
     "rage_click": "#e5383b", "dead_click": "#f77f00", "error_click": "#d00000", "hesitation": "#f4a300",
     "form_abandonment": "#9b5de5", "quick_back": "#00bbf9", "excessive_scroll": "#06d6a0",
     "thrashed_cursor": "#f15bb5"}
-FINDING_NAMES: dict[str, str] = {
-    "rage_click": "Rage click", "dead_click": "Dead click", "error_click": "Error click",
-    "hesitation": "Hesitation", "form_abandonment": "Form abandoned", "quick_back": "Quick back",
-    "excessive_scroll": "Excessive scrolling", "thrashed_cursor": "Thrashed cursor"}
 #: A highlight shows from this long before a finding starts ...
 LEAD_MS = 1000
 #: ... until this long after it ends.
 TAIL_MS = 1500
 RING_PX = 26.0
 _DARK_TEXT_KINDS = frozenset({"hesitation", "excessive_scroll", "quick_back"})  # light fills: dark text
-
-
-def finding_label(f: Any) -> str:
-    """The short text on a highlight: the main kind with its count, then what else the same moment qualifies for
-    ("Rage click ×5 · dead click"). The finding's full sentence is in the Findings dock and the reports."""
-    kind = str(getattr(f, "kind", "finding"))
-    count = int(getattr(f, "count", 1) or 1)
-    if kind == "hesitation":
-        return f"Hesitation {count / 1000:.1f} s"  # count is the rest in ms
-    if kind == "quick_back":
-        return f"Quick back after {count / 1000:.1f} s"
-    name = FINDING_NAMES.get(kind, kind.replace("_", " ").capitalize())
-    label = f"{name} ×{count}" if count > 1 else name
-    also = [FINDING_NAMES.get(k, k).lower() for k in (getattr(f, "kinds", ()) or ())[1:]]
-    return label + (f" · {', '.join(also)}" if also else "")
 
 
 def finding_color(kind: str) -> QColor:

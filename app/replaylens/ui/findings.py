@@ -21,13 +21,18 @@ from PySide6.QtWidgets import (
 )
 
 from replaylens.core.timefmt import fmt_ms
+from replaylens.model.finding_text import FINDING_NAMES, finding_label
 from replaylens.model.findings import SessionAnalysis, analyze_session
-from replaylens.model.friction_settings import FrictionSettings
+from replaylens.model.friction_settings import (
+    DEFAULT_PRESET,
+    SAVED_OVERRIDES_KEY,
+    SAVED_PRESET_KEY,
+    FrictionSettings,
+    saved_settings,
+)
 from replaylens.render.findings_paint import (  # LEAD_MS: seek this long before a finding
     FINDING_COLORS,
-    FINDING_NAMES,
     LEAD_MS,
-    finding_label,
 )
 from replaylens.ui.jobs import LatestJob
 
@@ -185,13 +190,10 @@ class FindingsController:
     def __init__(self, state: ViewerState, parent: QObject) -> None:
         self.state = state
         settings = state.settings
-        self.settings = FrictionSettings.preset(str(settings.value("friction_preset", "posthog")))
-        overrides = settings.value("friction_overrides", {})
-        if isinstance(overrides, dict) and overrides:
-            try:
-                self.settings = self.settings.with_overrides({str(k): v for k, v in overrides.items()})
-            except ValueError:
-                settings.remove("friction_overrides")  # a stale or hand-edited value: back to defaults
+        self.settings, ok = saved_settings(settings.value(SAVED_PRESET_KEY, DEFAULT_PRESET),
+                                           settings.value(SAVED_OVERRIDES_KEY, {}))
+        if not ok:
+            settings.remove(SAVED_OVERRIDES_KEY)  # a stale or hand-edited value: back to defaults
         self.analysis: SessionAnalysis | None = None
         self.job = LatestJob(parent)
         self.job.result.connect(self._analysed)

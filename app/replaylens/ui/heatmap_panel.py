@@ -79,8 +79,10 @@ class HeatmapPanel(QWidget):
         self._key: tuple[Any, ...] | None = None
         for w in (self.show_box,):
             w.toggled.connect(lambda _=False: self.request(force=True))
-        for c in (self.kind, self.scope, self.cmap):
+        for c in (self.kind, self.scope):
             c.currentIndexChanged.connect(lambda _=0: self.request(force=True))
+        self.cmap.currentIndexChanged.connect(self._recolour)  # colours are applied at paint: nothing recomputed
+        self._result: Any = None
         self.opacity.valueChanged.connect(self._opacity)
         state.time_changed.connect(lambda _t: self.request())
         state.session_changed.connect(lambda _s: self.request(force=True))
@@ -106,7 +108,7 @@ class HeatmapPanel(QWidget):
         """Recompute when what the map depends on changed (kind, page, scope, time step)."""
         w = self.state
         if not self.show_box.isChecked() or w.session is None or w.index is None:
-            self._key = None
+            self._key = self._result = None
             self.canvas.options.heatmap = None
             self.canvas.options.heatmap_marks = []
             self.canvas.update()
@@ -117,31 +119,43 @@ class HeatmapPanel(QWidget):
         page = w.index.page_at(w.clock.time_ms)
         kind = str(self.kind.currentData())
         span = int(self.scope.currentData())
-        cmap = str(self.cmap.currentData())
         t_range = None
         if span:
             t1 = (int(w.clock.time_ms) // RECOMPUTE_STEP_MS + 1) * RECOMPUTE_STEP_MS
             t_range = (max(0, t1 - span), t1)
-        key = (id(session), page, kind, t_range, cmap)
+        key = (id(session), page, kind, t_range)
         if key == self._key and not force:
             return
         self._key = key
         self._legend()
 
-        def compute() -> tuple[tuple[Any, ...], Any, QImage]:
+        def compute() -> tuple[tuple[Any, ...], Any]:
             from replaylens.model.heatmaps import compute_heatmap
 
-            res = compute_heatmap([session], kind, page=page, t_range=t_range, cmap=cmap)
-            return key, res, to_qimage(res.rgba)
+            return key, compute_heatmap([session], kind, page=page, t_range=t_range)
 
         self.job.submit(compute)
 
-    def _computed(self, out: tuple[tuple[Any, ...], Any, QImage]) -> None:
-        key, res, img = out
+    def _recolour(self) -> None:
+        """A new colour map: the legend and the shown map are painted again from the computed values."""
+        self._legend()
+        opts = self.canvas.options
+        if self._result is not None and opts.heatmap is not None:
+            opts.heatmap = self._paint(self._result)
+            self.canvas.update()
+        elif self.show_box.isChecked():
+            self.request(force=True)
+
+    def _paint(self, res: Any) -> QImage:
+        return to_qimage(res.colours(str(self.cmap.currentData())))
+
+    def _computed(self, out: tuple[tuple[Any, ...], Any]) -> None:
+        key, res = out
         if key != self._key:
             return
+        self._result = res
         opts = self.canvas.options
-        opts.heatmap, opts.heatmap_cell = img, float(res.cell)
+        opts.heatmap, opts.heatmap_cell = self._paint(res), float(res.cell)
         opts.heatmap_opacity = self.opacity.value() / 100.0
         opts.heatmap_marks = marks(res)  # fold line and reach marks, drawn by the frame renderer
         lo, hi = scale_labels(res)

@@ -1,12 +1,12 @@
 """Where the library lives: ``--library DIR``, else ``$REPLAYLENS_LIBRARY``, else ``<data dir>/library``
-(the one user-data folder of ``io.cache.data_dir``)."""
+(the one user-data folder of ``model.userdata.data_dir``)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from replaylens.io.cache import data_dir
+from replaylens.model.userdata import data_dir
 
 LIBRARY_ENV = "REPLAYLENS_LIBRARY"
 

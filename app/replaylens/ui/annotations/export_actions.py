@@ -190,8 +190,18 @@ class ExportActions:
 
     def _friction_settings(self) -> Any:
         """The user's friction preset and overrides (what the Findings dock shows), for every export."""
-        findings = getattr(self.window, "findings", None)
-        return getattr(findings, "settings", None)
+        found = getattr(getattr(self.window, "findings", None), "settings", None)
+        if found is not None:
+            return found
+        from replaylens.model.friction_settings import (
+            DEFAULT_PRESET,
+            SAVED_OVERRIDES_KEY,
+            SAVED_PRESET_KEY,
+            saved_settings,
+        )
+
+        store = self.window.settings  # no Findings dock (yet): what it would analyse with
+        return saved_settings(store.value(SAVED_PRESET_KEY, DEFAULT_PRESET), store.value(SAVED_OVERRIDES_KEY, {}))[0]
 
     def _stem(self) -> str:
         s = self.ctl.session

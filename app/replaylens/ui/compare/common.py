@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from replaylens.export.compare_pdf import describe_segment
+from replaylens.analysis.segments import describe_segment
 from replaylens.model.segment import Segment
 from replaylens.ui.jobs import LatestJob
 
