@@ -26,7 +26,9 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from replaylens.store._schema import CELLS_DIR, EVENTS_DIR, TMP_DIR
@@ -51,30 +53,58 @@ _X = "x + CASE WHEN fixed THEN 0 ELSE coalesce(scroll_x, 0) END"
 _Y = "y + CASE WHEN fixed THEN 0 ELSE coalesce(scroll_y, 0) END"
 _SQL = f"""
 WITH pts AS (
-    SELECT session_id, sha256, page, kind = 'click' AS is_click,
-        CAST(floor(({_X}) / {BASE_PX}) AS BIGINT) AS cx, CAST(floor(({_Y}) / {BASE_PX}) AS BIGINT) AS cy,
-        least(coalesce(lead(t) OVER (PARTITION BY session_id, page ORDER BY i) - t, 0), {DWELL_CAP_MS}) AS w
-    FROM cell_batch WHERE kind IN ({_KIND_LIST}) AND x IS NOT NULL AND y IS NOT NULL),
+    SELECT session_id, sha256, page, kind = 'click' AS is_click, w,
+        CAST(floor(({_X}) / {BASE_PX}) AS BIGINT) AS cx, CAST(floor(({_Y}) / {BASE_PX}) AS BIGINT) AS cy
+    FROM cell_points),
 firsts AS (
-    SELECT session_id, page, i AS first_i, height AS fold_h FROM (
-        SELECT session_id, page, i, height, row_number() OVER (PARTITION BY session_id, page ORDER BY i) AS rn
-        FROM cell_batch) WHERE rn = 1)
-SELECT session_id, sha256, page, 'click' AS kind, CAST(cx AS INTEGER) AS cx, CAST(cy AS INTEGER) AS cy,
-    count(*) AS n, CAST(count(*) AS DOUBLE) AS w, NULL::DOUBLE AS bottom_h, NULL::DOUBLE AS bottom_s,
-    NULL::BIGINT AS first_i, NULL::INTEGER AS fold_h
-FROM pts WHERE is_click AND cx >= 0 AND cy >= 0 GROUP BY session_id, sha256, page, cx, cy
+    SELECT f.session_id, f.page, f.first_i, min(b.height) AS fold_h
+    FROM (SELECT session_id, page, min(i) AS first_i FROM cell_batch GROUP BY session_id, page) f
+    JOIN cell_batch b ON b.session_id = f.session_id AND b.page = f.page AND b.i = f.first_i
+    GROUP BY f.session_id, f.page, f.first_i),
+grouped AS MATERIALIZED (
+    SELECT session_id, sha256, page, CAST(cx AS INTEGER) AS cx, CAST(cy AS INTEGER) AS cy, count(*) AS n,
+        CAST(sum(w) AS DOUBLE) AS w, count(*) FILTER (WHERE is_click) AS clicks
+    FROM pts WHERE cx >= 0 AND cy >= 0 GROUP BY session_id, sha256, page, cx, cy)
+SELECT session_id, sha256, page, 'click' AS kind, cx, cy, clicks AS n, CAST(clicks AS DOUBLE) AS w,
+    NULL::DOUBLE AS bottom_h, NULL::DOUBLE AS bottom_s, NULL::BIGINT AS first_i, NULL::INTEGER AS fold_h
+FROM grouped WHERE clicks > 0
 UNION ALL
-SELECT session_id, sha256, page, 'move', CAST(cx AS INTEGER), CAST(cy AS INTEGER), count(*),
-    CAST(sum(w) AS DOUBLE), NULL, NULL, NULL, NULL
-FROM pts WHERE cx >= 0 AND cy >= 0 GROUP BY session_id, sha256, page, cx, cy
+SELECT session_id, sha256, page, 'move', cx, cy, n, w, NULL, NULL, NULL, NULL FROM grouped
 UNION ALL
 SELECT b.session_id, b.sha256, b.page, 'reach', NULL, NULL, count(*), NULL,
     max(CASE WHEN b.height IS NOT NULL THEN coalesce(b.scroll_y, 0) + b.height END),
     max(CASE WHEN b.height IS NULL THEN coalesce(b.scroll_y, 0) END), min(f.first_i), min(f.fold_h)
-FROM cell_batch b JOIN firsts f ON f.session_id = b.session_id AND f.page IS NOT DISTINCT FROM b.page
-GROUP BY b.session_id, b.sha256, b.page
+FROM cell_batch b JOIN firsts f ON f.session_id = b.session_id AND f.page = b.page
+WHERE b.page IS NOT NULL GROUP BY b.session_id, b.sha256, b.page
 ORDER BY 4, 1, 3, 5, 6
 """
+
+
+def _points(events: pa.Table) -> pa.Table:
+    """The pointer events with a position, and ``w``: each one's dwell, the time to the next of them in the same
+    session and page visit (by ``i``) capped at DWELL_CAP_MS, 0 for the last (as the raw query's ``lead``)."""
+    keep = pc.and_(pc.is_in(events.column("kind"), pa.array(POINTER_KINDS)),
+                   pc.and_(pc.is_valid(events.column("x")), pc.is_valid(events.column("y"))))
+    pts = events.filter(pc.fill_null(keep, False)).select(
+        ["session_id", "sha256", "page", "kind", "i", "t", "x", "y", "scroll_x", "scroll_y", "fixed"])
+    n = pts.num_rows
+    sid = pc.dictionary_encode(pts.column("session_id")).combine_chunks().indices.to_numpy(zero_copy_only=False)
+    page_col = pts.column("page")
+    page = np.asarray(pc.fill_null(page_col, -(2 ** 31)).to_numpy(zero_copy_only=False), np.int64)
+    page_null = np.asarray(pc.is_null(page_col).to_numpy(zero_copy_only=False), bool)
+    i = np.asarray(pc.fill_null(pts.column("i"), np.iinfo(np.int64).max).to_numpy(zero_copy_only=False), np.int64)
+    t_col = pts.column("t")
+    t = np.asarray(pc.fill_null(t_col, 0).to_numpy(zero_copy_only=False), np.int64)
+    t_ok = np.asarray(pc.is_valid(t_col).to_numpy(zero_copy_only=False), bool)
+    order = np.lexsort((i, page, page_null, sid))
+    w_sorted = np.zeros(n, np.int64)
+    if n > 1:
+        a, b = order[:-1], order[1:]
+        same = (sid[a] == sid[b]) & (page[a] == page[b]) & (page_null[a] == page_null[b]) & t_ok[a] & t_ok[b]
+        w_sorted[:-1] = np.where(same, np.minimum(t[b] - t[a], DWELL_CAP_MS), 0)
+    w = np.empty(n, np.int64)
+    w[order] = w_sorted
+    return pts.append_column("w", pa.array(w, pa.int64()))
 
 
 def cells_rel(events_rel: str) -> str:
@@ -89,11 +119,13 @@ def compute(lib: LibraryStore, events: pa.Table) -> pa.Table:
     """The cell rows of a batch of events (with ``session_id`` and ``sha256`` columns)."""
     cur = lib.cursor()
     cur.register("cell_batch", events)
+    cur.register("cell_points", _points(events))
     try:
         res = cur.execute(_SQL)
         table: pa.Table = res.to_arrow_table() if hasattr(res, "to_arrow_table") else res.fetch_arrow_table()
     finally:
         cur.unregister("cell_batch")
+        cur.unregister("cell_points")
     return table.cast(SCHEMA)
 
 
