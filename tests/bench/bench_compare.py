@@ -8,8 +8,10 @@ session shows a landing page (1280 × 2400, desktop) with pointer moves, clicks 
 and a deposit goal, with a variant attribute and a planted +8 % relative deposit lift. Figures:
 
 - aggregate click heatmap of the landing page (ours, end to end: page lookup, segment, cells, grid, blur) vs
-  DuckDB's own ``GROUP BY`` of the same cells over the same Parquet (no join, no catalogue) → ratio (goal ≤ 3×,
-  and ≤ 2 s at 10,000 sessions / 100 M events);
+  DuckDB's own ``GROUP BY`` of the same cells over the same Parquet (the pre-binned ``cells`` files the library
+  reads, no join, no catalogue) → ratio (goal ≤ 3×, and ≤ 2 s at 10,000 sessions / 100 M events); and, for scale,
+  DuckDB's ``GROUP BY`` over the raw events (what the map cost before the cells, layout 3) and our map read from the
+  events (``--raw``, slow);
 - funnel (3 steps, by variant) and A/B report (deposit by variant) through the library vs the same work done by
   reopening the session files as the CLI does without a library: measured on 100 bundles written from the same
   sessions, scaled to N (stated as such).
@@ -144,6 +146,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--keep", type=Path, help="build (or reuse) the library here instead of a temporary folder")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--raw", action="store_true", help="also time our cells query read from the raw events (slow)")
     args = ap.parse_args()
     os.environ["BENCH_EVENTS"] = str(args.events)
     tmp = tempfile.TemporaryDirectory(prefix="bench-compare-")
@@ -166,7 +169,18 @@ def main() -> int:
     raw_sql = ("SELECT floor((x + coalesce(scroll_x, 0)) / 8)::BIGINT AS cx, "
                "floor((y + coalesce(scroll_y, 0)) / 8)::BIGINT AS cy, count(*) AS n "
                f"FROM read_parquet('{glob}') WHERE kind = 'click' AND page = 0 GROUP BY 1, 2")
-    duck_s, _ = _timed(lambda: lib.cursor().execute(raw_sql).fetchnumpy(), args.runs)
+    raw_s, _ = _timed(lambda: lib.cursor().execute(raw_sql).fetchnumpy(), args.runs)
+    cells_glob = str(root / "cells" / "**" / "*.parquet")
+    cells_sql = ("SELECT cx, cy, sum(n) AS n, count(DISTINCT session_id) AS sessions "
+                 f"FROM read_parquet('{cells_glob}') WHERE kind = 'click' AND page = 0 GROUP BY 1, 2")
+    has_cells = (root / "cells").is_dir() and any((root / "cells").rglob("*.parquet"))
+    duck_s, _ = _timed(lambda: lib.cursor().execute(cells_sql).fetchnumpy(), args.runs) if has_cells else (0.0, None)
+    ours_raw_s = 0.0
+    if args.raw:
+        from replaylens.store import aggregate as Q
+
+        ours_raw_s, _ = _timed(lambda: Q.cells(lib, seg, "/", "click", device="desktop", cell_px=8.0,
+                                                stored=False), 1)
     steps = [parse_step("page:/"), parse_step("page:/kyc"), parse_step("goal:deposit")]
     funnel_s, fres = _timed(lambda: funnel(lib, seg, steps, by="variant"), args.runs)
     ab_s, ab = _timed(lambda: abtest(lib, seg, "variant", parse_step("goal:deposit")), args.runs)
@@ -177,6 +191,9 @@ def main() -> int:
         "sessions": n, "events": total, "library_build_s": round(built_s, 1),
         "aggregate_heatmap_s": round(ours_s, 3), "duckdb_group_by_s": round(duck_s, 3),
         "aggregate_vs_duckdb": round(ours_s / duck_s, 2) if duck_s else None,
+        "duckdb_group_by_raw_events_s": round(raw_s, 3),
+        "aggregate_vs_duckdb_raw_events": round(ours_s / raw_s, 3) if raw_s else None,
+        "cells_query_from_raw_events_s": round(ours_raw_s, 3) if args.raw else None,
         "funnel_s": round(funnel_s, 3), "abtest_s": round(ab_s, 3),
         "reopen_files_s_estimated": round(reopen_s, 1), "reopen_ms_per_session": round(per_session * 1000, 1),
         "funnel_speedup_vs_reopen": round(reopen_s / funnel_s, 1) if funnel_s else None,

@@ -261,3 +261,20 @@ def test_duckdb_path_never_imports_spark(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "lib")], capture_output=True, text=True,
                          check=True, env={**os.environ, "PYTHONPATH": str(Path(Q.__file__).parents[2])})
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("kind", ["click", "move"])
+def test_stored_cells_and_events_routes_agree_on_both_engines(planted: tuple[LibraryStore, Truth, Any],
+                                                              kind: str) -> None:
+    seg = SEGMENTS["date, start>="]
+
+    def run(lib: LibraryStore) -> Any:
+        return (vars(Q.cells(lib, seg, LANDING, kind, cell_px=32.0, stored=True)),
+                vars(Q.cells(lib, seg, LANDING, kind, cell_px=32.0, stored=False)),
+                Q.reach(lib, seg, "/kyc|/", stored=True), Q.reach(lib, seg, "/kyc|/", stored=False))
+
+    duck, sp = both(planted, run)
+    assert duck[0]["cx"].size > 0 and duck[2][0].size > 0
+    same(duck[0], duck[1], "duckdb cells")
+    same(duck[2], duck[3], "duckdb reach")
+    same(duck, sp)

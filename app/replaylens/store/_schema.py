@@ -1,11 +1,14 @@
-"""The library's on-disk layout and catalogue schema (layout version 2, documented in docs/library.md).
+"""The library's on-disk layout and catalogue schema (layout version 3, documented in docs/library.md).
 
-Version 2 adds the survey tables (``store._surveys``); a version 1 library is migrated when opened for writing
-(the new tables are created, nothing else changes) and read as it is when opened read-only.
+Version 2 adds the survey tables (``store._surveys``); version 3 the pre-binned heatmap cells (``store._cells``),
+one cells file per events file. An older library is migrated when opened for writing (the new tables and folder
+are created, nothing else changes: its event files keep no cells, and heatmaps over them read the events) and read
+as it is when opened read-only.
 
     <library>/
       catalogue.duckdb          the catalogue (tables below)
       events/site=<site>/day=<YYYY-MM-DD>/batch-<id>.parquet   events, one file per ingest batch and partition
+      cells/site=<site>/day=<YYYY-MM-DD>/batch-<id>.parquet    heatmap cells of the events file of the same name
       screens/<ab>/<sha256>.<ext>                               page screenshots, stored once per content hash
       tmp/                      temp files of a running ingest (deleted at the next ingest)
 
@@ -20,11 +23,12 @@ from pathlib import Path
 
 import duckdb
 
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 #: Older layouts this build migrates in place when it opens them for writing (and reads as they are).
-MIGRATABLE = (1,)
+MIGRATABLE = (1, 2)
 CATALOGUE = "catalogue.duckdb"
 EVENTS_DIR = "events"
+CELLS_DIR = "cells"
 SCREENS_DIR = "screens"
 TMP_DIR = "tmp"
 
@@ -79,7 +83,8 @@ def connect(root: Path, *, create: bool, read_only: bool, error: type[Exception]
             raise error(f"{root} is not a Replay Lens library (no {CATALOGUE})")
         if root.exists() and not root.is_dir():
             raise error(f"{root} is not a folder")
-        if root.is_dir() and any(p.name not in (CATALOGUE, EVENTS_DIR, SCREENS_DIR, TMP_DIR, f"{CATALOGUE}.wal")
+        if root.is_dir() and any(p.name not in (CATALOGUE, EVENTS_DIR, CELLS_DIR, SCREENS_DIR, TMP_DIR,
+                                                            f"{CATALOGUE}.wal")
                                  and not p.name.startswith(".") for p in root.iterdir()):
             raise error(f"{root} holds other files: choose an empty folder for a new library")
     try:
@@ -94,7 +99,7 @@ def connect(root: Path, *, create: bool, read_only: bool, error: type[Exception]
         if not read_only:
             for sql in DDL:
                 con.execute(sql).fetchall()
-            for sub in (EVENTS_DIR, SCREENS_DIR, TMP_DIR):
+            for sub in (EVENTS_DIR, CELLS_DIR, SCREENS_DIR, TMP_DIR):
                 (root / sub).mkdir(exist_ok=True)
             rows = con.execute("SELECT value FROM meta WHERE key = 'layout_version'").fetchall()
             if not rows:

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from replaylens.model.library import SessionRecord
-from replaylens.store import _goals, _wide
+from replaylens.store import _cells, _goals, _wide
 from replaylens.store._schema import EVENTS_DIR, SCREENS_DIR, TMP_DIR
 from replaylens.store._wide import FINDING_COLUMNS, TYPED_SQL
 
@@ -80,6 +80,11 @@ def _write_events(lib: LibraryStore, group: list[SessionRecord], site: str, day:
     dest = lib.root / rel
     dest.parent.mkdir(parents=True, exist_ok=True)
     os.replace(tmp, dest)
+    try:
+        _cells.write(lib, table, rel)  # the batch's heatmap cells, named by the same catalogue rows (layout 3)
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
     return rel
 
 
@@ -118,6 +123,7 @@ def commit(lib: LibraryStore, records: Sequence[SessionRecord]) -> int:
     except BaseException:
         for rel in written:  # not committed: the files are orphans; remove them now if we still can
             (lib.root / rel).unlink(missing_ok=True)
+            _cells.remove(lib, rel)
         raise
     lib.invalidate()
     return len(todo)
@@ -258,6 +264,9 @@ def cleanup_orphans(lib: LibraryStore) -> int:
         if p.is_file() and p.relative_to(lib.root).as_posix() not in named:
             p.unlink(missing_ok=True)
             removed += 1
+    for p in _cells.orphans(lib, named):
+        p.unlink(missing_ok=True)
+        removed += 1
     for p in (lib.root / SCREENS_DIR).rglob("*"):
         if p.is_file() and p.name not in screens:
             p.unlink(missing_ok=True)

@@ -6,8 +6,12 @@ runs on the library's engine (DuckDB by default, or Spark): the GROUP BY over th
 (orphans are never read), joined to the catalogue's sessions (current version only) and pages (to match the page
 by URL or path). Queries return session ids, mapped to indices into the caller's ids in numpy.
 A heatmap cell counts both the events in it and the *distinct sessions* with an event in it: comparisons count each
-session once per cell, aggregate maps may use either. Results come back as numpy arrays, so the analysis layer
-and the views never see SQL (and a distributed engine can implement the same functions).
+session once per cell, aggregate maps may use either. Click and movement cells and scroll reach are read from the
+pre-binned cells written at ingest (``heat_cells``, ``store._cells``) when every events file has them and the cell
+size is the stored one times a power of two; otherwise (a library from before layout 3, relative x, another cell
+size) from the events. Both routes give the same numbers (tests/unit/test_heat_cells.py). Results come back as
+numpy arrays, so the analysis layer and the views never see SQL (and a distributed engine can implement the same
+functions).
 """
 
 from __future__ import annotations
@@ -19,16 +23,16 @@ import numpy as np
 import pyarrow as pa
 
 from replaylens.model.segment import SESSION_COLUMNS, Segment
-from replaylens.store import _compile, _wide
+from replaylens.store import _cells, _compile, _wide
 
 if TYPE_CHECKING:
     from replaylens.store.engine import Engine
     from replaylens.store.library import LibraryStore
 
 #: Event kinds that position the pointer (movement maps), as stored in the library's Parquet.
-POINTER_KINDS = ("move", "down", "up", "click", "dblclick", "contextmenu", "touch_start", "touch_move", "touch_end")
+POINTER_KINDS = _cells.POINTER_KINDS
 #: A movement sample weighs the time to the next sample, at most this (ms): as the one-session movement map.
-DWELL_CAP_MS = 2_000
+DWELL_CAP_MS = _cells.DWELL_CAP_MS
 #: The custom-event name: the rrweb/PostHog tag in the JSON detail (invalid JSON counts as no name).
 EVENT_NAME = "json_extract_string(CASE WHEN json_valid(e.detail) THEN e.detail END, '$.tag')"
 
@@ -135,14 +139,35 @@ def _visits(lib: LibraryStore, segment: Segment | None, page: str, device: str |
     return sql, [*params, *dparams], n_sessions
 
 
+def _cell_visits(lib: LibraryStore, segment: Segment | None, page: str, device: str | None, kind: str
+                 ) -> tuple[str, list[Any], int]:
+    """As ``_visits``, a CTE ``hc`` of the stored cell rows of ``kind`` on the visits of ``page``."""
+    pairs, params = _pairs_cte(lib, segment, page, device)
+    found = _engine(lib).execute(f"SELECT count(DISTINCT session_id) AS n FROM ({pairs}) v", params)
+    n_sessions = int(found.column("n")[0].as_py() or 0)
+    days, dparams = _compile.day_bounds(segment, "c")
+    sql = (f"WITH v AS ({pairs}), hc AS (SELECT c.*, v.viewport_height AS session_viewport_height "
+           "FROM heat_cells c JOIN v ON v.session_id = c.session_id AND v.sha256 = c.sha256 AND v.page = c.page "
+           f"WHERE {days} AND c.kind = ?)")
+    return sql, [*params, *dparams, kind], n_sessions
+
+
 def cells(lib: LibraryStore, segment: Segment | None, page: str, kind: str, *, device: str | None = None,
-          cell_px: float = 16.0, relative_width: float | None = None) -> Cells:
+          cell_px: float = 16.0, relative_width: float | None = None, stored: bool | None = None) -> Cells:
     """Click or movement cells of ``page`` for the sessions of ``segment``.
 
     Page position = viewport position + document scroll, except in fixed elements (as the one-session maps).
-    ``relative_width``: x as a share of the viewport width re-projected onto that width (mixed widths)."""
+    ``relative_width``: x as a share of the viewport width re-projected onto that width (mixed widths).
+    ``stored``: read the pre-binned cells (True), the events (False) or whichever can answer (None)."""
     if kind not in ("click", "move"):
         raise ValueError(f"cells are for click and move maps, not {kind!r}")
+    k = _cells.factor(cell_px) if relative_width is None else None
+    if stored is None:
+        stored = k is not None and _cells.available(lib)
+    elif stored and (k is None or not _cells.available(lib)):
+        raise ValueError("the stored cells cannot answer this map (relative x, cell size or an old library)")
+    if stored:
+        return _stored_cells(lib, segment, page, kind, device, float(k or 1))
     cte, params, on_page = _visits(lib, segment, page, device)
     if on_page == 0:
         empty = np.zeros(0, np.int64)
@@ -169,10 +194,40 @@ def cells(lib: LibraryStore, segment: Segment | None, page: str, kind: str, *, d
                  _np(res, "n", np.int64), sessions_on_page=on_page, points=int(np.sum(_np(res, "k", np.int64))))
 
 
-def reach(lib: LibraryStore, segment: Segment | None, page: str, *, device: str | None = None
-          ) -> tuple[np.ndarray, np.ndarray]:
+def _stored_cells(lib: LibraryStore, segment: Segment | None, page: str, kind: str, device: str | None,
+                  k: float) -> Cells:
+    cte, params, on_page = _cell_visits(lib, segment, page, device, kind)
+    if on_page == 0:
+        empty = np.zeros(0, np.int64)
+        return Cells(empty, empty, empty.astype(float), empty, sessions_on_page=0, points=0)
+    res = _engine(lib).execute(
+        f"{cte}, pts AS (SELECT session_id, CAST(floor(cx / ?) AS BIGINT) AS cx, CAST(floor(cy / ?) AS BIGINT) "
+        "AS cy, w, n FROM hc) SELECT cx, cy, CAST(sum(w) AS DOUBLE) AS w, count(DISTINCT session_id) AS n, "
+        "CAST(sum(n) AS BIGINT) AS k FROM pts GROUP BY cx, cy ORDER BY cx, cy", [*params, k, k])
+    return Cells(_np(res, "cx", np.int64), _np(res, "cy", np.int64), _np(res, "w", float),
+                 _np(res, "n", np.int64), sessions_on_page=on_page, points=int(np.sum(_np(res, "k", np.int64))))
+
+
+def reach(lib: LibraryStore, segment: Segment | None, page: str, *, device: str | None = None,
+          stored: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per session that showed the page (by session id): the deepest page y its viewport reached, and its first
-    viewport height there (the fold it saw). Two float arrays, one entry per session."""
+    viewport height there (the fold it saw). Two float arrays, one entry per session.
+    ``stored``: read the pre-binned cells (True), the events (False) or whichever can answer (None)."""
+    if stored is None:
+        stored = _cells.available(lib)
+    elif stored and not _cells.available(lib):
+        raise ValueError("this library has event files without stored cells (written before layout 3)")
+    if stored:
+        cte, params, on_page = _cell_visits(lib, segment, page, device, "reach")
+        if on_page == 0:
+            return np.zeros(0), np.zeros(0)
+        bottom_s = "bottom_s + session_viewport_height"
+        res = _engine(lib).execute(
+            f"{cte} SELECT session_id, CAST(max(greatest(coalesce(bottom_h, {bottom_s}), "
+            f"coalesce({bottom_s}, bottom_h))) AS DOUBLE) AS bottom, "
+            "CAST(arg_min(coalesce(fold_h, session_viewport_height), first_i) AS DOUBLE) AS fold FROM hc "
+            "GROUP BY session_id ORDER BY session_id", params)
+        return _np(res, "bottom", float), _np(res, "fold", float)
     cte, params, on_page = _visits(lib, segment, page, device)
     if on_page == 0:
         return np.zeros(0), np.zeros(0)

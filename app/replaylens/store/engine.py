@@ -5,6 +5,8 @@ parameters, and avoids DuckDB-only constructs (see ``_compile``):
 
     events       the library's Parquet events (hive partition columns ``site`` VARCHAR, ``day`` DATE), only the
                  files the catalogue names (orphans of a killed ingest are never read)
+    heat_cells   the pre-binned heatmap cells of those files (``store._cells``; the same partition columns),
+                 named only when every events file has its cells (``_cells.available``)
     sessions, pages, attributes, goal_hits, findings, tags, labels, goals   the catalogue tables
 
 An ``Engine`` runs such a statement and returns Arrow. ``DuckDBEngine`` runs it on the catalogue's own connection
@@ -132,13 +134,27 @@ class DuckDBEngine:
             self._local.files, self._local.cur = files, cur
         return cur
 
+    def _ensure_cells(self, cur: Any) -> Any:
+        from replaylens.store import _cells
+
+        files = _cells.files(self.lib) or []
+        if getattr(self._local, "cell_files", None) != files or getattr(self._local, "cell_cur", None) is not cur:
+            paths = ", ".join(sql_text(str(self.lib.root / f)) for f in files)
+            source = (f"SELECT * FROM read_parquet([{paths}], hive_partitioning = true, union_by_name = true, "
+                      "hive_types = {'site': VARCHAR, 'day': DATE})") if files else _cells.empty_source()
+            cur.execute(f"CREATE OR REPLACE TEMP VIEW heat_cells AS {source}").fetchall()
+            self._local.cell_files, self._local.cell_cur = files, cur
+        return cur
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
         cur = self._ensure_events() if _names_events(sql) else self.lib.cursor()
+        if _CELLS.search(sql) is not None:
+            self._ensure_cells(cur)
         res = cur.execute(sql, list(params))
         return res.to_arrow_table() if hasattr(res, "to_arrow_table") else res.fetch_arrow_table()
 
     def explain(self, sql: str, params: Sequence[Any] = ()) -> str:
-        cur = self._ensure_events()
+        cur = self._ensure_cells(self._ensure_events())
         rows = cur.execute(f"EXPLAIN {sql}", list(params)).fetchall()
         return "\n".join(str(r[-1]) for r in rows)
 
@@ -147,6 +163,7 @@ class DuckDBEngine:
 
 
 _EVENTS = re.compile(r"(?<![.\w])events(?![\w(])")
+_CELLS = re.compile(r"(?<![.\w])heat_cells(?![\w(])")
 
 
 def _names_events(sql: str) -> bool:

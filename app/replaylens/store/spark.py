@@ -5,6 +5,8 @@ Views, registered before the first query and again whenever the catalogue change
 - ``events`` = ``spark.read.parquet`` of the event files the catalogue names, under the library's ``events``
   folder as the cluster sees it (``events_uri``: a shared mount, ``hdfs://…``, ``s3a://…``; default the local
   path), with the hive partition columns ``site`` (string) and ``day`` (date) from the folder names;
+- ``heat_cells`` = the same for the pre-binned heatmap cells (``store._cells``) under the library's ``cells``
+  folder (beside ``events_uri``);
 - the catalogue tables (``sessions``, ``pages``, ``attributes``, ``goal_hits``, ``findings``, ``tags``, ``labels``,
   ``goals``) pushed from the desktop's DuckDB as Arrow (``spark.createDataFrame``): a cluster cannot read the
   catalogue file, and the desktop keeps it (and the screenshots).
@@ -25,6 +27,7 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
+from replaylens.store._schema import CELLS_DIR
 from replaylens.store.engine import CATALOGUE_VIEWS, SparkUnavailable, event_files
 
 if TYPE_CHECKING:
@@ -151,6 +154,20 @@ class SparkEngine:
         df = self.spark.read.option("basePath", self.events_uri).parquet(*files)
         return df.withColumn("site", F.col("site").cast("string")).withColumn("day", F.col("day").cast("date"))
 
+    def cells_frame(self) -> DataFrame:
+        """The ``heat_cells`` view's DataFrame: the cells files of the catalogue's event files."""
+        from pyspark.sql import functions as F
+
+        from replaylens.store import _cells
+
+        base = self.events_uri.rsplit("/", 1)[0] + "/" + CELLS_DIR
+        files = [f"{base}/{f.split('/', 1)[1]}" for f in _cells.files(self.lib) or []]
+        if not files:
+            empty = pa.schema([*_cells.SCHEMA, ("site", pa.string()), ("day", pa.date32())]).empty_table()
+            return self.spark.createDataFrame(empty)
+        df = self.spark.read.option("basePath", base).parquet(*files)
+        return df.withColumn("site", F.col("site").cast("string")).withColumn("day", F.col("day").cast("date"))
+
     def register(self, names: Sequence[str] = ("events", *CATALOGUE_VIEWS), force: bool = False) -> None:
         """(Re-)register the views ``names`` when the catalogue changed since (or another engine used this
         session); views already registered for this state are kept."""
@@ -166,6 +183,8 @@ class SparkEngine:
                 continue
             if name == "events":
                 self.events_frame().createOrReplaceTempView("events")
+            elif name == "heat_cells":
+                self.cells_frame().createOrReplaceTempView("heat_cells")
             else:
                 res = cur.execute(f"SELECT * FROM {name}")
                 arrow = res.to_arrow_table() if hasattr(res, "to_arrow_table") else res.fetch_arrow_table()
@@ -177,7 +196,7 @@ class SparkEngine:
         tree = _parse(sql)
         ctes = {str(c.alias).lower() for c in tree.find_all(exp.CTE)}
         names = {t.name.lower() for t in tree.find_all(exp.Table)} - ctes
-        self.register([n for n in ("events", *CATALOGUE_VIEWS) if n in names])
+        self.register([n for n in ("events", "heat_cells", *CATALOGUE_VIEWS) if n in names])
         self.last_sql = _spark_sql(tree)
         return self.last_sql
 

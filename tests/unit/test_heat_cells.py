@@ -1,0 +1,180 @@
+"""The pre-binned heatmap cells written at ingest (store._cells) answer exactly as the GROUP BY over the events:
+every kind, unique sessions and totals, every stored cell size, relative x; an older library reads the events."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pytest
+from compare_library import KYC, LANDING, build
+
+from replaylens.analysis.aggregate_heatmap import aggregate_heatmap, compare
+from replaylens.model.segment import AttrIn, DateRange, Segment, VisitedPage
+from replaylens.store import _cells
+from replaylens.store import aggregate as Q
+from replaylens.store.library import LibraryStore, open_library
+
+SEGMENTS: dict[str, Segment | None] = {
+    "all": None,
+    "variant B": Segment((AttrIn("variant", ("B",)),)),
+    "kyc path": Segment((VisitedPage("/kyc"),)),
+    "dates": Segment((DateRange(start="2026-03-30", end="2026-04-02"),)),
+    "no days": Segment((DateRange(start="2027-01-01"),)),
+}
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cells") / "lib"
+    build(root, 160, deposit_a=0.2, lift=0.5)
+    return root
+
+
+def identical(a: Q.Cells, b: Q.Cells) -> None:
+    assert a.sessions_on_page == b.sessions_on_page and a.points == b.points
+    for name in ("cx", "cy", "weight", "sessions"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.dtype == y.dtype and np.array_equal(x, y), name
+
+
+def both_routes(lib: LibraryStore, seg: Segment | None, page: str, kind: str, device: str | None,
+                cell: float) -> tuple[Q.Cells, Q.Cells]:
+    return (Q.cells(lib, seg, page, kind, device=device, cell_px=cell, stored=True),
+            Q.cells(lib, seg, page, kind, device=device, cell_px=cell, stored=False))
+
+
+def test_every_events_file_has_its_cells(planted: Path) -> None:
+    with open_library(planted, read_only=True) as lib:
+        assert _cells.available(lib)
+        events = sorted(str(r[0]) for r in lib.cursor().execute("SELECT DISTINCT events_file FROM sessions")
+                        .fetchall())
+        assert _cells.files(lib) == [_cells.cells_rel(f) for f in events] and events
+        version = lib.cursor().execute("SELECT value FROM meta WHERE key = 'layout_version'").fetchall()
+        assert version == [("3",)]
+
+
+@pytest.mark.parametrize("seg", list(SEGMENTS))
+@pytest.mark.parametrize("kind", ["click", "move"])
+@pytest.mark.parametrize("cell", [8.0, 16.0, 32.0])
+def test_stored_cells_equal_the_events_route(planted: Path, seg: str, kind: str, cell: float) -> None:
+    largest = 0
+    with open_library(planted, read_only=True) as lib:
+        for page in (LANDING, "/kyc", "/kyc|/"):
+            for device in (None, "desktop", "mobile"):
+                stored, raw = both_routes(lib, SEGMENTS[seg], page, kind, device, cell)
+                identical(stored, raw)
+                largest = max(largest, stored.cx.size if stored.points > 0 else 0)
+    if seg in ("all", "variant B"):
+        assert largest > 10  # the comparison is not only of empty maps
+
+
+@pytest.mark.parametrize("seg", list(SEGMENTS))
+def test_stored_reach_equals_the_events_route(planted: Path, seg: str) -> None:
+    with open_library(planted, read_only=True) as lib:
+        for page in (LANDING, KYC, "/kyc|/"):
+            stored = Q.reach(lib, SEGMENTS[seg], page, stored=True)
+            raw = Q.reach(lib, SEGMENTS[seg], page, stored=False)
+            for a, b in zip(stored, raw, strict=True):
+                assert np.array_equal(a, b, equal_nan=True)
+        if seg == "all":
+            assert stored[0].size > 50
+
+
+def test_other_sizes_and_relative_x_read_the_events(planted: Path) -> None:
+    with open_library(planted, read_only=True) as lib:
+        assert _cells.factor(8) == 1 and _cells.factor(32) == 4
+        assert _cells.factor(24) is None and _cells.factor(12) is None and _cells.factor(4) is None
+        with pytest.raises(ValueError, match="stored cells"):
+            Q.cells(lib, None, "/", "click", cell_px=24.0, stored=True)
+        with pytest.raises(ValueError, match="stored cells"):
+            Q.cells(lib, None, "/", "click", relative_width=1280.0, stored=True)
+        rel = Q.cells(lib, None, "/", "move", cell_px=8.0, relative_width=1280.0)
+        identical(rel, Q.cells(lib, None, "/", "move", cell_px=8.0, relative_width=1280.0, stored=False))
+        assert rel.sessions_on_page > 0
+
+
+def _maps(lib: LibraryStore) -> list[Any]:
+    out: list[Any] = []
+    for kind in ("click", "move", "scroll"):
+        for unique in (False, True):
+            for relative in (False, True):
+                hm = aggregate_heatmap(lib, SEGMENTS["variant B"], "/", kind, unique=unique, relative_x=relative)
+                out.append((hm.grid, hm.values, hm.points, hm.sessions_used, hm.total_weight, hm.fold_y,
+                            hm.points_outside_page))
+    diff = compare(lib, None, "campaign", "songkran", "organic", "/", "click")
+    out.append((diff.to_json(), diff.diff.p_adjusted))
+    return out
+
+
+def _same(a: Any, b: Any) -> None:
+    if isinstance(a, np.ndarray):
+        assert np.array_equal(a, b, equal_nan=True)
+    elif isinstance(a, list | tuple):
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            _same(x, y)
+    elif isinstance(a, dict):
+        assert sorted(a) == sorted(b)
+        for k in a:
+            _same(a[k], b[k])
+    else:
+        assert a == b
+
+
+def test_a_library_without_cells_reads_the_events_and_maps_agree(planted: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(planted, old)
+    with open_library(old, read_only=True) as lib:
+        with_cells = _maps(lib)
+    shutil.rmtree(old / "cells")  # as a layout-2 library: event files only
+    con = duckdb.connect(str(old / "catalogue.duckdb"))
+    con.execute("UPDATE meta SET value = '2' WHERE key = 'layout_version'")
+    con.close()
+    with open_library(old, read_only=True) as lib:
+        assert not _cells.available(lib)
+        with pytest.raises(ValueError, match="before layout 3"):
+            Q.reach(lib, None, "/", stored=True)
+        _same(with_cells, _maps(lib))
+    with open_library(old) as lib:  # migrated for writing: the old batches still have no cells
+        assert not _cells.available(lib)
+        assert (old / "cells").is_dir()
+
+
+def test_orphan_cells_are_removed(planted: Path, tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    shutil.copytree(planted, root)
+    stray = root / "cells" / "site=x" / "day=2026-01-01" / "batch-stray.parquet"
+    stray.parent.mkdir(parents=True)
+    stray.write_bytes(b"not parquet")
+    with open_library(root) as lib:
+        assert lib.cleanup_orphans() >= 1
+        assert not stray.exists() and _cells.available(lib)
+
+
+def test_demo_library_cells_equal_the_events_route(tmp_path: Path, qapp: object) -> None:
+    from replaylens.demo.library_build import build_library
+
+    result = build_library(tmp_path, 40, 321, workers=1)
+    assert result["ingest"]["added"] == 40
+    checked = 0
+    with open_library(tmp_path, read_only=True) as lib:
+        assert _cells.available(lib)
+        pages = [str(r[0]) for r in lib.cursor().execute("SELECT DISTINCT path FROM pages ORDER BY 1").fetchall()]
+        devices = [str(r[0]) for r in lib.cursor().execute("SELECT DISTINCT device_class FROM sessions ORDER BY 1")
+                   .fetchall()]
+        assert pages and devices
+        for page in pages:
+            for device in (None, *devices):
+                for kind in ("click", "move"):
+                    for cell in (8.0, 32.0):
+                        stored, raw = both_routes(lib, None, page, kind, device, cell)
+                        identical(stored, raw)
+                        checked += int(stored.points > 0)
+                for a, b in zip(Q.reach(lib, None, page, device=device, stored=True),
+                                Q.reach(lib, None, page, device=device, stored=False), strict=True):
+                    assert np.array_equal(a, b, equal_nan=True)
+    assert checked > 10
