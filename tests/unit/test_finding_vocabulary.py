@@ -20,7 +20,7 @@ from replaylens.model.friction_settings import (
 
 
 def test_one_table_of_kinds_and_names() -> None:
-    from replaylens.export import findings_paint
+    from replaylens.render import findings_paint
 
     assert findings.FINDING_KINDS is FINDING_KINDS and tuple(FINDING_NAMES) == FINDING_KINDS
     assert findings_paint.FINDING_NAMES is FINDING_NAMES and findings_paint.finding_label is finding_label
