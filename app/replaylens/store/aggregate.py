@@ -201,9 +201,11 @@ def _stored_cells(lib: LibraryStore, segment: Segment | None, page: str, kind: s
         empty = np.zeros(0, np.int64)
         return Cells(empty, empty, empty.astype(float), empty, sessions_on_page=0, points=0)
     res = _engine(lib).execute(
-        f"{cte}, pts AS (SELECT session_id, CAST(floor(cx / ?) AS BIGINT) AS cx, CAST(floor(cy / ?) AS BIGINT) "
-        "AS cy, w, n FROM hc) SELECT cx, cy, CAST(sum(w) AS DOUBLE) AS w, count(DISTINCT session_id) AS n, "
-        "CAST(sum(n) AS BIGINT) AS k FROM pts GROUP BY cx, cy ORDER BY cx, cy", [*params, k, k])
+        # two plain GROUP BYs instead of count(DISTINCT): one row per session and cell first, then count rows
+        f"{cte}, pts AS (SELECT session_id, CAST(floor(cx / ?) AS BIGINT) AS gx, CAST(floor(cy / ?) AS BIGINT) "
+        "AS gy, sum(w) AS w, sum(n) AS n FROM hc GROUP BY session_id, gx, gy) "
+        "SELECT gx AS cx, gy AS cy, CAST(sum(w) AS DOUBLE) AS w, count(*) AS n, CAST(sum(n) AS BIGINT) AS k "
+        "FROM pts GROUP BY gx, gy ORDER BY gx, gy", [*params, k, k])
     return Cells(_np(res, "cx", np.int64), _np(res, "cy", np.int64), _np(res, "w", float),
                  _np(res, "n", np.int64), sessions_on_page=on_page, points=int(np.sum(_np(res, "k", np.int64))))
 
