@@ -1,5 +1,5 @@
 """The main window: wires the canvas, timeline, transport, docks and menus to one PlaybackClock. Thin on purpose:
-state lives in the model (clock, session), drawing in export.frame, widgets in their own modules."""
+state lives in the model (clock, session), drawing in render.frame, widgets in their own modules."""
 
 from __future__ import annotations
 
