@@ -258,3 +258,35 @@ def test_a_layout_3_library_reads_the_events_until_its_cells_are_rebuilt(planted
         assert not _cells.available(lib)
         assert lib.rebuild_cells() > 0 and _cells.available(lib)
         identical(Q.cells(lib, None, "/", "move", cell_px=8.0, stored=True), raw)
+    _attention_matches_the_one_session_map(tmp_path)
+
+
+def _attention_matches_the_one_session_map(root: Path) -> None:
+    """The library's attention map (from the cells) is the one-session map's definition: summed over the same
+    session files, every page row's seconds agree exactly, as do the sessions and events counted."""
+    from replaylens.demo.library_build import RECORDINGS
+    from replaylens.io.registry import open_session
+    from replaylens.model.heatmaps import compute_heatmap
+
+    sessions = [open_session(p) for p in sorted((root / RECORDINGS).rglob("*.rlsession"))]
+    compared = 0
+    try:
+        with open_library(root, read_only=True) as lib:
+            paths = [str(r[0]) for r in lib.cursor().execute("SELECT DISTINCT path FROM pages ORDER BY 1").fetchall()]
+            for path in paths:
+                for device in ("desktop", "mobile"):
+                    try:
+                        ours = aggregate_heatmap(lib, None, path, "attention", device=device, cell=8.0)
+                        one = compute_heatmap(sessions, "attention", page=path, device=device, cell=8.0)
+                    except ValueError:
+                        continue
+                    assert ours.sessions_used == one.sessions_used and ours.points == one.points
+                    assert ours.profile is not None and one.profile is not None
+                    a, b = ours.profile * ours.sessions_used, one.profile * one.sessions_used
+                    n = min(a.size, b.size)
+                    assert np.allclose(a[:n], b[:n], rtol=1e-12, atol=1e-9), (path, device)
+                    compared += int(a.sum() > 0)
+    finally:
+        for s in sessions:
+            s.close()
+    assert compared >= 4

@@ -128,10 +128,11 @@ def aggregate_heatmap(lib: LibraryStore, segment: Segment | None, page: str, kin
     else:
         raise ValueError(f"library heatmaps are click, move, scroll or attention, not {kind!r}")
     max_alpha = 0.8 if kind in ("click", "move") else 0.5
+    shown_norm = "share" if kind == "scroll" or (kind == "attention" and unique) else norm
     n_segment = len(Q.members(lib, segment)[0])
     return HeatmapResult(
         kind=kind, page_url=ref.url, page_title=ref.title, page_width=width, page_height=height, cell=cell,
-        sigma=sig, norm="share" if kind == "scroll" or (kind == "attention" and unique) else norm, cmap=cmap, grid=grid, values=values,
+        sigma=sig, norm=shown_norm, cmap=cmap, grid=grid, values=values,
         sessions_total=n_segment,
         sessions_used=used, sessions_without_page=max(n_segment - used, 0), sessions_outside_width=0,
         points=points, points_outside_page=max(outside, 0), total_weight=total, fold_y=fold, profile=profile,

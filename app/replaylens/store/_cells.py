@@ -171,8 +171,8 @@ def compute(lib: LibraryStore, events: pa.Table, sessions: pa.Table, pages: pa.T
     in ``sessions`` and their shown pages ``pages`` (schemas ``SESSIONS`` and ``PAGES``)."""
     cur = lib.cursor()
     names = {"cell_batch": events, "cell_points": _points(events), "cell_sessions": sessions, "cell_pages": pages}
-    for name, table in names.items():
-        cur.register(name, table)
+    for name, arrow in names.items():
+        cur.register(name, arrow)
     try:
         res = cur.execute(_SQL)
         table: pa.Table = res.to_arrow_table() if hasattr(res, "to_arrow_table") else res.fetch_arrow_table()

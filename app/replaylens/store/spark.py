@@ -8,8 +8,8 @@ Views, registered before the first query and again whenever the catalogue change
 - ``heat_cells`` = the same for the pre-binned heatmap cells (``store._cells``) under the library's ``cells``
   folder (beside ``events_uri``);
 - the catalogue tables (``sessions``, ``pages``, ``attributes``, ``goal_hits``, ``findings``, ``tags``, ``labels``,
-  ``goals``, ``cell_keys``) pushed from the desktop's DuckDB as Arrow (``spark.createDataFrame``): a cluster cannot read the
-  catalogue file, and the desktop keeps it (and the screenshots).
+  ``goals``, ``cell_keys``) pushed from the desktop's DuckDB as Arrow (``spark.createDataFrame``): a cluster
+  cannot read the catalogue file, and the desktop keeps it (and the screenshots).
 
 Parameters stay bound: ``spark.sql(sql, args=[…])`` (positional ``?``), never pasted into the SQL. Results come
 back as Arrow (``DataFrame.toArrow``). pyspark is imported only here, and only when a Spark engine is made.
