@@ -180,6 +180,7 @@ def test_demo_library_cells_equal_the_events_route(tmp_path: Path, qapp: object)
                                 Q.reach(lib, None, page, device=device, stored=False), strict=True):
                     assert np.array_equal(a, b, equal_nan=True)
     assert checked > 10
+    _attention_matches_the_one_session_map(tmp_path)
 
 
 def same_bands(a: Q.Bands, b: Q.Bands) -> None:
@@ -258,7 +259,6 @@ def test_a_layout_3_library_reads_the_events_until_its_cells_are_rebuilt(planted
         assert not _cells.available(lib)
         assert lib.rebuild_cells() > 0 and _cells.available(lib)
         identical(Q.cells(lib, None, "/", "move", cell_px=8.0, stored=True), raw)
-    _attention_matches_the_one_session_map(tmp_path)
 
 
 def _attention_matches_the_one_session_map(root: Path) -> None:

@@ -210,10 +210,10 @@ def cells(lib: LibraryStore, segment: Segment | None, page: str, kind: str, *, d
     res = engine(lib).execute(
         f"{cte}, pts AS (SELECT e.session_id, CAST(floor(({xs}) / ?) AS BIGINT) AS cx, "
         f"CAST(floor(({ys}) / ?) AS BIGINT) AS cy, {weight} AS w FROM ev e WHERE {kind_cond} "
-        "AND e.x IS NOT NULL AND e.y IS NOT NULL) "
+        f"AND e.x IS NOT NULL AND e.y IS NOT NULL AND ({xs}) < {_cells.MAX_X} AND ({ys}) < {_cells.MAX_Y}) "
         "SELECT cx, cy, CAST(sum(w) AS DOUBLE) AS w, count(DISTINCT session_id) AS n, count(*) AS k FROM pts "
         "WHERE cx IS NOT NULL AND cy IS NOT NULL AND cx >= 0 AND cy >= 0 GROUP BY cx, cy ORDER BY cx, cy",
-        [*params, *x_params, float(cell_px), float(cell_px), *kparams])
+        [*params, *x_params, float(cell_px), float(cell_px), *kparams, *x_params])
     return Cells(col(res, "cx", np.int64), col(res, "cy", np.int64), col(res, "w", float),
                  col(res, "n", np.int64), sessions_on_page=on_page, points=int(np.sum(col(res, "k", np.int64))))
 
@@ -223,22 +223,24 @@ def _stored_cells(lib: LibraryStore, segment: Segment | None, page: str, kind: s
     cte, params, on_page, n_urls = stored_visits(lib, segment, page, device, kind)
     if on_page == 0:
         return _empty_cells()
+    row = _cells.CELL_ROW
     if k == 1 and n_urls == 1:
-        # one row per session, URL and cell: the rows of a cell are its sessions, one GROUP BY
-        sql = (f"{cte} SELECT CAST(cx AS BIGINT) AS cx, CAST(cy AS BIGINT) AS cy, CAST(sum(w) AS DOUBLE) AS w, "
-               "count(*) AS n, CAST(sum(n) AS BIGINT) AS k FROM hc GROUP BY cx, cy ORDER BY cx, cy")
-        args = params
+        # one row per session, URL and cell: the rows of a cell are its sessions, one GROUP BY of one int column
+        sql = (f"{cte} SELECT cell, CAST(sum(w) AS DOUBLE) AS w, count(*) AS n, CAST(sum(n) AS BIGINT) AS k "
+               "FROM hc GROUP BY cell")
     else:  # several URLs or coarser cells: one row per session and cell first, then count rows
-        gx, gy = (("cx", "cy") if k == 1 else
-                  (f"CAST(floor(cx / {k}) AS BIGINT)", f"CAST(floor(cy / {k}) AS BIGINT)"))
-        sql = (f"{cte}, pts AS (SELECT skey, {gx} AS gx, {gy} AS gy, sum(w) AS w, sum(n) AS n FROM hc "
-               "GROUP BY skey, gx, gy) "
-               "SELECT CAST(gx AS BIGINT) AS cx, CAST(gy AS BIGINT) AS cy, CAST(sum(w) AS DOUBLE) AS w, "
-               "count(*) AS n, CAST(sum(n) AS BIGINT) AS k FROM pts GROUP BY gx, gy ORDER BY gx, gy")
-        args = params
-    res = engine(lib).execute(sql, args)
-    return Cells(col(res, "cx", np.int64), col(res, "cy", np.int64), col(res, "w", float),
-                 col(res, "n", np.int64), sessions_on_page=on_page, points=int(np.sum(col(res, "k", np.int64))))
+        gx = f"CAST(floor((cell % {row}) / {k}) AS BIGINT)"
+        gy = f"CAST(floor(floor(cell / {row}) / {k}) AS BIGINT)"
+        sql = (f"{cte}, pts AS (SELECT skey, {gy} * {row} + {gx} AS g, sum(w) AS w, sum(n) AS n FROM hc "
+               "GROUP BY skey, g) "
+               "SELECT g AS cell, CAST(sum(w) AS DOUBLE) AS w, count(*) AS n, CAST(sum(n) AS BIGINT) AS k FROM pts "
+               "GROUP BY g")
+    res = engine(lib).execute(sql, params)
+    cell = col(res, "cell", np.int64)
+    cx, cy = cell % row, cell // row
+    order = np.lexsort((cy, cx))
+    return Cells(cx[order], cy[order], col(res, "w", float)[order], col(res, "n", np.int64)[order],
+                 sessions_on_page=on_page, points=int(np.sum(col(res, "k", np.int64))))
 
 
 def reach(lib: LibraryStore, segment: Segment | None, page: str, *, device: str | None = None,
