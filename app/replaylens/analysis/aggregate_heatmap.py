@@ -129,7 +129,7 @@ def aggregate_heatmap(lib: LibraryStore, segment: Segment | None, page: str, kin
         raise ValueError(f"library heatmaps are click, move, scroll or attention, not {kind!r}")
     max_alpha = 0.8 if kind in ("click", "move") else 0.5
     shown_norm = "share" if kind == "scroll" or (kind == "attention" and unique) else norm
-    n_segment = len(Q.members(lib, segment)[0])
+    n_segment = lib.count(segment)
     return HeatmapResult(
         kind=kind, page_url=ref.url, page_title=ref.title, page_width=width, page_height=height, cell=cell,
         sigma=sig, norm=shown_norm, cmap=cmap, grid=grid, values=values,
