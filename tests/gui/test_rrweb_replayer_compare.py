@@ -126,7 +126,7 @@ def replayer(shared_data: Path, name: str) -> Iterator[RrwebReplayer]:
         rr.close()
 
 
-def report(request: pytest.FixtureRequest, moment: str, **found: dict[str, float]) -> None:
+def report(request: pytest.FixtureRequest, moment: str, **found: object) -> None:
     line = f"rrweb replayer vs {moment}: " + "; ".join(f"{k} {v}" for k, v in found.items())
     print(line)
     request.node.user_properties.append((moment, found))
