@@ -161,3 +161,6 @@ def test_cli_anchor_element(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "10 clicks had no element box" in text.out
     assert main(["heatmap", "--library", str(tmp_path / "lib"), "--page", "/", "--kind", "move",
                  "--anchor", "element", "--out", str(out)]) != 0
+    capsys.readouterr()
+    assert main(["heatmap", str(tmp_path / "none.rlsession"), "--anchor", "element", "--out", str(out)]) == 2
+    assert "--anchor element is for library maps" in capsys.readouterr().err
