@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from replaylens.render import image
-from replaylens.render.page import network
+from replaylens.render.page import geometry, network
 from replaylens.render.qt import SCHEME
 
 #: How long to wait for the paint marker before falling back to comparing grabs (see ``_Engine.render``).
@@ -29,6 +31,7 @@ class _Out:
     error: str | None
     blocked: int
     broken: bool = False  # the page is in an unknown state (time-out, crash): the engine must be rebuilt
+    boxes: np.ndarray = field(default_factory=geometry.empty_boxes)  # (k, 5): node, x, y, w, h (render.page.geometry)
 
 
 
@@ -146,7 +149,8 @@ class _Engine:
             _spin(step_ms)
         return False
 
-    def render(self, html: str, w: int, h: int, timeout_s: float, max_h: int) -> _Out:
+    def render(self, html: str, w: int, h: int, timeout_s: float, max_h: int,
+               measure: Sequence[int] = ()) -> _Out:
         from PySide6.QtCore import Qt
         from PySide6.QtGui import QImage
 
@@ -193,7 +197,9 @@ class _Engine:
         img.setPixelColor(w - 1, full - 1, img.pixelColor(max(w - 2, 0), full - 1))  # hide the marker
         if doc_h > max_h:
             note = f"page is {doc_h} px tall; cut at {max_h} px"
-        return _Out(image.png_bytes(img), full, note, self.interceptor.blocked - before)
+        # the view is as tall as the picture: the boxes are measured in the layout that was grabbed
+        boxes = geometry.measure(self.page, measure, deadline + 2.0, _wait, lambda: self.crash is not None)
+        return _Out(image.png_bytes(img), full, note, self.interceptor.blocked - before, boxes=boxes)
 
     def close(self) -> None:
         """Delete the view, then the page, then the profile (Qt warns when a profile outlives its pages)."""
