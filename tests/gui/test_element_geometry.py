@@ -185,3 +185,22 @@ def test_dead_click_outline_drawn_at_the_element_box(shared_data: Path, tmp_path
         assert len(ring) >= 3 and sum(near(x, y) for x, y in ring) <= 1, ring
     finally:
         s.close()
+
+
+def test_library_ingest_keeps_the_box_columns(shared_data: Path, tmp_path: Path) -> None:
+    """The library's events (io/library/prepare.py) carry the boxes of a converted bundle's click-like events."""
+    from replaylens.io.library.prepare import EVENT_SCHEMA, prepare, set_known
+    from replaylens.io.rrweb.boxes import BOX_COLUMNS
+    from replaylens.io.rrweb.convert import convert_rrweb
+
+    out = convert_rrweb(shared_data / "rrweb-fixtures" / "test-events" / "hover.json", tmp_path / "h.rlsession")
+    assert set(BOX_COLUMNS) <= set(EVENT_SCHEMA.names)
+    set_known(frozenset())
+    (tmp_path / "lib" / "tmp").mkdir(parents=True)
+    res = prepare(str(out.path), str(tmp_path / "lib"))
+    assert res.record is not None, res.reason
+    ev = res.record.events
+    click = ev.filter(pc.equal(ev["kind"], "click"))
+    assert click["target_box_w"].to_pylist() == [102.0] and click["target_box_x"].to_pylist() == [8.0]
+    assert ev.filter(pc.equal(ev["kind"], "move"))["target_box_x"].null_count == ev.filter(
+        pc.equal(ev["kind"], "move")).num_rows
