@@ -51,7 +51,7 @@ class PageBoxes:
     state_times: dict[int, Sequence[int]] = field(default_factory=dict)
 
     def add(self, page: int, shot: int, boxes: np.ndarray) -> None:
-        if boxes.ndim == 2 and boxes.shape[1] == 5 and boxes.shape[0]:
+        if isinstance(boxes, np.ndarray) and boxes.ndim == 2 and boxes.shape[1] == 5 and boxes.shape[0]:
             self.shots[(page, shot)] = boxes
 
     def __len__(self) -> int:
