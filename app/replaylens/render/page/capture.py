@@ -11,7 +11,7 @@ import contextlib
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,7 +31,6 @@ class _Out:
     error: str | None
     blocked: int
     broken: bool = False  # the page is in an unknown state (time-out, crash): the engine must be rebuilt
-    boxes: np.ndarray = field(default_factory=geometry.empty_boxes)  # (k, 5): node, x, y, w, h (render.page.geometry)
 
 
 
@@ -149,8 +148,7 @@ class _Engine:
             _spin(step_ms)
         return False
 
-    def render(self, html: str, w: int, h: int, timeout_s: float, max_h: int,
-               measure: Sequence[int] = ()) -> _Out:
+    def render(self, html: str, w: int, h: int, timeout_s: float, max_h: int) -> _Out:
         from PySide6.QtCore import Qt
         from PySide6.QtGui import QImage
 
@@ -197,9 +195,13 @@ class _Engine:
         img.setPixelColor(w - 1, full - 1, img.pixelColor(max(w - 2, 0), full - 1))  # hide the marker
         if doc_h > max_h:
             note = f"page is {doc_h} px tall; cut at {max_h} px"
-        # the view is as tall as the picture: the boxes are measured in the layout that was grabbed
-        boxes = geometry.measure(self.page, measure, deadline + 2.0, _wait, lambda: self.crash is not None)
-        return _Out(image.png_bytes(img), full, note, self.interceptor.blocked - before, boxes=boxes)
+        return _Out(image.png_bytes(img), full, note, self.interceptor.blocked - before)
+
+    def boxes(self, ids: Sequence[int], timeout_s: float = 2.0) -> np.ndarray:
+        """Boxes of the elements ``ids`` in the page just rendered (render/page/geometry.py). The view is still as
+        tall as the picture, so they are measured in the layout that was grabbed."""
+        deadline = time.perf_counter() + max(timeout_s, 0.5)
+        return geometry.measure(self.page, ids, deadline, _wait, lambda: self.crash is not None)
 
     def close(self) -> None:
         """Delete the view, then the page, then the profile (Qt warns when a profile outlives its pages)."""

@@ -108,9 +108,10 @@ def render_snapshots(jobs: list[RenderJob], *, timeout_s: float = 10.0, progress
                 results.append(render_wireframe(job.node, w, h, key=job.key, reason=reason, **privacy))
                 continue
             try:
-                out = engine.render(html, w, h, timeout_s, MAX_PAGE_HEIGHT, job.measure)
+                out = engine.render(html, w, h, timeout_s, MAX_PAGE_HEIGHT)
             except Exception as exc:  # never let one page take the batch down
                 out = _Out(None, h, f"rendering failed: {exc}", 0, broken=True)
+            boxes = _measure(engine, job.measure) if out.png is not None else empty_boxes()
             if out.png is None:
                 results.append(render_wireframe(job.node, w, h, key=job.key, reason=out.error, **privacy))
                 results[-1].blocked_requests = out.blocked
@@ -118,7 +119,7 @@ def render_snapshots(jobs: list[RenderJob], *, timeout_s: float = 10.0, progress
                     engine.close()
                     engine = None
                 continue
-            results.append(RenderResult(job.key, out.png, w, out.height, False, out.error, out.blocked, out.boxes))
+            results.append(RenderResult(job.key, out.png, w, out.height, False, out.error, out.blocked, boxes))
         if progress is not None:
             progress(1.0, f"Rendered {n} page{'s' if n != 1 else ''}")
     finally:
@@ -139,10 +140,22 @@ def render_html(html: str, width: int, height: int, *, timeout_s: float = 10.0, 
     except Exception as exc:
         return RenderResult(key, None, w, h, False, f"QtWebEngine unavailable: {exc}")
     try:
-        out = engine.render(html, w, h, timeout_s, MAX_PAGE_HEIGHT, measure)
+        out = engine.render(html, w, h, timeout_s, MAX_PAGE_HEIGHT)
+        boxes = _measure(engine, measure) if out.png is not None else empty_boxes()
     finally:
         engine.close()
-    return RenderResult(key, out.png, w, out.height, False, out.error, out.blocked, out.boxes)
+    return RenderResult(key, out.png, w, out.height, False, out.error, out.blocked, boxes)
+
+
+def _measure(engine: Any, ids: tuple[int, ...]) -> np.ndarray:
+    """The boxes of ``ids`` on the page the engine just rendered; none when not asked for or when measuring fails
+    (the screenshot is kept either way)."""
+    if not ids:
+        return empty_boxes()
+    try:
+        return np.asarray(engine.boxes(ids), dtype=np.float64).reshape(-1, 5)
+    except Exception:
+        return empty_boxes()
 
 
 def _clamp(width: int, height: int) -> tuple[int, int]:
