@@ -79,6 +79,7 @@ class _Job:
     key: str
     secrets: Any = None  # SecretNodes of the page's snapshot segment
     show_values: bool = False
+    measure: tuple[int, ...] = ()  # node ids whose element boxes to measure
 
 
 @dataclass
@@ -89,6 +90,7 @@ class _Result:
     height: int
     wireframe: bool
     error: str | None
+    boxes: Any = None  # (k, 5) node, x, y, w, h; the fake measures nothing
 
 
 def _fake_renderer(monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> list[_Job]:
@@ -115,6 +117,7 @@ def test_render_contract(rec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert [(c.key, c.width, c.height) for c in calls] == [("000", 1280, 800), ("001", 1000, 700)]
     assert calls[0].node["type"] == 0 and calls[0].node["id"] == 1  # the FullSnapshot's data["node"]
     assert not calls[0].show_values and 14 in calls[0].secrets.secret  # values masked; the password field is secret
+    assert {10, 12} <= set(calls[0].measure) and calls[1].measure == (9,)  # the clicked elements' boxes are asked for
     assert (res.screenshots, res.wireframes) == (2, 1) and "wireframe" in (res.render_note or "")
     s = open_session(res.path)
     try:
