@@ -230,6 +230,6 @@ def test_keyframes_render_after_the_pages_and_become_page_states(rec: Path, tmp_
         assert res.states == len(states) == len(shots) - (1 if len(shots) > 1 else 0)
         assert all(0 <= st.t_ms <= s.duration_ms for st in states)
         assert all(s.load_image(st.screenshot).startswith(b"\x89PNG") for st in states)
-        assert s.manifest.format_version == "1.2" and s.manifest.source["converter"] == convert.CONVERTER_VERSION
+        assert s.manifest.format_version == "1.3" and s.manifest.source["converter"] == convert.CONVERTER_VERSION
     finally:
         s.close()
