@@ -1,10 +1,12 @@
 """Benchmark: DOM keyframes (io/rrweb/keyframes.py) — rendering rate, seeking with page states, import.
 
-    python tests/bench/bench_keyframes.py [--json] [--no-render] [--import-mb 30]
+    python tests/bench/bench_keyframes.py [--json] [--no-render] [--no-import] [--import-mb 30]
 
 * **render**: converts the shared SmartX mobile recording with keyframes (the real renderer, off screen) and reports
   keyframes, render seconds and keyframes per second of rendering; plus the time to build every keyframe's DOM state
   and sanitised HTML without rendering (the demoit recording too).
+* **measure**: the same keyframes rendered twice in one process, with and without measuring the clicked and hovered
+  elements' boxes (render/page/geometry.py): keyframes per second each way, boxes measured.
 * **seek**: a synthetic 60-minute session whose 5 pages carry 1,000 states each (the manifest limit); 2,000 random
   seeks paint a 1280×800 frame through the shared frame renderer; p50/p99 with states vs the same session without.
 * **import**: ``tests/bench/rrweb_import.py``'s synthetic recording of ``--import-mb`` MB: import time and peak RSS
@@ -57,6 +59,24 @@ def bench_render() -> dict[str, object]:
     return {"recording": "smartx mobile", "keyframes": res.states, "keyframe_render_s": round(res.states_seconds, 2),
             "keyframes_per_s": round(res.states / max(res.states_seconds, 1e-9), 2),
             "convert_total_s": round(total, 2)}
+
+
+def bench_measure() -> dict[str, object]:
+    from replaylens.io.rrweb.boxes import PageBoxes
+    from replaylens.io.rrweb.convert import render_pages
+    from replaylens.io.rrweb.keyframes import render_states
+    from replaylens.io.rrweb.reader import load_recording
+
+    out: dict[str, object] = {"recording": "smartx mobile"}
+    for label, measuring in (("without_measuring", False), ("with_measuring", True), ("without_again", False)):
+        loaded = load_recording(SHARED / "rrweb-sizer-smartx-mobile" / "e1.json")  # fresh pages for each run
+        boxes = PageBoxes() if measuring else None
+        images, _w, _note = render_pages(loaded, timeout_s=20, boxes=boxes)
+        st = render_states(loaded, images, timeout_s=20, boxes=boxes)
+        out[label] = {"keyframes": st.rendered, "render_s": round(st.seconds, 2),
+                      "keyframes_per_s": round(st.rendered / max(st.seconds, 1e-9), 2),
+                      "boxes": len(boxes) if boxes is not None else 0}
+    return out
 
 
 def bench_seek(n: int = 2000) -> dict[str, object]:
@@ -136,14 +156,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--no-render", action="store_true", help="skip the real renderer (slow)")
+    ap.add_argument("--no-import", action="store_true", help="skip the import benchmark")
     ap.add_argument("--import-mb", type=int, default=30)
     args = ap.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     out: dict[str, object] = {"states_only": bench_states_only()}
     if not args.no_render:
         out["render"] = bench_render()
+        out["measure"] = bench_measure()
     out["seek"] = bench_seek()
-    out["import"] = bench_import(args.import_mb)
+    if not args.no_import:
+        out["import"] = bench_import(args.import_mb)
     print(json.dumps(out) if args.json else json.dumps(out, indent=1))
 
 

@@ -147,7 +147,7 @@ def test_manifest_page_states_round_trip_and_pick_by_time() -> None:
     m = Manifest(session_id="s", start_epoch_ms=0, pages=[Page("u", screenshot="pages/000.png", states=states),
                                                            Page("v")], viewport_width=414, viewport_height=800)
     obj = m.to_json()
-    assert obj["format_version"] == "1.2" and "states" not in obj["pages"][1]  # 1.1 readers see the same page
+    assert obj["format_version"] == "1.3" and "states" not in obj["pages"][1]  # 1.1 readers see the same page
     back = parse_manifest(obj, max_pages=10, max_dim=10**6)
     assert back.pages[0].states == states
     p = back.pages[0]

@@ -278,3 +278,26 @@ def test_stored_cells_and_events_routes_agree_on_both_engines(planted: tuple[Lib
     same(duck[0], duck[1], "duckdb cells")
     same(duck[2], duck[3], "duckdb reach")
     same(duck, sp)
+
+
+def test_anchored_click_cells_same_on_both_engines(spark: Any, tmp_path: Path) -> None:
+    from anchor_library import build as build_anchored
+
+    from replaylens.store import anchored as A
+    from replaylens.store.spark import SparkEngine
+
+    build_anchored(tmp_path / "lib")
+    lib = open_library(tmp_path / "lib")
+    engine = SparkEngine(lib, session=spark)
+    try:
+        def run(lib: LibraryStore) -> Any:
+            c = A.anchored_cells(lib, Segment(()), "/", width=1280, device="desktop", cell_px=8.0)
+            return (c.boxes_known, c.no_box, c.no_reference, c.reference_elements, c.cells.points,
+                    c.cells.cx.tolist(), c.cells.cy.tolist(), c.cells.weight.tolist(), c.cells.sessions.tolist(),
+                    A.reference_boxes(lib, Segment(()), "/", 1280))
+        duck, sp = both((lib, Truth(), engine), run)
+        assert duck == sp and duck[1:5] == (10, 4, 1, 30)
+    finally:
+        lib.use_engine(DuckDBEngine(lib))
+        engine.close()
+        lib.close()

@@ -79,6 +79,7 @@ class _Job:
     key: str
     secrets: Any = None  # SecretNodes of the page's snapshot segment
     show_values: bool = False
+    measure: tuple[int, ...] = ()  # node ids whose element boxes to measure
 
 
 @dataclass
@@ -89,6 +90,7 @@ class _Result:
     height: int
     wireframe: bool
     error: str | None
+    boxes: Any = None  # (k, 5) node, x, y, w, h; the fake measures nothing
 
 
 def _fake_renderer(monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> list[_Job]:
@@ -115,6 +117,7 @@ def test_render_contract(rec: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert [(c.key, c.width, c.height) for c in calls] == [("000", 1280, 800), ("001", 1000, 700)]
     assert calls[0].node["type"] == 0 and calls[0].node["id"] == 1  # the FullSnapshot's data["node"]
     assert not calls[0].show_values and 14 in calls[0].secrets.secret  # values masked; the password field is secret
+    assert {10, 12} <= set(calls[0].measure) and calls[1].measure == (9,)  # the clicked elements' boxes are asked for
     assert (res.screenshots, res.wireframes) == (2, 1) and "wireframe" in (res.render_note or "")
     s = open_session(res.path)
     try:
@@ -227,6 +230,6 @@ def test_keyframes_render_after_the_pages_and_become_page_states(rec: Path, tmp_
         assert res.states == len(states) == len(shots) - (1 if len(shots) > 1 else 0)
         assert all(0 <= st.t_ms <= s.duration_ms for st in states)
         assert all(s.load_image(st.screenshot).startswith(b"\x89PNG") for st in states)
-        assert s.manifest.format_version == "1.2" and s.manifest.source["converter"] == convert.CONVERTER_VERSION
+        assert s.manifest.format_version == "1.3" and s.manifest.source["converter"] == convert.CONVERTER_VERSION
     finally:
         s.close()

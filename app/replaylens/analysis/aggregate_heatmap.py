@@ -79,11 +79,19 @@ def attention_presence(lib: LibraryStore, segment: Segment | None, page: str, de
 def aggregate_heatmap(lib: LibraryStore, segment: Segment | None, page: str, kind: str, *,
                       device: str | None = None, unique: bool = False, relative_x: bool = False,
                       cell: float = DISPLAY_CELL_PX, sigma: float = DEFAULT_SIGMA_PX, norm: str = "max",
-                      cmap: str = DEFAULT_CMAP) -> HeatmapResult:
+                      cmap: str = DEFAULT_CMAP, anchor: str | None = None,
+                      reference: Segment | None = None) -> HeatmapResult:
     """A click, movement, scroll-reach or attention map of ``page`` over the segment's sessions. ``unique`` counts
     sessions per cell instead of events (attention: the share of sessions that had the row on screen at least
-    ``ATTENTION_PRESENCE_MS``; otherwise the mean seconds per session, as the one-session map). Raises ValueError
-    when no session of the segment showed the page."""
+    ``ATTENTION_PRESENCE_MS``; otherwise the mean seconds per session, as the one-session map).
+    ``anchor="element"``: clicks re-projected onto their elements' reference boxes (``analysis.anchored``; boxes
+    from ``reference``, default the segment). Raises ValueError when no session of the segment showed the page."""
+    if anchor is not None:
+        from replaylens.analysis.anchored import anchored_heatmap, check_anchor
+
+        check_anchor(anchor, kind, relative_x)
+        return anchored_heatmap(lib, segment, page, device=device, unique=unique, cell=cell, sigma=sigma, norm=norm,
+                                cmap=cmap, reference=reference)
     ref = Q.page_ref(lib, segment, page, device)
     if ref is None:
         where = f" on {device}" if device else ""
@@ -167,9 +175,14 @@ class Comparison:
 
 
 def _presence(lib: LibraryStore, segment: Segment | None, page: str, kind: str, device: str | None,
-              width: int, height: int, cell: float, relative_x: bool) -> tuple[np.ndarray, int]:
+              width: int, height: int, cell: float, relative_x: bool, anchor: str | None = None,
+              reference: Segment | None = None) -> tuple[np.ndarray, int]:
     """Per test cell, the number of sessions with a point there (scroll: whose viewport reached the row;
     attention: that had the row on screen at least ``ATTENTION_PRESENCE_MS``)."""
+    if anchor is not None:
+        from replaylens.analysis.anchored import presence
+
+        return presence(lib, segment, page, device, cell, reference)
     rows, cols = grid_shape(width, height, cell)
     if kind == "attention":
         present, used, _ = attention_presence(lib, segment, page, device, rows, cell)
@@ -185,16 +198,19 @@ def _presence(lib: LibraryStore, segment: Segment | None, page: str, kind: str, 
 
 
 def compare(lib: LibraryStore, base: Segment | None, by: str, a: str, b: str, page: str, kind: str, *,
-            device: str | None = None, relative_x: bool = False, cell: float = TEST_CELL_PX) -> Comparison:
-    """Maps of ``page`` for the sessions whose ``by`` is ``a`` and ``b`` (within ``base``), and their difference."""
+            device: str | None = None, relative_x: bool = False, cell: float = TEST_CELL_PX,
+            anchor: str | None = None) -> Comparison:
+    """Maps of ``page`` for the sessions whose ``by`` is ``a`` and ``b`` (within ``base``), and their difference.
+    ``anchor="element"`` (click maps): both sides anchored onto the reference boxes of ``base``."""
     filters = base.filters if base is not None else ()
     seg_a = Segment((*filters, AttrIn(by, (a,))))
     seg_b = Segment((*filters, AttrIn(by, (b,))))
-    map_a = aggregate_heatmap(lib, seg_a, page, kind, device=device, unique=True, relative_x=relative_x)
-    map_b = aggregate_heatmap(lib, seg_b, page, kind, device=device, unique=True, relative_x=relative_x)
+    anc: dict[str, Any] = {"anchor": anchor, "reference": base or Segment(())} if anchor is not None else {}
+    map_a = aggregate_heatmap(lib, seg_a, page, kind, device=device, unique=True, relative_x=relative_x, **anc)
+    map_b = aggregate_heatmap(lib, seg_b, page, kind, device=device, unique=True, relative_x=relative_x, **anc)
     width, height = map_a.page_width, map_a.page_height
-    pa_, na = _presence(lib, seg_a, page, kind, device, width, height, cell, relative_x)
-    pb_, nb = _presence(lib, seg_b, page, kind, device, width, height, cell, relative_x)
+    pa_, na = _presence(lib, seg_a, page, kind, device, width, height, cell, relative_x, **anc)
+    pb_, nb = _presence(lib, seg_b, page, kind, device, width, height, cell, relative_x, **anc)
     diff = compare_cells(pa_, na, pb_, nb)
     where = None
     spot = diff.strongest()

@@ -67,6 +67,8 @@ def add_parser(sub: Any) -> None:
     g.add_argument("--device", choices=_DEVICES,
                    help="viewport-width preset: mobile < 600 px, tablet 600-1023, desktop >= 1024")
     p.add_argument("--relative-x", action="store_true", help="x as a share of the viewport width (mixed widths)")
+    p.add_argument("--anchor", choices=("element",), help="with --library, click maps: re-project each click onto "
+                   "its element's box at the reference width (sessions at any width land on the same element)")
     p.add_argument("--time", type=_seconds, metavar="T0-T1", help="only events in this window, seconds from start")
     p.add_argument("--sigma", type=_positive, default=None, metavar="PX", help="blur sigma in CSS px (default 16)")
     p.add_argument("--cell", type=_positive, default=None, metavar="PX", help="grid cell in CSS px (default 4)")
@@ -93,6 +95,9 @@ def run(args: argparse.Namespace) -> int:
         return _run_library(args)
     if not args.files:
         print("replaylens heatmap: give session FILEs or --library DIR", file=sys.stderr)
+        return 2
+    if args.anchor:
+        print("replaylens heatmap: --anchor element is for library maps (--library DIR)", file=sys.stderr)
         return 2
     sessions = []
     try:
@@ -161,7 +166,8 @@ def _run_library(args: argparse.Namespace) -> int:
             kw["cell"] = args.cell
         try:
             result = aggregate_heatmap(lib, seg, page, args.kind, device=args.device, unique=args.count == "sessions",
-                                       relative_x=args.relative_x, norm=args.norm, cmap=args.cmap, **kw)
+                                       relative_x=args.relative_x, norm=args.norm, cmap=args.cmap,
+                                       anchor=args.anchor, **kw)
         except ValueError as exc:
             raise bad(lib, str(exc)) from None
         w, h = write_heatmap_png(result, screenshot(lib, result.extra.get("screen")), args.out, raw=args.raw,
@@ -171,6 +177,12 @@ def _run_library(args: argparse.Namespace) -> int:
     print(f"{args.out}  {w}×{h}  {result.kind} map of {result.page_url}")
     print(f"  sessions   {result.sessions_used:,} showed the page of {result.sessions_total:,} selected")
     print(f"  points     {result.points:,}")
+    if result.extra.get("anchor"):
+        x = result.extra
+        print(f"  anchored   {result.points:,} clicks on {x['anchor_elements']:,} element"
+              f"{'s' if x['anchor_elements'] != 1 else ''} (reference width {x['anchor_reference_width']} px)")
+        if x.get("anchor_note"):
+            print(f"  left out   {x['anchor_note']}")
     if result.extra.get("warning"):
         print(f"  warning    {result.extra['warning']}", file=sys.stderr)
     return 0

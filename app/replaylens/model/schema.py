@@ -37,6 +37,11 @@ EVENT_COLUMNS: tuple[Column, ...] = (
     Column("target_label", "VARCHAR", "NULL", "accessible name of the control a person acts on (format 1.1)"),
     Column("target_role", "VARCHAR", "NULL", "its role: button, link, textbox, editor, file, ... (format 1.1)"),
     Column("target_hidden", "BOOLEAN", "NULL", "the target is hidden from view; NULL unknown (format 1.1)"),
+    Column("target_box_x", "DOUBLE", "NULL", "left of the target element's box, document CSS px, at the event's "
+           "time (click-like events of rendered rrweb pages); NULL unknown"),
+    Column("target_box_y", "DOUBLE", "NULL", "top of the target element's box, document CSS px; NULL unknown"),
+    Column("target_box_w", "DOUBLE", "NULL", "width of the target element's box, CSS px; NULL unknown"),
+    Column("target_box_h", "DOUBLE", "NULL", "height of the target element's box, CSS px; NULL unknown"),
     Column("value_len", "INTEGER", "NULL", "length of an input's value (always recorded for input events)"),
     Column("value", "VARCHAR", "NULL", "the value itself, only when the recording marked it safe"),
     Column("detail", "VARCHAR", "NULL", "JSON text: error message, custom payload, visibility state, ..."),

@@ -1,6 +1,10 @@
-"""Finding highlights on a replay frame: a dashed ring at the spot and a coloured label beside it, from a second
-before the finding until 1.5 s after it. Painted by ``FrameRenderer`` (``FrameOptions.findings``), so the viewer's
-canvas, PNGs, clips and PDF pages show the same highlights.
+"""Finding highlights on a replay frame: a dashed outline of the element's box (or, when no box is known, a dashed
+ring at the spot) and a coloured label beside it, from a second before the finding until 1.5 s after it. Painted by
+``FrameRenderer`` (``FrameOptions.findings``), so the viewer's canvas, PNGs, clips and PDF pages show the same
+highlights.
+
+The box is the one measured when the page or keyframe in force at the event was rendered (the events' columns
+``target_box_x/y/w/h``, document CSS px; io/rrweb/boxes.py): the first of the finding's events that has one.
 
 Findings are duck-typed (``replaylens.model.findings.Finding`` or anything with ``kind``, ``start_ms``, ``end_ms``,
 ``page``, ``x``, ``y``, ``count``): export/ does not depend on the analysis package.
@@ -11,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pyarrow as pa
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 
@@ -19,8 +25,8 @@ from replaylens.model.finding_text import FINDING_NAMES, finding_label
 if TYPE_CHECKING:
     from replaylens.render.frame import FrameGeometry
 
-__all__ = ["FINDING_COLORS", "FINDING_NAMES", "LEAD_MS", "RING_PX", "TAIL_MS", "finding_color", "finding_label",
-           "paint_findings", "showing"]
+__all__ = ["BOX_COLUMNS", "FINDING_COLORS", "FINDING_NAMES", "LEAD_MS", "RING_PX", "TAIL_MS", "event_boxes",
+           "finding_box", "finding_color", "finding_label", "paint_findings", "showing"]
 
 FINDING_COLORS: dict[str, str] = {
     "rage_click": "#e5383b", "dead_click": "#f77f00", "error_click": "#d00000", "hesitation": "#f4a300",
@@ -32,6 +38,35 @@ LEAD_MS = 1000
 TAIL_MS = 1500
 RING_PX = 26.0
 _DARK_TEXT_KINDS = frozenset({"hesitation", "excessive_scroll", "quick_back"})  # light fills: dark text
+#: The events' element-box columns (document CSS px; written by the rrweb converter, io/rrweb/boxes.py).
+BOX_COLUMNS = ("target_box_x", "target_box_y", "target_box_w", "target_box_h")
+#: A box larger than this (CSS px, either side) is a page-wide container: the ring at the spot says more.
+MAX_BOX_PX = 4000.0
+
+
+def event_boxes(table: pa.Table) -> np.ndarray | None:
+    """(n, 4) float64 boxes by event index ``i`` (NaN unknown), or None when the events carry no box at all."""
+    if not all(c in table.column_names for c in (*BOX_COLUMNS, "i")) or not table.num_rows:
+        return None
+    idx = table["i"].to_numpy(zero_copy_only=False).astype(np.int64)
+    cols = [np.asarray(table[c].to_numpy(zero_copy_only=False), dtype=np.float64) for c in BOX_COLUMNS]
+    if not np.isfinite(cols[0]).any():
+        return None
+    out = np.full((int(idx.max()) + 1, 4), np.nan)
+    out[idx] = np.stack(cols, axis=1)
+    return out
+
+
+def finding_box(f: Any, boxes: np.ndarray | None) -> QRectF | None:
+    """The element box (page CSS px) of the first of ``f``'s events that has one, else None."""
+    if boxes is None:
+        return None
+    for e in getattr(f, "events", ()) or ():
+        if 0 <= int(e) < boxes.shape[0]:
+            x, y, w, h = boxes[int(e)]
+            if np.isfinite(x) and np.isfinite(y) and 0 < w <= MAX_BOX_PX and 0 < h <= MAX_BOX_PX:
+                return QRectF(float(x), float(y), float(w), float(h))
+    return None
 
 
 def finding_color(kind: str) -> QColor:
@@ -44,8 +79,10 @@ def showing(f: Any, page: int, t: float) -> bool:
             and f.start_ms - LEAD_MS <= t <= f.end_ms + TAIL_MS)
 
 
-def paint_findings(p: QPainter, g: FrameGeometry, t: float, findings: Iterable[Any]) -> None:
-    """Highlight the findings of this page around the moment they happen (page coordinates → device)."""
+def paint_findings(p: QPainter, g: FrameGeometry, t: float, findings: Iterable[Any],
+                   boxes: np.ndarray | None = None) -> None:
+    """Highlight the findings of this page around the moment they happen (page coordinates → device); ``boxes``
+    (``event_boxes``) outlines the element of a finding whose events have a measured box."""
     font = QFont()
     font.setPixelSize(13)
     font.setBold(True)
@@ -58,10 +95,20 @@ def paint_findings(p: QPainter, g: FrameGeometry, t: float, findings: Iterable[A
         at = g.to_device(float(f.x), float(f.y))
         r = RING_PX
         p.setBrush(Qt.BrushStyle.NoBrush)
-        p.setPen(QPen(QColor(255, 255, 255, 210), 6))  # a light halo under the ring: visible on dark pages too
-        p.drawEllipse(at, r, r)
-        p.setPen(QPen(c, 3, Qt.PenStyle.DashLine))
-        p.drawEllipse(at, r, r)
+        elem = finding_box(f, boxes)
+        if elem is not None:  # the element's box; the label goes by its top-right corner
+            rect = g.rect_to_device(elem).adjusted(-2, -2, 2, 2)
+            p.setPen(QPen(QColor(255, 255, 255, 210), 6))
+            p.drawRect(rect)
+            p.setPen(QPen(c, 3, Qt.PenStyle.DashLine))
+            p.drawRect(rect)
+            r = min(RING_PX, rect.height() / 2)
+            at = QPointF(rect.right() - r, rect.top() + r + 2)
+        else:
+            p.setPen(QPen(QColor(255, 255, 255, 210), 6))  # a light halo under the ring: visible on dark pages too
+            p.drawEllipse(at, r, r)
+            p.setPen(QPen(c, 3, Qt.PenStyle.DashLine))
+            p.drawEllipse(at, r, r)
         label = finding_label(f)
         p.setFont(font)
         w = p.fontMetrics().horizontalAdvance(label) + 14

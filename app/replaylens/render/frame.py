@@ -21,7 +21,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QImage, QImageReader, QPainter,
 from replaylens.core.replay import ReplayIndex, count_le
 from replaylens.core.timefmt import fmt_ms
 from replaylens.model.session import Session
-from replaylens.render.findings_paint import paint_findings, showing
+from replaylens.render.findings_paint import event_boxes, paint_findings, showing
 
 QImageReader.setAllocationLimit(1024)  # MB; tall full-page screenshots exceed Qt's 256 MB default
 
@@ -122,6 +122,8 @@ class FrameRenderer:
         self._input_t = a.t[inp]
         self._input_len = a.value_len[inp]
         self._input_page = a.page[inp]
+        self._boxes: np.ndarray | None = None  # element boxes by event index, read on the first finding painted
+        self._boxes_read = False
 
     # -- geometry --------------------------------------------------------------------------------------------
     def geometry(self, t: float, device: QRectF, opts: FrameOptions) -> FrameGeometry:
@@ -170,7 +172,13 @@ class FrameRenderer:
         if opts.heatmap is not None and opts.heatmap_marks:
             paint_heatmap_marks(p, g, opts.heatmap_marks)
         if opts.findings:
-            paint_findings(p, g, t, opts.findings)
+            if not self._boxes_read:
+                self._boxes_read = True
+                try:
+                    self._boxes = event_boxes(self.session.store.events_table())
+                except Exception:  # a session without a readable events table: findings keep their rings
+                    self._boxes = None
+            paint_findings(p, g, t, opts.findings, self._boxes)
         for overlay in opts.overlays:
             overlay(p, g, t)
         if opts.trail_s > 0:

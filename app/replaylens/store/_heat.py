@@ -112,7 +112,7 @@ def page_ref(lib: LibraryStore, segment: Segment | None, page: str, device: str 
                    str(screen) if screen else None)
 
 
-def _pairs_cte(lib: LibraryStore, segment: Segment | None, page: str, device: str | None) -> tuple[str, list[Any]]:
+def pairs_cte(lib: LibraryStore, segment: Segment | None, page: str, device: str | None) -> tuple[str, list[Any]]:
     """The (session, version, page index) visits of ``page`` by the segment's sessions: catalogue only."""
     cond, params = scope(lib, segment, device)
     match, mparams = page_match(page)
@@ -130,7 +130,7 @@ def visits(lib: LibraryStore, segment: Segment | None, page: str, device: str | 
            ) -> tuple[str, list[Any], int]:
     """A CTE ``ev`` of the events on the visits of ``page`` (restricted to the ``day`` partitions the segment's
     date range allows, so both engines prune files) and the number of sessions that showed the page."""
-    pairs, params = _pairs_cte(lib, segment, page, device)
+    pairs, params = pairs_cte(lib, segment, page, device)
     n_sessions = _on_page(lib, pairs, params)
     days, dparams = _compile.day_bounds(segment)
     sql = (f"WITH v AS ({pairs}), ev AS (SELECT e.*, v.viewport_height AS session_viewport_height, "
@@ -146,7 +146,7 @@ def stored_visits(lib: LibraryStore, segment: Segment | None, page: str, device:
     the sessions that showed the page and the number of matched URLs."""
     cond, params = scope(lib, segment, device)
     match, mparams = page_match(page)
-    pairs, pparams = _pairs_cte(lib, segment, page, device)
+    pairs, pparams = pairs_cte(lib, segment, page, device)
     n_sessions = _on_page(lib, pairs, pparams)
     urls = [str(u) for u in engine(lib).execute(
         f"SELECT DISTINCT p.url FROM pages p JOIN sessions s ON s.session_id = p.session_id WHERE {cond} "

@@ -29,6 +29,7 @@ from replaylens.store._heat import Bands, Cells, PageRef, bands, cells, page_ref
 from replaylens.store._heat import col as _np
 from replaylens.store._heat import engine as _engine
 from replaylens.store._heat import page_match as _page_match
+from replaylens.store._heat import pairs_cte as _pairs_cte  # noqa: F401  (store.anchored reads these two)
 from replaylens.store._heat import visits as _visits  # noqa: F401  (the events CTE of a page's visits, for EXPLAIN)
 
 if TYPE_CHECKING:

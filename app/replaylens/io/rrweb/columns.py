@@ -62,6 +62,8 @@ class Mapped:
     counts: dict[str, int]
     duration_ms: int = 0  # last event timestamp - start (a batch's flush time counts, as in rrweb's player)
     histories: list[WindowHistory] = field(default_factory=list, repr=False)  # per window
+    #: per table row: rrweb node id of the target element (-1 none); element boxes are joined by it (io/rrweb/boxes.py)
+    target_node: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
 
 
 class Rows:
@@ -221,6 +223,8 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
     del node_row
     elem_u = np.array([nodes.element_row(int(r)) if r >= 0 else -1 for r in uniq], dtype=np.int64)
     elem = elem_u[inv]
+    node_u = np.array([nodes.node_id(int(r)) for r in elem_u], dtype=np.int64)
+    target_node = node_u[inv]
     del inv
     known = elem >= 0
     ue, einv = np.unique(elem, return_inverse=True)
@@ -304,7 +308,8 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
     counts = {vocab[k]: int(c) for k, c in zip(*np.unique(kind[keep], return_counts=True), strict=True)}
     return Mapped(table=table, pages=pages, start_epoch_ms=int(round(start)), viewport=viewport,
                   window_names=window_names, counts=counts,
-                  duration_ms=max(int(round(last_event_ms - start)), int(t_ms.max()) if n else 0))
+                  duration_ms=max(int(round(last_event_ms - start)), int(t_ms.max()) if n else 0),
+                  target_node=target_node[sel])
 
 
 def _is_masked(text: str) -> bool:

@@ -18,6 +18,7 @@ from replaylens.errors import BadInputError, CancelledError
 from replaylens.io import limits as L
 from replaylens.io.bundle import write_bundle
 from replaylens.io.imagesize import image_size
+from replaylens.io.rrweb.boxes import PageBoxes, add_box_columns, measure_ids
 from replaylens.io.rrweb.reader import Loaded, Progress, load_recording
 from replaylens.model.report import ImportReport
 
@@ -25,8 +26,9 @@ from replaylens.model.report import ImportReport
 #: The line ``replaylens convert --first`` prints when the first screenshots are ready (ui/render_job.py waits
 #: for it).
 FIRST_PREFIX = "first bundle: "
-CONVERTER_VERSION = "rrweb-4"  # rrweb-2: accessible names and roles of targets; rrweb-3: one secret rule, input
-#: values masked in screenshots by default; rrweb-4: DOM keyframes as page states (format 1.2)
+CONVERTER_VERSION = "rrweb-5"  # rrweb-2: accessible names and roles of targets; rrweb-3: one secret rule, input
+#: values masked in screenshots by default; rrweb-4: DOM keyframes as page states (format 1.2); rrweb-5: element
+#: boxes of click-like events (target_box_x/y/w/h)
 
 
 @dataclass
@@ -62,20 +64,25 @@ def png_ok(png: bytes | None) -> bool:
 
 
 def render_pages(loaded: Loaded, *, timeout_s: float = 10.0, progress: Progress | None = None,
-                 show_values: bool = False) -> tuple[dict[str, bytes], int, str | None]:
+                 show_values: bool = False, boxes: PageBoxes | None = None) -> tuple[dict[str, bytes], int, str | None]:
     """Render every page with a snapshot; updates the manifest's pages. Returns (images, wireframes, note).
-    Secret fields render as masked boxes, other input values masked unless ``show_values`` (io/rrweb/fields.py)."""
+    Secret fields render as masked boxes, other input values masked unless ``show_values`` (io/rrweb/fields.py).
+    With ``boxes``, the boxes of the elements clicked or hovered on each page are measured (io/rrweb/boxes.py)."""
     try:
         from replaylens.render import page as webrender  # lazily: the one io -> render call (pyproject.toml)
     except ImportError as exc:
         return {}, 0, f"screenshots were not rendered: the page renderer is not available ({exc})"
     pages = loaded.manifest.pages
+    table = loaded.mapped.table
+    page_col = table["page"].to_numpy(zero_copy_only=False) if boxes is not None and table.num_rows else None
     jobs: list[Any] = []
     for i, info in enumerate(loaded.mapped.pages):
         if info.snapshot is not None:
+            ids = () if page_col is None else measure_ids(table["kind"], page_col, loaded.mapped.target_node, i)
             jobs.append(webrender.RenderJob(node=info.snapshot, width=pages[i].width or loaded.manifest.viewport_width,
                                             height=pages[i].height or loaded.manifest.viewport_height,
-                                            key=f"{i:03d}", secrets=info.secrets, show_values=show_values))
+                                            key=f"{i:03d}", secrets=info.secrets, show_values=show_values,
+                                            measure=ids))
     if not jobs:
         return {}, 0, "no page has a DOM snapshot to render"
     try:
@@ -103,6 +110,8 @@ def render_pages(loaded: Loaded, *, timeout_s: float = 10.0, progress: Progress 
         w = int(res.width) if 0 < int(res.width or 0) <= L.MAX_DIM else pages[i].width
         h = int(res.height) if 0 < int(res.height or 0) <= L.MAX_DIM else pages[i].height
         pages[i] = replace(pages[i], screenshot=name, width=w, height=h)
+        if boxes is not None and not res.wireframe:
+            boxes.add(i, 0, res.boxes)
         if res.wireframe:
             wireframes += 1
             wire_pages.append(i)
@@ -137,9 +146,10 @@ def convert_rrweb(src: str | Path, out: str | Path, *, render: bool = True, time
     loaded = load_recording(src, report, _cancellable(progress, cancel, 0.0, 0.4))
     images: dict[str, bytes] = {}
     wireframes, note = 0, None
+    boxes = PageBoxes()
     if render:
         images, wireframes, note = render_pages(loaded, timeout_s=timeout_s, show_values=show_values,
-                                                progress=_cancellable(progress, cancel, 0.4, 0.6))
+                                                progress=_cancellable(progress, cancel, 0.4, 0.6), boxes=boxes)
     else:
         note = "screenshots were not rendered (--no-render)"
     manifest = loaded.manifest
@@ -148,6 +158,8 @@ def convert_rrweb(src: str | Path, out: str | Path, *, render: bool = True, time
         manifest.source["input_values"] = "non-secret shown" if show_values else "masked"
     manifest.extra["import_report"] = report.to_json()
     table = loaded.mapped.table
+    if render:  # the element boxes of the first screenshots (io/rrweb/boxes.py)
+        table = add_box_columns(table, loaded.mapped.target_node, boxes)
     n_states, states_s = 0, 0.0
     if render and keyframes and images:
         from replaylens.io.rrweb.keyframes import render_states
@@ -157,7 +169,8 @@ def convert_rrweb(src: str | Path, out: str | Path, *, render: bool = True, time
             if on_first is not None:
                 on_first(Path(first_out))
         st = render_states(loaded, images, timeout_s=timeout_s, show_values=show_values,
-                           progress=_cancellable(progress, cancel, 0.6, 0.9))
+                           progress=_cancellable(progress, cancel, 0.6, 0.9), boxes=boxes)
+        table = add_box_columns(table, loaded.mapped.target_node, boxes)  # now with the keyframes' boxes
         n_states, states_s = st.rendered, st.seconds
         if st.note:
             note = f"{note}; {st.note}" if note else st.note

@@ -17,6 +17,9 @@ that blocks everything but ``data:``, a navigation guard and a dead-proxy networ
   (``html_css``): ``@import`` and untrusted at-rules removed, every ``url()``/``src()`` that is not ``data:``/``#``
   becomes ``url(data:,)``, strings (and ``var()``/``attr()``) inside ``image-set()`` likewise, ``behavior``/
   ``-moz-binding``/``expression()`` dropped; CSS escapes (``u\\72l(``) are decoded by the parser before deciding;
+* with ``element_ids`` each element of the top document carries its rrweb node id as ``data-rl-id`` (a recorded
+  attribute of that name is always dropped), read only by the renderer's trusted measuring script
+  (``render.page.geometry``);
 * a strict Content-Security-Policy ``<meta>`` comes first (defence in depth), plus a small style that puts CSS
   animations at their end state so a static screenshot is deterministic.
 
@@ -47,6 +50,7 @@ from replaylens.io.rrweb import secrets as _secrets
 from replaylens.io.rrweb.fields import mask_run as mask_run  # re-exported: the mask is defined once, in fields
 from replaylens.io.rrweb.html_attrs import (
     DROP_TAGS,
+    ID_ATTR,
     INLINE,
     RENAME_TAGS,
     TAG_RE,
@@ -88,10 +92,12 @@ def _css_text(cur: dict[str, Any], attrs: dict[str, str], viewport: tuple[int, i
 
 
 def snapshot_to_html(node: dict[str, Any], *, mask_text: bool = False, viewport: tuple[int, int] | None = None,
-                     show_values: bool = False, secret_nodes: SecretNodes | None = None) -> str:
+                     show_values: bool = False, secret_nodes: SecretNodes | None = None,
+                     element_ids: bool = False) -> str:
     """Rebuild the document of a FullSnapshot ``data.node`` as sanitised, self-contained HTML (see module doc).
-    ``viewport=(w, h)`` pins height-relative CSS units to the recorded viewport (for full-page screenshots)."""
-    return _build(node, _Opts(mask_text, show_values, secret_nodes or SecretNodes()), 0, viewport)
+    ``viewport=(w, h)`` pins height-relative CSS units to the recorded viewport (for full-page screenshots).
+    ``element_ids``: every element of the top document carries ``data-rl-id`` = its rrweb node id."""
+    return _build(node, _Opts(mask_text, show_values, secret_nodes or SecretNodes(), element_ids), 0, viewport)
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,7 @@ class _Opts:
     mask_text: bool
     show_values: bool
     secrets: SecretNodes
+    ids: bool = False
 
 
 def _build(node: dict[str, Any], opts: _Opts, depth: int, viewport: tuple[int, int] | None) -> str:
@@ -156,12 +163,16 @@ def _build(node: dict[str, Any], opts: _Opts, depth: int, viewport: tuple[int, i
             keep = {k: v for k, v in attrs.items() if k in ("class", "id")}
             keep["style"] = BLOCK_STYLE + (f"width:{w};" if w else "") + (f"height:{h};" if h else "")
             keep["data-rl-block"] = ""
+            if opts.ids and nid >= 0:
+                keep[ID_ATTR] = str(nid)
             box = "span" if tag in VOID or svg else tag
             if box in INLINE:
                 keep["style"] += "display:inline-block;"
             out.append(open_tag(box, keep) + f"</{box}>")
             continue
         clean = clean_attrs(tag, attrs, mask_text, masked, secret, opts.show_values, viewport)
+        if opts.ids and nid >= 0:  # the top document only (iframe contents are not measured)
+            clean[ID_ATTR] = str(nid)
         if tag == "style":
             css = _css_text(cur, attrs, viewport)
             body = _html.escape(css, quote=False) if svg else raw_text_safe(css)
@@ -170,7 +181,7 @@ def _build(node: dict[str, Any], opts: _Opts, depth: int, viewport: tuple[int, i
         if tag == "iframe":
             doc = next((k for k in children(cur) if k.get("type") == DOCUMENT), None)
             if doc is not None and depth < MAX_IFRAME_DEPTH:
-                inner = _Opts(mask_text or masked, opts.show_values and not secret, opts.secrets)
+                inner = _Opts(mask_text or masked, opts.show_values and not secret, opts.secrets, False)
                 clean["srcdoc"] = _build(doc, inner, depth + 1, None)
                 clean.pop("data-rl-blocked", None)
             out.append(open_tag(tag, clean) + "</iframe>")

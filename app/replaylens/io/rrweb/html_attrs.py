@@ -27,6 +27,9 @@ _BLANKED_MEDIA = frozenset({"img", "image", "video", "iframe", "picture"})
 TAG_RE = re.compile(r"^[A-Za-z][A-Za-z0-9._:-]*$")
 _ATTR_RE = re.compile(r"^[A-Za-z_:@][-A-Za-z0-9_:.@]*$")
 _RAW_END_RE = re.compile(r"</(style|title|textarea)", re.IGNORECASE)
+#: The rebuild's own attribute carrying each element's rrweb node id (element geometry is measured by it,
+#: render/page/geometry.py); a recorded attribute of that name is dropped so a page cannot claim another node's id.
+ID_ATTR = "data-rl-id"
 
 
 def doctype(node: dict[str, Any]) -> str:
@@ -45,7 +48,7 @@ def clean_attrs(tag: str, attrs: dict[str, str], mask_text: bool, masked: bool, 
     for name, value in attrs.items():
         low = name.lower()
         if (not _ATTR_RE.match(name) or low.startswith("on") or low in _DROP_ATTRS or low.startswith("rr_")
-                or low == "_csstext"):
+                or low == "_csstext" or low == ID_ATTR):
             continue
         if low in _URL_ATTRS:
             if tag in ("a", "area") and low in ("href", "xlink:href"):

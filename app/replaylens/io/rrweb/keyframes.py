@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from replaylens.errors import CancelledError
 from replaylens.io import limits as L
+from replaylens.io.rrweb.boxes import PageBoxes, measure_ids
 from replaylens.io.rrweb.domstate import DomState
 from replaylens.model.manifest import PageState
 
@@ -217,8 +218,11 @@ class StatesResult:
 
 def render_states(loaded: Loaded, images: dict[str, bytes], *, timeout_s: float = 10.0,
                   progress: Progress | None = None, show_values: bool = False,
-                  max_per_page: int | None = None, max_per_session: int | None = None) -> StatesResult:
-    """Render every keyframe; adds images to ``images``, states (and SPA pages' first screenshots) to the pages."""
+                  max_per_page: int | None = None, max_per_session: int | None = None,
+                  boxes: PageBoxes | None = None) -> StatesResult:
+    """Render every keyframe; adds images to ``images``, states (and SPA pages' first screenshots) to the pages.
+    With ``boxes``, the clicked and hovered elements of each page are measured in its keyframes too (shot ``k``
+    is the page's ``k``-th state, shot 0 an SPA page's first screenshot; io/rrweb/boxes.py)."""
     from replaylens.io.rrweb.convert import png_ok  # the converter's image check (avoid an import cycle)
 
     pages, infos = loaded.manifest.pages, loaded.mapped.pages
@@ -243,12 +247,19 @@ def render_states(loaded: Loaded, images: dict[str, bytes], *, timeout_s: float 
         res.note = f"page states were not rendered ({exc})"
         return res
 
+    table = loaded.mapped.table
+    ids: dict[int, tuple[int, ...]] = {}
+    if boxes is not None and table.num_rows:
+        page_col = table["page"].to_numpy(zero_copy_only=False)
+        for i in {s.page for p in plans for s in p.shots}:
+            ids[i] = measure_ids(table["kind"], page_col, loaded.mapped.target_node, i)
+
     def make_job(tree: dict[str, Any], plan: WindowPlan, shot: Shot) -> Any:
         info = infos[shot.page]
         return webrender.RenderJob(node=tree, width=info.width or loaded.manifest.viewport_width,
                                    height=info.height or loaded.manifest.viewport_height,
                                    key=f"{shot.page}:{shot.t}", secrets=hist[plan.window].secrets,
-                                   show_values=show_values)
+                                   show_values=show_values, measure=ids.get(shot.page, ()))
 
     jobs = KeyframeJobs(plans, make_job)
     t0 = time.perf_counter()
@@ -261,6 +272,7 @@ def render_states(loaded: Loaded, images: dict[str, bytes], *, timeout_s: float 
         return res
     res.seconds = time.perf_counter() - t0
     by_page: dict[int, list[PageState]] = {}
+    measured: dict[int, list[tuple[int, Any]]] = {}  # page -> (state t_ms, boxes)
     for (_plan, shot), out in zip(jobs.flat, results, strict=False):
         if out.wireframe or not png_ok(out.png):
             continue
@@ -270,15 +282,22 @@ def render_states(loaded: Loaded, images: dict[str, bytes], *, timeout_s: float 
         if shot.first and not pages[i].screenshot:  # an SPA page: its look on arrival is its screenshot
             name = f"pages/{i:03d}.png"
             pages[i] = replace(pages[i], screenshot=name, width=w or pages[i].width, height=h or pages[i].height)
+            if boxes is not None:
+                boxes.add(i, 0, out.boxes)
         elif shot.first:
             continue
         else:
             name = f"pages/{i:03d}-k{len(by_page.get(i, [])):03d}.png"
             by_page.setdefault(i, []).append(PageState(max(0, shot.t - start), name, w, h))
+            measured.setdefault(i, []).append((max(0, shot.t - start), out.boxes))
         images[name] = bytes(out.png or b"")
         res.rendered += 1
     for i, states in by_page.items():
         pages[i] = replace(pages[i], states=tuple(sorted(states, key=lambda s: s.t_ms)))
+        if boxes is not None:
+            boxes.state_times[i] = [s.t_ms for s in pages[i].states]
+            for k, (_t, b) in enumerate(sorted(measured.get(i, []), key=lambda m: m[0])):
+                boxes.add(i, k + 1, b)
     if res.rendered < res.planned:
         res.note = f"page states: {res.rendered} of {res.planned} keyframes rendered"
     return res

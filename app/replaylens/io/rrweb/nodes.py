@@ -262,6 +262,11 @@ class NodeTable:
             row = self.parent[row]
         return row
 
+    def node_id(self, row: int) -> int:
+        """The rrweb id of the node at ``row``, -1 for none."""
+        nid = self.nodes[row].get("id") if row >= 0 else None
+        return nid if isinstance(nid, int) and not isinstance(nid, bool) and 0 <= nid <= 0xFFFFFFFF else -1
+
     def tag(self, row: int) -> str:
         return str(self.nodes[row].get("tagName", "")).lower()[:40]
 

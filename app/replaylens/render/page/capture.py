@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from replaylens.render import image
-from replaylens.render.page import network
+from replaylens.render.page import geometry, network
 from replaylens.render.qt import SCHEME
 
 #: How long to wait for the paint marker before falling back to comparing grabs (see ``_Engine.render``).
@@ -194,6 +196,12 @@ class _Engine:
         if doc_h > max_h:
             note = f"page is {doc_h} px tall; cut at {max_h} px"
         return _Out(image.png_bytes(img), full, note, self.interceptor.blocked - before)
+
+    def boxes(self, ids: Sequence[int], timeout_s: float = 2.0) -> np.ndarray:
+        """Boxes of the elements ``ids`` in the page just rendered (render/page/geometry.py). The view is still as
+        tall as the picture, so they are measured in the layout that was grabbed."""
+        deadline = time.perf_counter() + max(timeout_s, 0.5)
+        return geometry.measure(self.page, ids, deadline, _wait, lambda: self.crash is not None)
 
     def close(self) -> None:
         """Delete the view, then the page, then the profile (Qt warns when a profile outlives its pages)."""

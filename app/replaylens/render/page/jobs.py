@@ -12,9 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from replaylens.io.rrweb.html import snapshot_to_html
 from replaylens.io.rrweb.secrets import SecretNodes
 from replaylens.render.page.capture import _Engine, _Out
+from replaylens.render.page.geometry import empty_boxes
 from replaylens.render.page.wireframe import draw_wireframe
 from replaylens.render.qt import ensure_web_app
 
@@ -35,6 +38,8 @@ class RenderJob:
     secrets: SecretNodes = field(default_factory=SecretNodes)
     #: show recorded non-secret input values as captured (default: masked; secrets are always masked)
     show_values: bool = False
+    #: rrweb node ids whose boxes to measure after the capture (render/page/geometry.py); empty: none
+    measure: tuple[int, ...] = ()
 
 
 @dataclass
@@ -46,6 +51,8 @@ class RenderResult:
     wireframe: bool
     error: str | None
     blocked_requests: int = 0  #: requests the interceptor refused (0 for a well-sanitised snapshot)
+    #: measured element boxes, (k, 5) float64 rows of node id, x, y, w, h in document CSS px (none for wireframes)
+    boxes: np.ndarray = field(default_factory=empty_boxes)
 
 
 def render_wireframe(node: dict[str, Any], width: int, height: int, *, mask_text: bool = False,
@@ -86,7 +93,7 @@ def render_snapshots(jobs: list[RenderJob], *, timeout_s: float = 10.0, progress
             privacy: dict[str, Any] = {"mask_text": mask_text, "show_values": job.show_values,
                                        "secret_nodes": job.secrets}
             try:
-                html = snapshot_to_html(job.node, viewport=(w, h), **privacy)
+                html = snapshot_to_html(job.node, viewport=(w, h), element_ids=bool(job.measure), **privacy)
             except Exception as exc:  # defensive: the rebuild is written not to raise
                 results.append(render_wireframe(job.node, w, h, key=job.key,
                                                 reason=f"snapshot could not be rebuilt: {exc}", **privacy))
@@ -104,6 +111,7 @@ def render_snapshots(jobs: list[RenderJob], *, timeout_s: float = 10.0, progress
                 out = engine.render(html, w, h, timeout_s, MAX_PAGE_HEIGHT)
             except Exception as exc:  # never let one page take the batch down
                 out = _Out(None, h, f"rendering failed: {exc}", 0, broken=True)
+            boxes = _measure(engine, job.measure) if out.png is not None else empty_boxes()
             if out.png is None:
                 results.append(render_wireframe(job.node, w, h, key=job.key, reason=out.error, **privacy))
                 results[-1].blocked_requests = out.blocked
@@ -111,7 +119,7 @@ def render_snapshots(jobs: list[RenderJob], *, timeout_s: float = 10.0, progress
                     engine.close()
                     engine = None
                 continue
-            results.append(RenderResult(job.key, out.png, w, out.height, False, out.error, out.blocked))
+            results.append(RenderResult(job.key, out.png, w, out.height, False, out.error, out.blocked, boxes))
         if progress is not None:
             progress(1.0, f"Rendered {n} page{'s' if n != 1 else ''}")
     finally:
@@ -120,9 +128,11 @@ def render_snapshots(jobs: list[RenderJob], *, timeout_s: float = 10.0, progress
     return results
 
 
-def render_html(html: str, width: int, height: int, *, timeout_s: float = 10.0, key: str = "") -> RenderResult:
+def render_html(html: str, width: int, height: int, *, timeout_s: float = 10.0, key: str = "",
+                measure: tuple[int, ...] = ()) -> RenderResult:
     """Render an HTML string as is through the same hardened engine (layers 2–5 only, no sanitiser): used by the
-    tests to prove those layers alone block scripts and requests. No wireframe fallback (png None on failure)."""
+    tests to prove those layers alone block scripts and requests. No wireframe fallback (png None on failure).
+    ``measure``: node ids (``data-rl-id``) whose boxes to measure, as for a job."""
     w, h = _clamp(width, height)
     try:
         ensure_web_app()
@@ -131,9 +141,21 @@ def render_html(html: str, width: int, height: int, *, timeout_s: float = 10.0, 
         return RenderResult(key, None, w, h, False, f"QtWebEngine unavailable: {exc}")
     try:
         out = engine.render(html, w, h, timeout_s, MAX_PAGE_HEIGHT)
+        boxes = _measure(engine, measure) if out.png is not None else empty_boxes()
     finally:
         engine.close()
-    return RenderResult(key, out.png, w, out.height, False, out.error, out.blocked)
+    return RenderResult(key, out.png, w, out.height, False, out.error, out.blocked, boxes)
+
+
+def _measure(engine: Any, ids: tuple[int, ...]) -> np.ndarray:
+    """The boxes of ``ids`` on the page the engine just rendered; none when not asked for or when measuring fails
+    (the screenshot is kept either way)."""
+    if not ids:
+        return empty_boxes()
+    try:
+        return np.asarray(engine.boxes(ids), dtype=np.float64).reshape(-1, 5)
+    except Exception:
+        return empty_boxes()
 
 
 def _clamp(width: int, height: int) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -46,14 +47,14 @@ class Rendered:
 
 
 def compute(library: Any, segment: Segment, by: str, a: str, b: str, page: str, kind: str,
-            device: str | None) -> Rendered:
-    """In the worker: the comparison and its three pictures."""
+            device: str | None, anchor: str | None = None) -> Rendered:
+    """In the worker: the comparison and its three pictures (``anchor="element"``: clicks anchored to elements)."""
     from replaylens.analysis.aggregate_heatmap import compare
     from replaylens.render.heatmap import base_image, blend, render
     from replaylens.render.heatmap_compare import diff_overlay
     from replaylens.render.image import to_qimage
 
-    c = compare(library, segment, by, a, b, page, kind, device=device)
+    c = compare(library, segment, by, a, b, page, kind, device=device, anchor=anchor if kind == "click" else None)
     shot = meta.screenshot(library, c.map_a.extra.get("screen"))
     base, _ = base_image(c.map_a, shot)
     h, w = base.shape[:2]
@@ -106,6 +107,11 @@ class CompareView(AnalysisWindow):
         form2.addRow("Page", self.page)
         form2.addRow("Map", self.kind)
         form2.addRow("Device", self.device)
+        self.anchor = QCheckBox("Anchor clicks to elements")
+        self.anchor.setObjectName("anchor")
+        self.anchor.setToolTip("Draw each click at the same spot of its element's box at the reference width, so "
+                               "sessions at different widths land on the same element (click maps)")
+        form2.addRow("", self.anchor)
         buttons = QVBoxLayout()
         buttons.addWidget(self.go)
         buttons.addWidget(self.pdf)
@@ -169,6 +175,8 @@ class CompareView(AnalysisWindow):
         for c in (self.a, self.b, self.device):
             c.currentIndexChanged.connect(lambda _i: self._groups_changed())
         self.kind.currentIndexChanged.connect(lambda _i: self._timer.start())
+        self.kind.currentIndexChanged.connect(lambda _i: self.anchor.setEnabled(self.kind.currentData() == "click"))
+        self.anchor.toggled.connect(lambda _on: self._timer.start())
         self.page.activated.connect(lambda _i: self._page_picked())
         edit = self.page.lineEdit()
         assert edit is not None  # editable
@@ -250,8 +258,9 @@ class CompareView(AnalysisWindow):
             return
         self.clear_error()
         kind, device, lib, seg = str(self.kind.currentData()), self.device.currentData(), self.library, self.segment
+        anchor = "element" if self.anchor.isChecked() and kind == "click" else None
         self.jobs.run(f"Comparing {by} = {a} with {by} = {b} on {page}…",
-                      lambda: compute(lib, seg, str(by), str(a), str(b), page, kind, device), self._shown,
+                      lambda: compute(lib, seg, str(by), str(a), str(b), page, kind, device, anchor), self._shown,
                       library=lib)
 
     def closeEvent(self, e: Any) -> None:
@@ -274,9 +283,9 @@ class CompareView(AnalysisWindow):
         self.n_label.setText(f"<b>{c.map_a.page_title or c.map_a.page_url}</b> · {c.map_a.page_url} · "
                              f"n = {d.n_a:,} ({c.label_a}) and {d.n_b:,} ({c.label_b}) sessions showed this page"
                              f"{' on ' + r.device if r.device else ''} · {d.tested:,} areas compared")
-        warnings = [w for w in (c.map_a.extra.get("warning"), c.map_b.extra.get("warning")) if w]
-        self.warning.setText("\n".join(f"{lb}: {w}" for lb, w in zip((c.label_a, c.label_b), (
-            c.map_a.extra.get("warning"), c.map_b.extra.get("warning")), strict=True) if w))
+        warnings = [f"{lb}: {w}" for lb, m in ((c.label_a, c.map_a), (c.label_b, c.map_b))
+                    for w in (m.extra.get("warning"), m.extra.get("anchor_note")) if w]
+        self.warning.setText("\n".join(warnings))
         self.warning.setVisible(bool(warnings))
         self.sentence.setText(c.sentence)
         self._fill_elements(c)

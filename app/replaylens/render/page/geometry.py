@@ -1,0 +1,83 @@
+"""Element geometry: the boxes of chosen elements of a rendered page, measured by a trusted script.
+
+The rebuilt document (``io.rrweb.html.snapshot_to_html(element_ids=True)``) carries each element's rrweb node id
+in ``data-rl-id``. After a page or keyframe is captured, ``measure`` runs ``_BOX_JS`` with ``runJavaScript`` in
+Qt's isolated ``ApplicationWorld``: it runs although JavaScript is off for the page (``JavascriptEnabled`` false,
+so the recording's own scripts and inline handlers never run) and shares only the DOM with the page. It returns
+``getBoundingClientRect`` plus the scroll offsets, i.e. document coordinates in CSS px, as JSON text (PySide6
+hands a script's array back as an empty string).
+
+The script is built here from integers only (the wanted ids); what comes back is checked to be finite numbers and
+cut at ``MAX_BOXES``. A page cannot forge an id: the sanitiser drops any recorded ``data-rl-id``, and a page
+without scripts cannot change attributes. Boxes of zero area (hidden elements) are left out.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+#: At most this many boxes per page or keyframe (the ids asked for are cut to this many first).
+MAX_BOXES = 2000
+#: One row per box: node id, x, y, w, h (document CSS px).
+BOX_COLUMNS = ("node", "x", "y", "w", "h")
+
+_BOX_JS = """(function (want, cap) {
+  var keep = new Set(want), out = [], sx = window.scrollX || 0, sy = window.scrollY || 0;
+  var els = document.querySelectorAll('[data-rl-id]');
+  for (var i = 0; i < els.length && out.length < 5 * cap; i++) {
+    var id = parseInt(els[i].getAttribute('data-rl-id'), 10);
+    if (!keep.has(id)) continue;
+    keep.delete(id);
+    var r = els[i].getBoundingClientRect();
+    if (r.width > 0 && r.height > 0) out.push(id, r.left + sx, r.top + sy, r.width, r.height);
+  }
+  return JSON.stringify(out);
+})(%s, %d)"""
+
+
+def empty_boxes() -> np.ndarray:
+    return np.zeros((0, 5), dtype=np.float64)
+
+
+def box_script(ids: Sequence[int]) -> str:
+    """The measuring script for these node ids (integers only reach the script text)."""
+    want = sorted({int(i) for i in ids if 0 <= int(i) <= 0xFFFFFFFF})[:MAX_BOXES]
+    return _BOX_JS % ("[" + ",".join(str(i) for i in want) + "]", MAX_BOXES)
+
+
+def parse_boxes(value: Any) -> np.ndarray:
+    """The script's flat [id, x, y, w, h, ...] list (JSON text) as a (k, 5) float64 array; anything malformed is
+    dropped."""
+    if isinstance(value, str) and len(value) <= 64 * 5 * MAX_BOXES:
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return empty_boxes()
+    if not isinstance(value, list) or not value:
+        return empty_boxes()
+    nums = [v if isinstance(v, int | float) and not isinstance(v, bool) else math.nan
+            for v in value[: 5 * MAX_BOXES]]
+    k = len(nums) // 5
+    arr = np.asarray(nums[: 5 * k], dtype=np.float64).reshape(k, 5)
+    ok = np.isfinite(arr).all(axis=1) & (arr[:, 3] > 0) & (arr[:, 4] > 0) & (arr[:, 0] >= 0)
+    ok &= (np.abs(arr[:, 1:]) <= 1e7).all(axis=1)
+    return arr[ok]
+
+
+def measure(page: Any, ids: Sequence[int], deadline: float, wait: Callable[[Callable[[], bool], float, int], bool],
+            crashed: Callable[[], bool]) -> np.ndarray:
+    """Boxes of the elements ``ids`` on the loaded ``page`` (a QWebEnginePage), (k, 5) rows of ``BOX_COLUMNS``."""
+    if not ids:
+        return empty_boxes()
+    from PySide6.QtWebEngineCore import QWebEngineScript
+
+    got: list[Any] = []
+    page.runJavaScript(box_script(ids), QWebEngineScript.ScriptWorldId.ApplicationWorld, got.append)
+    wait(lambda: bool(got) or crashed(), min(deadline, time.perf_counter() + 2.0), 5)
+    return parse_boxes(got[0]) if got else empty_boxes()
