@@ -159,10 +159,14 @@ def stored_visits(lib: LibraryStore, segment: Segment | None, page: str, device:
                     f"WHERE {cond} AND p.first_ms IS NOT NULL AND {match})")
         uparams = [*params, *mparams]
     days, dparams = _compile.day_bounds(segment, "c")
-    sql = ("WITH sel AS (SELECT DISTINCT k.skey, s.session_id, s.viewport_height FROM sessions s "
-           f"JOIN cell_keys k ON k.session_id = s.session_id AND k.sha256 = s.sha256 WHERE {cond}), "
-           f"hc AS (SELECT c.* FROM heat_cells c WHERE c.kind = ? AND {url_cond} AND {days} "
-           "AND c.skey IN (SELECT skey FROM sel))")
+    sel = ("SELECT DISTINCT k.skey, s.session_id, s.viewport_height FROM sessions s "
+           f"JOIN cell_keys k ON k.session_id = s.session_id AND k.sha256 = s.sha256 WHERE {cond}")
+    # every key the cells can hold is selected (no other segment, device or replaced version): no key filter
+    counts = engine(lib).execute(f"SELECT (SELECT count(DISTINCT skey) FROM ({sel}) q) AS a, "
+                                 "(SELECT count(DISTINCT skey) FROM cell_keys) AS b", params).to_pylist()[0]
+    keys = "" if counts["a"] == counts["b"] else " AND c.skey IN (SELECT skey FROM sel)"
+    sql = (f"WITH sel AS ({sel}), "
+           f"hc AS (SELECT c.* FROM heat_cells c WHERE c.kind = ? AND {url_cond} AND {days}{keys})")
     return sql, [*params, kind, *uparams, *dparams], n_sessions, len(urls)
 
 
