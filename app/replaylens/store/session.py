@@ -125,7 +125,13 @@ class SessionStore:
         return int(rows[0][0] or 0) if rows else 0, int(agg[0][0]), int(agg[0][1])
 
     def load_arrow(self, table: Any, *, page_count: int, viewport: tuple[int, int], report: ImportReport) -> None:
-        """Load events from a pyarrow Table (importers hand over columnar batches, never rows)."""
+        """Load events from a pyarrow Table (importers hand over columnar batches, never rows). A table already of
+        the store's column types (the rrweb reader's) is used as it is, without a typed copy."""
+        ready = _already_typed(table)
+        if ready is not None:
+            self.extra_columns, self.renamed_columns = [], {}
+            self._ingest(ready, page_count=page_count, viewport=viewport, report=report)
+            return
         with self._lock:
             self._con.register("arrow_src", table)
             try:
@@ -243,6 +249,53 @@ class SessionStore:
         """(i, visible text) of every event but pointer moves whose target has a visible text."""
         return self._run("SELECT i, target_text FROM events WHERE target_text IS NOT NULL "
                          "AND kind NOT IN ('move', 'touch_move')")
+
+
+_ARROW_TYPES = {"BIGINT": pa.int64(), "INTEGER": pa.int32(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(),
+                "VARCHAR": pa.string()}
+#: String columns the store dictionary-encodes itself (their dictionaries become ids): plain strings only.
+_PLAIN_STRINGS = frozenset({"kind", "target", "detail"})
+
+
+def _column_ok(col: Any, name: str, sql_type: str) -> bool:
+    want = _ARROW_TYPES.get(sql_type)
+    typ = col.type
+    if typ == want:
+        return True
+    return (sql_type == "VARCHAR" and name not in _PLAIN_STRINGS and pa.types.is_dictionary(typ)
+            and typ.value_type == pa.string() and pa.types.is_integer(typ.index_type))
+
+
+def _default_column(n: int, sql_type: str, default_sql: str) -> pa.Array:
+    typ = _ARROW_TYPES[sql_type]
+    if default_sql == "NULL":
+        return pa.nulls(n, typ)
+    if default_sql == "0":
+        return pa.array(np.zeros(n, dtype=typ.to_pandas_dtype()), type=typ)
+    if default_sql == "false":
+        return pa.array(np.zeros(n, dtype=bool))
+    raise ValueError(default_sql)
+
+
+def _already_typed(table: Any) -> pa.Table | None:
+    """``table`` in the typed select's shape (our columns in order, defaults for the absent ones) when it has only
+    our columns, each of exactly its store type (dictionary-encoded text allowed where the store keeps text as it
+    is): TRY_CAST would change nothing then. None otherwise (DuckDB types a copy)."""
+    if not isinstance(table, pa.Table) or "t" not in table.column_names or "kind" not in table.column_names:
+        return None
+    names = table.column_names
+    cols = {c.name: c for c in EVENT_COLUMNS}
+    if len(set(names)) != len(names) or any(n not in cols for n in names) or \
+            len({n.lower() for n in names}) != len(names):
+        return None
+    if not all(_column_ok(table[n], n, cols[n].sql_type) for n in names):
+        return None
+    if any(c.name not in names and c.sql_type not in _ARROW_TYPES for c in EVENT_COLUMNS):
+        return None
+    n = table.num_rows
+    arrays = [table[c.name] if c.name in names else _default_column(n, c.sql_type, c.default_sql)
+              for c in EVENT_COLUMNS]
+    return pa.Table.from_arrays(arrays, names=[c.name for c in EVENT_COLUMNS])
 
 
 def _to_arrow(res: Any) -> pa.Table:
