@@ -159,6 +159,13 @@ def _strings(values: list[str | None]) -> pa.Array:
     return pa.array(values, type=pa.string())
 
 
+def _dict_take(values: pa.Array, idx: pa.Array) -> pa.DictionaryArray:
+    """``values.take(idx)`` dictionary-encoded: each distinct text stored once, int32 indices per row (a label is
+    repeated on every pointer row over its element)."""
+    enc = pc.dictionary_encode(values)
+    return pa.DictionaryArray.from_arrays(enc.indices.take(idx), enc.dictionary)
+
+
 def _sparse_strings(sparse: dict[int, str], n: int) -> pa.Array:
     """A string column of ``n`` rows, null except at the keys of ``sparse`` (no per-row Python list)."""
     if not sparse:
@@ -292,11 +299,11 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
         "scroll_x": pa.array(scroll_x[sel]), "scroll_y": pa.array(scroll_y[sel]),
         "width": pa.array(np.rint(width[sel]).astype(np.int32)),
         "height": pa.array(np.rint(height[sel]).astype(np.int32)),
-        "target": pc.take(sel_s, tidx), "target_tag": pc.take(tag, tidx), "target_text": pc.take(lab, tidx),
+        "target": pc.take(sel_s, tidx), "target_tag": _dict_take(tag, tidx), "target_text": _dict_take(lab, tidx),
         "interactive": pa.array(interactive[sel], mask=~known[sel]),
         "fixed": pa.array(fixed[sel]),
-        "input_type": pc.take(ity, tidx),
-        "target_label": pc.take(a_name, tidx), "target_role": pc.take(a_role, tidx),
+        "input_type": _dict_take(ity, tidx),
+        "target_label": _dict_take(a_name, tidx), "target_role": _dict_take(a_role, tidx),
         "target_hidden": pa.array(hidden[sel], mask=~known[sel]),
         "value_len": pa.array(vl, mask=vl < 0),
         "value": _sparse_strings(values, n).take(psel),
