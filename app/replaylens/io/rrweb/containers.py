@@ -104,7 +104,7 @@ def read_bytes(path: Path) -> tuple[bytes, str]:
         if size > MAX_FILE_BYTES:
             raise LimitExceededError(path, f"the recording is {size / MiB:,.0f} MiB, over the "
                                            f"{MAX_FILE_BYTES // MiB} MiB limit for rrweb files")
-        with open(path, "rb") as fh:
+        with open(path, "rb", buffering=0) as fh:  # unbuffered: readall() fills one bytes of the file's size
             magic = fh.read(2)
             fh.seek(0)
             if magic == b"\x1f\x8b":
@@ -115,7 +115,7 @@ def read_bytes(path: Path) -> tuple[bytes, str]:
                     raise BadInputError(path, f"the gzip stream is corrupt or truncated ({exc})") from None
                 _check_inflated(path, data)
                 return data, "gzip"
-            raw = fh.read()
+            raw = fh.readall()
     except FileNotFoundError:
         raise BadInputError(path, "the file does not exist") from None
     except IsADirectoryError:

@@ -17,6 +17,8 @@ caller then reads the file the whole-tree way, which reports the problem with th
 
 from __future__ import annotations
 
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 import msgspec
@@ -26,7 +28,8 @@ from replaylens.io.rrweb import schema as S
 
 #: Incremental sources whose ``positions`` become rows: MouseMove, TouchMove, Drag.
 MOVE_SOURCES = (1, 6, 12)
-_FLUSH = 65_536  # positions buffered as tuples before they are packed into arrays
+_FLUSH = 65_536  # positions buffered (as flat Python numbers) before they are packed into arrays
+_XYIT = attrgetter("x", "y", "id", "timeOffset")
 
 
 class Fallback(Exception):
@@ -59,26 +62,29 @@ class PackedMoves:
 
     def __init__(self) -> None:
         self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._pend: list[tuple[Any, Any, Any, Any]] = []
-        self._pend_ev: list[int] = []
+        self._pend: list[Any] = []  # x, y, id, timeOffset of each position, flat (one list, no tuple per position)
+        self._pend_ev: list[int] = []  # per batch: event index, source, number of positions
         self._pend_src: list[int] = []
+        self._pend_k: list[int] = []
         self.n = 0
 
     def add(self, ev: int, src: int, positions: list[S.Position]) -> None:
-        self._pend.extend([(p.x, p.y, p.id, p.timeOffset) for p in positions])
+        self._pend.extend(chain.from_iterable(map(_XYIT, positions)))
         k = len(positions)
-        self._pend_ev.extend([ev] * k)
-        self._pend_src.extend([src] * k)
+        self._pend_ev.append(ev)
+        self._pend_src.append(src)
+        self._pend_k.append(k)
         self.n += k
-        if len(self._pend) >= _FLUSH:
+        if len(self._pend) >= 4 * _FLUSH:
             self._flush()
 
     def _flush(self) -> None:
         if self._pend:
             vals = np.array(self._pend, dtype=np.float64).reshape(-1, 4)  # None (JSON null) -> NaN
-            self._chunks.append((np.array(self._pend_ev, dtype=np.int64), np.array(self._pend_src, dtype=np.int8),
-                                 vals))
-            self._pend, self._pend_ev, self._pend_src = [], [], []
+            k = np.array(self._pend_k, dtype=np.int64)
+            self._chunks.append((np.repeat(np.array(self._pend_ev, dtype=np.int64), k),
+                                 np.repeat(np.array(self._pend_src, dtype=np.int8), k), vals))
+            self._pend, self._pend_ev, self._pend_src, self._pend_k = [], [], [], []
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(event index, source, values[n, 4] = x, y, id, timeOffset) of every packed position, in file order."""
