@@ -159,6 +159,21 @@ def _strings(values: list[str | None]) -> pa.Array:
     return pa.array(values, type=pa.string())
 
 
+def _unique_small(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for row numbers (>= -1, below the node table's size): one pass
+    over a presence table instead of a sort of every row."""
+    if not values.size:
+        return np.unique(values, return_inverse=True)
+    lo, hi = int(values.min()), int(values.max())
+    if lo < -1 or hi - lo > 4 * values.size + 1_000_000:
+        return np.unique(values, return_inverse=True)
+    seen = np.zeros(hi - lo + 1, dtype=bool)
+    seen[values - lo] = True
+    uniq = np.flatnonzero(seen) + lo
+    rank = np.cumsum(seen) - 1
+    return uniq.astype(values.dtype), rank[values - lo]
+
+
 def _dict_take(values: pa.Array, idx: pa.Array) -> pa.DictionaryArray:
     """``values.take(idx)`` dictionary-encoded: each distinct text stored once, int32 indices per row (a label is
     repeated on every pointer row over its element)."""
@@ -198,7 +213,8 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
         first_page[pages[i].window] = i
     page = np.where(page < 0, first_page[w], page).astype(np.int32)
 
-    order = np.lexsort((np.arange(n), t, w))
+    # time order per window, recorded order for ties (one stable sort when there is one window)
+    order = np.argsort(t, kind="stable") if len(window_names) == 1 else np.lexsort((np.arange(n), t, w))
     sset, sxv, syv = _setters(rows.scroll, n, positive=False)
     scroll_x = ffill_by_group(order, w, sset, sxv, 0.0)
     scroll_y = ffill_by_group(order, w, sset, syv, 0.0)
@@ -226,15 +242,16 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
     unresolved = int(((nid >= 0) & (node_row < 0) & keep).sum())
     report.add("unknown_target", unresolved, "{n} events refer to a node that is in no snapshot (no target info)")
     del seg, nid
-    uniq, inv = np.unique(node_row, return_inverse=True)
+    uniq, inv = _unique_small(node_row)
     del node_row
     elem_u = np.array([nodes.element_row(int(r)) if r >= 0 else -1 for r in uniq], dtype=np.int64)
     elem = elem_u[inv]
     node_u = np.array([nodes.node_id(int(r)) for r in elem_u], dtype=np.int64)
     target_node = node_u[inv]
-    del inv
     known = elem >= 0
-    ue, einv = np.unique(elem, return_inverse=True)
+    ue, einv_u = np.unique(elem_u, return_inverse=True)  # every value of elem_u occurs in elem
+    einv = einv_u[inv]
+    del inv
     valid_ue = [int(r) for r in ue if r >= 0]
     sel_s = _strings([nodes.selector(r) for r in valid_ue])
     tag = _strings([nodes.tag(r) for r in valid_ue])

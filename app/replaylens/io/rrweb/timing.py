@@ -23,6 +23,9 @@ MAX_SKEW_MS = 30 * DAY_MS
 MAX_TIME_OFFSET_MS = 60_000
 
 
+_PLAIN = {int, float, type(None)}
+
+
 def _num(v: Any) -> float:
     return float(v) if type(v) is int or type(v) is float else np.nan
 
@@ -30,7 +33,12 @@ def _num(v: Any) -> float:
 def event_times(events: list[dict[str, Any]], report: ImportReport, *, max_skew_ms: float = MAX_SKEW_MS
                 ) -> np.ndarray:
     """Epoch ms of every event (float64), missing and implausible ones repaired to the previous good time."""
-    ts = np.fromiter((_num(e.get("timestamp")) for e in events), dtype=np.float64, count=len(events))
+    raw = [e.get("timestamp") for e in events]
+    if {type(v) for v in raw} <= _PLAIN:  # the usual case: numbers (and JSON nulls: NaN), converted at once
+        ts = np.array(raw, dtype=np.float64).reshape(len(raw))
+    else:
+        ts = np.fromiter(map(_num, raw), dtype=np.float64, count=len(raw))
+    del raw
     valid = np.isfinite(ts) & (ts >= 0) & (ts < 1e15)
     missing = int((~valid).sum())
     if not valid.any():
