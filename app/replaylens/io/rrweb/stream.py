@@ -36,22 +36,17 @@ class Fallback(Exception):
     """This file needs the whole-tree reader (it reports the problem the usual way)."""
 
 
-class _ProbeData(msgspec.Struct, forbid_unknown_fields=False, gc=False):
-    source: int = -1
+class _Event(S.Event):
+    """``schema.Event`` (the same validation) telling an absent field from a null one, and PostHog's ``cv``."""
 
-
-class _Probe(msgspec.Struct, forbid_unknown_fields=False, gc=False):
-    type: int = -1
-    data: _ProbeData | None = None
-    timestamp: Any = msgspec.UNSET
-    windowId: Any = msgspec.UNSET
-    sessionId: Any = msgspec.UNSET
+    timestamp: S.Number | str | None | msgspec.UnsetType = msgspec.UNSET
+    windowId: str | int | None | msgspec.UnsetType = msgspec.UNSET
+    sessionId: str | int | None | msgspec.UnsetType = msgspec.UNSET
     cv: Any = msgspec.UNSET
 
 
 _ITEMS = msgspec.json.Decoder(list[msgspec.Raw])
-_PROBE = msgspec.json.Decoder(_Probe)
-_EVENT = msgspec.json.Decoder(S.Event)
+_EVENT = msgspec.json.Decoder(_Event)
 _ANY = msgspec.json.Decoder()
 #: One shared ``data`` dict per pointer source: the mapping reads only ``source`` from a packed batch.
 _MOVE_DATA = {src: {"source": src} for src in MOVE_SOURCES}
@@ -116,30 +111,30 @@ def decode_any(raw: msgspec.Raw) -> Any:
         raise Fallback from None
 
 
-def packed_move(raw: msgspec.Raw, index: int, moves: PackedMoves) -> dict[str, Any] | None:
-    """A valid pointer batch as a small event dict, its positions appended to ``moves``; None for any other item
-    (and for an invalid batch, which the caller decodes and validates the usual way for the usual message)."""
-    try:
-        probe = _PROBE.decode(raw)
-    except msgspec.ValidationError:
-        return None  # not an object, or type/data of other types: the usual path decides
-    except (msgspec.MsgspecError, RecursionError):
-        raise Fallback from None
-    if probe.type != 3 or probe.data is None or probe.data.source not in MOVE_SOURCES or \
-            probe.cv is not msgspec.UNSET:
-        return None
+def packed_move(raw: msgspec.Raw, index: int, moves: PackedMoves) -> tuple[dict[str, Any] | None, bool]:
+    """(event, checked) of one item, decoded once into the typed event (which validates it): a valid pointer batch
+    comes back as a small event dict, its positions appended to ``moves``; any other item as None, with ``checked``
+    True when it is a valid event as it stands (a JSON object without PostHog's ``cv``: nothing to unpack), False
+    when the caller must decode and validate it the usual way (for the usual message or the unpacking)."""
     try:
         ev = _EVENT.decode(raw)
     except msgspec.ValidationError:
-        return None
+        return None, False  # not an object, or not a valid event: the usual path decides and says why
     except (msgspec.MsgspecError, RecursionError):
         raise Fallback from None
-    src = probe.data.source
-    if ev.data is not None and ev.data.positions:
-        moves.add(index, src, ev.data.positions)
+    if ev.cv is not msgspec.UNSET:
+        return None, False
+    data = ev.data
+    if ev.type != 3 or data is None or data.source not in MOVE_SOURCES:
+        return None, True
+    src = data.source
+    if data.positions:
+        moves.add(index, src, data.positions)
     out: dict[str, Any] = {"type": 3, "data": _MOVE_DATA[src]}
-    for key in ("timestamp", "windowId", "sessionId"):
-        value = getattr(probe, key)
-        if value is not msgspec.UNSET:
-            out[key] = value
-    return out
+    if ev.timestamp is not msgspec.UNSET:
+        out["timestamp"] = ev.timestamp
+    if ev.windowId is not msgspec.UNSET:
+        out["windowId"] = ev.windowId
+    if ev.sessionId is not msgspec.UNSET:
+        out["sessionId"] = ev.sessionId
+    return out, True
