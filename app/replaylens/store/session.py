@@ -160,23 +160,27 @@ class SessionStore:
     def _ingest(self, typed: pa.Table, *, page_count: int, viewport: tuple[int, int], report: ImportReport) -> None:
         """Repair in numpy (core.repair), then hand the repaired Arrow table to DuckDB without copying."""
         self._note_renamed(report)
+        pa.default_memory_pool().release_unused()  # what the reader's Arrow work left cached: the peak is ahead
         t_col = typed["t"]
         kind_enc = pc.dictionary_encode(typed["kind"]).combine_chunks()
         kinds = kind_vocabulary([str(v) for v in kind_enc.dictionary.to_pylist()])
         lut = np.array([kinds.index(str(v)) for v in kind_enc.dictionary.to_pylist()] + [-1], np.int16)
         kind_idx = kind_enc.indices.fill_null(len(lut) - 1).to_numpy()
         target_enc = pc.dictionary_encode(typed["target"]).combine_chunks()
-        target_idx = target_enc.indices.fill_null(-1).to_numpy().astype(np.int32)
+        target_idx = target_enc.indices.fill_null(-1).to_numpy().astype(np.int32, copy=False)
         detail_idx = pc.dictionary_encode(typed["detail"]).combine_chunks().indices.fill_null(-1).to_numpy()
         value_len = typed["value_len"].fill_null(-1).to_numpy().astype(np.int32)
 
         def f64(name: str) -> np.ndarray:
+            shared = _nan_floats(typed[name])
+            if shared is not None:
+                return shared
             return pc.cast(typed[name], pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
 
         present = {c: pc.is_valid(typed[c]).to_numpy(zero_copy_only=False) for c in ("x", "y", "scroll_x",
                                                                                     "scroll_y")}
         rep = repair_events(
-            t_col.fill_null(0).to_numpy().astype(np.int64), pc.is_valid(t_col).to_numpy(zero_copy_only=False),
+            _ints(t_col), pc.is_valid(t_col).to_numpy(zero_copy_only=False),
             lut[kind_idx], kind_idx < len(lut) - 1, f64("page"), f64("x"), f64("y"), f64("scroll_x"),
             f64("scroll_y"), f64("width"), f64("height"), [target_idx, value_len, detail_idx], present,
             navigate_code=KIND_CODE["navigate"], move_code=KIND_CODE["move"], page_count=page_count,
@@ -249,6 +253,26 @@ class SessionStore:
         """(i, visible text) of every event but pointer moves whose target has a visible text."""
         return self._run("SELECT i, target_text FROM events WHERE target_text IS NOT NULL "
                          "AND kind NOT IN ('move', 'touch_move')")
+
+
+def _ints(col: Any) -> np.ndarray:
+    """An integer column as int64 numpy, nulls as 0 (without a copy when it is int64 without nulls)."""
+    if col.null_count == 0 and col.type == pa.int64() and col.num_chunks == 1:
+        return col.chunk(0).to_numpy()
+    return col.fill_null(0).to_numpy().astype(np.int64)
+
+
+def _nan_floats(col: Any) -> np.ndarray | None:
+    """A float64 column's own values buffer as numpy (no copy) when its nulls already hold NaN there (the rrweb
+    reader writes them so): what ``to_numpy`` would return. None when it must be converted."""
+    if col.type != pa.float64() or col.num_chunks != 1:
+        return None
+    arr = col.chunk(0)
+    if arr.null_count == 0:
+        return arr.to_numpy()
+    values = np.frombuffer(arr.buffers()[1], dtype=np.float64, count=arr.offset + len(arr))[arr.offset:]
+    nulls = ~pc.is_valid(arr).to_numpy(zero_copy_only=False)
+    return values if bool(np.isnan(values[nulls]).all()) else None
 
 
 _ARROW_TYPES = {"BIGINT": pa.int64(), "INTEGER": pa.int32(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(),

@@ -301,39 +301,56 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
     report.add("masked_inputs", masked, "{n} input events were masked by the recorder (only their length is kept)")
     report.add("secret_inputs", secret, "{n} input events were in password or other secret fields (value not kept)")
 
-    # one final row order (time, then recorded order) without the internal rows: every column is taken once
+    # one final row order (time, then recorded order) without the internal rows: every column is taken once, and
+    # each source array let go as soon as its column is made (they are the memory peak of a large import)
+    counts = {vocab[k]: int(c) for k, c in zip(*np.unique(kind[keep], return_counts=True), strict=True)}
+    duration_ms = max(int(round(last_event_ms - start)), int(t_ms.max()) if n else 0)
     kept = np.flatnonzero(keep)
+    del keep
     sel = kept[np.argsort(t_ms[kept], kind="stable")]
+    del kept
+    target_node = target_node[sel]
     psel = pa.array(sel)
     tidx = take_idx.take(psel)
-    kind_names = pc.take(pa.array(vocab, type=pa.string()), pa.array(kind[sel]))
-    xs, ys, vl = x[sel], y[sel], value_len[sel]
-    cols: dict[str, Any] = {
-        "t": pa.array(t_ms[sel]),
-        "kind": kind_names,
-        "page": pa.array(page[sel]),
-        "x": pa.array(xs, mask=np.isnan(xs)), "y": pa.array(ys, mask=np.isnan(ys)),
-        "scroll_x": pa.array(scroll_x[sel]), "scroll_y": pa.array(scroll_y[sel]),
-        "width": pa.array(np.rint(width[sel]).astype(np.int32)),
-        "height": pa.array(np.rint(height[sel]).astype(np.int32)),
-        "target": pc.take(sel_s, tidx), "target_tag": _dict_take(tag, tidx), "target_text": _dict_take(lab, tidx),
-        "interactive": pa.array(interactive[sel], mask=~known[sel]),
-        "fixed": pa.array(fixed[sel]),
-        "input_type": _dict_take(ity, tidx),
-        "target_label": _dict_take(a_name, tidx), "target_role": _dict_take(a_role, tidx),
-        "target_hidden": pa.array(hidden[sel], mask=~known[sel]),
-        "value_len": pa.array(vl, mask=vl < 0),
-        "value": _sparse_strings(values, n).take(psel),
-        "detail": _sparse_strings(detail, n).take(psel),
-    }
+    del take_idx
+    cols: dict[str, Any] = {"t": pa.array(t_ms[sel])}
+    del t_ms
+    cols["kind"] = pc.take(pa.array(vocab, type=pa.string()), pa.array(kind[sel]))
+    del kind
+    cols["page"] = pa.array(page[sel])
+    del page
+    xs = x[sel]
+    cols["x"] = pa.array(xs, mask=np.isnan(xs))
+    del x
+    ys = y[sel]
+    cols["y"] = pa.array(ys, mask=np.isnan(ys))
+    del y, xs, ys
+    cols["scroll_x"] = pa.array(scroll_x[sel])
+    cols["scroll_y"] = pa.array(scroll_y[sel])
+    del scroll_x, scroll_y
+    cols["width"] = pa.array(np.rint(width[sel]).astype(np.int32))
+    cols["height"] = pa.array(np.rint(height[sel]).astype(np.int32))
+    del width, height
+    cols.update({"target": pc.take(sel_s, tidx), "target_tag": _dict_take(tag, tidx),
+                 "target_text": _dict_take(lab, tidx)})
+    known_sel = known[sel]
+    del known
+    cols["interactive"] = pa.array(interactive[sel], mask=~known_sel)
+    cols["fixed"] = pa.array(fixed[sel])
+    cols.update({"input_type": _dict_take(ity, tidx), "target_label": _dict_take(a_name, tidx),
+                 "target_role": _dict_take(a_role, tidx)})
+    del tidx, interactive, fixed
+    cols["target_hidden"] = pa.array(hidden[sel], mask=~known_sel)
+    vl = value_len[sel]
+    cols["value_len"] = pa.array(vl, mask=vl < 0)
+    del hidden, known_sel, value_len, vl
+    cols["value"] = _sparse_strings(values, n).take(psel)
+    cols["detail"] = _sparse_strings(detail, n).take(psel)
     if len(window_names) > 1:
         cols["window_id"] = pa.array(w[sel].astype(np.int32))
     table = pa.table(cols)
-    counts = {vocab[k]: int(c) for k, c in zip(*np.unique(kind[keep], return_counts=True), strict=True)}
     return Mapped(table=table, pages=pages, start_epoch_ms=int(round(start)), viewport=viewport,
-                  window_names=window_names, counts=counts,
-                  duration_ms=max(int(round(last_event_ms - start)), int(t_ms.max()) if n else 0),
-                  target_node=target_node[sel])
+                  window_names=window_names, counts=counts, duration_ms=duration_ms, target_node=target_node)
 
 
 def _is_masked(text: str) -> bool:

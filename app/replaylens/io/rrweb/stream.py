@@ -39,9 +39,9 @@ class Fallback(Exception):
 class _Event(S.Event):
     """``schema.Event`` (the same validation) telling an absent field from a null one, and PostHog's ``cv``."""
 
-    timestamp: S.Number | str | None | msgspec.UnsetType = msgspec.UNSET
-    windowId: str | int | None | msgspec.UnsetType = msgspec.UNSET
-    sessionId: str | int | None | msgspec.UnsetType = msgspec.UNSET
+    timestamp: S.Number | str | msgspec.UnsetType | None = msgspec.UNSET
+    windowId: str | int | msgspec.UnsetType | None = msgspec.UNSET
+    sessionId: str | int | msgspec.UnsetType | None = msgspec.UNSET
     cv: Any = msgspec.UNSET
 
 
