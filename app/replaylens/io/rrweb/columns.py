@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from replaylens.io.rrweb.a11y import Accessible
 from replaylens.io.rrweb.secrets import SecretNodes
-from replaylens.io.rrweb.timing import ffill_by_group
+from replaylens.io.rrweb.timing import ffill_many
 from replaylens.model.report import ImportReport
 
 if TYPE_CHECKING:
@@ -216,8 +216,7 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
     # time order per window, recorded order for ties (one stable sort when there is one window)
     order = np.argsort(t, kind="stable") if len(window_names) == 1 else np.lexsort((np.arange(n), t, w))
     sset, sxv, syv = _setters(rows.scroll, n, positive=False)
-    scroll_x = ffill_by_group(order, w, sset, sxv, 0.0)
-    scroll_y = ffill_by_group(order, w, sset, syv, 0.0)
+    scroll_x, scroll_y = ffill_many(order, w, sset, [sxv, syv], [0.0, 0.0])
     del sset, sxv, syv
     vset, vwv, vhv = _setters(rows.view, n, positive=True)
     dw = np.full(len(window_names), float(DEFAULT_VIEWPORT[0]))
@@ -227,8 +226,7 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
         first = ordered_set[w[ordered_set] == win_id][:1]
         if first.size:
             dw[win_id], dh[win_id] = vwv[first[0]], vhv[first[0]]
-    width = ffill_by_group(order, w, vset, vwv, dw)
-    height = ffill_by_group(order, w, vset, vhv, dh)
+    width, height = ffill_many(order, w, vset, [vwv, vhv], [dw, dh])
     del order, ordered_set, vset, vwv, vhv
     viewport = (int(dw[0]), int(dh[0]))
 
