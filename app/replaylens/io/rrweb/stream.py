@@ -3,13 +3,14 @@
 ``json.loads`` of a whole recording builds a Python object for every value in it; pointer batches (most events of a
 long recording) then become a dict per position that is thrown away by the mapping. Here the array is first split
 into its items without decoding them (``msgspec.Raw``: byte ranges of the file's buffer, no copies), then each item
-is looked at with a small probe that decodes only ``type`` and ``data.source``:
+is decoded once into the typed ``schema.Event`` (which validates it):
 
-* a pointer batch (MouseMove / TouchMove / Drag, incremental sources 1, 6, 12) is decoded straight into the typed
-  ``schema.Event`` (validated in the same step) and its positions go into flat ``PackedMoves`` arrays; the event
-  itself becomes a small dict without positions (the mapping adds the position rows in bulk, see
-  ``columns.Rows.extend``);
-* everything else is decoded to plain dicts and validated as before (``schema.check_events``'s messages).
+* a pointer batch (MouseMove / TouchMove / Drag, incremental sources 1, 6, 12) has its positions put into flat
+  ``PackedMoves`` arrays; the event itself becomes a small dict without positions (the mapping adds the position
+  rows in bulk, see ``columns.Rows.extend``);
+* any other valid event is decoded to a plain dict (what the mapping reads), not validated a second time;
+* an invalid item, or one to unpack (PostHog ``cv``), is decoded to plain dicts and validated as before
+  (``schema.check_events``'s messages).
 
 Anything unusual (invalid UTF-8, numbers beyond float64, nesting past the decoder's depth) raises ``Fallback``: the
 caller then reads the file the whole-tree way, which reports the problem with the exact message it always has.
@@ -39,9 +40,9 @@ class Fallback(Exception):
 class _Event(S.Event):
     """``schema.Event`` (the same validation) telling an absent field from a null one, and PostHog's ``cv``."""
 
-    timestamp: S.Number | str | msgspec.UnsetType | None = msgspec.UNSET
-    windowId: str | int | msgspec.UnsetType | None = msgspec.UNSET
-    sessionId: str | int | msgspec.UnsetType | None = msgspec.UNSET
+    timestamp: S.Number | str | msgspec.UnsetType | None = msgspec.UNSET  # type: ignore[assignment]  # UNSET: absent
+    windowId: str | int | msgspec.UnsetType | None = msgspec.UNSET  # type: ignore[assignment]  # UNSET: absent
+    sessionId: str | int | msgspec.UnsetType | None = msgspec.UNSET  # type: ignore[assignment]  # UNSET: absent
     cv: Any = msgspec.UNSET
 
 
