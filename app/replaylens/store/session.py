@@ -290,10 +290,19 @@ def _column_ok(col: Any, name: str, sql_type: str) -> bool:
             and typ.value_type == pa.string() and pa.types.is_integer(typ.index_type))
 
 
+def _null_column(n: int, typ: pa.DataType) -> pa.Array:
+    """``n`` nulls of ``typ`` over zero-filled buffers that are never written (calloc'd: no resident memory until
+    read, and then the shared zero page), instead of ``pa.nulls``'s allocated values."""
+    zeros = pa.py_buffer(np.zeros((n + 1) * 8, dtype=np.uint8))
+    if typ == pa.string():
+        return pa.Array.from_buffers(typ, n, [zeros, zeros, pa.py_buffer(b"")], null_count=n)
+    return pa.Array.from_buffers(typ, n, [zeros, zeros], null_count=n)
+
+
 def _default_column(n: int, sql_type: str, default_sql: str) -> pa.Array:
     typ = _ARROW_TYPES[sql_type]
     if default_sql == "NULL":
-        return pa.nulls(n, typ)
+        return _null_column(n, typ)
     if default_sql == "0":
         return pa.array(np.zeros(n, dtype=typ.to_pandas_dtype()), type=typ)
     if default_sql == "false":
