@@ -244,13 +244,12 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
     del node_row
     elem_u = np.array([nodes.element_row(int(r)) if r >= 0 else -1 for r in uniq], dtype=np.int64)
     elem = elem_u[inv]
-    node_u = np.array([nodes.node_id(int(r)) for r in elem_u], dtype=np.int64)
-    target_node = node_u[inv]
     known = elem >= 0
     ue, einv_u = np.unique(elem_u, return_inverse=True)  # every value of elem_u occurs in elem
     einv = einv_u[inv]
     del inv
     valid_ue = [int(r) for r in ue if r >= 0]
+    node_ve = np.array([nodes.node_id(r) for r in valid_ue] + [-1], dtype=np.int64)  # the last: no element
     sel_s = _strings([nodes.selector(r) for r in valid_ue])
     tag = _strings([nodes.tag(r) for r in valid_ue])
     lab = _strings([nodes.label(r) or None for r in valid_ue])
@@ -307,10 +306,10 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
     del keep
     sel = kept[np.argsort(t_ms[kept], kind="stable")]
     del kept
-    target_node = target_node[sel]
     psel = pa.array(sel)
     tidx = take_idx.take(psel)
     del take_idx
+    target_node = node_ve[tidx.fill_null(-1).to_numpy()]  # per row: rrweb id of the target element, -1 none
     cols: dict[str, Any] = {"t": pa.array(t_ms[sel])}
     del t_ms
     cols["kind"] = pc.take(pa.array(vocab, type=pa.string()), pa.array(kind[sel]))
