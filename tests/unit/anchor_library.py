@@ -33,6 +33,8 @@ def _table(rows: list[dict[str, object]], boxes: bool) -> pa.Table:
         for c in BOX:
             if c not in schema.names:
                 schema = schema.append(pa.field(c, pa.float64()))
+    else:  # a batch written before the box columns existed: its Parquet has none of them
+        schema = pa.schema([f for f in schema if f.name not in BOX])
     return pa.Table.from_pydict({f.name: pa.array([r.get(f.name) for r in rows], f.type) for f in schema},
                                 schema=schema)
 

@@ -164,3 +164,18 @@ def test_cli_anchor_element(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     capsys.readouterr()
     assert main(["heatmap", str(tmp_path / "none.rlsession"), "--anchor", "element", "--out", str(out)]) == 2
     assert "--anchor element is for library maps" in capsys.readouterr().err
+
+
+def test_box_columns_all_null_count_as_no_boxes(tmp_path: Path) -> None:
+    """A library written with the box columns but nothing measured (rrweb files ingested without rendering) says
+    that no element boxes are known, as a library without the columns does."""
+    root = tmp_path / "lib"
+    with open_library(root) as lib:
+        lib.commit([session(0, 1280, [click(1000, 640.0, 520.0, "#deposit", None)], True, "A"),
+                    session(1, 1440, [click(1000, 720.0, 440.0, "#deposit", None)], True, "B")])
+    with open_library(root, read_only=True) as lib:
+        assert "target_box_w" in Q._engine(lib).execute("SELECT * FROM events LIMIT 0").column_names
+        assert not A.boxes_known(lib)
+        anch = A.anchored_cells(lib, Segment(()), "/", width=1280, cell_px=CELL)
+        assert not anch.boxes_known and anch.no_box == 2 and anch.cells.points == 0
+        assert left_out_note(anch).startswith("No element boxes are known in this library")

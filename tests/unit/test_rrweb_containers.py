@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import tracemalloc
 import zlib
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,41 @@ def test_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, untouched) -> N
     monkeypatch.setattr(containers, "MAX_FILE_BYTES", 1 << 30)
     with pytest.raises(BadInputError, match="nested too deeply"):
         open_session(deep)
+
+
+def test_file_limit_is_checked_before_reading(tmp_path: Path) -> None:
+    """A (sparse) file one byte over the limit is refused from its size alone: nothing of it is read."""
+    assert containers.MAX_FILE_BYTES >= 1 << 30  # a plain event array of up to 1 GiB is read (docs/rrweb.md)
+    big = tmp_path / "huge.json"
+    with open(big, "wb") as fh:
+        fh.write(b'[{"type":4,"timestamp":1,"data":{}}')
+        fh.truncate(containers.MAX_FILE_BYTES + 1)
+    tracemalloc.start()
+    try:
+        with pytest.raises(LimitExceededError, match=f"over the {containers.MAX_FILE_BYTES // 2**20} MiB limit"):
+            open_session(big)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 << 20
+
+
+def test_whole_tree_files_keep_the_lower_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``MAX_TREE_BYTES`` only a plain array is read (item by item); a container that needs the whole tree
+    built, or an array whose problem only the whole-tree reader reports, is refused."""
+    ev = recording()
+    arr = _write(tmp_path, "arr.json", json.dumps(ev))
+    ph = _write(tmp_path, "ph.json", json.dumps({"version": "2023-04-28", "data": {"id": "s", "snapshots": ev}}))
+    bad = _write(tmp_path, "bad.json", json.dumps(ev).encode()[:-1] + b',{"type":4,"data":{"href":"\xff"}}]')
+    monkeypatch.setattr(containers, "MAX_TREE_BYTES", 1000)
+    assert len(open_session(arr).arrays) > 0
+    for path in (ph, bad):
+        with pytest.raises(LimitExceededError, match="only a plain array of events"):
+            open_session(path)
+    monkeypatch.setattr(containers, "MAX_TREE_BYTES", 1 << 30)
+    assert len(open_session(ph).arrays) > 0
+    with pytest.raises(BadInputError, match="JSON is invalid"):
+        open_session(bad)
 
 
 def test_sniff_does_not_claim_other_json_or_csv() -> None:

@@ -11,7 +11,7 @@ import msgspec
 from replaylens.model.validation import SchemaError, convert
 
 FORMAT_NAME = "replaylens-session"
-FORMAT_VERSION = "1.3"  # 1.1: events columns target_label, target_role, target_hidden; 1.2: page states; 1.3: target_box_*
+FORMAT_VERSION = "1.3"  # 1.1: target_label, target_role, target_hidden; 1.2: page states; 1.3: target_box_*
 #: Page states (keyframes) one page may declare; a reader refuses more.
 MAX_PAGE_STATES = 1_000
 SUPPORTED_MAJOR = 1

@@ -49,9 +49,14 @@ class AnchoredCells:
 
 
 def boxes_known(lib: LibraryStore) -> bool:
-    """Do the library's events carry the element box columns (any events file)?"""
+    """Does any event of the library carry an element box? (Libraries written since the box columns exist have
+    them in every file, NULL where nothing was measured, e.g. rrweb files ingested without rendering; older
+    libraries lack them.) Stops at the first box found."""
     names = set(Q._engine(lib).execute("SELECT * FROM events LIMIT 0").column_names)
-    return all(c in names for c in BOX_COLUMNS)
+    if not all(c in names for c in BOX_COLUMNS):
+        return False
+    found = Q._engine(lib).execute("SELECT 1 AS one FROM events WHERE target_box_w IS NOT NULL LIMIT 1")
+    return found.num_rows > 0
 
 
 def _clicks(lib: LibraryStore, segment: Segment | None, page: str, device: str | None, name: str,

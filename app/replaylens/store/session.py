@@ -125,7 +125,13 @@ class SessionStore:
         return int(rows[0][0] or 0) if rows else 0, int(agg[0][0]), int(agg[0][1])
 
     def load_arrow(self, table: Any, *, page_count: int, viewport: tuple[int, int], report: ImportReport) -> None:
-        """Load events from a pyarrow Table (importers hand over columnar batches, never rows)."""
+        """Load events from a pyarrow Table (importers hand over columnar batches, never rows). A table already of
+        the store's column types (the rrweb reader's) is used as it is, without a typed copy."""
+        ready = _already_typed(table)
+        if ready is not None:
+            self.extra_columns, self.renamed_columns = [], {}
+            self._ingest(ready, page_count=page_count, viewport=viewport, report=report)
+            return
         with self._lock:
             self._con.register("arrow_src", table)
             try:
@@ -154,23 +160,27 @@ class SessionStore:
     def _ingest(self, typed: pa.Table, *, page_count: int, viewport: tuple[int, int], report: ImportReport) -> None:
         """Repair in numpy (core.repair), then hand the repaired Arrow table to DuckDB without copying."""
         self._note_renamed(report)
+        pa.default_memory_pool().release_unused()  # what the reader's Arrow work left cached: the peak is ahead
         t_col = typed["t"]
         kind_enc = pc.dictionary_encode(typed["kind"]).combine_chunks()
         kinds = kind_vocabulary([str(v) for v in kind_enc.dictionary.to_pylist()])
         lut = np.array([kinds.index(str(v)) for v in kind_enc.dictionary.to_pylist()] + [-1], np.int16)
         kind_idx = kind_enc.indices.fill_null(len(lut) - 1).to_numpy()
         target_enc = pc.dictionary_encode(typed["target"]).combine_chunks()
-        target_idx = target_enc.indices.fill_null(-1).to_numpy().astype(np.int32)
+        target_idx = target_enc.indices.fill_null(-1).to_numpy().astype(np.int32, copy=False)
         detail_idx = pc.dictionary_encode(typed["detail"]).combine_chunks().indices.fill_null(-1).to_numpy()
         value_len = typed["value_len"].fill_null(-1).to_numpy().astype(np.int32)
 
         def f64(name: str) -> np.ndarray:
+            shared = _nan_floats(typed[name])
+            if shared is not None:
+                return shared
             return pc.cast(typed[name], pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
 
         present = {c: pc.is_valid(typed[c]).to_numpy(zero_copy_only=False) for c in ("x", "y", "scroll_x",
                                                                                     "scroll_y")}
         rep = repair_events(
-            t_col.fill_null(0).to_numpy().astype(np.int64), pc.is_valid(t_col).to_numpy(zero_copy_only=False),
+            _ints(t_col), pc.is_valid(t_col).to_numpy(zero_copy_only=False),
             lut[kind_idx], kind_idx < len(lut) - 1, f64("page"), f64("x"), f64("y"), f64("scroll_x"),
             f64("scroll_y"), f64("width"), f64("height"), [target_idx, value_len, detail_idx], present,
             navigate_code=KIND_CODE["navigate"], move_code=KIND_CODE["move"], page_count=page_count,
@@ -243,6 +253,82 @@ class SessionStore:
         """(i, visible text) of every event but pointer moves whose target has a visible text."""
         return self._run("SELECT i, target_text FROM events WHERE target_text IS NOT NULL "
                          "AND kind NOT IN ('move', 'touch_move')")
+
+
+def _ints(col: Any) -> np.ndarray:
+    """An integer column as int64 numpy, nulls as 0 (without a copy when it is int64 without nulls)."""
+    if col.null_count == 0 and col.type == pa.int64() and col.num_chunks == 1:
+        return col.chunk(0).to_numpy()
+    return col.fill_null(0).to_numpy().astype(np.int64)
+
+
+def _nan_floats(col: Any) -> np.ndarray | None:
+    """A float64 column's own values buffer as numpy (no copy) when its nulls already hold NaN there (the rrweb
+    reader writes them so): what ``to_numpy`` would return. None when it must be converted."""
+    if col.type != pa.float64() or col.num_chunks != 1:
+        return None
+    arr = col.chunk(0)
+    if arr.null_count == 0:
+        return arr.to_numpy()
+    values = np.frombuffer(arr.buffers()[1], dtype=np.float64, count=arr.offset + len(arr))[arr.offset:]
+    nulls = ~pc.is_valid(arr).to_numpy(zero_copy_only=False)
+    return values if bool(np.isnan(values[nulls]).all()) else None
+
+
+_ARROW_TYPES = {"BIGINT": pa.int64(), "INTEGER": pa.int32(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(),
+                "VARCHAR": pa.string()}
+#: String columns the store dictionary-encodes itself (their dictionaries become ids): plain strings only.
+_PLAIN_STRINGS = frozenset({"kind", "target", "detail"})
+
+
+def _column_ok(col: Any, name: str, sql_type: str) -> bool:
+    want = _ARROW_TYPES.get(sql_type)
+    typ = col.type
+    if typ == want:
+        return True
+    return (sql_type == "VARCHAR" and name not in _PLAIN_STRINGS and pa.types.is_dictionary(typ)
+            and typ.value_type == pa.string() and pa.types.is_integer(typ.index_type))
+
+
+def _null_column(n: int, typ: pa.DataType) -> pa.Array:
+    """``n`` nulls of ``typ`` over zero-filled buffers that are never written (calloc'd: no resident memory until
+    read, and then the shared zero page), instead of ``pa.nulls``'s allocated values."""
+    zeros = pa.py_buffer(np.zeros((n + 1) * 8, dtype=np.uint8))
+    if typ == pa.string():
+        return pa.Array.from_buffers(typ, n, [zeros, zeros, pa.py_buffer(b"")], null_count=n)
+    return pa.Array.from_buffers(typ, n, [zeros, zeros], null_count=n)
+
+
+def _default_column(n: int, sql_type: str, default_sql: str) -> pa.Array:
+    typ = _ARROW_TYPES[sql_type]
+    if default_sql == "NULL":
+        return _null_column(n, typ)
+    if default_sql == "0":
+        return pa.array(np.zeros(n, dtype=typ.to_pandas_dtype()), type=typ)
+    if default_sql == "false":
+        return pa.array(np.zeros(n, dtype=bool))
+    raise ValueError(default_sql)
+
+
+def _already_typed(table: Any) -> pa.Table | None:
+    """``table`` in the typed select's shape (our columns in order, defaults for the absent ones) when it has only
+    our columns, each of exactly its store type (dictionary-encoded text allowed where the store keeps text as it
+    is): TRY_CAST would change nothing then. None otherwise (DuckDB types a copy)."""
+    if not isinstance(table, pa.Table) or "t" not in table.column_names or "kind" not in table.column_names:
+        return None
+    names = table.column_names
+    cols = {c.name: c for c in EVENT_COLUMNS}
+    if len(set(names)) != len(names) or any(n not in cols for n in names) or \
+            len({n.lower() for n in names}) != len(names):
+        return None
+    if not all(_column_ok(table[n], n, cols[n].sql_type) for n in names):
+        return None
+    if any(c.name not in names and c.sql_type not in _ARROW_TYPES for c in EVENT_COLUMNS):
+        return None
+    n = table.num_rows
+    arrays = [table[c.name] if c.name in names else _default_column(n, c.sql_type, c.default_sql)
+              for c in EVENT_COLUMNS]
+    return pa.Table.from_arrays(arrays, names=[c.name for c in EVENT_COLUMNS])
 
 
 def _to_arrow(res: Any) -> pa.Table:

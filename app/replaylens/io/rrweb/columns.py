@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from replaylens.io.rrweb.a11y import Accessible
 from replaylens.io.rrweb.secrets import SecretNodes
-from replaylens.io.rrweb.timing import ffill_by_group
+from replaylens.io.rrweb.timing import ffill_many
 from replaylens.model.report import ImportReport
 
 if TYPE_CHECKING:
@@ -159,6 +159,28 @@ def _strings(values: list[str | None]) -> pa.Array:
     return pa.array(values, type=pa.string())
 
 
+def _unique_small(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for row numbers (>= -1, below the node table's size): one pass
+    over a presence table instead of a sort of every row."""
+    if not values.size:
+        return np.unique(values, return_inverse=True)
+    lo, hi = int(values.min()), int(values.max())
+    if lo < -1 or hi - lo > 4 * values.size + 1_000_000:
+        return np.unique(values, return_inverse=True)
+    seen = np.zeros(hi - lo + 1, dtype=bool)
+    seen[values - lo] = True
+    uniq = np.flatnonzero(seen) + lo
+    rank = np.cumsum(seen) - 1
+    return uniq.astype(values.dtype), rank[values - lo]
+
+
+def _dict_take(values: pa.Array, idx: pa.Array) -> pa.DictionaryArray:
+    """``values.take(idx)`` dictionary-encoded: each distinct text stored once, int32 indices per row (a label is
+    repeated on every pointer row over its element)."""
+    enc = pc.dictionary_encode(values)
+    return pa.DictionaryArray.from_arrays(enc.indices.take(idx), enc.dictionary)
+
+
 def _sparse_strings(sparse: dict[int, str], n: int) -> pa.Array:
     """A string column of ``n`` rows, null except at the keys of ``sparse`` (no per-row Python list)."""
     if not sparse:
@@ -191,10 +213,10 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
         first_page[pages[i].window] = i
     page = np.where(page < 0, first_page[w], page).astype(np.int32)
 
-    order = np.lexsort((np.arange(n), t, w))
+    # time order per window, recorded order for ties (one stable sort when there is one window)
+    order = np.argsort(t, kind="stable") if len(window_names) == 1 else np.lexsort((np.arange(n), t, w))
     sset, sxv, syv = _setters(rows.scroll, n, positive=False)
-    scroll_x = ffill_by_group(order, w, sset, sxv, 0.0)
-    scroll_y = ffill_by_group(order, w, sset, syv, 0.0)
+    scroll_x, scroll_y = ffill_many(order, w, sset, [sxv, syv], [0.0, 0.0])
     del sset, sxv, syv
     vset, vwv, vhv = _setters(rows.view, n, positive=True)
     dw = np.full(len(window_names), float(DEFAULT_VIEWPORT[0]))
@@ -204,8 +226,7 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
         first = ordered_set[w[ordered_set] == win_id][:1]
         if first.size:
             dw[win_id], dh[win_id] = vwv[first[0]], vhv[first[0]]
-    width = ffill_by_group(order, w, vset, vwv, dw)
-    height = ffill_by_group(order, w, vset, vhv, dh)
+    width, height = ffill_many(order, w, vset, [vwv, vhv], [dw, dh])
     del order, ordered_set, vset, vwv, vhv
     viewport = (int(dw[0]), int(dh[0]))
 
@@ -219,16 +240,16 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
     unresolved = int(((nid >= 0) & (node_row < 0) & keep).sum())
     report.add("unknown_target", unresolved, "{n} events refer to a node that is in no snapshot (no target info)")
     del seg, nid
-    uniq, inv = np.unique(node_row, return_inverse=True)
+    uniq, inv = _unique_small(node_row)
     del node_row
     elem_u = np.array([nodes.element_row(int(r)) if r >= 0 else -1 for r in uniq], dtype=np.int64)
     elem = elem_u[inv]
-    node_u = np.array([nodes.node_id(int(r)) for r in elem_u], dtype=np.int64)
-    target_node = node_u[inv]
-    del inv
     known = elem >= 0
-    ue, einv = np.unique(elem, return_inverse=True)
+    ue, einv_u = np.unique(elem_u, return_inverse=True)  # every value of elem_u occurs in elem
+    einv = einv_u[inv]
+    del inv
     valid_ue = [int(r) for r in ue if r >= 0]
+    node_ve = np.array([nodes.node_id(r) for r in valid_ue] + [-1], dtype=np.int64)  # the last: no element
     sel_s = _strings([nodes.selector(r) for r in valid_ue])
     tag = _strings([nodes.tag(r) for r in valid_ue])
     lab = _strings([nodes.label(r) or None for r in valid_ue])
@@ -277,39 +298,56 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
     report.add("masked_inputs", masked, "{n} input events were masked by the recorder (only their length is kept)")
     report.add("secret_inputs", secret, "{n} input events were in password or other secret fields (value not kept)")
 
-    # one final row order (time, then recorded order) without the internal rows: every column is taken once
+    # one final row order (time, then recorded order) without the internal rows: every column is taken once, and
+    # each source array let go as soon as its column is made (they are the memory peak of a large import)
+    counts = {vocab[k]: int(c) for k, c in zip(*np.unique(kind[keep], return_counts=True), strict=True)}
+    duration_ms = max(int(round(last_event_ms - start)), int(t_ms.max()) if n else 0)
     kept = np.flatnonzero(keep)
+    del keep
     sel = kept[np.argsort(t_ms[kept], kind="stable")]
+    del kept
     psel = pa.array(sel)
     tidx = take_idx.take(psel)
-    kind_names = pc.take(pa.array(vocab, type=pa.string()), pa.array(kind[sel]))
-    xs, ys, vl = x[sel], y[sel], value_len[sel]
-    cols: dict[str, Any] = {
-        "t": pa.array(t_ms[sel]),
-        "kind": kind_names,
-        "page": pa.array(page[sel]),
-        "x": pa.array(xs, mask=np.isnan(xs)), "y": pa.array(ys, mask=np.isnan(ys)),
-        "scroll_x": pa.array(scroll_x[sel]), "scroll_y": pa.array(scroll_y[sel]),
-        "width": pa.array(np.rint(width[sel]).astype(np.int32)),
-        "height": pa.array(np.rint(height[sel]).astype(np.int32)),
-        "target": pc.take(sel_s, tidx), "target_tag": pc.take(tag, tidx), "target_text": pc.take(lab, tidx),
-        "interactive": pa.array(interactive[sel], mask=~known[sel]),
-        "fixed": pa.array(fixed[sel]),
-        "input_type": pc.take(ity, tidx),
-        "target_label": pc.take(a_name, tidx), "target_role": pc.take(a_role, tidx),
-        "target_hidden": pa.array(hidden[sel], mask=~known[sel]),
-        "value_len": pa.array(vl, mask=vl < 0),
-        "value": _sparse_strings(values, n).take(psel),
-        "detail": _sparse_strings(detail, n).take(psel),
-    }
+    del take_idx
+    target_node = node_ve[tidx.fill_null(-1).to_numpy()]  # per row: rrweb id of the target element, -1 none
+    cols: dict[str, Any] = {"t": pa.array(t_ms[sel])}
+    del t_ms
+    cols["kind"] = pc.take(pa.array(vocab, type=pa.string()), pa.array(kind[sel]))
+    del kind
+    cols["page"] = pa.array(page[sel])
+    del page
+    xs = x[sel]
+    cols["x"] = pa.array(xs, mask=np.isnan(xs))
+    del x
+    ys = y[sel]
+    cols["y"] = pa.array(ys, mask=np.isnan(ys))
+    del y, xs, ys
+    cols["scroll_x"] = pa.array(scroll_x[sel])
+    cols["scroll_y"] = pa.array(scroll_y[sel])
+    del scroll_x, scroll_y
+    cols["width"] = pa.array(np.rint(width[sel]).astype(np.int32))
+    cols["height"] = pa.array(np.rint(height[sel]).astype(np.int32))
+    del width, height
+    cols.update({"target": pc.take(sel_s, tidx), "target_tag": _dict_take(tag, tidx),
+                 "target_text": _dict_take(lab, tidx)})
+    known_sel = known[sel]
+    del known
+    cols["interactive"] = pa.array(interactive[sel], mask=~known_sel)
+    cols["fixed"] = pa.array(fixed[sel])
+    cols.update({"input_type": _dict_take(ity, tidx), "target_label": _dict_take(a_name, tidx),
+                 "target_role": _dict_take(a_role, tidx)})
+    del tidx, interactive, fixed
+    cols["target_hidden"] = pa.array(hidden[sel], mask=~known_sel)
+    vl = value_len[sel]
+    cols["value_len"] = pa.array(vl, mask=vl < 0)
+    del hidden, known_sel, value_len, vl
+    cols["value"] = _sparse_strings(values, n).take(psel)
+    cols["detail"] = _sparse_strings(detail, n).take(psel)
     if len(window_names) > 1:
         cols["window_id"] = pa.array(w[sel].astype(np.int32))
     table = pa.table(cols)
-    counts = {vocab[k]: int(c) for k, c in zip(*np.unique(kind[keep], return_counts=True), strict=True)}
     return Mapped(table=table, pages=pages, start_epoch_ms=int(round(start)), viewport=viewport,
-                  window_names=window_names, counts=counts,
-                  duration_ms=max(int(round(last_event_ms - start)), int(t_ms.max()) if n else 0),
-                  target_node=target_node[sel])
+                  window_names=window_names, counts=counts, duration_ms=duration_ms, target_node=target_node)
 
 
 def _is_masked(text: str) -> bool:

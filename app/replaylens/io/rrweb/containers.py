@@ -28,10 +28,14 @@ from replaylens.io.rrweb import schema as S
 from replaylens.io.rrweb import stream
 from replaylens.model.validation import plain
 
-#: On-disk size of a recording file (compressed or not).
-MAX_FILE_BYTES = 512 * MiB
+#: On-disk size of a recording file (compressed or not). A top-level event array (bare or in a JS file) is read
+#: item by item: ~5 bytes of RAM per byte of JSON at most, below ``json.loads`` of the same file (docs/rrweb.md).
+MAX_FILE_BYTES = 1024 * MiB
 #: Decompressed JSON text (gzip/zlib files): streamed with this cap, so a bomb stops here.
-MAX_JSON_BYTES = 512 * MiB
+MAX_JSON_BYTES = 1024 * MiB
+#: JSON text the whole-tree reader may build (object containers, NDJSON, or an array with a problem only it
+#: reports): ~12 bytes of RAM per byte, so it keeps the former limit.
+MAX_TREE_BYTES = 512 * MiB
 #: One packed (``@rrweb/packer`` / PostHog ``cv``) item, decompressed.
 MAX_PACKED_BYTES = 256 * MiB
 #: Events in one recording (after unpacking).
@@ -104,7 +108,7 @@ def read_bytes(path: Path) -> tuple[bytes, str]:
         if size > MAX_FILE_BYTES:
             raise LimitExceededError(path, f"the recording is {size / MiB:,.0f} MiB, over the "
                                            f"{MAX_FILE_BYTES // MiB} MiB limit for rrweb files")
-        with open(path, "rb") as fh:
+        with open(path, "rb", buffering=0) as fh:  # unbuffered: readall() fills one bytes of the file's size
             magic = fh.read(2)
             fh.seek(0)
             if magic == b"\x1f\x8b":
@@ -115,7 +119,7 @@ def read_bytes(path: Path) -> tuple[bytes, str]:
                     raise BadInputError(path, f"the gzip stream is corrupt or truncated ({exc})") from None
                 _check_inflated(path, data)
                 return data, "gzip"
-            raw = fh.read()
+            raw = fh.readall()
     except FileNotFoundError:
         raise BadInputError(path, "the file does not exist") from None
     except IsADirectoryError:
@@ -137,6 +141,14 @@ def _check_inflated(path: Path, data: bytes) -> None:
     if len(data) > MAX_JSON_BYTES:
         raise LimitExceededError(path, f"the recording expands to more than {MAX_JSON_BYTES // MiB} MiB of JSON "
                                        "(a decompression bomb?); that is the limit")
+
+
+def _check_tree(path: Path, data: bytes) -> None:
+    if len(data) > MAX_TREE_BYTES:
+        raise LimitExceededError(path, f"the recording is {len(data) / MiB:,.0f} MiB of JSON: over "
+                                       f"{MAX_TREE_BYTES // MiB} MiB only a plain array of events (or a JS file "
+                                       "around one) is read, and this file is another container or has a problem "
+                                       "that needs the whole file read; that is the limit")
 
 
 def parse_json(path: Path, data: bytes) -> tuple[Any, str]:
@@ -367,6 +379,7 @@ def load(path: Path) -> Unwrapped:
     with _gc_paused():
         out = _load_array(path, data)
         if out is None:
+            _check_tree(path, data)
             obj, syntax = parse_json(path, data)
             del data
             out = unwrap(path, obj, syntax)
@@ -416,7 +429,9 @@ def _read_items(path: Path, items: list[msgspec.Raw], out: Unwrapped) -> str | N
     assert moves is not None
     problem: str | None = None
     for raw in items:
-        ev = stream.packed_move(raw, len(events), moves)
+        ev, checked = stream.packed_move(raw, len(events), moves)
+        if ev is None and checked:
+            ev = stream.decode_any(raw)  # a valid event object as it stands (what _clean_events would keep)
         if ev is not None:
             events.append(ev)
             if len(events) > MAX_EVENTS:

@@ -23,6 +23,9 @@ MAX_SKEW_MS = 30 * DAY_MS
 MAX_TIME_OFFSET_MS = 60_000
 
 
+_PLAIN = {int, float, type(None)}
+
+
 def _num(v: Any) -> float:
     return float(v) if type(v) is int or type(v) is float else np.nan
 
@@ -30,7 +33,12 @@ def _num(v: Any) -> float:
 def event_times(events: list[dict[str, Any]], report: ImportReport, *, max_skew_ms: float = MAX_SKEW_MS
                 ) -> np.ndarray:
     """Epoch ms of every event (float64), missing and implausible ones repaired to the previous good time."""
-    ts = np.fromiter((_num(e.get("timestamp")) for e in events), dtype=np.float64, count=len(events))
+    raw = [e.get("timestamp") for e in events]
+    if {type(v) for v in raw} <= _PLAIN:  # the usual case: numbers (and JSON nulls: NaN), converted at once
+        ts = np.array(raw, dtype=np.float64).reshape(len(raw))
+    else:
+        ts = np.fromiter(map(_num, raw), dtype=np.float64, count=len(raw))
+    del raw
     valid = np.isfinite(ts) & (ts >= 0) & (ts < 1e15)
     missing = int((~valid).sum())
     if not valid.any():
@@ -59,22 +67,35 @@ def ffill_by_group(order: np.ndarray, group: np.ndarray, is_set: np.ndarray, val
     Rows before the first setter of their group get ``default`` (a scalar or one value per group id).
     Vectorised: ``np.maximum.accumulate`` over setter positions.
     """
+    return ffill_many(order, group, is_set, [values], [default])[0]
+
+
+def ffill_many(order: np.ndarray, group: np.ndarray, is_set: np.ndarray, values: list[np.ndarray],
+               defaults: list[np.ndarray | float]) -> list[np.ndarray]:
+    """``ffill_by_group`` of several value columns sharing their setters: the fill positions computed once."""
     n = order.shape[0]
     if n == 0:
-        return values.copy()
+        return [v.copy() for v in values]
     g = group[order]
     s = is_set[order]
-    v = values[order]
     pos = np.arange(n)
     starts = np.r_[True, g[1:] != g[:-1]]
     src = np.where(s, pos, -1)
     src = np.where(starts & ~s, -2 - pos, src)  # group starts without a setter: mark for the default
     # carry the latest setter (or group start) forward
     key = np.where(src != -1, pos, -1)
+    del pos
     np.maximum.accumulate(key, out=key)
     carried = src[key]
-    dflt = default[g] if isinstance(default, np.ndarray) else np.full(n, default, dtype=values.dtype)
-    filled = np.where(carried >= 0, v[np.maximum(carried, 0)], dflt)
-    out = np.empty_like(values)
-    out[order] = filled
-    return out
+    del src, key, s, starts
+    take = order[np.maximum(carried, 0)]  # the setter's own row: values[order][carried] without a full gather
+    use = carried >= 0
+    del carried
+    outs = []
+    for vals, default in zip(values, defaults, strict=True):
+        dflt = default[g] if isinstance(default, np.ndarray) else np.full(n, default, dtype=vals.dtype)
+        filled = np.where(use, vals[take], dflt)
+        out = np.empty_like(vals)
+        out[order] = filled
+        outs.append(out)
+    return outs

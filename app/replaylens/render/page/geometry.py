@@ -2,7 +2,7 @@
 
 The rebuilt document (``io.rrweb.html.snapshot_to_html(element_ids=True)``) carries each element's rrweb node id
 in ``data-rl-id``. After a page or keyframe is captured, ``measure`` runs ``_BOX_JS`` with ``runJavaScript`` in
-Qt's isolated ``ApplicationWorld``: it runs although JavaScript is off for the page (``JavascriptEnabled`` false,
+Qt's isolated ``ApplicationWorld``: it runs although JavaScript is off for the page (switched off in network.py,
 so the recording's own scripts and inline handlers never run) and shares only the DOM with the page. It returns
 ``getBoundingClientRect`` plus the scroll offsets, i.e. document coordinates in CSS px, as JSON text (PySide6
 hands a script's array back as an empty string).
