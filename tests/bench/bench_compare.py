@@ -1,15 +1,16 @@
 """Library comparisons at scale: aggregate heatmap, funnel and A/B on N sessions, each against a baseline in the
 same run.
 
-    python tests/bench/bench_compare.py [--sessions 10000] [--events 10000] [--json] [--keep DIR]
+    python tests/bench/bench_compare.py [--sessions 10000] [--events 10000] [--json] [--keep DIR [--upgrade]]
 
 The library is synthetic (numpy; written through ``LibraryStore.commit``, the library's own writer): every
 session shows a landing page (1280 × 2400, desktop) with pointer moves, clicks and scrolls, then maybe a KYC page
 and a deposit goal, with a variant attribute and a planted +8 % relative deposit lift. Figures:
 
-- aggregate click heatmap of the landing page (ours, end to end: page lookup, segment, cells, grid, blur) vs
-  DuckDB's own ``GROUP BY`` of the same cells over the same Parquet (the pre-binned ``cells`` files the library
-  reads, no join, no catalogue) → ratio (goal ≤ 3×, and ≤ 2 s at 10,000 sessions / 100 M events); and, for scale,
+- aggregate click, movement, scroll-reach and attention heatmaps of the landing page (ours, end to end: page
+  lookup, segment, cells, grid, blur; ``kinds``: best and median of ``--runs``) vs DuckDB's own ``GROUP BY`` of the
+  same cells over the same Parquet (the pre-binned ``cells`` files the library reads, no join, no catalogue,
+  ``KIND_SQL``) → ratio (goal ≤ 3×, and ≤ 2 s at 10,000 sessions / 100 M events); and, for scale,
   DuckDB's ``GROUP BY`` over the raw events (what the map cost before the cells, layout 3) and our map read from the
   events (``--raw``, slow);
 - funnel (3 steps, by variant) and A/B report (deposit by variant) through the library vs the same work done by
@@ -113,6 +114,40 @@ def _timed(fn, runs: int) -> tuple[float, object]:  # type: ignore[no-untyped-de
     return statistics.median(times), out
 
 
+#: DuckDB's own GROUP BY of each map's cells over the same cells Parquet (no join, no catalogue, no segment).
+KIND_SQL = {
+    "click": "SELECT cell, sum(n) AS n, count(*) AS sessions FROM {src} WHERE kind = 'click' AND url = ? "
+             "GROUP BY 1",
+    "move": "SELECT cell, sum(w) AS w, count(*) AS sessions FROM {src} WHERE kind = 'move' AND url = ? GROUP BY 1",
+    "scroll": "SELECT skey, max(coalesce(bottom_h, bottom_s + 800)) AS bottom FROM {src} WHERE kind = 'reach' "
+              "AND url = ? GROUP BY 1",
+    "attention": "SELECT top, h, sum(w) AS ms FROM {src} WHERE kind = 'band' AND url = ? GROUP BY 1, 2",
+}
+
+
+def _kind_figures(lib, root: Path, seg, kind: str, runs: int, has_cells: bool) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Our aggregate map of ``kind`` (end to end) vs DuckDB's GROUP BY of the same cells: best and median."""
+    from replaylens.analysis.aggregate_heatmap import aggregate_heatmap
+
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        aggregate_heatmap(lib, seg, "/", kind, device="desktop")
+        times.append(time.perf_counter() - t)
+    duck: list[float] = []
+    if has_cells:
+        sql = KIND_SQL[kind].format(src=f"read_parquet('{root / 'cells' / '**' / '*.parquet'}')")
+        for _ in range(runs):
+            t = time.perf_counter()
+            lib.cursor().execute(sql, [LANDING]).fetchnumpy()
+            duck.append(time.perf_counter() - t)
+    med, dmed = statistics.median(times), statistics.median(duck) if duck else 0.0
+    return {"ours_best_s": round(min(times), 3), "ours_median_s": round(med, 3),
+            "duckdb_group_by_s": round(dmed, 3), "duckdb_best_s": round(min(duck), 3) if duck else None,
+            "ratio_median": round(med / dmed, 2) if dmed else None,
+            "ratio_best": round(min(times) / min(duck), 2) if duck else None}
+
+
 def _reopen_baseline(root: Path, sessions: int, sample: int = 100) -> float:
     """Seconds per session to open a bundle and count its deposit goal, as the CLI does without a library."""
     from replaylens.io.bundle import write_bundle
@@ -146,6 +181,9 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--keep", type=Path, help="build (or reuse) the library here instead of a temporary folder")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--upgrade", action="store_true",
+                    help="with --keep: first derive missing cells of this layout from the events (LibraryStore."
+                         "rebuild_cells), so a library built by an older build is reused")
     ap.add_argument("--raw", action="store_true", help="also time our cells query read from the raw events (slow)")
     args = ap.parse_args()
     os.environ["BENCH_EVENTS"] = str(args.events)
@@ -154,6 +192,12 @@ def main() -> int:
     built_s, total = 0.0, 0
     if not (root / "catalogue.duckdb").exists():
         total, built_s = build(root, args.sessions, args.events)
+    rebuild_s = 0.0
+    if args.upgrade:  # a kept library of an older layout: derive its cells from the events Parquet
+        t = time.perf_counter()
+        with open_library(root) as wlib:
+            wlib.rebuild_cells()
+        rebuild_s = time.perf_counter() - t
 
     from replaylens.analysis.aggregate_heatmap import aggregate_heatmap
     from replaylens.analysis.experiments import abtest, funnel, parse_step
@@ -170,11 +214,11 @@ def main() -> int:
                "floor((y + coalesce(scroll_y, 0)) / 8)::BIGINT AS cy, count(*) AS n "
                f"FROM read_parquet('{glob}') WHERE kind = 'click' AND page = 0 GROUP BY 1, 2")
     raw_s, _ = _timed(lambda: lib.cursor().execute(raw_sql).fetchnumpy(), args.runs)
-    cells_glob = str(root / "cells" / "**" / "*.parquet")
-    cells_sql = ("SELECT cx, cy, sum(n) AS n, count(DISTINCT session_id) AS sessions "
-                 f"FROM read_parquet('{cells_glob}') WHERE kind = 'click' AND page = 0 GROUP BY 1, 2")
-    has_cells = (root / "cells").is_dir() and any((root / "cells").rglob("*.parquet"))
-    duck_s, _ = _timed(lambda: lib.cursor().execute(cells_sql).fetchnumpy(), args.runs) if has_cells else (0.0, None)
+    from replaylens.store import _cells
+
+    has_cells = _cells.available(lib)
+    kinds = {kind: _kind_figures(lib, root, seg, kind, args.runs, has_cells) for kind in KIND_SQL}
+    duck_s = kinds["click"]["duckdb_group_by_s"]
     ours_raw_s = 0.0
     if args.raw:
         from replaylens.store import aggregate as Q
@@ -189,8 +233,10 @@ def main() -> int:
     reopen_s = per_session * n
     out = {
         "sessions": n, "events": total, "library_build_s": round(built_s, 1),
+        "cells_rebuild_s": round(rebuild_s, 1),
         "aggregate_heatmap_s": round(ours_s, 3), "duckdb_group_by_s": round(duck_s, 3),
         "aggregate_vs_duckdb": round(ours_s / duck_s, 2) if duck_s else None,
+        "kinds": kinds,
         "duckdb_group_by_raw_events_s": round(raw_s, 3),
         "aggregate_vs_duckdb_raw_events": round(ours_s / raw_s, 3) if raw_s else None,
         "cells_query_from_raw_events_s": round(ours_raw_s, 3) if args.raw else None,

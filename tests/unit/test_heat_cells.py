@@ -9,6 +9,8 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from compare_library import KYC, LANDING, build
 
@@ -54,7 +56,7 @@ def test_every_events_file_has_its_cells(planted: Path) -> None:
                         .fetchall())
         assert _cells.files(lib) == [_cells.cells_rel(f) for f in events] and events
         version = lib.cursor().execute("SELECT value FROM meta WHERE key = 'layout_version'").fetchall()
-        assert version == [("3",)]
+        assert version == [("4",)]
 
 
 @pytest.mark.parametrize("seg", list(SEGMENTS))
@@ -178,3 +180,113 @@ def test_demo_library_cells_equal_the_events_route(tmp_path: Path, qapp: object)
                                 Q.reach(lib, None, page, device=device, stored=False), strict=True):
                     assert np.array_equal(a, b, equal_nan=True)
     assert checked > 10
+    _attention_matches_the_one_session_map(tmp_path)
+
+
+def same_bands(a: Q.Bands, b: Q.Bands) -> None:
+    assert a.sessions_on_page == b.sessions_on_page and a.points == b.points
+    for name in ("top", "bottom", "ms", "session"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.dtype == y.dtype and np.array_equal(x, y), name
+
+
+@pytest.mark.parametrize("seg", list(SEGMENTS))
+def test_stored_attention_bands_equal_the_events_route(planted: Path, seg: str) -> None:
+    with open_library(planted, read_only=True) as lib:
+        for page in (LANDING, "/kyc", "/kyc|/"):
+            for device in (None, "desktop", "mobile"):
+                for per_session in (False, True):
+                    stored = Q.bands(lib, SEGMENTS[seg], page, device=device, per_session=per_session, stored=True)
+                    raw = Q.bands(lib, SEGMENTS[seg], page, device=device, per_session=per_session, stored=False)
+                    same_bands(stored, raw)
+        whole = Q.bands(lib, SEGMENTS[seg], "/kyc|/", per_session=True)
+        if seg == "all":
+            assert whole.ms.sum() > 0 and whole.points > 1000 and np.unique(whole.session).size > 50
+
+
+def test_attention_maps_from_cells_equal_the_events_route(planted: Path, tmp_path: Path) -> None:
+    def maps(lib: LibraryStore) -> list[Any]:
+        out: list[Any] = []
+        for unique in (False, True):
+            for cell in (8.0, 24.0):
+                hm = aggregate_heatmap(lib, SEGMENTS["variant B"], "/", "attention", unique=unique, cell=cell)
+                out.append((hm.grid, hm.values, hm.points, hm.sessions_used, hm.total_weight, hm.fold_y))
+        diff = compare(lib, None, "campaign", "songkran", "organic", "/", "attention")
+        out.append((diff.to_json(), diff.diff.p_adjusted))
+        return out
+
+    old = tmp_path / "old"
+    shutil.copytree(planted, old)
+    with open_library(old, read_only=True) as lib:
+        with_cells = maps(lib)
+        assert with_cells[0][4] > 0 and with_cells[0][3] > 0
+    shutil.rmtree(old / "cells")
+    with open_library(old, read_only=True) as lib:
+        assert not _cells.available(lib)
+        _same(with_cells, maps(lib))
+
+
+def test_rebuild_cells_derives_the_same_cells_from_the_events(planted: Path, tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    shutil.copytree(planted, root)
+    before = {p.relative_to(root): pq.read_table(p) for p in (root / "cells").rglob("*.parquet")}
+    shutil.rmtree(root / "cells")
+    with open_library(root) as lib:
+        assert not _cells.available(lib)
+        assert lib.rebuild_cells() == len(before) and _cells.available(lib)
+        assert lib.rebuild_cells() == 0  # every file has its cells now
+        for rel, table in before.items():
+            assert pq.read_table(root / rel).equals(table), rel
+        identical(*both_routes(lib, None, "/", "move", None, 16.0))
+    with open_library(root, read_only=True) as lib, pytest.raises(Exception, match="read-only"):
+        lib.rebuild_cells()
+
+
+def test_a_layout_3_library_reads_the_events_until_its_cells_are_rebuilt(planted: Path, tmp_path: Path) -> None:
+    root = tmp_path / "v3"
+    shutil.copytree(planted, root)
+    for p in (root / "cells").rglob("*.parquet"):  # cells of layout 3: string keys, no bands
+        pq.write_table(pa.table({"session_id": pa.array(["x"]), "sha256": pa.array(["y"])}), p)
+    con = duckdb.connect(str(root / "catalogue.duckdb"))
+    con.execute("DROP TABLE cell_keys")
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'layout_version'")
+    con.close()
+    with open_library(root, read_only=True) as lib:
+        assert not _cells.available(lib)
+        raw = Q.cells(lib, None, "/", "move", cell_px=8.0)
+    with open_library(root) as lib:
+        assert lib.cursor().execute("SELECT value FROM meta WHERE key = 'layout_version'").fetchall() == [("4",)]
+        assert not _cells.available(lib)
+        assert lib.rebuild_cells() > 0 and _cells.available(lib)
+        identical(Q.cells(lib, None, "/", "move", cell_px=8.0, stored=True), raw)
+
+
+def _attention_matches_the_one_session_map(root: Path) -> None:
+    """The library's attention map (from the cells) is the one-session map's definition: summed over the same
+    session files, every page row's seconds agree exactly, as do the sessions and events counted."""
+    from replaylens.demo.library_build import RECORDINGS
+    from replaylens.io.registry import open_session
+    from replaylens.model.heatmaps import compute_heatmap
+
+    sessions = [open_session(p) for p in sorted((root / RECORDINGS).rglob("*.rlsession"))]
+    compared = 0
+    try:
+        with open_library(root, read_only=True) as lib:
+            paths = [str(r[0]) for r in lib.cursor().execute("SELECT DISTINCT path FROM pages ORDER BY 1").fetchall()]
+            for path in paths:
+                for device in ("desktop", "mobile"):
+                    try:
+                        ours = aggregate_heatmap(lib, None, path, "attention", device=device, cell=8.0)
+                        one = compute_heatmap(sessions, "attention", page=path, device=device, cell=8.0)
+                    except ValueError:
+                        continue
+                    assert ours.sessions_used == one.sessions_used and ours.points == one.points
+                    assert ours.profile is not None and one.profile is not None
+                    a, b = ours.profile * ours.sessions_used, one.profile * one.sessions_used
+                    n = min(a.size, b.size)
+                    assert np.allclose(a[:n], b[:n], rtol=1e-12, atol=1e-9), (path, device)
+                    compared += int(a.sum() > 0)
+    finally:
+        for s in sessions:
+            s.close()
+    assert compared >= 4

@@ -16,8 +16,8 @@ import numpy as np
 
 from replaylens.analysis.diffmap import CellDiff, compare_cells, sentence
 from replaylens.core.colormaps import DEFAULT_CMAP
-from replaylens.core.heatmap import DEFAULT_SIGMA_PX, finish, grid_shape
-from replaylens.core.heatmap_kinds import reach_profile
+from replaylens.core.heatmap import DEFAULT_SIGMA_PX, finish, grid_shape, normalize
+from replaylens.core.heatmap_kinds import band_time, reach_profile
 from replaylens.model.heatmaps import HeatmapResult
 from replaylens.model.segment import AttrIn, Segment
 from replaylens.store import aggregate as Q
@@ -30,7 +30,11 @@ MIN_SESSIONS = 100
 #: Display grid (CSS px) and the coarser grid the difference test runs on (areas, not pixels: more power).
 DISPLAY_CELL_PX = 8.0
 TEST_CELL_PX = 32.0
-_WHAT = {"click": "clicked", "move": "rested the pointer", "scroll": "reached"}
+_WHAT = {"click": "clicked", "move": "rested the pointer", "scroll": "reached", "attention": "had on screen"}
+KINDS = ("click", "move", "scroll", "attention")
+#: Attention "presence": a session counts for a band of the page when that band was on screen at least this long
+#: (ms) — the unique-sessions attention map and the attention comparison (docs/analysis.md).
+ATTENTION_PRESENCE_MS = 1_000.0
 
 
 def small_sample_warning(n: int) -> str | None:
@@ -49,15 +53,39 @@ def _grid(c: Q.Cells, width: int, height: int, cell: float, unique: bool) -> np.
     return grid.reshape(rows, cols).astype(np.float32)
 
 
+def attention_rows(b: Q.Bands, rows: int, cell: float) -> np.ndarray:
+    """Per session (``b.session`` indices) and page row, the ms that row's centre was on screen (sessions × rows):
+    ``core.heatmap_kinds.band_time`` per session, as a difference array over all sessions at once."""
+    n = int(b.session.max()) + 1 if b.session.size else 0
+    centre0 = 0.5 * cell
+    start = np.clip(np.ceil((b.top - centre0) / cell), 0, rows).astype(np.int64)
+    stop = np.clip(np.ceil((b.bottom - centre0) / cell), 0, rows).astype(np.int64)
+    ok = (stop > start) & (b.ms > 0)
+    diff = np.zeros((n, rows + 1))
+    np.add.at(diff, (b.session[ok], start[ok]), b.ms[ok])
+    np.add.at(diff, (b.session[ok], stop[ok]), -b.ms[ok])
+    return np.cumsum(diff[:, :rows], axis=1)
+
+
+def attention_presence(lib: LibraryStore, segment: Segment | None, page: str, device: str | None, rows: int,
+                       cell: float) -> tuple[np.ndarray, int, int]:
+    """Per page row, the sessions that had it on screen at least ``ATTENTION_PRESENCE_MS``; sessions on the page
+    and events."""
+    b = Q.bands(lib, segment, page, device=device, per_session=True)
+    per = attention_rows(b, rows, cell)
+    return (per >= ATTENTION_PRESENCE_MS).sum(axis=0).astype(np.int64), b.sessions_on_page, b.points
+
+
 def aggregate_heatmap(lib: LibraryStore, segment: Segment | None, page: str, kind: str, *,
                       device: str | None = None, unique: bool = False, relative_x: bool = False,
                       cell: float = DISPLAY_CELL_PX, sigma: float = DEFAULT_SIGMA_PX, norm: str = "max",
                       cmap: str = DEFAULT_CMAP, anchor: str | None = None,
                       reference: Segment | None = None) -> HeatmapResult:
-    """A click, movement or scroll-reach map of ``page`` over the segment's sessions. ``unique`` counts sessions
-    per cell instead of events. ``anchor="element"``: clicks re-projected onto their elements' reference boxes
-    (``analysis.anchored``; boxes from ``reference``, default the segment). Raises ValueError when no session of
-    the segment showed the page."""
+    """A click, movement, scroll-reach or attention map of ``page`` over the segment's sessions. ``unique`` counts
+    sessions per cell instead of events (attention: the share of sessions that had the row on screen at least
+    ``ATTENTION_PRESENCE_MS``; otherwise the mean seconds per session, as the one-session map).
+    ``anchor="element"``: clicks re-projected onto their elements' reference boxes (``analysis.anchored``; boxes
+    from ``reference``, default the segment). Raises ValueError when no session of the segment showed the page."""
     if anchor is not None:
         from replaylens.analysis.anchored import anchored_heatmap, check_anchor
 
@@ -88,13 +116,31 @@ def aggregate_heatmap(lib: LibraryStore, segment: Segment | None, page: str, kin
         outside = int(c.weight[(c.cx >= cols) | (c.cy >= rows)].sum()) if kind == "click" else 0
         grid, values = finish(raw, sigma / cell, norm)
         total, sig = float(raw.sum()), sigma
+    elif kind == "attention":
+        if unique:
+            present, used, points = attention_presence(lib, segment, page, device, rows, cell)
+            profile = present / max(used, 1)
+            values = np.repeat(profile.astype(np.float32)[:, None], cols, axis=1)
+            total = float(present.sum())
+        else:
+            b = Q.bands(lib, segment, page, device=device)
+            used, points = b.sessions_on_page, b.points
+            secs = band_time(b.top, b.bottom, b.ms, rows, cell)
+            profile = secs / 1000.0 / max(used, 1)
+            values = normalize(np.repeat(profile.astype(np.float32)[:, None], cols, axis=1), norm)
+            total = float(b.ms.sum())
+        grid = np.repeat(profile.astype(np.float32)[:, None], cols, axis=1)
+        folds = Q.reach(lib, segment, page, device=device)[1]
+        fold = float(np.mean(folds)) if folds.size else None
+        outside, sig = 0, 0.0
     else:
-        raise ValueError(f"library heatmaps are click, move or scroll, not {kind!r}")
+        raise ValueError(f"library heatmaps are click, move, scroll or attention, not {kind!r}")
     max_alpha = 0.8 if kind in ("click", "move") else 0.5
-    n_segment = len(Q.members(lib, segment)[0])
+    shown_norm = "share" if kind == "scroll" or (kind == "attention" and unique) else norm
+    n_segment = lib.count(segment)
     return HeatmapResult(
         kind=kind, page_url=ref.url, page_title=ref.title, page_width=width, page_height=height, cell=cell,
-        sigma=sig, norm=norm if kind != "scroll" else "share", cmap=cmap, grid=grid, values=values,
+        sigma=sig, norm=shown_norm, cmap=cmap, grid=grid, values=values,
         sessions_total=n_segment,
         sessions_used=used, sessions_without_page=max(n_segment - used, 0), sessions_outside_width=0,
         points=points, points_outside_page=max(outside, 0), total_weight=total, fold_y=fold, profile=profile,
@@ -131,12 +177,16 @@ class Comparison:
 def _presence(lib: LibraryStore, segment: Segment | None, page: str, kind: str, device: str | None,
               width: int, height: int, cell: float, relative_x: bool, anchor: str | None = None,
               reference: Segment | None = None) -> tuple[np.ndarray, int]:
-    """Per test cell, the number of sessions with a point there (scroll: whose viewport reached the row)."""
+    """Per test cell, the number of sessions with a point there (scroll: whose viewport reached the row;
+    attention: that had the row on screen at least ``ATTENTION_PRESENCE_MS``)."""
     if anchor is not None:
         from replaylens.analysis.anchored import presence
 
         return presence(lib, segment, page, device, cell, reference)
     rows, cols = grid_shape(width, height, cell)
+    if kind == "attention":
+        present, used, _ = attention_presence(lib, segment, page, device, rows, cell)
+        return np.repeat(present[:, None], cols, axis=1), used
     if kind == "scroll":
         bottoms, _ = Q.reach(lib, segment, page, device=device)
         tops = np.arange(rows) * cell

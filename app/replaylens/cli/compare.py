@@ -22,7 +22,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--b", required=True, metavar="V", help="value of --by for group B")
     p.add_argument("--page", required=True, metavar="PATTERN",
                    help="page URL or /path glob; several separated by |")
-    p.add_argument("--kind", choices=("click", "move", "scroll"), default="click")
+    p.add_argument("--kind", choices=("click", "move", "scroll", "attention"), default="click",
+                   help="what to compare (attention: the share of sessions with each band on screen >= 1 s)")
     p.add_argument("--device", choices=DEVICES, help="one device class (recommended: widths are never mixed "
                                                      "otherwise the map is misplaced)")
     p.add_argument("--relative-x", action="store_true", help="x as a share of the viewport width (mixed widths)")

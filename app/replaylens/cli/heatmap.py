@@ -152,8 +152,8 @@ def _run_library(args: argparse.Namespace) -> int:
     if args.files:
         print("replaylens heatmap: give FILEs or --library, not both", file=sys.stderr)
         return 2
-    if args.kind == "attention" or args.width or args.time:
-        print("replaylens heatmap: with --library, --kind is click, move or scroll and widths go by --device",
+    if args.width or args.time:
+        print("replaylens heatmap: with --library, widths go by --device and there is no --time window",
               file=sys.stderr)
         return 2
     page = "/" if args.page == "0" else args.page

@@ -1,14 +1,17 @@
-"""The library's on-disk layout and catalogue schema (layout version 3, documented in docs/library.md).
+"""The library's on-disk layout and catalogue schema (layout version 4, documented in docs/library.md).
 
 Version 2 adds the survey tables (``store._surveys``); version 3 the pre-binned heatmap cells (``store._cells``),
-one cells file per events file. An older library is migrated when opened for writing (the new tables and folder
-are created, nothing else changes: its event files keep no cells, and heatmaps over them read the events) and read
-as it is when opened read-only.
+one cells file per events file; version 4 keys the cells by an integer session key (table ``cell_keys``), merges
+the visits of one URL and adds the attention bands. An older library is migrated when opened for writing (the new
+tables and folder are created, nothing else changes: its event files keep no cells of this layout, and heatmaps
+over them read the events until ``LibraryStore.rebuild_cells`` re-derives the cells) and read as it is when opened
+read-only.
 
     <library>/
       catalogue.duckdb          the catalogue (tables below)
       events/site=<site>/day=<YYYY-MM-DD>/batch-<id>.parquet   events, one file per ingest batch and partition
       cells/site=<site>/day=<YYYY-MM-DD>/batch-<id>.parquet    heatmap cells of the events file of the same name
+                                                               (store._cells; layout 4)
       screens/<ab>/<sha256>.<ext>                               page screenshots, stored once per content hash
       tmp/                      temp files of a running ingest (deleted at the next ingest)
 
@@ -23,9 +26,9 @@ from pathlib import Path
 
 import duckdb
 
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 #: Older layouts this build migrates in place when it opens them for writing (and reads as they are).
-MIGRATABLE = (1, 2)
+MIGRATABLE = (1, 2, 3)
 CATALOGUE = "catalogue.duckdb"
 EVENTS_DIR = "events"
 CELLS_DIR = "cells"
@@ -71,6 +74,8 @@ DDL: tuple[str, ...] = (
         created_ms BIGINT, gid INTEGER NOT NULL)""",
     "CREATE TABLE IF NOT EXISTS goal_hits (goal VARCHAR NOT NULL, session_id VARCHAR NOT NULL, reached_ms BIGINT)",
     "CREATE TABLE IF NOT EXISTS segments (name VARCHAR NOT NULL, definition VARCHAR NOT NULL, created_ms BIGINT)",
+    # layout 4: the heatmap cells' integer key of each session version (store._cells.session_key)
+    "CREATE TABLE IF NOT EXISTS cell_keys (session_id VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, skey BIGINT NOT NULL)",
     *SURVEY_DDL,
 )
 

@@ -81,7 +81,7 @@ def _write_events(lib: LibraryStore, group: list[SessionRecord], site: str, day:
     dest.parent.mkdir(parents=True, exist_ok=True)
     os.replace(tmp, dest)
     try:
-        _cells.write(lib, table, rel)  # the batch's heatmap cells, named by the same catalogue rows (layout 3)
+        _cells.write(lib, table, rel, *_cells.record_tables(group))  # the batch's heatmap cells (layout 4)
     except BaseException:
         dest.unlink(missing_ok=True)
         raise

@@ -8,6 +8,8 @@ parameters, and avoids DuckDB-only constructs (see ``_compile``):
     heat_cells   the pre-binned heatmap cells of those files (``store._cells``; the same partition columns),
                  named only when every events file has its cells (``_cells.available``)
     sessions, pages, attributes, goal_hits, findings, tags, labels, goals   the catalogue tables
+    cell_keys    the catalogue's session version -> integer key of the cells (layout 4; absent in an older
+                 library opened read-only, whose maps read the events)
 
 An ``Engine`` runs such a statement and returns Arrow. ``DuckDBEngine`` runs it on the catalogue's own connection
 (the catalogue tables are real tables there; ``events`` is a temporary view over ``read_parquet``).
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
 
 #: Catalogue tables a query may name (the Spark engine pushes these; ``events`` comes from the Parquet folder).
 CATALOGUE_VIEWS: tuple[str, ...] = ("sessions", "pages", "attributes", "attr_values", "attr_keys", "goal_hits",
-                                    "findings", "tags", "labels", "goals")
+                                    "findings", "tags", "labels", "goals", "cell_keys")
 ENGINES = ("duckdb", "spark")
 DEFAULT_MASTER = "local[*]"
 

@@ -263,6 +263,16 @@ class LibraryStore:
         with self.write_lock:
             self.cursor().execute("CHECKPOINT").fetchall()
 
+    def rebuild_cells(self, *, force: bool = False, progress: Callable[[int, int], None] | None = None) -> int:
+        """Re-derive the heatmap cells (layout 4) of every events file that has none from the events Parquet
+        (a library written before layout 4; ``force``: every file). Returns how many cells files were written."""
+        if self.read_only:
+            raise LibraryError(f"the library {self.root} is open read-only: its cells cannot be rebuilt")
+        from replaylens.store import _cells_build
+
+        with self.write_lock, _ctrl_c():
+            return _cells_build.rebuild(self, force=force, progress=progress)
+
     def cleanup_orphans(self) -> int:
         """Delete event files no catalogue row names and leftover temp files; returns how many were deleted."""
         with self.write_lock:

@@ -8,8 +8,8 @@ Views, registered before the first query and again whenever the catalogue change
 - ``heat_cells`` = the same for the pre-binned heatmap cells (``store._cells``) under the library's ``cells``
   folder (beside ``events_uri``);
 - the catalogue tables (``sessions``, ``pages``, ``attributes``, ``goal_hits``, ``findings``, ``tags``, ``labels``,
-  ``goals``) pushed from the desktop's DuckDB as Arrow (``spark.createDataFrame``): a cluster cannot read the
-  catalogue file, and the desktop keeps it (and the screenshots).
+  ``goals``, ``cell_keys``) pushed from the desktop's DuckDB as Arrow (``spark.createDataFrame``): a cluster
+  cannot read the catalogue file, and the desktop keeps it (and the screenshots).
 
 Parameters stay bound: ``spark.sql(sql, args=[…])`` (positional ``?``), never pasted into the SQL. Results come
 back as Arrow (``DataFrame.toArrow``). pyspark is imported only here, and only when a Spark engine is made.
@@ -138,7 +138,7 @@ class SparkEngine:
 
     # -- views -------------------------------------------------------------------------------------------------
     def _fingerprint(self) -> tuple[Any, ...]:
-        counts = ", ".join(f"(SELECT count(*) FROM {t})" for t in CATALOGUE_VIEWS)
+        counts = ", ".join(f"(SELECT count(*) FROM {t})" for t in _present(self.lib))
         row = self.lib.cursor().execute(f"SELECT {counts}, (SELECT max(ingested_ms) FROM sessions)").fetchall()[0]
         # every write of this process clears the library's cache (``invalidate``): a new token, a new state
         token = self.lib.cached("spark:token") or self.lib.remember("spark:token", next(_TOKENS))
@@ -168,9 +168,10 @@ class SparkEngine:
         df = self.spark.read.option("basePath", base).parquet(*files)
         return df.withColumn("site", F.col("site").cast("string")).withColumn("day", F.col("day").cast("date"))
 
-    def register(self, names: Sequence[str] = ("events", *CATALOGUE_VIEWS), force: bool = False) -> None:
+    def register(self, names: Sequence[str] | None = None, force: bool = False) -> None:
         """(Re-)register the views ``names`` when the catalogue changed since (or another engine used this
         session); views already registered for this state are kept."""
+        names = ("events", *_present(self.lib)) if names is None else names
         state = self._fingerprint()
         spark = self.spark
         if force or self._state != state or _OWNER.get(id(spark)) is not self:
@@ -196,7 +197,7 @@ class SparkEngine:
         tree = _parse(sql)
         ctes = {str(c.alias).lower() for c in tree.find_all(exp.CTE)}
         names = {t.name.lower() for t in tree.find_all(exp.Table)} - ctes
-        self.register([n for n in ("events", "heat_cells", *CATALOGUE_VIEWS) if n in names])
+        self.register([n for n in ("events", "heat_cells", *_present(self.lib)) if n in names])
         self.last_sql = _spark_sql(tree)
         return self.last_sql
 
@@ -220,6 +221,13 @@ class SparkEngine:
             del _OWNER[id(spark)]
         if self._owns:
             spark.stop()
+
+
+def _present(lib: LibraryStore) -> tuple[str, ...]:
+    """The catalogue views this library has (an older library opened read-only has no ``cell_keys``)."""
+    rows = lib.cursor().execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()
+    have = {str(r[0]) for r in rows}
+    return tuple(t for t in CATALOGUE_VIEWS if t in have)
 
 
 #: The ``events`` columns when the library has no files yet (the library's writer's schema).

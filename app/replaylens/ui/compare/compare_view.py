@@ -34,7 +34,8 @@ from replaylens.ui.compare import meta
 from replaylens.ui.compare.common import PLAIN, WARN, AnalysisWindow, ImageView, pdf_path_dialog, zoom_buttons
 from replaylens.ui.jobs import LatestJob
 
-KINDS = (("Clicks", "click"), ("Pointer movement (where it rests)", "move"), ("Scroll reach", "scroll"))
+KINDS = (("Clicks", "click"), ("Pointer movement (where it rests)", "move"), ("Scroll reach", "scroll"),
+         ("Attention (time on screen)", "attention"))
 
 
 @dataclass(frozen=True)
