@@ -143,9 +143,13 @@ def test_the_product_never_enables_javascript_for_recorded_pages(qapp: object) -
     try:
         off = page.settings().testAttribute(QWebEngineSettings.WebAttribute.JavascriptEnabled)
         assert off is False
-    finally:
+    finally:  # the page goes before its profile, each deletion carried out at once (as capture's close does):
+        from PySide6.QtCore import QCoreApplication, QEvent  # a profile released under a live page crashes Chromium
+
         page.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         profile.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     uses = {p.relative_to(APP).as_posix() for p in APP.rglob("*.py")
             if re.search(r"Javascript\w*Enabled|JavascriptCan", p.read_text("utf-8"))}
     assert uses == {"render/page/network.py"}, uses
