@@ -290,3 +290,23 @@ def _attention_matches_the_one_session_map(root: Path) -> None:
         for s in sessions:
             s.close()
     assert compared >= 4
+
+
+def test_unique_library_maps_say_sessions_in_their_legend(planted: Path) -> None:
+    """A comparison draws maps that count sessions once per spot: the legend says sessions (or the share of them
+    for attention), not clicks or seconds; the event-counting map keeps its wording."""
+    from replaylens.model.heatmap_legend import EXPLAIN, UNIQUE_EXPLAIN, explain, scale_labels
+
+    with open_library(planted, read_only=True) as lib:
+        att = aggregate_heatmap(lib, None, "/", "attention", unique=True)
+        att_total = aggregate_heatmap(lib, None, "/", "attention")
+        clicks = aggregate_heatmap(lib, None, "/", "click", unique=True)
+        clicks_total = aggregate_heatmap(lib, None, "/", "click")
+    assert att.profile is not None and 0 < float(att.profile.max()) <= 1.0
+    assert scale_labels(att) == ("fewer sessions", f"more · up to {float(att.profile.max()) * 100:.0f} % of sessions")
+    assert explain(att) == UNIQUE_EXPLAIN["attention"] and explain(att_total) == EXPLAIN["attention"]
+    assert "per session" in scale_labels(att_total)[1]
+    busiest = int(round(float(clicks.grid.max())))
+    assert busiest >= 1 and scale_labels(clicks)[1] == (
+        f"more · up to {busiest:,} session{'s' if busiest != 1 else ''} in one 8 px square")
+    assert scale_labels(clicks_total)[0] == "fewer clicks"

@@ -25,6 +25,8 @@ def scale_labels(result: HeatmapResult) -> tuple[str, str]:
     """(low end, high end) of the colour bar, the high end with the number it stands for (a spot: a square of
     ``replaylens.model.heatmaps.SPOT_PX`` CSS px, about a button)."""
     peak_spot = float(result.extra.get("peak_spot", 0.0) or 0.0)
+    if result.extra.get("unique"):  # a library map counting sessions, not events (as a comparison draws it)
+        return _unique_labels(result, peak_spot)
     if result.kind == "click":
         n = int(round(peak_spot))
         return "fewer clicks", (f"more · up to {n:,} click{'s' if n != 1 else ''} in one spot" if n
@@ -36,6 +38,36 @@ def scale_labels(result: HeatmapResult) -> tuple[str, str]:
         return "fewer sessions", "all sessions reach here (100 %)"
     peak = float(np.max(result.profile)) if result.profile is not None and result.profile.size else 0.0
     return "less time", f"more · up to {peak:.1f} s per session"
+
+
+def explain(result: HeatmapResult) -> str:
+    """The one line under the legend's title: what the map measures (sessions, for a unique-sessions map)."""
+    if result.extra.get("unique") and result.kind in UNIQUE_EXPLAIN:
+        return UNIQUE_EXPLAIN[result.kind]
+    return EXPLAIN.get(result.kind, "")
+
+
+#: ``EXPLAIN`` for library maps that count each session once per spot (``unique``; docs/analysis.md).
+UNIQUE_EXPLAIN: dict[str, str] = {
+    "click": "Where people clicked: the hotter, the more sessions clicked there.",
+    "move": "Where the pointer rested: the hotter, the more sessions rested it there.",
+    "attention": "Which bands of the page were on screen: the share of sessions that had each band in view "
+                 "for at least 1 s.",
+}
+
+
+def _unique_labels(result: HeatmapResult, peak_spot: float) -> tuple[str, str]:
+    if result.kind == "attention":
+        peak = float(np.max(result.profile)) if result.profile is not None and result.profile.size else 0.0
+        return "fewer sessions", f"more · up to {peak * 100:.0f} % of sessions"
+    if result.kind == "scroll":
+        return "fewer sessions", "all sessions reach here (100 %)"
+    where = "in one spot"
+    if not peak_spot and result.grid is not None and result.grid.size:  # library maps: the busiest cell
+        peak_spot, where = float(np.max(result.grid)), f"in one {result.cell:g} px square"
+    n = int(round(peak_spot))
+    return "fewer sessions", (f"more · up to {n:,} session{'s' if n != 1 else ''} {where}" if n
+                              else "more sessions")
 
 
 def marks(result: HeatmapResult) -> list[tuple[float, str]]:
@@ -56,4 +88,4 @@ def marks(result: HeatmapResult) -> list[tuple[float, str]]:
     return out
 
 
-__all__ = ["EXPLAIN", "marks", "scale_labels"]
+__all__ = ["EXPLAIN", "UNIQUE_EXPLAIN", "explain", "marks", "scale_labels"]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from replaylens.core.colormaps import colour_table
-from replaylens.model.heatmap_legend import EXPLAIN, scale_labels
+from replaylens.model.heatmap_legend import explain, scale_labels
 from replaylens.model.heatmap_legend import marks as legend_marks
 from replaylens.model.heatmaps import HeatmapResult
 from replaylens.render.image import png_bytes, to_array, to_qimage
@@ -93,7 +93,7 @@ def _draw_legend(p: Any, result: HeatmapResult, width: int, height: int, scale: 
     fm = p.fontMetrics()
     pad, bar_w, bar_h = 8 * scale, 200 * scale, 10 * scale
     lo_label, hi_label = scale_labels(result)
-    lines = [f"{_TITLES[result.kind]} · {result.page_url.split('://')[-1]}", EXPLAIN.get(result.kind, ""),
+    lines = [f"{_TITLES[result.kind]} · {result.page_url.split('://')[-1]}", explain(result),
              result.summary(), _filters(result)]
     if not has_shot:
         lines.append("no screenshot of this page")
