@@ -64,6 +64,47 @@ def test_a_newer_request_stops_the_older_work_and_the_older_ends_cancelled(qtbot
     assert runner.shutdown()
 
 
+def test_a_result_still_on_its_way_is_discarded_once_a_newer_request_came(qtbot) -> None:
+    """The older job finished on its worker, but its outcome has not reached the GUI thread when the newer request
+    (or a cancel) arrives: it must end cancelled, its result to ``discard``, never ``done`` (it used to slip
+    through as done: the viewer then showed findings of the settings the user had just changed)."""
+    from replaylens.ui.jobs import LatestJob
+
+    runner = QtJobRunner(max_workers=1, name="t-qt-undelivered")
+    discarded: list[object] = []
+    outcomes: list[str] = []
+    old = runner.submit("findings", lambda tok, p: "old", discard=discarded.append)
+    old.done.connect(lambda r: outcomes.append(f"done {r}"))
+    old.cancelled.connect(lambda: outcomes.append("old cancelled"))
+    assert old.job is not None
+    old.job.future.result(timeout=5)  # finished on the worker; no event loop ran, so nothing was delivered
+    qtbot.waitUntil(lambda: runner.runner.latest("findings") is None, timeout=5000)  # the worker forgot it
+    new = runner.submit("findings", lambda tok, p: "new")
+    new.done.connect(lambda r: outcomes.append(f"done {r}"))
+    with qtbot.waitSignals([old.finished, new.finished], timeout=5000):
+        pass
+    assert sorted(outcomes) == ["done new", "old cancelled"] and discarded == ["old"]
+    gone = runner.submit("other", lambda tok, p: "late", discard=discarded.append)
+    assert gone.job is not None
+    gone.job.future.result(timeout=5)
+    runner.cancel("other")
+    with qtbot.waitSignal(gone.finished, timeout=5000):
+        pass
+    assert discarded == ["old", "late"]
+    assert runner.shutdown()
+
+    latest = LatestJob(runner=QtJobRunner(max_workers=1, name="t-latest"))
+    got: list[object] = []
+    latest.result.connect(got.append)
+    first = latest.submit(lambda: "first")
+    assert first.job is not None
+    first.job.future.result(timeout=5)
+    latest.submit(lambda: "second")
+    qtbot.waitUntil(lambda: not latest.busy, timeout=5000)
+    assert got == ["second"]
+    latest.shutdown()
+
+
 def test_menus_are_built_from_the_registry(qtbot) -> None:
     w = QMainWindow()
     qtbot.addWidget(w)

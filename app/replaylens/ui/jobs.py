@@ -88,6 +88,7 @@ class QtJobRunner(QObject):
 
     def submit(self, key: Hashable, work: Callable[[CancelToken, Progress], Any],
                discard: Callable[[Any], None] | None = None) -> QtJob:
+        self._cancel_undelivered(key)
         qjob = QtJob(key, discard, self)
         self._jobs.add(qjob)
 
@@ -122,10 +123,21 @@ class QtJobRunner(QObject):
         qjob.finished.emit()
         qjob.deleteLater()
 
+    def _cancel_undelivered(self, key: Hashable) -> None:
+        """Cancel the older jobs of ``key`` whose outcome has not reached the GUI thread yet, finished ones too:
+        the worker's runner forgets a job as it finishes, but its result is still on its way here and must end
+        ``cancelled`` (to ``discard``), never ``done``, once a newer request or a cancel came after it."""
+        for older in [j for j in self._jobs if j.key == key and j.job is not None]:
+            older.job.token.cancel()
+
     def cancel(self, key: Hashable) -> None:
+        self._cancel_undelivered(key)
         self.runner.cancel(key)
 
     def cancel_all(self) -> None:
+        for j in list(self._jobs):
+            if j.job is not None:
+                j.job.token.cancel()
         self.runner.cancel_all()
 
     def running(self, key: Hashable | None = None) -> bool:
