@@ -127,8 +127,9 @@ class QtJobRunner(QObject):
         """Cancel the older jobs of ``key`` whose outcome has not reached the GUI thread yet, finished ones too:
         the worker's runner forgets a job as it finishes, but its result is still on its way here and must end
         ``cancelled`` (to ``discard``), never ``done``, once a newer request or a cancel came after it."""
-        for older in [j for j in self._jobs if j.key == key and j.job is not None]:
-            older.job.token.cancel()
+        for older in [j.job for j in self._jobs if j.key == key]:
+            if older is not None:
+                older.token.cancel()
 
     def cancel(self, key: Hashable) -> None:
         self._cancel_undelivered(key)
