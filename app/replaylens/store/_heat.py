@@ -73,7 +73,7 @@ class Bands:
 class PageScope:
     """What the catalogue says about ``page`` for a segment, read in one statement (``page_scope``): the reference
     page, the sessions that showed it, the matched URLs and whether the segment's session versions are every key
-    the stored cells hold (then the cells need no key filter; False when the cells are not asked about)."""
+    the stored cells hold (then the cells need no key filter; False without stored cells or page visits)."""
 
     ref: PageRef | None
     on_page: int
@@ -144,29 +144,39 @@ def _all_keys(lib: LibraryStore) -> int:
     return int(found)
 
 
+def _urls(lib: LibraryStore, page: str) -> tuple[str, ...]:
+    """The URLs of every session's visits matching ``page`` (no segment: the cells are also filtered by session,
+    so URLs only other sessions showed select nothing), cached until the next write."""
+    key = f"heat:urls:{page}"
+    found = lib.cached(key)
+    if found is None:
+        match, mparams = page_match(page)
+        res = engine(lib).execute(
+            "SELECT DISTINCT p.url FROM pages p JOIN sessions s ON s.session_id = p.session_id "
+            f"WHERE p.first_ms IS NOT NULL AND p.url IS NOT NULL AND {match}", mparams)
+        found = lib.remember(key, tuple(sorted(str(u) for u in res.column("url").to_pylist())))
+    return tuple(found)
+
+
 def page_scope(lib: LibraryStore, segment: Segment | None, page: str, device: str | None = None) -> PageScope:
-    """``page_ref``, the sessions on the page, the matched URLs and (when the library has stored cells) the
-    segment's session keys, in one catalogue statement: pass it to ``cells``, ``reach`` or ``bands``."""
+    """``page_ref``, the sessions on the page and (when the library has stored cells) the segment's session keys
+    in one catalogue statement, and the URLs matching ``page``: pass it to ``cells``, ``reach`` or ``bands``."""
     m, params = _matched(lib, segment, page, device)
     keyed = _cells.available(lib)
-    nulls = "CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS INTEGER), CAST(NULL AS INTEGER), " \
-            "CAST(NULL AS VARCHAR)"
     sql = (f"WITH m AS ({m}), r AS ({_ref_sql('m')}) "
-           "SELECT 0 AS part, path, title, width, height, screen, url, CAST(NULL AS BIGINT) AS k FROM r "
-           f"UNION ALL SELECT 1, {nulls}, u.url, NULL FROM (SELECT DISTINCT url FROM m WHERE url IS NOT NULL) u "
-           f"UNION ALL SELECT 2, {nulls}, NULL, (SELECT count(DISTINCT session_id) FROM m)")
+           "SELECT r.*, (SELECT count(DISTINCT session_id) FROM m) AS on_page")
     args = list(params)
     if keyed:
         cond, cparams = scope(lib, segment, device)
-        sql += (f" UNION ALL SELECT 3, {nulls}, NULL, (SELECT count(DISTINCT k.skey) FROM sessions s "
-                f"JOIN cell_keys k ON k.session_id = s.session_id AND k.sha256 = s.sha256 WHERE {cond})")
+        sql += (", (SELECT count(DISTINCT k.skey) FROM sessions s JOIN cell_keys k ON k.session_id = s.session_id "
+                f"AND k.sha256 = s.sha256 WHERE {cond}) AS keys")
         args += cparams
-    rows = engine(lib).execute(sql, args).to_pylist()
-    ref = next((_page_ref(r) for r in rows if r["part"] == 0), None)
-    urls = tuple(sorted(str(r["url"]) for r in rows if r["part"] == 1))
-    on_page = next((int(r["k"] or 0) for r in rows if r["part"] == 2), 0)
-    keys = next((int(r["k"] or 0) for r in rows if r["part"] == 3), None)
-    return PageScope(ref, on_page, urls, keys is not None and keys == _all_keys(lib))
+    rows = engine(lib).execute(f"{sql} FROM r", args).to_pylist()
+    if not rows:  # no visit of the page: nothing to draw
+        return PageScope(None, 0, (), False)
+    r = rows[0]
+    every = keyed and int(r["keys"] or 0) == _all_keys(lib)
+    return PageScope(_page_ref(r), int(r["on_page"] or 0), _urls(lib, page) if keyed else (), every)
 
 
 def pairs_cte(lib: LibraryStore, segment: Segment | None, page: str, device: str | None) -> tuple[str, list[Any]]:
@@ -197,12 +207,11 @@ def visits(lib: LibraryStore, segment: Segment | None, page: str, device: str | 
     return sql, [*params, *dparams], n_sessions
 
 
-def stored_visits(lib: LibraryStore, segment: Segment | None, page: str, device: str | None, kind: str,
-                  known: PageScope | None = None, *, also: dict[str, str] | None = None
-                  ) -> tuple[str, list[Any], int, int]:
+def stored_visits(lib: LibraryStore, segment: Segment | None, page: str, device: str | None,
+                  kind: str | tuple[str, ...], known: PageScope | None = None) -> tuple[str, list[Any], int, int]:
     """As ``visits`` over the stored cells: CTEs ``sel`` (the segment's session versions: ``skey``,
-    ``session_id``, ``viewport_height``) and ``hc`` (their cell rows of ``kind`` on the URLs matching ``page``;
-    ``also``: more such CTEs, name → kind); the sessions that showed the page and the number of matched URLs.
+    ``session_id``, ``viewport_height``) and ``hc`` (their cell rows of ``kind``, or of any of several kinds, on
+    the URLs matching ``page``); the sessions that showed the page and the number of matched URLs.
     ``known``: the segment's ``page_scope`` (else read here)."""
     cond, params = scope(lib, segment, device)
     match, mparams = page_match(page)
@@ -219,9 +228,12 @@ def stored_visits(lib: LibraryStore, segment: Segment | None, page: str, device:
            f"JOIN cell_keys k ON k.session_id = s.session_id AND k.sha256 = s.sha256 WHERE {cond}")
     # every key the cells can hold is selected (no other segment, device or replaced version): no key filter
     keys = "" if known.every_key else " AND c.skey IN (SELECT skey FROM sel)"
-    sql, args = f"WITH sel AS ({sel})", list(params)
-    for name, k in {"hc": kind, **(also or {})}.items():
-        sql += f", {name} AS (SELECT c.* FROM heat_cells c WHERE c.kind = ? AND {url_cond} AND {days}{keys})"
+    # one scan per kind: an equality on the kind skips the other kinds' row groups, an IN list skips none
+    kinds = [kind] if isinstance(kind, str) else list(kind)
+    one = f"SELECT c.* FROM heat_cells c WHERE c.kind = ? AND {url_cond} AND {days}{keys}"
+    sql = f"WITH sel AS ({sel}), hc AS ({' UNION ALL '.join(one for _ in kinds)})"
+    args = [*params]
+    for k in kinds:
         args += [k, *uparams, *dparams]
     return sql, args, known.on_page, len(urls)
 
@@ -309,12 +321,9 @@ def _stored_cells(lib: LibraryStore, segment: Segment | None, page: str, kind: s
 _NO_FOLD = -2147483648
 
 
-def _folds(src: str) -> str:
-    """Per session key, the first reach row's fold height of ``src`` (``_NO_FOLD``: none stored)."""
-    return f"SELECT skey, arg_min(coalesce(fold_h, {_NO_FOLD}), first_i) AS f FROM {src} GROUP BY skey"
-
-
-_FOLD = f"CAST(CASE WHEN r.f = {_NO_FOLD} THEN sel.viewport_height ELSE r.f END AS DOUBLE)"
+def _fold(f: str) -> str:
+    """The fold height of a session whose first reach row's stored fold is ``f`` (else its viewport height)."""
+    return f"CAST(CASE WHEN {f} = {_NO_FOLD} THEN sel.viewport_height ELSE {f} END AS DOUBLE)"
 
 
 def reach(lib: LibraryStore, segment: Segment | None, page: str, *, device: str | None = None,
@@ -334,7 +343,7 @@ def reach(lib: LibraryStore, segment: Segment | None, page: str, *, device: str 
             f"{cte}, r AS (SELECT skey, max(bottom_h) AS bh, max(bottom_s) AS bs, "
             f"arg_min(coalesce(fold_h, {_NO_FOLD}), first_i) AS f FROM hc GROUP BY skey) "
             f"SELECT sel.session_id, CAST(greatest(coalesce(r.bh, {bs}), coalesce({bs}, r.bh)) AS DOUBLE) AS bottom, "
-            f"{_FOLD} AS fold FROM r JOIN sel ON sel.skey = r.skey ORDER BY sel.session_id", params)
+            f"{_fold('r.f')} AS fold FROM r JOIN sel ON sel.skey = r.skey ORDER BY sel.session_id", params)
         return col(res, "bottom", float), col(res, "fold", float)
     cte, params, on_page = visits(lib, segment, page, device, known)
     if on_page == 0:
@@ -356,49 +365,21 @@ def bands(lib: LibraryStore, segment: Segment | None, page: str, *, device: str 
     per session. Bands without any height (no viewport height at all) are left out.
     ``folds``: also each session's fold (``reach``'s second array), from the same statement on the stored cells.
     ``known``: the segment's ``page_scope`` of ``page`` and ``device``, when the caller has read it already."""
-    by = "session_id, " if per_session else ""
     from_cells = _route(lib, stored, True)
+    index = None
     if from_cells:
-        cte, params, on_page, _ = stored_visits(lib, segment, page, device, "band", known,
-                                                also={"hr": "reach"} if folds else None)
-        if per_session:
-            body = (f"{cte}, b AS (SELECT sel.session_id, hc.top, "
-                    "coalesce(hc.h, CAST(sel.viewport_height AS DOUBLE)) AS hh, hc.w AS dt, hc.n AS n "
-                    "FROM hc JOIN sel ON sel.skey = hc.skey) ")
-        else:  # bands with a height need no join (sums of integers: the same in any grouping)
-            body = (f"{cte}, b AS (SELECT top, h AS hh, sum(w) AS dt, sum(n) AS n FROM hc WHERE h IS NOT NULL "
-                    "GROUP BY top, h UNION ALL SELECT hc.top, CAST(sel.viewport_height AS DOUBLE) AS hh, "
-                    "sum(hc.w) AS dt, sum(hc.n) AS n FROM hc JOIN sel ON sel.skey = hc.skey WHERE hc.h IS NULL "
-                    "GROUP BY hc.top, sel.viewport_height) ")
+        sql, params, on_page, index = _stored_bands(lib, segment, page, device, known, per_session, folds)
     else:
-        cte, params, on_page = visits(lib, segment, page, device, known)
-        days, dparams = _compile.day_bounds(segment)
-        win = "PARTITION BY e.session_id, e.page ORDER BY e.i"
-        cap = ATTENTION_CAP_MS
-        body = (f"{cte}, q AS (SELECT DISTINCT session_id, sha256 FROM v), "
-                "lasts AS (SELECT e.session_id, max(e.i) AS last_i FROM events e JOIN q ON q.session_id = e.session_id "
-                f"AND q.sha256 = e.sha256 WHERE {days} GROUP BY e.session_id), "
-                "b AS (SELECT e.session_id, coalesce(e.scroll_y, 0) AS top, coalesce(CAST(CASE WHEN e.height > 0 "
-                "THEN e.height END AS DOUBLE), CAST(e.session_viewport_height AS DOUBLE)) AS hh, "
-                f"CASE WHEN lead(e.i) OVER ({win}) IS NOT NULL "
-                f"THEN greatest(coalesce(least(lead(e.t) OVER ({win}) - e.t, {cap}), 0), 0) "
-                f"WHEN e.i = l.last_i THEN greatest(coalesce(least(e.session_duration_ms - e.t, {cap}), 0), 0) "
-                "ELSE 0 END AS dt, 1 AS n FROM ev e JOIN lasts l ON l.session_id = e.session_id) ")
-        params = [*params, *dparams]
+        sql, params, on_page = _event_bands(lib, segment, page, device, known, per_session)
     if on_page == 0:
         empty = np.zeros(0)
         return Bands(empty, empty, empty, np.zeros(0, np.int64), 0, 0, empty if folds else None)
-    sid = "session_id" if per_session else "CAST(NULL AS VARCHAR) AS session_id"
-    sql = (f"SELECT 0 AS part, {sid}, top, hh, CAST(sum(dt) AS DOUBLE) AS ms, CAST(sum(n) AS BIGINT) AS n FROM b "
-           f"GROUP BY {by}top, hh")
-    if folds and from_cells:
-        body = f"{body.rstrip()}, r AS ({_folds('hr')}) "
-        sql += (f" UNION ALL SELECT 1, sel.session_id, {_FOLD}, CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE), "
-                "CAST(NULL AS BIGINT) FROM r JOIN sel ON sel.skey = r.skey")
-    res = engine(lib).execute(f"{body}{sql} ORDER BY part, session_id, top, hh", params)
+    res = engine(lib).execute(sql, params)
     part = col(res, "part", np.int64)
     fold = col(res, "top", float)[part == 1] if folds and from_cells else None
-    if folds and not from_cells:
+    if index is not None:
+        fold = _indexed_folds(res, index)
+    if folds and not from_cells:  # the events route reads them with ``reach``
         fold = reach(lib, segment, page, device=device, stored=False, known=known)[1]
     res = res.filter(pa.array(part == 0))
     n = col(res, "n", np.int64)
@@ -412,3 +393,91 @@ def bands(lib: LibraryStore, segment: Segment | None, page: str, *, device: str 
         session = np.full(top.size, -1, np.int64)
     return Bands(top[keep], top[keep] + hh[keep], col(res, "ms", float)[keep],
                  np.asarray(session, np.int64)[keep], on_page, int(n.sum()), fold)
+
+
+#: Most reach rows (sessions × matched URLs) whose folds are kept in memory per library generation.
+_FOLD_INDEX_MAX = 2_000_000
+
+
+def _fold_index(lib: LibraryStore, urls: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Every session key's fold on ``urls`` (sorted keys; the first reach row's stored fold, NaN: none stored, the
+    session's viewport height applies), from the reach rows of all sessions: a fact of the library, not of a
+    segment, so it is read once per library generation (None: too many URLs for a list, or too many rows)."""
+    if not urls or len(urls) > _URL_LIST_MAX:
+        return None
+    key = "heat:folds:" + "\x1f".join(urls)
+    found = lib.cached(key)
+    if found is None:
+        url_cond, uparams = _compile.in_list("c.url", list(urls))
+        res = engine(lib).execute(
+            f"SELECT skey, arg_min(coalesce(fold_h, {_NO_FOLD}), first_i) AS f FROM heat_cells c "
+            f"WHERE c.kind = 'reach' AND {url_cond} GROUP BY skey ORDER BY skey", uparams)
+        keys, f = col(res, "skey", np.int64), col(res, "f", float)
+        found = lib.remember(key, (keys, np.where(f == _NO_FOLD, np.nan, f)) if keys.size <= _FOLD_INDEX_MAX
+                             else False)
+    return found or None
+
+
+def _stored_bands(lib: LibraryStore, segment: Segment | None, page: str, device: str | None,
+                  known: PageScope | None, per_session: bool, folds: bool
+                  ) -> tuple[str, list[Any], int, tuple[np.ndarray, np.ndarray] | None]:
+    """The bands (``part`` 0) and, with ``folds``, what every session's fold needs, by session id: from the fold
+    index (``part`` 2: the segment's session keys and viewport heights; the index returned) or else from the
+    reach rows in the same scan (``part`` 1, the fold in ``top``). Band rows with a height are summed over
+    sessions before any join (sums of integers, the same in any grouping), rows without one (and reach rows) per
+    session key, then joined to the session for its viewport height."""
+    known = known if known is not None else page_scope(lib, segment, page, device)
+    index = _fold_index(lib, known.urls) if folds else None
+    kinds = ("band", "reach") if folds and index is None else ("band",)
+    cte, params, on_page, _ = stored_visits(lib, segment, page, device, kinds, known)
+    k = "skey" if per_session else "CASE WHEN kind = 'reach' OR h IS NULL THEN skey END"
+    band = "g.kind = 'band'"
+    sid = "sel.session_id" if per_session else f"CASE WHEN {band} THEN NULL ELSE sel.session_id END"
+    # the fold columns are read only when the reach rows are in this scan
+    f = f"arg_min(coalesce(fold_h, {_NO_FOLD}), first_i)" if len(kinds) > 1 else "CAST(NULL AS INTEGER)"
+    sql = (f"{cte}, g AS (SELECT kind, top, h, {k} AS k, sum(w) AS dt, sum(n) AS n, "
+           f"{f} AS f FROM hc GROUP BY kind, top, h, {k}), "
+           f"j AS (SELECT CASE WHEN {band} THEN 0 ELSE 1 END AS part, "
+           f"{sid} AS session_id, CASE WHEN {band} THEN g.top ELSE {_fold('g.f')} END AS top, "
+           f"CASE WHEN {band} THEN coalesce(g.h, CAST(sel.viewport_height AS DOUBLE)) END AS hh, g.dt, g.n "
+           f"FROM g LEFT JOIN sel ON sel.skey = g.k WHERE {band} OR sel.skey IS NOT NULL) "
+           "SELECT part, session_id, top, hh, CAST(sum(dt) AS DOUBLE) AS ms, CAST(sum(n) AS BIGINT) AS n, "
+           "CAST(NULL AS BIGINT) AS skey FROM j GROUP BY part, session_id, top, hh")
+    if index is not None:
+        sql += (" UNION ALL SELECT 2, session_id, CAST(NULL AS DOUBLE), CAST(viewport_height AS DOUBLE), "
+                "CAST(NULL AS DOUBLE), CAST(NULL AS BIGINT), skey FROM sel")
+    return f"{sql} ORDER BY part, session_id, top, hh", params, on_page, index
+
+
+def _indexed_folds(res: pa.Table, index: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """The folds of the ``part`` 2 rows' sessions that have reach rows in ``index`` (their order: by session)."""
+    keys, fold = index
+    mine = res.filter(pa.array(col(res, "part", np.int64) == 2))
+    skey, vh = col(mine, "skey", np.int64), col(mine, "hh", float)
+    at = np.minimum(np.searchsorted(keys, skey), max(keys.size - 1, 0))
+    has = keys[at] == skey if keys.size else np.zeros(skey.size, bool)
+    f = fold[at[has]]
+    return np.where(np.isnan(f), vh[has], f)
+
+
+def _event_bands(lib: LibraryStore, segment: Segment | None, page: str, device: str | None,
+                 known: PageScope | None, per_session: bool) -> tuple[str, list[Any], int]:
+    """The bands (``part`` 0) from the events of the page's visits."""
+    by = "session_id, " if per_session else ""
+    cte, params, on_page = visits(lib, segment, page, device, known)
+    days, dparams = _compile.day_bounds(segment)
+    win = "PARTITION BY e.session_id, e.page ORDER BY e.i"
+    cap = ATTENTION_CAP_MS
+    sid = "session_id" if per_session else "CAST(NULL AS VARCHAR) AS session_id"
+    sql = (f"{cte}, q AS (SELECT DISTINCT session_id, sha256 FROM v), "
+           "lasts AS (SELECT e.session_id, max(e.i) AS last_i FROM events e JOIN q ON q.session_id = e.session_id "
+           f"AND q.sha256 = e.sha256 WHERE {days} GROUP BY e.session_id), "
+           "b AS (SELECT e.session_id, coalesce(e.scroll_y, 0) AS top, coalesce(CAST(CASE WHEN e.height > 0 "
+           "THEN e.height END AS DOUBLE), CAST(e.session_viewport_height AS DOUBLE)) AS hh, "
+           f"CASE WHEN lead(e.i) OVER ({win}) IS NOT NULL "
+           f"THEN greatest(coalesce(least(lead(e.t) OVER ({win}) - e.t, {cap}), 0), 0) "
+           f"WHEN e.i = l.last_i THEN greatest(coalesce(least(e.session_duration_ms - e.t, {cap}), 0), 0) "
+           "ELSE 0 END AS dt, 1 AS n FROM ev e JOIN lasts l ON l.session_id = e.session_id) "
+           f"SELECT 0 AS part, {sid}, top, hh, CAST(sum(dt) AS DOUBLE) AS ms, CAST(sum(n) AS BIGINT) AS n FROM b "
+           f"GROUP BY {by}top, hh ORDER BY {by}top, hh")
+    return sql, [*params, *dparams], on_page
