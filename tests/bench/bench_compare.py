@@ -2,6 +2,7 @@
 same run.
 
     python tests/bench/bench_compare.py [--sessions 10000] [--events 10000] [--json] [--keep DIR [--upgrade]]
+                                        [--runs 3] [--kinds-only]
 
 The library is synthetic (numpy; written through ``LibraryStore.commit``, the library's own writer): every
 session shows a landing page (1280 × 2400, desktop) with pointer moves, clicks and scrolls, then maybe a KYC page
@@ -126,18 +127,18 @@ KIND_SQL = {
 
 
 def _kind_figures(lib, root: Path, seg, kind: str, runs: int, has_cells: bool) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    """Our aggregate map of ``kind`` (end to end) vs DuckDB's GROUP BY of the same cells: best and median."""
+    """Our aggregate map of ``kind`` (end to end) vs DuckDB's GROUP BY of the same cells: best and median. The two
+    alternate run by run, so a change in the machine's load falls on both."""
     from replaylens.analysis.aggregate_heatmap import aggregate_heatmap
 
-    times = []
+    sql = KIND_SQL[kind].format(src=f"read_parquet('{root / 'cells' / '**' / '*.parquet'}')")
+    times: list[float] = []
+    duck: list[float] = []
     for _ in range(runs):
         t = time.perf_counter()
         aggregate_heatmap(lib, seg, "/", kind, device="desktop")
         times.append(time.perf_counter() - t)
-    duck: list[float] = []
-    if has_cells:
-        sql = KIND_SQL[kind].format(src=f"read_parquet('{root / 'cells' / '**' / '*.parquet'}')")
-        for _ in range(runs):
+        if has_cells:
             t = time.perf_counter()
             lib.cursor().execute(sql, [LANDING]).fetchnumpy()
             duck.append(time.perf_counter() - t)
@@ -185,6 +186,8 @@ def main() -> int:
                     help="with --keep: first derive missing cells of this layout from the events (LibraryStore."
                          "rebuild_cells), so a library built by an older build is reused")
     ap.add_argument("--raw", action="store_true", help="also time our cells query read from the raw events (slow)")
+    ap.add_argument("--kinds-only", action="store_true",
+                    help="only the four aggregate maps against DuckDB's GROUP BY (no raw events, funnel or A/B)")
     args = ap.parse_args()
     os.environ["BENCH_EVENTS"] = str(args.events)
     tmp = tempfile.TemporaryDirectory(prefix="bench-compare-")
@@ -208,6 +211,14 @@ def main() -> int:
     total = total or int(lib.cursor().execute("SELECT sum(events) FROM sessions").fetchall()[0][0])
     glob = str(root / "events" / "**" / "*.parquet")
     seg = Segment(())
+    if args.kinds_only:
+        from replaylens.store import _cells as cells_layout
+
+        found = {kind: _kind_figures(lib, root, seg, kind, args.runs, cells_layout.available(lib)) for kind in KIND_SQL}
+        lib.close()
+        print(json.dumps({"sessions": n, "events": total, "kinds": found}, indent=1))
+        tmp.cleanup()
+        return 0
 
     ours_s, hm = _timed(lambda: aggregate_heatmap(lib, seg, "/", "click", device="desktop"), args.runs)
     raw_sql = ("SELECT floor((x + coalesce(scroll_x, 0)) / 8)::BIGINT AS cx, "

@@ -72,8 +72,11 @@ def attention_presence(lib: LibraryStore, segment: Segment | None, page: str, de
     """Per page row, the sessions that had it on screen at least ``ATTENTION_PRESENCE_MS``; sessions on the page
     and events."""
     b = Q.bands(lib, segment, page, device=device, per_session=True)
-    per = attention_rows(b, rows, cell)
-    return (per >= ATTENTION_PRESENCE_MS).sum(axis=0).astype(np.int64), b.sessions_on_page, b.points
+    return _present(b, rows, cell), b.sessions_on_page, b.points
+
+
+def _present(b: Q.Bands, rows: int, cell: float) -> np.ndarray:
+    return (attention_rows(b, rows, cell) >= ATTENTION_PRESENCE_MS).sum(axis=0).astype(np.int64)
 
 
 def aggregate_heatmap(lib: LibraryStore, segment: Segment | None, page: str, kind: str, *,
@@ -92,7 +95,8 @@ def aggregate_heatmap(lib: LibraryStore, segment: Segment | None, page: str, kin
         check_anchor(anchor, kind, relative_x)
         return anchored_heatmap(lib, segment, page, device=device, unique=unique, cell=cell, sigma=sigma, norm=norm,
                                 cmap=cmap, reference=reference)
-    ref = Q.page_ref(lib, segment, page, device)
+    known = Q.page_scope(lib, segment, page, device)  # one catalogue statement for every query below
+    ref = known.ref
     if ref is None:
         where = f" on {device}" if device else ""
         raise ValueError(f"no session in this selection showed a page matching {page!r}{where}")
@@ -101,7 +105,7 @@ def aggregate_heatmap(lib: LibraryStore, segment: Segment | None, page: str, kin
     profile = None
     fold = None
     if kind == "scroll":
-        bottoms, folds = Q.reach(lib, segment, page, device=device)
+        bottoms, folds = Q.reach(lib, segment, page, device=device, known=known)
         used = points = int(bottoms.size)
         centres = (np.arange(rows) + 0.5) * cell
         profile = reach_profile(bottoms, centres) if bottoms.size else np.zeros(rows)
@@ -110,27 +114,28 @@ def aggregate_heatmap(lib: LibraryStore, segment: Segment | None, page: str, kin
         fold = float(np.mean(folds)) if folds.size else None
     elif kind in ("click", "move"):
         c = Q.cells(lib, segment, page, kind, device=device, cell_px=cell,
-                    relative_width=float(width) if relative_x else None)
+                    relative_width=float(width) if relative_x else None, known=known)
         used, points = c.sessions_on_page, c.points
         raw = _grid(c, width, height, cell, unique)
         outside = int(c.weight[(c.cx >= cols) | (c.cy >= rows)].sum()) if kind == "click" else 0
         grid, values = finish(raw, sigma / cell, norm)
         total, sig = float(raw.sum()), sigma
     elif kind == "attention":
+        # the bands and every session's fold line in one statement (no separate reach query)
+        b = Q.bands(lib, segment, page, device=device, per_session=unique, known=known, folds=True)
         if unique:
-            present, used, points = attention_presence(lib, segment, page, device, rows, cell)
+            present, used, points = _present(b, rows, cell), b.sessions_on_page, b.points
             profile = present / max(used, 1)
             values = np.repeat(profile.astype(np.float32)[:, None], cols, axis=1)
             total = float(present.sum())
         else:
-            b = Q.bands(lib, segment, page, device=device)
             used, points = b.sessions_on_page, b.points
             secs = band_time(b.top, b.bottom, b.ms, rows, cell)
             profile = secs / 1000.0 / max(used, 1)
             values = normalize(np.repeat(profile.astype(np.float32)[:, None], cols, axis=1), norm)
             total = float(b.ms.sum())
         grid = np.repeat(profile.astype(np.float32)[:, None], cols, axis=1)
-        folds = Q.reach(lib, segment, page, device=device)[1]
+        folds = b.folds if b.folds is not None else np.zeros(0)
         fold = float(np.mean(folds)) if folds.size else None
         outside, sig = 0, 0.0
     else:

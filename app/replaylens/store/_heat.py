@@ -66,6 +66,19 @@ class Bands:
     session: np.ndarray
     sessions_on_page: int
     points: int
+    folds: np.ndarray | None = None  # with ``folds=True``: each session's fold, as ``reach`` gives it
+
+
+@dataclass(frozen=True)
+class PageScope:
+    """What the catalogue says about ``page`` for a segment, read in one statement (``page_scope``): the reference
+    page, the sessions that showed it, the matched URLs and whether the segment's session versions are every key
+    the stored cells hold (then the cells need no key filter; False without stored cells or page visits)."""
+
+    ref: PageRef | None
+    on_page: int
+    urls: tuple[str, ...]
+    every_key: bool
 
 
 def engine(lib: LibraryStore) -> Engine:
@@ -91,25 +104,79 @@ def page_match(page: str) -> tuple[str, list[Any]]:
     return _compile.page_match("p", globs)
 
 
-def page_ref(lib: LibraryStore, segment: Segment | None, page: str, device: str | None = None) -> PageRef | None:
-    """The reference page for ``page`` (a glob on the URL, or on the path when it starts with ``/``)."""
+def _ref_sql(rows: str) -> str:
+    """The reference page's row among ``rows`` (page visits with path, title, width, height, screen, url)."""
+    return ("SELECT min(path) AS path, min(title) AS title, width, height, screen, count(*) AS n, min(url) AS url "
+            f"FROM {rows} GROUP BY width, height, screen "
+            "ORDER BY (screen IS NULL), n DESC, width, height, screen LIMIT 1")
+
+
+def _matched(lib: LibraryStore, segment: Segment | None, page: str, device: str | None) -> tuple[str, list[Any]]:
+    """The page visits of ``page`` by the segment's sessions (catalogue only), one row per visit."""
     cond, params = scope(lib, segment, device)
     match, mparams = page_match(page)
-    rows = engine(lib).execute(
-        "SELECT min(p.path) AS path, min(p.title) AS title, p.width, p.height, p.screen, count(*) AS n, "
-        "min(p.url) AS url FROM pages p "
-        f"JOIN sessions s ON s.session_id = p.session_id WHERE {cond} AND p.first_ms IS NOT NULL AND {match} "
-        "GROUP BY p.width, p.height, p.screen "
-        "ORDER BY (p.screen IS NULL), n DESC, p.width, p.height, p.screen LIMIT 1",
-        [*params, *mparams]).to_pylist()
-    if not rows:
-        return None
-    r = rows[0]
+    return ("SELECT p.session_id, p.path, p.title, p.width, p.height, p.screen, p.url FROM pages p "
+            f"JOIN sessions s ON s.session_id = p.session_id WHERE {cond} AND p.first_ms IS NOT NULL AND {match}"
+            ), [*params, *mparams]
+
+
+def _page_ref(r: dict[str, Any]) -> PageRef:
     path, title, w, h, screen, url = r["path"], r["title"], r["width"], r["height"], r["screen"], r["url"]
     base = str(url).split("?")[0].split("#")[0]
     origin = base[: len(base) - len(str(path))] if path and base.endswith(str(path)) else ""
     return PageRef(origin + str(path or url), str(title or ""), int(w or 0), int(h or 0),
                    str(screen) if screen else None)
+
+
+def page_ref(lib: LibraryStore, segment: Segment | None, page: str, device: str | None = None) -> PageRef | None:
+    """The reference page for ``page`` (a glob on the URL, or on the path when it starts with ``/``)."""
+    m, params = _matched(lib, segment, page, device)
+    rows = engine(lib).execute(_ref_sql(f"({m}) m"), params).to_pylist()
+    return _page_ref(rows[0]) if rows else None
+
+
+def _all_keys(lib: LibraryStore) -> int:
+    """The session keys the stored cells hold (cached until the next write: no segment changes it)."""
+    found = lib.cached("cells:keys")
+    if found is None:
+        found = lib.remember("cells:keys", int(engine(lib).execute(
+            "SELECT count(DISTINCT skey) AS n FROM cell_keys").column("n")[0].as_py() or 0))
+    return int(found)
+
+
+def _urls(lib: LibraryStore, page: str) -> tuple[str, ...]:
+    """The URLs of every session's visits matching ``page`` (no segment: the cells are also filtered by session,
+    so URLs only other sessions showed select nothing), cached until the next write."""
+    key = f"heat:urls:{page}"
+    found = lib.cached(key)
+    if found is None:
+        match, mparams = page_match(page)
+        res = engine(lib).execute(
+            "SELECT DISTINCT p.url FROM pages p JOIN sessions s ON s.session_id = p.session_id "
+            f"WHERE p.first_ms IS NOT NULL AND p.url IS NOT NULL AND {match}", mparams)
+        found = lib.remember(key, tuple(sorted(str(u) for u in res.column("url").to_pylist())))
+    return tuple(found)
+
+
+def page_scope(lib: LibraryStore, segment: Segment | None, page: str, device: str | None = None) -> PageScope:
+    """``page_ref``, the sessions on the page and (when the library has stored cells) the segment's session keys
+    in one catalogue statement, and the URLs matching ``page``: pass it to ``cells``, ``reach`` or ``bands``."""
+    m, params = _matched(lib, segment, page, device)
+    keyed = _cells.available(lib)
+    sql = (f"WITH m AS ({m}), r AS ({_ref_sql('m')}) "
+           "SELECT r.*, (SELECT count(DISTINCT session_id) FROM m) AS on_page")
+    args = list(params)
+    if keyed:
+        cond, cparams = scope(lib, segment, device)
+        sql += (", (SELECT count(DISTINCT k.skey) FROM sessions s JOIN cell_keys k ON k.session_id = s.session_id "
+                f"AND k.sha256 = s.sha256 WHERE {cond}) AS keys")
+        args += cparams
+    rows = engine(lib).execute(f"{sql} FROM r", args).to_pylist()
+    if not rows:  # no visit of the page: nothing to draw
+        return PageScope(None, 0, (), False)
+    r = rows[0]
+    every = keyed and int(r["keys"] or 0) == _all_keys(lib)
+    return PageScope(_page_ref(r), int(r["on_page"] or 0), _urls(lib, page) if keyed else (), every)
 
 
 def pairs_cte(lib: LibraryStore, segment: Segment | None, page: str, device: str | None) -> tuple[str, list[Any]]:
@@ -126,12 +193,13 @@ def _on_page(lib: LibraryStore, pairs: str, params: list[Any]) -> int:
     return int(found.column("n")[0].as_py() or 0)
 
 
-def visits(lib: LibraryStore, segment: Segment | None, page: str, device: str | None
-           ) -> tuple[str, list[Any], int]:
+def visits(lib: LibraryStore, segment: Segment | None, page: str, device: str | None,
+           known: PageScope | None = None) -> tuple[str, list[Any], int]:
     """A CTE ``ev`` of the events on the visits of ``page`` (restricted to the ``day`` partitions the segment's
-    date range allows, so both engines prune files) and the number of sessions that showed the page."""
+    date range allows, so both engines prune files) and the number of sessions that showed the page (from
+    ``known``, the segment's ``page_scope``, when given)."""
     pairs, params = pairs_cte(lib, segment, page, device)
-    n_sessions = _on_page(lib, pairs, params)
+    n_sessions = known.on_page if known is not None else _on_page(lib, pairs, params)
     days, dparams = _compile.day_bounds(segment)
     sql = (f"WITH v AS ({pairs}), ev AS (SELECT e.*, v.viewport_height AS session_viewport_height, "
            "v.duration_ms AS session_duration_ms FROM events e "
@@ -139,19 +207,16 @@ def visits(lib: LibraryStore, segment: Segment | None, page: str, device: str | 
     return sql, [*params, *dparams], n_sessions
 
 
-def stored_visits(lib: LibraryStore, segment: Segment | None, page: str, device: str | None, kind: str
-                  ) -> tuple[str, list[Any], int, int]:
+def stored_visits(lib: LibraryStore, segment: Segment | None, page: str, device: str | None,
+                  kind: str | tuple[str, ...], known: PageScope | None = None) -> tuple[str, list[Any], int, int]:
     """As ``visits`` over the stored cells: CTEs ``sel`` (the segment's session versions: ``skey``,
-    ``session_id``, ``viewport_height``) and ``hc`` (their cell rows of ``kind`` on the URLs matching ``page``);
-    the sessions that showed the page and the number of matched URLs."""
+    ``session_id``, ``viewport_height``) and ``hc`` (their cell rows of ``kind``, or of any of several kinds, on
+    the URLs matching ``page``); the sessions that showed the page and the number of matched URLs.
+    ``known``: the segment's ``page_scope`` (else read here)."""
     cond, params = scope(lib, segment, device)
     match, mparams = page_match(page)
-    pairs, pparams = pairs_cte(lib, segment, page, device)
-    n_sessions = _on_page(lib, pairs, pparams)
-    urls = [str(u) for u in engine(lib).execute(
-        f"SELECT DISTINCT p.url FROM pages p JOIN sessions s ON s.session_id = p.session_id WHERE {cond} "
-        f"AND p.first_ms IS NOT NULL AND p.url IS NOT NULL AND {match} ORDER BY 1",
-        [*params, *mparams]).column("url").to_pylist()]
+    known = known if known is not None else page_scope(lib, segment, page, device)
+    urls = list(known.urls)
     if len(urls) <= _URL_LIST_MAX:
         url_cond, uparams = _compile.in_list("c.url", urls)
     else:
@@ -162,12 +227,15 @@ def stored_visits(lib: LibraryStore, segment: Segment | None, page: str, device:
     sel = ("SELECT DISTINCT k.skey, s.session_id, s.viewport_height FROM sessions s "
            f"JOIN cell_keys k ON k.session_id = s.session_id AND k.sha256 = s.sha256 WHERE {cond}")
     # every key the cells can hold is selected (no other segment, device or replaced version): no key filter
-    counts = engine(lib).execute(f"SELECT (SELECT count(DISTINCT skey) FROM ({sel}) q) AS a, "
-                                 "(SELECT count(DISTINCT skey) FROM cell_keys) AS b", params).to_pylist()[0]
-    keys = "" if counts["a"] == counts["b"] else " AND c.skey IN (SELECT skey FROM sel)"
-    sql = (f"WITH sel AS ({sel}), "
-           f"hc AS (SELECT c.* FROM heat_cells c WHERE c.kind = ? AND {url_cond} AND {days}{keys})")
-    return sql, [*params, kind, *uparams, *dparams], n_sessions, len(urls)
+    keys = "" if known.every_key else " AND c.skey IN (SELECT skey FROM sel)"
+    # one scan per kind: an equality on the kind skips the other kinds' row groups, an IN list skips none
+    kinds = [kind] if isinstance(kind, str) else list(kind)
+    one = f"SELECT c.* FROM heat_cells c WHERE c.kind = ? AND {url_cond} AND {days}{keys}"
+    sql = f"WITH sel AS ({sel}), hc AS ({' UNION ALL '.join(one for _ in kinds)})"
+    args = [*params]
+    for k in kinds:
+        args += [k, *uparams, *dparams]
+    return sql, args, known.on_page, len(urls)
 
 
 def _empty_cells() -> Cells:
@@ -186,18 +254,20 @@ def _route(lib: LibraryStore, stored: bool | None, can: bool) -> bool:
 
 
 def cells(lib: LibraryStore, segment: Segment | None, page: str, kind: str, *, device: str | None = None,
-          cell_px: float = 16.0, relative_width: float | None = None, stored: bool | None = None) -> Cells:
+          cell_px: float = 16.0, relative_width: float | None = None, stored: bool | None = None,
+          known: PageScope | None = None) -> Cells:
     """Click or movement cells of ``page`` for the sessions of ``segment``.
 
     Page position = viewport position + document scroll, except in fixed elements (as the one-session maps).
     ``relative_width``: x as a share of the viewport width re-projected onto that width (mixed widths).
-    ``stored``: read the pre-binned cells (True), the events (False) or whichever can answer (None)."""
+    ``stored``: read the pre-binned cells (True), the events (False) or whichever can answer (None).
+    ``known``: the segment's ``page_scope`` of ``page`` and ``device``, when the caller has read it already."""
     if kind not in ("click", "move"):
         raise ValueError(f"cells are for click and move maps, not {kind!r}")
     k = _cells.factor(cell_px) if relative_width is None else None
     if _route(lib, stored, k is not None):
-        return _stored_cells(lib, segment, page, kind, device, int(k or 1))
-    cte, params, on_page = visits(lib, segment, page, device)
+        return _stored_cells(lib, segment, page, kind, device, int(k or 1), known)
+    cte, params, on_page = visits(lib, segment, page, device, known)
     if on_page == 0:
         return _empty_cells()
     xs = ("e.x / nullif(e.width, 0) * ?" if relative_width else
@@ -223,8 +293,8 @@ def cells(lib: LibraryStore, segment: Segment | None, page: str, kind: str, *, d
 
 
 def _stored_cells(lib: LibraryStore, segment: Segment | None, page: str, kind: str, device: str | None,
-                  k: int) -> Cells:
-    cte, params, on_page, n_urls = stored_visits(lib, segment, page, device, kind)
+                  k: int, known: PageScope | None) -> Cells:
+    cte, params, on_page, n_urls = stored_visits(lib, segment, page, device, kind, known)
     if on_page == 0:
         return _empty_cells()
     row = _cells.CELL_ROW
@@ -247,23 +317,35 @@ def _stored_cells(lib: LibraryStore, segment: Segment | None, page: str, kind: s
                  sessions_on_page=on_page, points=int(np.sum(col(res, "k", np.int64))))
 
 
+#: Stands for "no fold height stored" inside an aggregate (the session's viewport height is used after the join).
+_NO_FOLD = -2147483648
+
+
+def _fold(f: str) -> str:
+    """The fold height of a session whose first reach row's stored fold is ``f`` (else its viewport height)."""
+    return f"CAST(CASE WHEN {f} = {_NO_FOLD} THEN sel.viewport_height ELSE {f} END AS DOUBLE)"
+
+
 def reach(lib: LibraryStore, segment: Segment | None, page: str, *, device: str | None = None,
-          stored: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+          stored: bool | None = None, known: PageScope | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per session that showed the page (by session id): the deepest page y its viewport reached, and its first
     viewport height there (the fold it saw). Two float arrays, one entry per session.
-    ``stored``: read the pre-binned cells (True), the events (False) or whichever can answer (None)."""
+    ``stored``: read the pre-binned cells (True), the events (False) or whichever can answer (None).
+    ``known``: the segment's ``page_scope`` of ``page`` and ``device``, when the caller has read it already."""
     if _route(lib, stored, True):
-        cte, params, on_page, _ = stored_visits(lib, segment, page, device, "reach")
+        cte, params, on_page, _ = stored_visits(lib, segment, page, device, "reach", known)
         if on_page == 0:
             return np.zeros(0), np.zeros(0)
-        bottom_s = "hc.bottom_s + sel.viewport_height"
+        # per session key first (one row per URL it showed), then the session's viewport height: max(b + vh) is
+        # max(b) + vh, and the first row's fold stays the first row's
+        bs = "r.bs + sel.viewport_height"
         res = engine(lib).execute(
-            f"{cte} SELECT sel.session_id, CAST(max(greatest(coalesce(hc.bottom_h, {bottom_s}), "
-            f"coalesce({bottom_s}, hc.bottom_h))) AS DOUBLE) AS bottom, "
-            "CAST(arg_min(coalesce(hc.fold_h, sel.viewport_height), hc.first_i) AS DOUBLE) AS fold FROM hc "
-            "JOIN sel ON sel.skey = hc.skey GROUP BY sel.session_id ORDER BY sel.session_id", params)
+            f"{cte}, r AS (SELECT skey, max(bottom_h) AS bh, max(bottom_s) AS bs, "
+            f"arg_min(coalesce(fold_h, {_NO_FOLD}), first_i) AS f FROM hc GROUP BY skey) "
+            f"SELECT sel.session_id, CAST(greatest(coalesce(r.bh, {bs}), coalesce({bs}, r.bh)) AS DOUBLE) AS bottom, "
+            f"{_fold('r.f')} AS fold FROM r JOIN sel ON sel.skey = r.skey ORDER BY sel.session_id", params)
         return col(res, "bottom", float), col(res, "fold", float)
-    cte, params, on_page = visits(lib, segment, page, device)
+    cte, params, on_page = visits(lib, segment, page, device, known)
     if on_page == 0:
         return np.zeros(0), np.zeros(0)
     res = engine(lib).execute(
@@ -275,37 +357,31 @@ def reach(lib: LibraryStore, segment: Segment | None, page: str, *, device: str 
 
 
 def bands(lib: LibraryStore, segment: Segment | None, page: str, *, device: str | None = None,
-          per_session: bool = False, stored: bool | None = None) -> Bands:
+          per_session: bool = False, stored: bool | None = None, known: PageScope | None = None,
+          folds: bool = False) -> Bands:
     """Attention bands of ``page``: how long each viewport band was on screen (the one-session attention map's
     definition: each event on the page weighs the time to the next event of its visit, at most
     ``ATTENTION_CAP_MS``; the recording's last event the time to its end), summed over the segment's sessions or
-    per session. Bands without any height (no viewport height at all) are left out."""
-    by = "session_id, " if per_session else ""
-    if _route(lib, stored, True):
-        cte, params, on_page, _ = stored_visits(lib, segment, page, device, "band")
-        body = (f"{cte}, b AS (SELECT sel.session_id, hc.top, coalesce(hc.h, CAST(sel.viewport_height AS DOUBLE)) "
-                "AS hh, hc.w AS dt, hc.n AS n FROM hc JOIN sel ON sel.skey = hc.skey) ")
+    per session. Bands without any height (no viewport height at all) are left out.
+    ``folds``: also each session's fold (``reach``'s second array), from the same statement on the stored cells.
+    ``known``: the segment's ``page_scope`` of ``page`` and ``device``, when the caller has read it already."""
+    from_cells = _route(lib, stored, True)
+    index = None
+    if from_cells:
+        sql, params, on_page, index = _stored_bands(lib, segment, page, device, known, per_session, folds)
     else:
-        cte, params, on_page = visits(lib, segment, page, device)
-        days, dparams = _compile.day_bounds(segment)
-        win = "PARTITION BY e.session_id, e.page ORDER BY e.i"
-        cap = ATTENTION_CAP_MS
-        body = (f"{cte}, q AS (SELECT DISTINCT session_id, sha256 FROM v), "
-                "lasts AS (SELECT e.session_id, max(e.i) AS last_i FROM events e JOIN q ON q.session_id = e.session_id "
-                f"AND q.sha256 = e.sha256 WHERE {days} GROUP BY e.session_id), "
-                "b AS (SELECT e.session_id, coalesce(e.scroll_y, 0) AS top, coalesce(CAST(CASE WHEN e.height > 0 "
-                "THEN e.height END AS DOUBLE), CAST(e.session_viewport_height AS DOUBLE)) AS hh, "
-                f"CASE WHEN lead(e.i) OVER ({win}) IS NOT NULL "
-                f"THEN greatest(coalesce(least(lead(e.t) OVER ({win}) - e.t, {cap}), 0), 0) "
-                f"WHEN e.i = l.last_i THEN greatest(coalesce(least(e.session_duration_ms - e.t, {cap}), 0), 0) "
-                "ELSE 0 END AS dt, 1 AS n FROM ev e JOIN lasts l ON l.session_id = e.session_id) ")
-        params = [*params, *dparams]
+        sql, params, on_page = _event_bands(lib, segment, page, device, known, per_session)
     if on_page == 0:
         empty = np.zeros(0)
-        return Bands(empty, empty, empty, np.zeros(0, np.int64), 0, 0)
-    res = engine(lib).execute(
-        f"{body}SELECT {by}top, hh, CAST(sum(dt) AS DOUBLE) AS ms, CAST(sum(n) AS BIGINT) AS n FROM b "
-        f"GROUP BY {by}top, hh ORDER BY {by}top, hh", params)
+        return Bands(empty, empty, empty, np.zeros(0, np.int64), 0, 0, empty if folds else None)
+    res = engine(lib).execute(sql, params)
+    part = col(res, "part", np.int64)
+    fold = col(res, "top", float)[part == 1] if folds and from_cells else None
+    if index is not None:
+        fold = _indexed_folds(res, index)
+    if folds and not from_cells:  # the events route reads them with ``reach``
+        fold = reach(lib, segment, page, device=device, stored=False, known=known)[1]
+    res = res.filter(pa.array(part == 0))
     n = col(res, "n", np.int64)
     hh = col(res, "hh", float)
     keep = ~np.isnan(hh)
@@ -316,4 +392,92 @@ def bands(lib: LibraryStore, segment: Segment | None, page: str, *, device: str 
     else:
         session = np.full(top.size, -1, np.int64)
     return Bands(top[keep], top[keep] + hh[keep], col(res, "ms", float)[keep],
-                 np.asarray(session, np.int64)[keep], on_page, int(n.sum()))
+                 np.asarray(session, np.int64)[keep], on_page, int(n.sum()), fold)
+
+
+#: Most reach rows (sessions × matched URLs) whose folds are kept in memory per library generation.
+_FOLD_INDEX_MAX = 2_000_000
+
+
+def _fold_index(lib: LibraryStore, urls: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Every session key's fold on ``urls`` (sorted keys; the first reach row's stored fold, NaN: none stored, the
+    session's viewport height applies), from the reach rows of all sessions: a fact of the library, not of a
+    segment, so it is read once per library generation (None: too many URLs for a list, or too many rows)."""
+    if not urls or len(urls) > _URL_LIST_MAX:
+        return None
+    key = "heat:folds:" + "\x1f".join(urls)
+    found = lib.cached(key)
+    if found is None:
+        url_cond, uparams = _compile.in_list("c.url", list(urls))
+        res = engine(lib).execute(
+            f"SELECT skey, arg_min(coalesce(fold_h, {_NO_FOLD}), first_i) AS f FROM heat_cells c "
+            f"WHERE c.kind = 'reach' AND {url_cond} GROUP BY skey ORDER BY skey", uparams)
+        keys, f = col(res, "skey", np.int64), col(res, "f", float)
+        found = lib.remember(key, (keys, np.where(f == _NO_FOLD, np.nan, f)) if keys.size <= _FOLD_INDEX_MAX
+                             else False)
+    return found or None
+
+
+def _stored_bands(lib: LibraryStore, segment: Segment | None, page: str, device: str | None,
+                  known: PageScope | None, per_session: bool, folds: bool
+                  ) -> tuple[str, list[Any], int, tuple[np.ndarray, np.ndarray] | None]:
+    """The bands (``part`` 0) and, with ``folds``, what every session's fold needs, by session id: from the fold
+    index (``part`` 2: the segment's session keys and viewport heights; the index returned) or else from the
+    reach rows in the same scan (``part`` 1, the fold in ``top``). Band rows with a height are summed over
+    sessions before any join (sums of integers, the same in any grouping), rows without one (and reach rows) per
+    session key, then joined to the session for its viewport height."""
+    known = known if known is not None else page_scope(lib, segment, page, device)
+    index = _fold_index(lib, known.urls) if folds else None
+    kinds = ("band", "reach") if folds and index is None else ("band",)
+    cte, params, on_page, _ = stored_visits(lib, segment, page, device, kinds, known)
+    k = "skey" if per_session else "CASE WHEN kind = 'reach' OR h IS NULL THEN skey END"
+    band = "g.kind = 'band'"
+    sid = "sel.session_id" if per_session else f"CASE WHEN {band} THEN NULL ELSE sel.session_id END"
+    # the fold columns are read only when the reach rows are in this scan
+    f = f"arg_min(coalesce(fold_h, {_NO_FOLD}), first_i)" if len(kinds) > 1 else "CAST(NULL AS INTEGER)"
+    sql = (f"{cte}, g AS (SELECT kind, top, h, {k} AS k, sum(w) AS dt, sum(n) AS n, "
+           f"{f} AS f FROM hc GROUP BY kind, top, h, {k}), "
+           f"j AS (SELECT CASE WHEN {band} THEN 0 ELSE 1 END AS part, "
+           f"{sid} AS session_id, CASE WHEN {band} THEN g.top ELSE {_fold('g.f')} END AS top, "
+           f"CASE WHEN {band} THEN coalesce(g.h, CAST(sel.viewport_height AS DOUBLE)) END AS hh, g.dt, g.n "
+           f"FROM g LEFT JOIN sel ON sel.skey = g.k WHERE {band} OR sel.skey IS NOT NULL) "
+           "SELECT part, session_id, top, hh, CAST(sum(dt) AS DOUBLE) AS ms, CAST(sum(n) AS BIGINT) AS n, "
+           "CAST(NULL AS BIGINT) AS skey FROM j GROUP BY part, session_id, top, hh")
+    if index is not None:
+        sql += (" UNION ALL SELECT 2, session_id, CAST(NULL AS DOUBLE), CAST(viewport_height AS DOUBLE), "
+                "CAST(NULL AS DOUBLE), CAST(NULL AS BIGINT), skey FROM sel")
+    return f"{sql} ORDER BY part, session_id, top, hh", params, on_page, index
+
+
+def _indexed_folds(res: pa.Table, index: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """The folds of the ``part`` 2 rows' sessions that have reach rows in ``index`` (their order: by session)."""
+    keys, fold = index
+    mine = res.filter(pa.array(col(res, "part", np.int64) == 2))
+    skey, vh = col(mine, "skey", np.int64), col(mine, "hh", float)
+    at = np.minimum(np.searchsorted(keys, skey), max(keys.size - 1, 0))
+    has = keys[at] == skey if keys.size else np.zeros(skey.size, bool)
+    f = fold[at[has]]
+    return np.where(np.isnan(f), vh[has], f)
+
+
+def _event_bands(lib: LibraryStore, segment: Segment | None, page: str, device: str | None,
+                 known: PageScope | None, per_session: bool) -> tuple[str, list[Any], int]:
+    """The bands (``part`` 0) from the events of the page's visits."""
+    by = "session_id, " if per_session else ""
+    cte, params, on_page = visits(lib, segment, page, device, known)
+    days, dparams = _compile.day_bounds(segment)
+    win = "PARTITION BY e.session_id, e.page ORDER BY e.i"
+    cap = ATTENTION_CAP_MS
+    sid = "session_id" if per_session else "CAST(NULL AS VARCHAR) AS session_id"
+    sql = (f"{cte}, q AS (SELECT DISTINCT session_id, sha256 FROM v), "
+           "lasts AS (SELECT e.session_id, max(e.i) AS last_i FROM events e JOIN q ON q.session_id = e.session_id "
+           f"AND q.sha256 = e.sha256 WHERE {days} GROUP BY e.session_id), "
+           "b AS (SELECT e.session_id, coalesce(e.scroll_y, 0) AS top, coalesce(CAST(CASE WHEN e.height > 0 "
+           "THEN e.height END AS DOUBLE), CAST(e.session_viewport_height AS DOUBLE)) AS hh, "
+           f"CASE WHEN lead(e.i) OVER ({win}) IS NOT NULL "
+           f"THEN greatest(coalesce(least(lead(e.t) OVER ({win}) - e.t, {cap}), 0), 0) "
+           f"WHEN e.i = l.last_i THEN greatest(coalesce(least(e.session_duration_ms - e.t, {cap}), 0), 0) "
+           "ELSE 0 END AS dt, 1 AS n FROM ev e JOIN lasts l ON l.session_id = e.session_id) "
+           f"SELECT 0 AS part, {sid}, top, hh, CAST(sum(dt) AS DOUBLE) AS ms, CAST(sum(n) AS BIGINT) AS n FROM b "
+           f"GROUP BY {by}top, hh ORDER BY {by}top, hh")
+    return sql, [*params, *dparams], on_page

@@ -1,11 +1,13 @@
 """Aggregate queries over a library for comparisons: heatmap cells per page, scroll reach, funnel step hits,
 group membership and findings per session. Every SQL string of the comparison work lives here.
 
-The heatmap queries (``page_ref``, ``cells``, ``reach``, ``bands``) live in ``store._heat`` and are re-exported
-here. Each query is written once over the named views of ``store.engine`` (``events``, ``sessions``, ``pages`` …) and
-runs on the library's engine (DuckDB by default, or Spark): the GROUP BY over the events the catalogue names
-(orphans are never read), joined to the catalogue's sessions (current version only) and pages (to match the page
-by URL or path). Queries return session ids, mapped to indices into the caller's ids in numpy.
+The heatmap queries (``page_ref``, ``page_scope``, ``cells``, ``reach``, ``bands``) live in ``store._heat`` and are
+re-exported here; ``page_scope`` reads everything the catalogue says about a page for a segment in one statement,
+and the other three take it (``known=``) instead of asking again. Each query is written once over the named views
+of ``store.engine`` (``events``, ``sessions``, ``pages`` …) and runs on the library's engine (DuckDB by default,
+or Spark): the GROUP BY over the events the catalogue names (orphans are never read), joined to the catalogue's
+sessions (current version only) and pages (to match the page by URL or path). Queries return session ids, mapped
+to indices into the caller's ids in numpy.
 A heatmap cell counts both the events in it and the *distinct sessions* with an event in it: comparisons count each
 session once per cell, aggregate maps may use either. Click and movement cells, scroll reach and attention bands
 are read from the pre-binned cells written at ingest (``heat_cells``, ``store._cells``) when every events file has
@@ -25,7 +27,7 @@ import pyarrow as pa
 
 from replaylens.model.segment import SESSION_COLUMNS, Segment
 from replaylens.store import _cells, _compile, _wide
-from replaylens.store._heat import Bands, Cells, PageRef, bands, cells, page_ref, reach
+from replaylens.store._heat import Bands, Cells, PageRef, PageScope, bands, cells, page_ref, page_scope, reach
 from replaylens.store._heat import col as _np
 from replaylens.store._heat import engine as _engine
 from replaylens.store._heat import page_match as _page_match
@@ -35,8 +37,9 @@ from replaylens.store._heat import visits as _visits  # noqa: F401  (the events 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
 
-__all__ = ["ATTENTION_CAP_MS", "DWELL_CAP_MS", "POINTER_KINDS", "Bands", "Cells", "PageRef", "bands", "cells",
-           "finding_flags", "goal_reached", "members", "page_clicks", "page_ref", "reach", "step_hits"]
+__all__ = ["ATTENTION_CAP_MS", "DWELL_CAP_MS", "POINTER_KINDS", "Bands", "Cells", "PageRef", "PageScope", "bands",
+           "cells", "finding_flags", "goal_reached", "members", "page_clicks", "page_ref", "page_scope", "reach",
+           "step_hits"]
 
 #: Event kinds that position the pointer (movement maps), as stored in the library's Parquet.
 POINTER_KINDS = _cells.POINTER_KINDS
