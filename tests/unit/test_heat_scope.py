@@ -1,4 +1,4 @@
-"""One catalogue statement per aggregate map (store._heat.page_scope) and the attention bands' fold lines read with
+"""One catalogue statement per aggregate map (store._heat.page_scope, store._reach) and the attention bands' fold lines read with
 the bands: the same answers as the separate queries they replace, on both routes and for every segment."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from compare_library import KYC, LANDING, build
 from replaylens.analysis.aggregate_heatmap import aggregate_heatmap
 from replaylens.model.segment import AttrIn, DateRange, Segment, VisitedPage
 from replaylens.store import _heat as H
+from replaylens.store import _reach as R
 from replaylens.store import aggregate as Q
 from replaylens.store.library import open_library
 
@@ -64,7 +65,7 @@ def test_band_folds_are_reach_folds(planted: Path, seg: str, route: str, per_ses
     segment = SEGMENTS[seg]
     stored = route != "events"
     if route == "same scan":  # no fold index kept: the reach rows are read with the bands
-        monkeypatch.setattr(H, "_FOLD_INDEX_MAX", 0)
+        monkeypatch.setattr(R, "_FOLD_INDEX_MAX", 0)
     with open_library(planted, read_only=True) as lib:
         for page in PAGES:
             for device in (None, "desktop"):

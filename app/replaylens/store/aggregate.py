@@ -27,12 +27,13 @@ import pyarrow as pa
 
 from replaylens.model.segment import SESSION_COLUMNS, Segment
 from replaylens.store import _cells, _compile, _wide
-from replaylens.store._heat import Bands, Cells, PageRef, PageScope, bands, cells, page_ref, page_scope, reach
+from replaylens.store._heat import Bands, Cells, PageRef, PageScope, cells, page_ref, page_scope
 from replaylens.store._heat import col as _np
 from replaylens.store._heat import engine as _engine
 from replaylens.store._heat import page_match as _page_match
 from replaylens.store._heat import pairs_cte as _pairs_cte  # noqa: F401  (store.anchored reads these two)
 from replaylens.store._heat import visits as _visits  # noqa: F401  (the events CTE of a page's visits, for EXPLAIN)
+from replaylens.store._reach import bands, reach
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
