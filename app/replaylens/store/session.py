@@ -31,6 +31,7 @@ from replaylens.model.imported import EventsFile, ImportedSession
 from replaylens.model.report import ImportReport
 from replaylens.model.schema import COORD_SENTINELS, EVENT_COLUMNS, MAX_ABS_COORD
 from replaylens.model.session import Session
+from replaylens.store.arrow_np import filled, from_numpy, valid, values
 
 #: Columns an events table may have (ours plus unknown ones kept); more is refused, not loaded.
 MAX_COLUMNS = 256
@@ -165,22 +166,22 @@ class SessionStore:
         kind_enc = pc.dictionary_encode(typed["kind"]).combine_chunks()
         kinds = kind_vocabulary([str(v) for v in kind_enc.dictionary.to_pylist()])
         lut = np.array([kinds.index(str(v)) for v in kind_enc.dictionary.to_pylist()] + [-1], np.int16)
-        kind_idx = kind_enc.indices.fill_null(len(lut) - 1).to_numpy()
+        kind_idx = filled(kind_enc.indices, len(lut) - 1)
         target_enc = pc.dictionary_encode(typed["target"]).combine_chunks()
-        target_idx = target_enc.indices.fill_null(-1).to_numpy().astype(np.int32, copy=False)
-        detail_idx = pc.dictionary_encode(typed["detail"]).combine_chunks().indices.fill_null(-1).to_numpy()
-        value_len = typed["value_len"].fill_null(-1).to_numpy().astype(np.int32)
+        target_idx = filled(target_enc.indices, -1).astype(np.int32, copy=False)
+        detail_idx = filled(pc.dictionary_encode(typed["detail"]).combine_chunks().indices, -1)
+        value_len = filled(typed["value_len"], -1).astype(np.int32)
 
         def f64(name: str) -> np.ndarray:
             shared = _nan_floats(typed[name])
             if shared is not None:
                 return shared
-            return pc.cast(typed[name], pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+            col = pc.cast(typed[name], pa.float64()).combine_chunks()
+            return filled(col, np.nan).astype(np.float64, copy=False)
 
-        present = {c: pc.is_valid(typed[c]).to_numpy(zero_copy_only=False) for c in ("x", "y", "scroll_x",
-                                                                                    "scroll_y")}
+        present = {c: valid(typed[c]) for c in ("x", "y", "scroll_x", "scroll_y")}
         rep = repair_events(
-            _ints(t_col), pc.is_valid(t_col).to_numpy(zero_copy_only=False),
+            _ints(t_col), valid(t_col),
             lut[kind_idx], kind_idx < len(lut) - 1, f64("page"), f64("x"), f64("y"), f64("scroll_x"),
             f64("scroll_y"), f64("width"), f64("height"), [target_idx, value_len, detail_idx], present,
             navigate_code=KIND_CODE["navigate"], move_code=KIND_CODE["move"], page_count=page_count,
@@ -199,26 +200,26 @@ class SessionStore:
 
         n = len(rep.order)
         in_order = n == typed.num_rows and bool((rep.order == np.arange(n)).all())
-        out = typed if in_order else typed.take(pa.array(rep.order))  # files we write are already in order
-        replace = {"page": pa.array(rep.page), "x": pa.array(rep.x, from_pandas=True),
-                   "y": pa.array(rep.y, from_pandas=True), "scroll_x": pa.array(rep.scroll_x),
-                   "scroll_y": pa.array(rep.scroll_y), "width": pa.array(rep.width), "height": pa.array(rep.height),
-                   "fixed": out["fixed"].fill_null(False)}
+        out = typed if in_order else typed.take(from_numpy(rep.order))  # files we write are already in order
+        replace = {"page": from_numpy(rep.page), "x": from_numpy(rep.x, np.isnan(rep.x)),
+                   "y": from_numpy(rep.y, np.isnan(rep.y)), "scroll_x": from_numpy(rep.scroll_x),
+                   "scroll_y": from_numpy(rep.scroll_y), "width": from_numpy(rep.width),
+                   "height": from_numpy(rep.height),
+                   "fixed": from_numpy(filled(out["fixed"], False))}
         for name, arr in replace.items():
             out = out.set_column(out.schema.get_field_index(name), name, arr)
-        out = out.add_column(0, "i", pa.array(np.arange(n, dtype=np.int64)))
+        out = out.add_column(0, "i", from_numpy(np.arange(n, dtype=np.int64)))
         with self._lock:  # the repaired Arrow table is the store: DuckDB scans it in place, no copy
             self._events_arrow = out
             self._con.register("events_arrow", out)
             self._con.execute("CREATE OR REPLACE VIEW events AS SELECT * FROM events_arrow").fetchall()
         interactive = out["interactive"]
-        inter = np.where(pc.is_valid(interactive).to_numpy(zero_copy_only=False),
-                         interactive.fill_null(False).to_numpy(zero_copy_only=False).astype(np.int8), -1)
+        inter = np.where(valid(interactive), filled(interactive, False).astype(np.int8), -1)
         self._arrays = SessionArrays(
-            t=out["t"].to_numpy().astype(np.int64), kind=lut[kind_idx][rep.order], page=rep.page, x=rep.x, y=rep.y,
+            t=values(out["t"]).astype(np.int64), kind=lut[kind_idx][rep.order], page=rep.page, x=rep.x, y=rep.y,
             scroll_x=rep.scroll_x, scroll_y=rep.scroll_y, width=rep.width, height=rep.height,
             target=target_idx[rep.order], interactive=inter.astype(np.int8),
-            fixed=out["fixed"].to_numpy(zero_copy_only=False).astype(bool), value_len=value_len[rep.order],
+            fixed=values(out["fixed"]).astype(bool), value_len=value_len[rep.order],
             kinds=tuple(kinds), targets=tuple(str(v) for v in target_enc.dictionary.to_pylist()))
 
     # -- reading -----------------------------------------------------------------------------------------------
@@ -258,8 +259,8 @@ class SessionStore:
 def _ints(col: Any) -> np.ndarray:
     """An integer column as int64 numpy, nulls as 0 (without a copy when it is int64 without nulls)."""
     if col.null_count == 0 and col.type == pa.int64() and col.num_chunks == 1:
-        return col.chunk(0).to_numpy()
-    return col.fill_null(0).to_numpy().astype(np.int64)
+        return values(col.chunk(0))
+    return filled(col, 0).astype(np.int64)
 
 
 def _nan_floats(col: Any) -> np.ndarray | None:
@@ -268,11 +269,10 @@ def _nan_floats(col: Any) -> np.ndarray | None:
     if col.type != pa.float64() or col.num_chunks != 1:
         return None
     arr = col.chunk(0)
+    vals = values(arr)
     if arr.null_count == 0:
-        return arr.to_numpy()
-    values = np.frombuffer(arr.buffers()[1], dtype=np.float64, count=arr.offset + len(arr))[arr.offset:]
-    nulls = ~pc.is_valid(arr).to_numpy(zero_copy_only=False)
-    return values if bool(np.isnan(values[nulls]).all()) else None
+        return vals
+    return vals if bool(np.isnan(vals[~valid(arr)]).all()) else None
 
 
 _ARROW_TYPES = {"BIGINT": pa.int64(), "INTEGER": pa.int32(), "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(),
@@ -304,9 +304,9 @@ def _default_column(n: int, sql_type: str, default_sql: str) -> pa.Array:
     if default_sql == "NULL":
         return _null_column(n, typ)
     if default_sql == "0":
-        return pa.array(np.zeros(n, dtype=typ.to_pandas_dtype()), type=typ)
+        return from_numpy(np.zeros(n, dtype=typ.to_pandas_dtype()))
     if default_sql == "false":
-        return pa.array(np.zeros(n, dtype=bool))
+        return from_numpy(np.zeros(n, dtype=bool))
     raise ValueError(default_sql)
 
 

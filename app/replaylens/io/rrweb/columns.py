@@ -19,6 +19,7 @@ from replaylens.io.rrweb.a11y import Accessible
 from replaylens.io.rrweb.secrets import SecretNodes
 from replaylens.io.rrweb.timing import ffill_many
 from replaylens.model.report import ImportReport
+from replaylens.store.arrow_np import filled, from_numpy, strings
 
 if TYPE_CHECKING:
     from replaylens.io.rrweb.nodes import NodeTable
@@ -156,7 +157,7 @@ def _ints(values: list[Any] | np.ndarray) -> np.ndarray:
 
 
 def _strings(values: list[str | None]) -> pa.Array:
-    return pa.array(values, type=pa.string())
+    return strings(values)
 
 
 def _unique_small(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -188,7 +189,7 @@ def _sparse_strings(sparse: dict[int, str], n: int) -> pa.Array:
     idx = np.fromiter(sparse.keys(), dtype=np.int64, count=len(sparse))
     pos = np.full(n, -1, dtype=np.int64)
     pos[idx] = np.arange(idx.size)
-    return pc.take(pa.array(list(sparse.values()), type=pa.string()), pa.array(pos, mask=pos < 0))
+    return pc.take(strings(sparse.values()), from_numpy(pos, mask=pos < 0))
 
 
 def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np.ndarray, ev_seg: np.ndarray,
@@ -259,7 +260,7 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
     a_name = _strings([nm or None for nm, _ in named])
     a_role = _strings([rl or None for _, rl in named])
     offset = 1 if ue.size and ue[0] < 0 else 0
-    take_idx = pa.array(einv - offset, type=pa.int64(), mask=~known)
+    take_idx = from_numpy((einv - offset).astype(np.int64, copy=False), mask=~known)
     del einv
     inter_f, fixed_f, _masked_f = nodes.flag_arrays()
     _edit_f, hidden_f = nodes.state_arrays()
@@ -306,45 +307,45 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
     del keep
     sel = kept[np.argsort(t_ms[kept], kind="stable")]
     del kept
-    psel = pa.array(sel)
+    psel = from_numpy(sel)
     tidx = take_idx.take(psel)
     del take_idx
-    target_node = node_ve[tidx.fill_null(-1).to_numpy()]  # per row: rrweb id of the target element, -1 none
-    cols: dict[str, Any] = {"t": pa.array(t_ms[sel])}
+    target_node = node_ve[filled(tidx, -1)]  # per row: rrweb id of the target element, -1 none
+    cols: dict[str, Any] = {"t": from_numpy(t_ms[sel])}
     del t_ms
-    cols["kind"] = pc.take(pa.array(vocab, type=pa.string()), pa.array(kind[sel]))
+    cols["kind"] = pc.take(strings(vocab), from_numpy(kind[sel]))
     del kind
-    cols["page"] = pa.array(page[sel])
+    cols["page"] = from_numpy(page[sel])
     del page
     xs = x[sel]
-    cols["x"] = pa.array(xs, mask=np.isnan(xs))
+    cols["x"] = from_numpy(xs, mask=np.isnan(xs))
     del x
     ys = y[sel]
-    cols["y"] = pa.array(ys, mask=np.isnan(ys))
+    cols["y"] = from_numpy(ys, mask=np.isnan(ys))
     del y, xs, ys
-    cols["scroll_x"] = pa.array(scroll_x[sel])
-    cols["scroll_y"] = pa.array(scroll_y[sel])
+    cols["scroll_x"] = from_numpy(scroll_x[sel])
+    cols["scroll_y"] = from_numpy(scroll_y[sel])
     del scroll_x, scroll_y
-    cols["width"] = pa.array(np.rint(width[sel]).astype(np.int32))
-    cols["height"] = pa.array(np.rint(height[sel]).astype(np.int32))
+    cols["width"] = from_numpy(np.rint(width[sel]).astype(np.int32))
+    cols["height"] = from_numpy(np.rint(height[sel]).astype(np.int32))
     del width, height
     cols.update({"target": pc.take(sel_s, tidx), "target_tag": _dict_take(tag, tidx),
                  "target_text": _dict_take(lab, tidx)})
     known_sel = known[sel]
     del known
-    cols["interactive"] = pa.array(interactive[sel], mask=~known_sel)
-    cols["fixed"] = pa.array(fixed[sel])
+    cols["interactive"] = from_numpy(interactive[sel], mask=~known_sel)
+    cols["fixed"] = from_numpy(fixed[sel])
     cols.update({"input_type": _dict_take(ity, tidx), "target_label": _dict_take(a_name, tidx),
                  "target_role": _dict_take(a_role, tidx)})
     del tidx, interactive, fixed
-    cols["target_hidden"] = pa.array(hidden[sel], mask=~known_sel)
+    cols["target_hidden"] = from_numpy(hidden[sel], mask=~known_sel)
     vl = value_len[sel]
-    cols["value_len"] = pa.array(vl, mask=vl < 0)
+    cols["value_len"] = from_numpy(vl, mask=vl < 0)
     del hidden, known_sel, value_len, vl
     cols["value"] = _sparse_strings(values, n).take(psel)
     cols["detail"] = _sparse_strings(detail, n).take(psel)
     if len(window_names) > 1:
-        cols["window_id"] = pa.array(w[sel].astype(np.int32))
+        cols["window_id"] = from_numpy(w[sel].astype(np.int32))
     table = pa.table(cols)
     return Mapped(table=table, pages=pages, start_epoch_ms=int(round(start)), viewport=viewport,
                   window_names=window_names, counts=counts, duration_ms=duration_ms, target_node=target_node)
