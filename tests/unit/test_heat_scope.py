@@ -1,5 +1,6 @@
-"""One catalogue statement per aggregate map (store._heat.page_scope, store._reach) and the attention bands' fold lines read with
-the bands: the same answers as the separate queries they replace, on both routes and for every segment."""
+"""One catalogue statement per aggregate map (store._heat.page_scope) and the attention bands' fold lines
+(store._reach) read with the bands: the same answers as the separate queries they replace, on both routes and for
+every segment."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from compare_library import KYC, LANDING, build
 
 from replaylens.analysis.aggregate_heatmap import aggregate_heatmap
 from replaylens.model.segment import AttrIn, DateRange, Segment, VisitedPage
-from replaylens.store import _heat as H
 from replaylens.store import _reach as R
 from replaylens.store import aggregate as Q
 from replaylens.store.library import open_library
