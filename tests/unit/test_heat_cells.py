@@ -305,7 +305,8 @@ def test_unique_library_maps_say_sessions_in_their_legend(planted: Path) -> None
     assert att.profile is not None and 0 < float(att.profile.max()) <= 1.0
     assert scale_labels(att) == ("fewer sessions", f"more · up to {float(att.profile.max()) * 100:.0f} % of sessions")
     assert explain(att) == UNIQUE_EXPLAIN["attention"] and explain(att_total) == EXPLAIN["attention"]
-    assert "per session" in scale_labels(att_total)[1]
+    assert "per session" in scale_labels(att_total)[1] and "s per session" in att_total.summary()
+    assert "s per session" not in att.summary() and "% of sessions" in att.summary()
     busiest = int(round(float(clicks.grid.max())))
     assert busiest >= 1 and scale_labels(clicks)[1] == (
         f"more · up to {busiest:,} session{'s' if busiest != 1 else ''} in one 8 px square")

@@ -105,7 +105,10 @@ class HeatmapResult:
         if self.kind == "move":
             s += f" · {self.total_weight / 60000:.1f} min"
         if self.kind == "attention" and self.profile is not None and self.profile.size:
-            s += f" · up to {float(self.profile.max()):.1f} s per session"
+            if self.extra.get("unique"):  # a library map counting sessions: the share that had the band in view
+                s += f" · up to {float(self.profile.max()) * 100:.0f} % of sessions"
+            else:
+                s += f" · up to {float(self.profile.max()):.1f} s per session"
         return s
 
 
