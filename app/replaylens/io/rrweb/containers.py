@@ -10,12 +10,9 @@ Everything is recognised by content, never by the file name. Every limit breach 
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import gzip
 import re
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +23,7 @@ from replaylens.errors import BadInputError, LimitExceededError, UnsupportedVers
 from replaylens.io.limits import MiB
 from replaylens.io.rrweb import schema as S
 from replaylens.io.rrweb import stream
+from replaylens.io.rrweb.gc_pause import gc_paused
 from replaylens.model.validation import plain
 
 #: On-disk size of a recording file (compressed or not). A top-level event array (bare or in a JS file) is read
@@ -376,7 +374,7 @@ def _finish(path: Path, out: Unwrapped) -> Unwrapped:
 def load(path: Path) -> Unwrapped:
     """Read, decompress, parse and unwrap one file."""
     data, compression = read_bytes(path)
-    with _gc_paused():
+    with gc_paused():  # nested in the reader's pause when called from it
         out = _load_array(path, data)
         if out is None:
             _check_tree(path, data)
@@ -442,16 +440,3 @@ def _read_items(path: Path, items: list[msgspec.Raw], out: Unwrapped) -> str | N
         if problem is None and len(events) > before:
             problem = S.event_problem(path, events[-1], before)
     return problem
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Decoding and validating build millions of acyclic objects; Python's cyclic GC would rescan them over and
-    over (measured: more than half the time of ``msgspec.convert`` on a 30 MB file). Paused for that stretch only."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()

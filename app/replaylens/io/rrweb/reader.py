@@ -8,11 +8,8 @@ see docs/rrweb.md for the size limits and the measured memory peak.
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +19,7 @@ from replaylens.errors import BadInputError, LimitExceededError
 from replaylens.io import limits as L
 from replaylens.io.rrweb import containers
 from replaylens.io.rrweb.columns import Mapped
+from replaylens.io.rrweb.gc_pause import gc_paused
 from replaylens.io.rrweb.mapping import map_events
 from replaylens.model.imported import ImportedSession
 from replaylens.model.manifest import MAX_EPOCH_MS, Manifest, Page
@@ -55,31 +53,6 @@ def site_of(urls: list[str]) -> str:
         if parts.scheme in ("http", "https") and parts.hostname:
             return parts.hostname
     return ""
-
-
-_gc_lock = threading.Lock()
-_gc_holders = 0
-_gc_was_enabled = False
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a recording is parsed and mapped: the pass builds millions of objects
-    (the parsed events) and none of them cyclic garbage, so each collection would walk them all for nothing (about
-    a tenth of a large import's CPU time). Collection resumes when the last concurrent import leaves."""
-    global _gc_holders, _gc_was_enabled
-    with _gc_lock:
-        if _gc_holders == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_holders += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_holders -= 1
-            if _gc_holders == 0 and _gc_was_enabled:
-                gc.enable()
 
 
 def load_recording(path: str | Path, report: ImportReport | None = None,

@@ -1,0 +1,40 @@
+"""Pause Python's cyclic garbage collector while a recording is read and mapped (``gc_paused``).
+
+Reading builds millions of acyclic objects (the parsed events); every collection would walk them all for nothing
+(measured: about a tenth of a large import's CPU time, more than half of ``msgspec.convert`` on a 30 MB file).
+Pauses nest and overlap across threads: collection resumes when the last holder leaves, and only if it was on.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_gc_lock = threading.Lock()
+_gc_holders = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a recording is parsed and mapped: the pass builds millions of objects
+    (the parsed events) and none of them cyclic garbage, so each collection would walk them all for nothing (about
+    a tenth of a large import's CPU time). Collection resumes when the last concurrent import leaves."""
+    global _gc_holders, _gc_was_enabled
+    with _gc_lock:
+        if _gc_holders == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_holders += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_holders -= 1
+            if _gc_holders == 0 and _gc_was_enabled:
+                gc.enable()
+
+
+__all__ = ["gc_paused"]
