@@ -21,9 +21,19 @@ import pyarrow as pa
 
 from replaylens.io.library.prepare import EVENT_SCHEMA
 from replaylens.model.library import Goal, PageRecord, SessionRecord, SessionSource
+from replaylens.model.segment import AttrIn, DateRange, Segment, VisitedPage
 from replaylens.store.library import open_library
 
 T0 = 1_775_000_000_000
+#: Segments the heat-cell and page-scope tests run every query over (all, an attribute, a path, dates, none).
+SEGMENTS: dict[str, Segment | None] = {
+    "all": None,
+    "variant B": Segment((AttrIn("variant", ("B",)),)),
+    "kyc path": Segment((VisitedPage("/kyc"),)),
+    "dates": Segment((DateRange(start="2026-03-30", end="2026-04-02"),)),
+    "no days": Segment((DateRange(start="2027-01-01"),)),
+}
+
 LANDING = "https://app.nimbus.example/"
 KYC = "https://app.nimbus.example/kyc"
 BANNER = (300.0, 900.0, 300.0, 480.0)

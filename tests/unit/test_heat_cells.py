@@ -12,21 +12,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from compare_library import KYC, LANDING, build
+from compare_library import KYC, LANDING, SEGMENTS, build
 
 from replaylens.analysis.aggregate_heatmap import aggregate_heatmap, compare
-from replaylens.model.segment import AttrIn, DateRange, Segment, VisitedPage
+from replaylens.model.segment import Segment
 from replaylens.store import _cells
 from replaylens.store import aggregate as Q
 from replaylens.store.library import LibraryStore, open_library
-
-SEGMENTS: dict[str, Segment | None] = {
-    "all": None,
-    "variant B": Segment((AttrIn("variant", ("B",)),)),
-    "kyc path": Segment((VisitedPage("/kyc"),)),
-    "dates": Segment((DateRange(start="2026-03-30", end="2026-04-02"),)),
-    "no days": Segment((DateRange(start="2027-01-01"),)),
-}
 
 
 @pytest.fixture(scope="module")

@@ -8,21 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from compare_library import KYC, LANDING, build
+from compare_library import KYC, LANDING, SEGMENTS, build
 
 from replaylens.analysis.aggregate_heatmap import aggregate_heatmap
-from replaylens.model.segment import AttrIn, DateRange, Segment, VisitedPage
 from replaylens.store import _reach as R
 from replaylens.store import aggregate as Q
 from replaylens.store.library import open_library
 
-SEGMENTS: dict[str, Segment | None] = {
-    "all": None,
-    "variant B": Segment((AttrIn("variant", ("B",)),)),
-    "kyc path": Segment((VisitedPage("/kyc"),)),
-    "dates": Segment((DateRange(start="2026-03-30", end="2026-04-02"),)),
-    "no days": Segment((DateRange(start="2027-01-01"),)),
-}
 PAGES = (LANDING, KYC, "/kyc|/", "/nowhere")
 
 
