@@ -211,9 +211,6 @@ class RrwebReplayer:
         return value if isinstance(value, str) else None
 
     def close(self) -> None:
-        self.view.close()
-        self.view.deleteLater()
-        self.page.deleteLater()
-        _spin(0)
-        self.profile.deleteLater()
-        _spin(0)
+        from replaylens.render.page.capture import dispose
+
+        dispose(self.view, self.page, self.profile)

@@ -54,6 +54,19 @@ def _spin(ms: int) -> None:
     loop.exec()
 
 
+def dispose(view: Any, page: Any, profile: Any) -> None:
+    """Delete the view, then the page, then the profile, each carried out at once (a profile released under a
+    live page makes Chromium warn, or crash at exit)."""
+    with contextlib.suppress(RuntimeError):  # already deleted
+        page.triggerAction(page.WebAction.Stop)
+        view.close()
+        view.deleteLater()
+        page.deleteLater()
+        _spin(0)
+        profile.deleteLater()
+        _spin(0)
+
+
 def _wait(cond: Callable[[], bool], deadline: float, step_ms: int = 10) -> bool:
     while not cond():
         if time.perf_counter() >= deadline:
@@ -204,13 +217,5 @@ class _Engine:
         return geometry.measure(self.page, ids, deadline, _wait, lambda: self.crash is not None)
 
     def close(self) -> None:
-        """Delete the view, then the page, then the profile (Qt warns when a profile outlives its pages)."""
-        with contextlib.suppress(RuntimeError):  # already deleted
-            self.page.triggerAction(self.page.WebAction.Stop)
-            self.view.close()
-            self.view.deleteLater()
-            self.page.deleteLater()
-            _spin(0)
-            self.profile.deleteLater()
-            _spin(0)
+        dispose(self.view, self.page, self.profile)
 
