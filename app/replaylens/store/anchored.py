@@ -52,11 +52,13 @@ def boxes_known(lib: LibraryStore) -> bool:
     """Does any event of the library carry an element box? (Libraries written since the box columns exist have
     them in every file, NULL where nothing was measured, e.g. rrweb files ingested without rendering; older
     libraries lack them.) Stops at the first box found."""
-    names = set(Q._engine(lib).execute("SELECT * FROM events LIMIT 0").column_names)
-    if not all(c in names for c in BOX_COLUMNS):
-        return False
-    found = Q._engine(lib).execute("SELECT 1 AS one FROM events WHERE target_box_w IS NOT NULL LIMIT 1")
-    return found.num_rows > 0
+    known = lib.cached("anchor:boxes_known")  # a scan of the whole library when it has none: once per write
+    if known is None:
+        names = set(Q._engine(lib).execute("SELECT * FROM events LIMIT 0").column_names)
+        found = all(c in names for c in BOX_COLUMNS) and Q._engine(lib).execute(
+            "SELECT 1 AS one FROM events WHERE target_box_w IS NOT NULL LIMIT 1").num_rows > 0
+        known = lib.remember("anchor:boxes_known", found)
+    return bool(known)
 
 
 def _clicks(lib: LibraryStore, segment: Segment | None, page: str, device: str | None, name: str,
