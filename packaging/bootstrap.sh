@@ -63,24 +63,34 @@ python_env() {
   touch "$stamp"
 }
 
+# rrweb (pinned version and sha256) into resources/rrweb/: the page renderer and the recorder snippet load it.
+third_party() {
+  if ! command -v npm >/dev/null && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    echo "bootstrap: installing npm (to fetch the pinned rrweb release)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm \
+      || echo "bootstrap: warning: npm could not be installed" >&2
+  fi
+  bash packaging/fetch_rrweb.sh
+}
+
 cmd=${1:-}
 case "$cmd" in
   run)
-    system_deps; python_env
+    system_deps; python_env; third_party
     if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && command -v xvfb-run >/dev/null; then
       echo "bootstrap: no display; starting the viewer on a virtual screen (xvfb-run)"
       exec xvfb-run -a -s "-screen 0 1920x1080x24" "$VENV/bin/python" -m replaylens demo
     fi
     exec "$VENV/bin/python" -m replaylens demo ;;
   test)
-    system_deps; python_env
+    system_deps; python_env; third_party
     export QT_QPA_PLATFORM=offscreen
     echo "== ruff";         "$VENV/bin/ruff" check app tests
     echo "== import-linter"; "$VENV/bin/lint-imports" --no-cache
     echo "== mypy";         "$VENV/bin/mypy"
     echo "== pytest";       exec "$VENV/bin/python" -m pytest "${@:2}" ;;
   deps)
-    system_deps; python_env ;;
+    system_deps; python_env; third_party ;;
   *)
     echo "usage: bash packaging/bootstrap.sh run|test|deps" >&2; exit 2 ;;
 esac

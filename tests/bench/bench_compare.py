@@ -129,7 +129,7 @@ KIND_SQL = {
 def _kind_figures(lib, root: Path, seg, kind: str, runs: int, has_cells: bool) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """Our aggregate map of ``kind`` (end to end) vs DuckDB's GROUP BY of the same cells: best and median. The two
     alternate run by run, so a change in the machine's load falls on both."""
-    from replaylens.analysis.aggregate_heatmap import aggregate_heatmap
+    from replaylens.analysis.heatmaps.library import aggregate_heatmap
 
     sql = KIND_SQL[kind].format(src=f"read_parquet('{root / 'cells' / '**' / '*.parquet'}')")
     times: list[float] = []
@@ -202,8 +202,8 @@ def main() -> int:
             wlib.rebuild_cells()
         rebuild_s = time.perf_counter() - t
 
-    from replaylens.analysis.aggregate_heatmap import aggregate_heatmap
     from replaylens.analysis.experiments import abtest, funnel, parse_step
+    from replaylens.analysis.heatmaps.library import aggregate_heatmap
     from replaylens.model.segment import Segment
 
     lib = open_library(root, read_only=True)

@@ -74,8 +74,8 @@ def main() -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
-    from replaylens.analysis.aggregate_heatmap import aggregate_heatmap
     from replaylens.analysis.experiments import funnel, parse_step
+    from replaylens.analysis.heatmaps.library import aggregate_heatmap
     from replaylens.model.segment import DateRange, Segment
     from replaylens.store import aggregate as Q
     from replaylens.store.engine import DuckDBEngine

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
+from replaylens.analysis.findings.analyze import FINDING_KINDS, Finding, analyze_session
 from replaylens.demo.behaviour import Planted
 from replaylens.demo.generate import DEMO_SEED, RICH_ATTRS, build_session, events_table, segment_attrs
-from replaylens.model.findings import FINDING_KINDS, Finding, analyze_session
 from replaylens.model.friction_settings import FrictionSettings
 from replaylens.model.manifest import Manifest, Page
 from replaylens.model.report import ImportReport

@@ -6,26 +6,22 @@ profile with JavaScript ON (rrweb's replayer is a script), which the product nev
 still do not run: rrweb rebuilds the DOM in an iframe sandboxed without ``allow-scripts``. The network stays shut
 as in the product: an interceptor refuses every request that is not the one in-memory document (data:, about:,
 blob: excepted), only that one main-frame navigation is accepted, and the process-wide Chromium kill switch is set
-before the first profile exists. rrweb itself (the pinned npm package) comes from ``tests/bench/fetch_rrweb.sh``.
+before the first profile exists. rrweb itself (the pinned npm package) is the app's copy (``assets.rrweb``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
+from replaylens.assets.rrweb import FETCH_COMMAND, rrweb_dir, rrweb_dir_or_reason
 from replaylens.render.page.network import NETWORK_KILL_SWITCH
 from replaylens.render.qt import SCHEME, ensure_web_app
 
-RRWEB_VERSION = "2.2.2"
-#: sha256 of ``umd/rrweb.min.js`` inside rrweb-2.2.2.tgz (the tarball's own sha256 is pinned in fetch_rrweb.sh)
-RRWEB_JS_SHA256 = "634aae0583bf9d1a857307d28fb49c98c14210929e22166fb150f3ae83d91cca"
-FETCH = "bash tests/bench/fetch_rrweb.sh"
+FETCH = FETCH_COMMAND
 
 
 #: After seeking: the keyframe renderer's rule for animations (io/rrweb/html.py, docs/rendering.md) in rrweb's
@@ -37,24 +33,10 @@ _SETTLE_JS = ("(function(d){const s=d.createElement('style');s.textContent='*,*:
               "(f.contentDocument);")
 
 
-def rrweb_dir() -> Path:
-    """Where fetch_rrweb.sh puts the package (same rule as the script)."""
-    if os.environ.get("REPLAYLENS_RRWEB_DIR"):
-        return Path(os.environ["REPLAYLENS_RRWEB_DIR"])
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "replaylens" / f"rrweb-{RRWEB_VERSION}"
-
-
 def rrweb_missing() -> str | None:
     """Why the comparison cannot run (None when rrweb is present and its bytes are the pinned ones)."""
-    folder = rrweb_dir()
-    js, css = folder / "rrweb.min.js", folder / "style.css"
-    if not (js.is_file() and css.is_file()):
-        return f"rrweb {RRWEB_VERSION} is not in {folder}; fetch it with `{FETCH}`"
-    got = hashlib.sha256(js.read_bytes()).hexdigest()
-    if got != RRWEB_JS_SHA256:
-        return f"{js} is not the pinned rrweb {RRWEB_VERSION} (sha256 {got}); delete it and run `{FETCH}`"
-    return None
+    folder, why = rrweb_dir_or_reason()
+    return None if folder is not None else why
 
 
 def _spin(ms: int) -> None:

@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))  # the syn
 
 from anchor_library import build
 
-from replaylens.analysis.aggregate_heatmap import compare
+from replaylens.analysis.heatmaps.library import compare
 from replaylens.model.segment import Segment
 from replaylens.store.library import open_library
 from replaylens.ui.compare.compare_view import CompareView

@@ -12,8 +12,8 @@ from library_synth import build
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QLabel, QMenu
 
-from replaylens.analysis.aggregate_heatmap import compare
 from replaylens.analysis.experiments import abtest, funnel, parse_step
+from replaylens.analysis.heatmaps.library import compare
 from replaylens.model.segment import AttrIn, Segment
 from replaylens.store.library import open_library
 from replaylens.ui.compare import open_view

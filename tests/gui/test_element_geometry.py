@@ -140,9 +140,9 @@ def test_dead_click_outline_drawn_at_the_element_box(shared_data: Path, tmp_path
     from PySide6.QtCore import QRectF
     from PySide6.QtGui import QImage, QPainter
 
+    from replaylens.analysis.findings.analyze import analyze_session
     from replaylens.io.registry import open_session
     from replaylens.io.rrweb.convert import convert_rrweb
-    from replaylens.model.findings import analyze_session
     from replaylens.model.friction_settings import PRESETS
     from replaylens.render.context import make_renderer
     from replaylens.render.findings_paint import FINDING_COLORS, RING_PX

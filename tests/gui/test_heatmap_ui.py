@@ -57,7 +57,7 @@ def test_time_window_scope_and_kinds(window, qtbot, demo_path: Path) -> None:
 
 
 def test_changing_colours_repaints_without_recomputing(window, qtbot, demo_path: Path, monkeypatch) -> None:
-    from replaylens.model import heatmaps
+    from replaylens.analysis.heatmaps import session as heatmaps
 
     _open(window, qtbot, demo_path)
     panel = window.heatmap_panel

@@ -97,8 +97,8 @@ def _info(window) -> dict[str, str]:
 
 
 def test_session_dock_active_time_and_pages_match_analyze(window, qtbot, demo_path: Path) -> None:
+    from replaylens.analysis.findings.analyze import analyze_session
     from replaylens.core.timefmt import fmt_ms
-    from replaylens.model.findings import analyze_session
 
     _open(qtbot, window, demo_path)
     info = _info(window)
@@ -265,8 +265,8 @@ def test_exported_view_has_the_finding_highlight(window, qtbot, demo_path: Path)
 
 
 def test_session_dock_follows_the_inactivity_setting(window, qtbot, demo_path: Path) -> None:
+    from replaylens.analysis.activity import session_active_ms
     from replaylens.core.timefmt import fmt_ms
-    from replaylens.model.activity import session_active_ms
     from replaylens.ui.preferences import PreferencesDialog
 
     _open(qtbot, window, demo_path)

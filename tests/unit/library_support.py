@@ -13,8 +13,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import rrweb_factory as rf
 
+from replaylens.analysis.findings.analyze import FINDING_KINDS
 from replaylens.io.library.prepare import EVENT_SCHEMA
-from replaylens.model.findings import FINDING_KINDS
 from replaylens.model.library import PageRecord, SessionRecord, SessionSource, device_class
 
 

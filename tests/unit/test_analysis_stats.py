@@ -11,8 +11,8 @@ from scipy.special import betaln
 from replaylens.analysis import stats as S
 from replaylens.analysis.abtest import Group, groups_from_arrays, report
 from replaylens.analysis.clicks import clicks_vs_conversion
-from replaylens.analysis.diffmap import compare_cells, sentence
 from replaylens.analysis.funnel import compare_groups, dropoff_sentence, findings_at_dropoff, group_steps
+from replaylens.analysis.heatmaps.diff import compare_cells, sentence
 from replaylens.core.funnel import match_steps
 
 

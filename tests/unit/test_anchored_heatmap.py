@@ -1,4 +1,4 @@
-"""Element-anchored click maps (store.anchored, analysis.anchored): sessions at two widths click one centred
+"""Element-anchored click maps (store.anchored, analysis.heatmaps.anchored): sessions at two widths click one centred
 button that moves with the width; the raw map has two blobs, the anchored map one, on the reference box."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from anchor_library import CELL, build, button, click, session
 
-from replaylens.analysis.aggregate_heatmap import aggregate_heatmap, compare
-from replaylens.analysis.anchored import left_out_note
+from replaylens.analysis.heatmaps.anchored import left_out_note
+from replaylens.analysis.heatmaps.library import aggregate_heatmap, compare
 from replaylens.cli import main
 from replaylens.model.segment import Segment
 from replaylens.store import aggregate as Q

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from compare_library import build
 
-from replaylens.analysis.aggregate_heatmap import compare
 from replaylens.analysis.experiments import abtest, funnel, parse_step
+from replaylens.analysis.heatmaps.library import compare
 from replaylens.analysis.segments import describe_segment
 from replaylens.cli import main
 from replaylens.export.compare_pdf import ReportParts, step_label, write_comparison_report

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from replaylens.analysis import experiments as X
-from replaylens.analysis.aggregate_heatmap import aggregate_heatmap, compare
+from replaylens.analysis.heatmaps.library import aggregate_heatmap, compare
 from replaylens.model.segment import (
     AttrIn,
     AttrRange,

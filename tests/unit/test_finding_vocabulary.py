@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from replaylens.model import finding_text, findings
+from replaylens.analysis.findings import analyze as findings
+from replaylens.model import finding_text
 from replaylens.model.finding_text import FINDING_KINDS, FINDING_NAMES, finding_label, title_of
 from replaylens.model.friction_settings import (
     SAVED_OVERRIDES_KEY,

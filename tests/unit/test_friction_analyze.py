@@ -10,11 +10,11 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from replaylens.analysis.findings.analyze import FINDING_KINDS, Finding, analyze_session, friction_score
 from replaylens.cli import main
 from replaylens.cli.analyze import PRESET_NAMES
 from replaylens.errors import BadInputError
 from replaylens.io.registry import open_session
-from replaylens.model.findings import FINDING_KINDS, Finding, analyze_session, friction_score
 from replaylens.model.friction_settings import PRESETS, FrictionSettings, SettingsError
 from replaylens.model.manifest import Manifest, Page
 from replaylens.model.report import ImportReport

@@ -13,9 +13,9 @@ import pyarrow as pa
 import pytest
 from storeutil import query
 
+from replaylens.analysis.findings.analyze import Finding, analyze_session, friction_score
 from replaylens.io.registry import open_session
 from replaylens.model.finding_text import element_phrase, page_name, short, title_of
-from replaylens.model.findings import Finding, analyze_session, friction_score
 from replaylens.model.manifest import Manifest, Page
 from replaylens.model.report import ImportReport
 from replaylens.model.session import Session

@@ -11,8 +11,8 @@ import pytest
 from rrweb_factory import T0, click, el, inc, text
 from storeutil import query
 
+from replaylens.analysis.findings.analyze import SessionAnalysis, analyze_session
 from replaylens.io.registry import open_session
-from replaylens.model.findings import SessionAnalysis, analyze_session
 
 
 def _page(href: str, body_kids: list[dict[str, Any]], t: int = 0, title: str = "Search") -> list[dict[str, Any]]:

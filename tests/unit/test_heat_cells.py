@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from compare_library import KYC, LANDING, SEGMENTS, build
 
-from replaylens.analysis.aggregate_heatmap import aggregate_heatmap, compare
+from replaylens.analysis.heatmaps.library import aggregate_heatmap, compare
 from replaylens.model.segment import Segment
 from replaylens.store import _cells
 from replaylens.store import aggregate as Q
@@ -256,9 +256,9 @@ def test_a_layout_3_library_reads_the_events_until_its_cells_are_rebuilt(planted
 def _attention_matches_the_one_session_map(root: Path) -> None:
     """The library's attention map (from the cells) is the one-session map's definition: summed over the same
     session files, every page row's seconds agree exactly, as do the sessions and events counted."""
+    from replaylens.analysis.heatmaps.session import compute_heatmap
     from replaylens.demo.library_build import RECORDINGS
     from replaylens.io.registry import open_session
-    from replaylens.model.heatmaps import compute_heatmap
 
     sessions = [open_session(p) for p in sorted((root / RECORDINGS).rglob("*.rlsession"))]
     compared = 0
@@ -287,7 +287,7 @@ def _attention_matches_the_one_session_map(root: Path) -> None:
 def test_unique_library_maps_say_sessions_in_their_legend(planted: Path) -> None:
     """A comparison draws maps that count sessions once per spot: the legend says sessions (or the share of them
     for attention), not clicks or seconds; the event-counting map keeps its wording."""
-    from replaylens.model.heatmap_legend import EXPLAIN, UNIQUE_EXPLAIN, explain, scale_labels
+    from replaylens.analysis.heatmaps.legend import EXPLAIN, UNIQUE_EXPLAIN, explain, scale_labels
 
     with open_library(planted, read_only=True) as lib:
         att = aggregate_heatmap(lib, None, "/", "attention", unique=True)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from compare_library import KYC, LANDING, SEGMENTS, build
 
-from replaylens.analysis.aggregate_heatmap import aggregate_heatmap
+from replaylens.analysis.heatmaps.library import aggregate_heatmap
 from replaylens.store import _reach as R
 from replaylens.store import aggregate as Q
 from replaylens.store.library import open_library

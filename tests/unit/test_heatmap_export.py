@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from replaylens.analysis.heatmaps.session import compute_heatmap
 from replaylens.cli import main
 from replaylens.io.registry import open_session
-from replaylens.model.heatmaps import compute_heatmap
 from replaylens.render.heatmap import blend, encode_png, render
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "bad"

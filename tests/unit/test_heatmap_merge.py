@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from test_heatmap_model import demo_like  # pytest puts tests/unit on sys.path (rootdir-less modules)
 
+from replaylens.analysis.heatmaps import gather as heat_gather
+from replaylens.analysis.heatmaps import session as heatmaps
+from replaylens.analysis.heatmaps.counts import HeatCounts
+from replaylens.analysis.heatmaps.session import compute_heatmap, finish_heatmap, gather_heatmap, plan_heatmap
 from replaylens.core.colormaps import apply_table, colour_table, to_index
 from replaylens.core.heatmap import colourise
-from replaylens.model import heat_gather, heatmaps
-from replaylens.model.heat_counts import HeatCounts
-from replaylens.model.heatmaps import compute_heatmap, finish_heatmap, gather_heatmap, plan_heatmap
 from replaylens.model.session import Session
 
 

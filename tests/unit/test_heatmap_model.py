@@ -1,4 +1,4 @@
-"""model.heatmaps: page coordinates, dwell weighting, time windows and width buckets through real Sessions."""
+"""heatmaps.session: page coordinates, dwell weighting, time windows and width buckets through real Sessions."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from replaylens.analysis.heatmaps.session import compute_heatmap, page_key, resolve_page
 from replaylens.demo.generate import build_session, events_table
 from replaylens.io.registry import open_session
-from replaylens.model.heatmaps import compute_heatmap, page_key, resolve_page
 from replaylens.model.manifest import Manifest, Page
 from replaylens.model.report import ImportReport
 from replaylens.model.session import Session

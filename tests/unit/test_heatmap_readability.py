@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from test_heatmap_model import mem_session  # pytest puts tests/unit on sys.path (rootdir-less modules)
 
+from replaylens.analysis.heatmaps.session import compute_heatmap
 from replaylens.core.heatmap_kinds import group_max, reach_profile
-from replaylens.model.heatmaps import compute_heatmap
 from replaylens.model.manifest import Page
 
 VIEWPORT_H = 700

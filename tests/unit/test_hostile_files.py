@@ -111,7 +111,7 @@ def test_over_long_integers_and_deep_nesting(where: str, tmp_path: Path) -> None
 
 
 def test_an_extra_column_named_like_the_stores_own_is_renamed(tmp_path: Path) -> None:
-    from replaylens.model.findings import analyze_session
+    from replaylens.analysis.findings.analyze import analyze_session
 
     n = 12  # rage clicks: the findings query the store by its own row index ``i``
     events = {"t": list(range(0, n * 100, 100)), "kind": ["click"] * n, "x": [50.0] * n, "y": [60.0] * n,
@@ -230,7 +230,7 @@ def test_deeply_nested_event_columns(tmp_path: Path) -> None:
 
 
 def test_declared_page_size_does_not_size_the_heatmap(tmp_path: Path) -> None:
-    from replaylens.model.heatmaps import MAX_GRID_CELLS, compute_heatmap
+    from replaylens.analysis.heatmaps.session import MAX_GRID_CELLS, compute_heatmap
     from replaylens.render.heatmap import MAX_EXPORT_PIXELS, render
 
     man = manifest_obj(screenshot=False)

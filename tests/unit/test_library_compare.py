@@ -12,8 +12,8 @@ import pytest
 from compare_library import BANNER, build
 
 from replaylens.analysis import stats as S
-from replaylens.analysis.aggregate_heatmap import aggregate_heatmap, compare
 from replaylens.analysis.experiments import abtest, clicks_conversion, funnel, parse_duration, parse_step
+from replaylens.analysis.heatmaps.library import aggregate_heatmap, compare
 from replaylens.cli import main
 from replaylens.model.segment import AttrIn, Segment
 from replaylens.store.library import open_library

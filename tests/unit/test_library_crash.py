@@ -22,7 +22,7 @@ FILES = 24
 #: Commits after every two sessions (batch_size=2, flush_s=0): many commit boundaries for the kills to hit.
 DRIVER = """
 import sys
-import replaylens.io.rrweb, replaylens.model.findings  # imported before "go" so the kills land in the ingest
+import replaylens.io.rrweb, replaylens.analysis.findings.analyze  # imported before "go" so the kills land in the ingest
 from replaylens.io.library import ingest
 from replaylens.store.library import open_library
 lib = open_library(sys.argv[1])

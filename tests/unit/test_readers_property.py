@@ -45,8 +45,8 @@ def _one_of_valid(valid: Any) -> st.SearchStrategy[Any]:
 
 def _open(name: str, data: bytes) -> None:
     """Open (and for accepted files analyse and map to a heatmap); only BadInputError may escape."""
-    from replaylens.model.findings import analyze_session
-    from replaylens.model.heatmaps import compute_heatmap
+    from replaylens.analysis.findings.analyze import analyze_session
+    from replaylens.analysis.heatmaps.session import compute_heatmap
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name

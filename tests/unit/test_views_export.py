@@ -118,8 +118,8 @@ def test_report_uses_the_settings(demo, tmp_path: Path) -> None:
 
 def test_one_active_time(demo) -> None:
     """The Session dock, ``analyze`` and the model share one definition (docs/friction.md, Metrics)."""
-    from replaylens.model.activity import session_active_ms
-    from replaylens.model.findings import analyze_session
+    from replaylens.analysis.activity import session_active_ms
+    from replaylens.analysis.findings.analyze import analyze_session
 
     s, _r = demo
     m = analyze_session(s).metrics
@@ -130,8 +130,8 @@ def test_one_active_time(demo) -> None:
 
 def test_legend_scale_counts_the_busiest_spot(demo) -> None:
     """The five rage clicks on the festival banner sit on a grid line (y ≈ 400 = 12.5 squares): still one spot."""
-    from replaylens.model.heatmap_legend import EXPLAIN, marks, scale_labels
-    from replaylens.model.heatmaps import compute_heatmap
+    from replaylens.analysis.heatmaps.legend import EXPLAIN, marks, scale_labels
+    from replaylens.analysis.heatmaps.session import compute_heatmap
 
     s, _r = demo
     click = compute_heatmap([s], "click", page=0)

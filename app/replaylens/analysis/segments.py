@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from replaylens.model.findings import FINDING_KINDS
+from replaylens.analysis.findings.analyze import FINDING_KINDS
 from replaylens.model.library import Goal
 from replaylens.model.segment import (
     AttrIn,

@@ -54,8 +54,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.files:
         return _usage_error(args, "give at least one FILE (or --list-settings)")
 
+    from replaylens.analysis.findings.analyze import analyze_session
     from replaylens.io.registry import open_session
-    from replaylens.model.findings import analyze_session
 
     sessions: list[dict[str, Any]] = []
     for path in args.files:

@@ -36,7 +36,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from replaylens.analysis.aggregate_heatmap import TEST_CELL_PX, compare
+    from replaylens.analysis.heatmaps.library import TEST_CELL_PX, compare
     from replaylens.cli._analysis_common import bad, emit_json, open_selection, screenshot
 
     if not args.out and not args.json:

@@ -54,8 +54,8 @@ def _comparison_args(args: argparse.Namespace) -> bool | None:
 def run(args: argparse.Namespace) -> int:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from replaylens.analysis.aggregate_heatmap import compare
     from replaylens.analysis.experiments import abtest, funnel, parse_duration, parse_step
+    from replaylens.analysis.heatmaps.library import compare
     from replaylens.analysis.segments import describe_segment
     from replaylens.cli._analysis_common import bad, open_selection, screenshot
     from replaylens.export.compare_pdf import ReportParts, page_titles, write_comparison_report

@@ -83,10 +83,10 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports QtGui
+    from replaylens.analysis.heatmaps.session import compute_heatmap
     from replaylens.core.colormaps import CMAP_NAMES
     from replaylens.export.heatmap_png import write_heatmap_png
     from replaylens.io.registry import open_session
-    from replaylens.model.heatmaps import compute_heatmap
 
     if args.cmap.removesuffix("_r") not in CMAP_NAMES:
         print(f"replaylens heatmap: unknown --cmap {args.cmap!r} (known: {', '.join(CMAP_NAMES)})", file=sys.stderr)
@@ -145,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_library(args: argparse.Namespace) -> int:
-    from replaylens.analysis.aggregate_heatmap import aggregate_heatmap
+    from replaylens.analysis.heatmaps.library import aggregate_heatmap
     from replaylens.cli._analysis_common import bad, open_selection, screenshot
     from replaylens.export.heatmap_png import write_heatmap_png
 

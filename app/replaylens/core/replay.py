@@ -148,7 +148,7 @@ class ReplayIndex:
 
     def skippable_ms(self) -> int:
         """Playback time that skipping inactivity jumps over (the gaps less their one-second margins). Not the
-        active time: that is ``replaylens.model.activity.session_active_ms``."""
+        active time: that is ``replaylens.analysis.activity.session_active_ms``."""
         return int(np.sum(self.gap_end - self.gap_start))
 
 

@@ -17,7 +17,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter
 
 from replaylens import __version__
-from replaylens.analysis.aggregate_heatmap import Comparison
+from replaylens.analysis.heatmaps.library import Comparison
 from replaylens.export.pdf import ACCENT, DPI, INK, MUTED, _Doc, _font, write_pages
 
 KIND_WORDS = {"click": "Clicks", "move": "Pointer movement", "scroll": "Scroll reach"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from replaylens.analysis.aggregate_heatmap import Comparison
+from replaylens.analysis.heatmaps.library import Comparison
 from replaylens.model.atomic import atomic_path
 from replaylens.render.heatmap import encode_png
 from replaylens.render.heatmap_compare import render_comparison

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from replaylens.analysis.heatmaps.session import HeatmapResult
 from replaylens.model.atomic import atomic_path
-from replaylens.model.heatmaps import HeatmapResult
 from replaylens.render.heatmap import encode_png, render
 
 

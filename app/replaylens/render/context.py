@@ -58,17 +58,17 @@ class FindingView:
 
 def findings_available() -> bool:
     try:
-        from replaylens.model import findings  # noqa: F401
+        from replaylens.analysis.findings import analyze  # noqa: F401
     except ImportError:
         return False
     return True
 
 
 def analysis_findings(session: Session, settings: FrictionSettings | None = None) -> list[Any]:
-    """The findings of ``replaylens.model.findings.analyze_session`` with ``settings`` (a ``FrictionSettings``:
+    """The findings of ``analysis.findings.analyze.analyze_session`` with ``settings`` (a ``FrictionSettings``:
     the user's preset and overrides; None = the default preset), or [] when this build has no analysis."""
     try:
-        from replaylens.model.findings import analyze_session  # type: ignore[import-not-found,unused-ignore]
+        from replaylens.analysis.findings.analyze import analyze_session  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return []
     result: Any = analyze_session(session, settings)
@@ -95,9 +95,9 @@ def session_findings(session: Session, settings: FrictionSettings | None = None)
 
 
 def heatmap_image(session: Session, kind: str, page: int) -> QImage:
-    """A page-sized RGBA heatmap of this one session, from ``replaylens.model.heatmaps.compute_heatmap``."""
+    """A page-sized RGBA heatmap of this one session, from ``replaylens.analysis.heatmaps.session.compute_heatmap``."""
     try:
-        from replaylens.model.heatmaps import compute_heatmap  # type: ignore[import-not-found,unused-ignore]
+        from replaylens.analysis.heatmaps.session import compute_heatmap  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         raise BadInputError(session.path, "heatmaps are not available in this build of Replay Lens") from None
     try:

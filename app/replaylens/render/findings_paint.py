@@ -6,7 +6,7 @@ highlights.
 The box is the one measured when the page or keyframe in force at the event was rendered (the events' columns
 ``target_box_x/y/w/h``, document CSS px; io/rrweb/boxes.py): the first of the finding's events that has one.
 
-Findings are duck-typed (``replaylens.model.findings.Finding`` or anything with ``kind``, ``start_ms``, ``end_ms``,
+Findings are duck-typed (``analysis.findings.analyze.Finding`` or anything with ``kind``, ``start_ms``, ``end_ms``,
 ``page``, ``x``, ``y``, ``count``): export/ does not depend on the analysis package.
 """
 

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from replaylens.analysis.heatmaps.legend import explain, scale_labels
+from replaylens.analysis.heatmaps.legend import marks as legend_marks
+from replaylens.analysis.heatmaps.session import HeatmapResult
 from replaylens.core.colormaps import colour_table
-from replaylens.model.heatmap_legend import explain, scale_labels
-from replaylens.model.heatmap_legend import marks as legend_marks
-from replaylens.model.heatmaps import HeatmapResult
 from replaylens.render.image import png_bytes, to_array, to_qimage
 from replaylens.render.qt import ensure_gui_app
 

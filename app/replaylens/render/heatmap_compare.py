@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from replaylens.analysis.aggregate_heatmap import Comparison
+from replaylens.analysis.heatmaps.library import Comparison
 from replaylens.render.heatmap import base_image, blend, render
 from replaylens.render.image import to_array
 from replaylens.render.qt import ensure_gui_app

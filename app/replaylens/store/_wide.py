@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from replaylens.model.findings import FINDING_KINDS
+from replaylens.model.finding_text import FINDING_KINDS
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from replaylens.analysis.activity import DEFAULT_GAP_MS, session_active_ms
 from replaylens.core.replay import ReplayIndex, count_le
 from replaylens.core.timefmt import fmt_ms
-from replaylens.model.activity import DEFAULT_GAP_MS, session_active_ms
 from replaylens.model.session import Session
 
 _Index = QModelIndex | QPersistentModelIndex

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from replaylens.analysis.findings.analyze import SessionAnalysis, analyze_session
 from replaylens.core.timefmt import fmt_ms
 from replaylens.model.finding_text import FINDING_NAMES, finding_label
-from replaylens.model.findings import SessionAnalysis, analyze_session
 from replaylens.model.friction_settings import (
     DEFAULT_PRESET,
     SAVED_OVERRIDES_KEY,

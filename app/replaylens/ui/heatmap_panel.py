@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QSlider, QWidget
 
+from replaylens.analysis.heatmaps.legend import EXPLAIN, marks, scale_labels
 from replaylens.core.colormaps import CMAP_NAMES, colour_table
-from replaylens.model.heatmap_legend import EXPLAIN, marks, scale_labels
 from replaylens.render.image import to_qimage
 from replaylens.ui.jobs import LatestJob
 
@@ -130,7 +130,7 @@ class HeatmapPanel(QWidget):
         self._legend()
 
         def compute() -> tuple[tuple[Any, ...], Any]:
-            from replaylens.model.heatmaps import compute_heatmap
+            from replaylens.analysis.heatmaps.session import compute_heatmap
 
             return key, compute_heatmap([session], kind, page=page, t_range=t_range)
 

@@ -109,7 +109,7 @@ def _labels(events: pa.Table) -> list[str]:
 
 def summarise(session: Session, digest: str, root: Path, source: SessionSource) -> SessionRecord:
     """The catalogue record of an opened session (findings with the default friction settings)."""
-    from replaylens.model.findings import FINDING_KINDS, analyze_session
+    from replaylens.analysis.findings.analyze import FINDING_KINDS, analyze_session
 
     m = session.manifest
     a = session.arrays

@@ -2,7 +2,7 @@
 page, a map kind and a device class; A's map, B's map and the tested difference side by side, n for each side,
 the small-sample warning, the plain sentence, and the clicked elements whose click share differs.
 
-Everything is computed by ``analysis.aggregate_heatmap.compare`` and drawn by the export renderers, in a worker
+Everything is computed by ``analysis.heatmaps.library.compare`` and drawn by the export renderers, in a worker
 thread; the view only shows images and text."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from replaylens.analysis.aggregate_heatmap import Comparison
+from replaylens.analysis.heatmaps.library import Comparison
 from replaylens.model.segment import Segment
 from replaylens.ui.compare import meta
 from replaylens.ui.compare.common import PLAIN, WARN, AnalysisWindow, ImageView, pdf_path_dialog, zoom_buttons
@@ -49,7 +49,7 @@ class Rendered:
 def compute(library: Any, segment: Segment, by: str, a: str, b: str, page: str, kind: str,
             device: str | None, anchor: str | None = None) -> Rendered:
     """In the worker: the comparison and its three pictures (``anchor="element"``: clicks anchored to elements)."""
-    from replaylens.analysis.aggregate_heatmap import compare
+    from replaylens.analysis.heatmaps.library import compare
     from replaylens.render.heatmap import base_image, blend, render
     from replaylens.render.heatmap_compare import diff_overlay
     from replaylens.render.image import to_qimage

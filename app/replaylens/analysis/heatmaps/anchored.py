@@ -1,7 +1,7 @@
 """Element-anchored click maps over a library segment (Clarity's re-projection; docs/analysis.md).
 
 The cells come from ``store.anchored`` (each click re-projected onto its element's reference box); the grid,
-blur and normalisation are the aggregate map's (``analysis.aggregate_heatmap``). The reference page is the map's
+blur and normalisation are the aggregate map's (``analysis.heatmaps.library``). The reference page is the map's
 usual one (the most common screenshot of the page), taken over ``reference`` (the selection the reference boxes
 come from: the segment itself, or in a comparison the base segment, so both sides are drawn on the same boxes).
 Clicks left out are counted in ``extra`` and said in ``extra["anchor_note"]``.
@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from replaylens.analysis.heatmaps.session import HeatmapResult
 from replaylens.core.colormaps import DEFAULT_CMAP
 from replaylens.core.heatmap import DEFAULT_SIGMA_PX, finish, grid_shape
-from replaylens.model.heatmaps import HeatmapResult
 from replaylens.model.segment import Segment
 from replaylens.store import aggregate as Q
 from replaylens.store import anchored as A
@@ -76,7 +76,7 @@ def anchored_heatmap(lib: LibraryStore, segment: Segment | None, page: str, *, d
                      cmap: str = DEFAULT_CMAP, reference: Segment | None = None) -> HeatmapResult:
     """An element-anchored click map of ``page`` over the segment's sessions (``unique``: sessions per cell).
     Raises ValueError when no session of the selection showed the page."""
-    from replaylens.analysis.aggregate_heatmap import small_sample_warning
+    from replaylens.analysis.heatmaps.library import small_sample_warning
 
     ref, c = anchored_cells(lib, segment, page, device=device, cell=cell, reference=reference)
     width, height = max(ref.width, 1), max(ref.height, 1)

@@ -1,5 +1,5 @@
 """Heatmaps over one or many sessions for one page, in three steps: gather the counts of each session
-(``model.heat_gather``) → sum them (``HeatCounts`` adds up, so shards and A/B sides are sums) → finish (blur and
+(``analysis.heatmaps.gather``) → sum them (``HeatCounts`` adds up, so shards and A/B sides are sums) → finish (blur and
 normalise to float32 0..1 values, ``finish_heatmap``). The colour map is applied only when painting
 (``HeatmapResult.overlay`` / ``colours``, ``core.heatmap.colourise``): a new colour map recomputes nothing.
 
@@ -17,12 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
-from replaylens.core.colormaps import DEFAULT_CMAP, colour_table
-from replaylens.core.heatmap import DEFAULT_CELL_PX, DEFAULT_SIGMA_PX, colourise, finish, normalize, render_overlay
-from replaylens.core.heatmap_kinds import DEFAULT_DWELL_CAP_MS, DEFAULT_IDLE_CAP_MS, reach_profile
-from replaylens.core.heatmap_kinds import width_range as _device_range
-from replaylens.model.heat_counts import HeatCounts
-from replaylens.model.heat_gather import (
+from replaylens.analysis.heatmaps.counts import HeatCounts
+from replaylens.analysis.heatmaps.gather import (
     CLICK_MAP_KINDS,
     SPOT_PX,
     HeatSelection,
@@ -32,6 +28,10 @@ from replaylens.model.heat_gather import (
     selected,
     session_points,
 )
+from replaylens.core.colormaps import DEFAULT_CMAP, colour_table
+from replaylens.core.heatmap import DEFAULT_CELL_PX, DEFAULT_SIGMA_PX, colourise, finish, normalize, render_overlay
+from replaylens.core.heatmap_kinds import DEFAULT_DWELL_CAP_MS, DEFAULT_IDLE_CAP_MS, reach_profile
+from replaylens.core.heatmap_kinds import width_range as _device_range
 from replaylens.model.manifest import Page
 from replaylens.model.session import Session
 

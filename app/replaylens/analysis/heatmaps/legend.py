@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from replaylens.analysis.heatmaps.session import HeatmapResult
 from replaylens.core.heatmap_kinds import DEFAULT_IDLE_CAP_MS
-from replaylens.model.heatmaps import HeatmapResult
 
 EXPLAIN: dict[str, str] = {
     "click": "Where people clicked: the hotter, the more clicks.",
@@ -23,7 +23,7 @@ EXPLAIN: dict[str, str] = {
 
 def scale_labels(result: HeatmapResult) -> tuple[str, str]:
     """(low end, high end) of the colour bar, the high end with the number it stands for (a spot: a square of
-    ``replaylens.model.heatmaps.SPOT_PX`` CSS px, about a button)."""
+    ``replaylens.analysis.heatmaps.session.SPOT_PX`` CSS px, about a button)."""
     peak_spot = float(result.extra.get("peak_spot", 0.0) or 0.0)
     if result.extra.get("unique"):  # a library map counting sessions, not events (as a comparison draws it)
         return _unique_labels(result, peak_spot)

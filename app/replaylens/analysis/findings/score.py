@@ -1,6 +1,6 @@
 """The friction score of a session and the severity and points of each finding (see docs/friction.md).
 
-Works on anything shaped like ``model.findings.Finding`` (``kind``, ``kinds``, ``severity``, ``points``); no Qt.
+Works on anything shaped like ``findings.analyze.Finding`` (``kind``, ``kinds``, ``severity``, ``points``); no Qt.
 """
 
 from __future__ import annotations

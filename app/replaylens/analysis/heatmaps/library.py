@@ -2,8 +2,8 @@
 
 The cells come from ``store.aggregate`` (DuckDB's GROUP BY over the library's Parquet); here they become a grid
 on the reference page's screenshot (gather → sum → blur and normalise with ``core.heatmap.finish``, as the
-one-session maps of ``model.heatmaps``; the colour applied when painting), and for
-comparisons a per-cell test of the share of sessions on each side (``analysis.diffmap``).
+one-session maps of ``analysis.heatmaps.session``; the colour applied when painting), and for
+comparisons a per-cell test of the share of sessions on each side (``analysis.heatmaps.diff``).
 One device class at a time unless asked: mixing widths misplaces everything below the first breakpoint.
 """
 
@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from replaylens.analysis.diffmap import CellDiff, compare_cells, sentence
+from replaylens.analysis.heatmaps.diff import CellDiff, compare_cells, sentence
+from replaylens.analysis.heatmaps.session import HeatmapResult
 from replaylens.core.colormaps import DEFAULT_CMAP
 from replaylens.core.heatmap import DEFAULT_SIGMA_PX, finish, grid_shape, normalize
 from replaylens.core.heatmap_kinds import band_time, reach_profile
-from replaylens.model.heatmaps import HeatmapResult
 from replaylens.model.segment import AttrIn, Segment
 from replaylens.store import aggregate as Q
 
@@ -87,10 +87,10 @@ def aggregate_heatmap(lib: LibraryStore, segment: Segment | None, page: str, kin
     """A click, movement, scroll-reach or attention map of ``page`` over the segment's sessions. ``unique`` counts
     sessions per cell instead of events (attention: the share of sessions that had the row on screen at least
     ``ATTENTION_PRESENCE_MS``; otherwise the mean seconds per session, as the one-session map).
-    ``anchor="element"``: clicks re-projected onto their elements' reference boxes (``analysis.anchored``; boxes
+    ``anchor="element"``: clicks re-projected onto their elements' reference boxes (``heatmaps.anchored``; boxes
     from ``reference``, default the segment). Raises ValueError when no session of the segment showed the page."""
     if anchor is not None:
-        from replaylens.analysis.anchored import anchored_heatmap, check_anchor
+        from replaylens.analysis.heatmaps.anchored import anchored_heatmap, check_anchor
 
         check_anchor(anchor, kind, relative_x)
         return anchored_heatmap(lib, segment, page, device=device, unique=unique, cell=cell, sigma=sigma, norm=norm,
@@ -185,7 +185,7 @@ def _presence(lib: LibraryStore, segment: Segment | None, page: str, kind: str, 
     """Per test cell, the number of sessions with a point there (scroll: whose viewport reached the row;
     attention: that had the row on screen at least ``ATTENTION_PRESENCE_MS``)."""
     if anchor is not None:
-        from replaylens.analysis.anchored import presence
+        from replaylens.analysis.heatmaps.anchored import presence
 
         return presence(lib, segment, page, device, cell, reference)
     rows, cols = grid_shape(width, height, cell)

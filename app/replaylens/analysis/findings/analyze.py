@@ -15,13 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from replaylens.core import friction as fr
-from replaylens.core.kinds import CLICK, ERROR, MOVE, MUTATION, SCROLL, SUBMIT, TOUCH_END
-from replaylens.model.activity import session_active_ms
-from replaylens.model.arrays import SessionArrays
-from replaylens.model.finding_merge import CLICK_KINDS, merge_click_findings
-from replaylens.model.finding_text import FINDING_KINDS, element_phrase, page_name, title_of
-from replaylens.model.friction_score import (
+from replaylens.analysis.activity import session_active_ms
+from replaylens.analysis.findings.merge import CLICK_KINDS, merge_click_findings
+from replaylens.analysis.findings.score import (
     KIND_WEIGHTS,
     SCORE_MINUTES,
     SCORE_SCALE,
@@ -29,6 +25,10 @@ from replaylens.model.friction_score import (
     friction_score,
     severity,
 )
+from replaylens.core import friction as fr
+from replaylens.core.kinds import CLICK, ERROR, MOVE, MUTATION, SCROLL, SUBMIT, TOUCH_END
+from replaylens.model.arrays import SessionArrays
+from replaylens.model.finding_text import FINDING_KINDS, element_phrase, page_name, title_of
 from replaylens.model.friction_settings import FrictionSettings
 from replaylens.model.session import Session
 

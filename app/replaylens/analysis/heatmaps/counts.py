@@ -1,8 +1,8 @@
 """What a heatmap counts, as a value that adds up: ``HeatCounts``.
 
-A heatmap is built in three steps: gather the counts of each session (``model.heat_gather.gather_session``) → sum
+A heatmap is built in three steps: gather the counts of each session (``analysis.heatmaps.gather.gather_session``) → sum
 them (``a + b``, ``sum(parts)``: shards of a library and the two sides of a comparison are just sums) → finish
-(``model.heatmaps.finish_heatmap``: blur and normalise to float32). The colours come last, at paint time
+(``analysis.heatmaps.session.finish_heatmap``: blur and normalise to float32). The colours come last, at paint time
 (``core.heatmap.colourise``). Sums are exact: weights are kept in float64 until the finish step, so the map of
 A ∪ B is the finish of gather(A) + gather(B), whatever the order.
 """

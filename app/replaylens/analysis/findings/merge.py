@@ -1,5 +1,5 @@
 """One finding per burst: click findings (rage, error, dead) that share a click become one finding carrying every
-kind it qualifies for. Works on ``model.findings.Finding`` (a frozen dataclass) by duck typing; no Qt.
+kind it qualifies for. Works on ``analysis.findings.analyze.Finding`` (a frozen dataclass) by duck typing; no Qt.
 """
 
 from __future__ import annotations

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from replaylens.analysis.heatmaps.counts import HeatCounts
 from replaylens.core import kinds as K
 from replaylens.core.heatmap import accumulate, grid_shape
 from replaylens.core.heatmap_kinds import band_time, dwell_weights, last_valid_index
 from replaylens.core.heatmap_kinds import relative_x as _relative_x
-from replaylens.model.heat_counts import HeatCounts
 from replaylens.model.session import Session
 
 #: What a click map counts. dblclick and touch_end are left out: browsers fire a click for each of them too,
