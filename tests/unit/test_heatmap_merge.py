@@ -102,6 +102,7 @@ def test_a_page_visit_is_a_visit_not_a_segment() -> None:
     import replaylens
 
     root = Path(replaylens.__file__).parent
-    files = [*root.glob("core/heatmap*.py"), *root.glob("model/heat*.py")]
+    files = [*root.glob("core/heatmap*.py"),
+             *(root / "analysis" / "heatmaps" / f"{m}.py" for m in ("gather", "counts", "legend", "session"))]
     assert len(files) >= 5
     assert [f.name for f in files if "segment" in f.read_text(encoding="utf-8").lower()] == []
