@@ -1,2 +1,4 @@
-"""Analysis over many sessions: segments parsed from user text, goal rules (compiled to SQL by ``store``),
-and the comparison statistics: A/B reports, difference heatmaps, funnels, clicks vs conversion (scipy/statsmodels)."""
+"""Every analysis, for one session or many, each defined once: friction findings (``findings/``), heatmaps
+(``heatmaps/``: one ``gather`` that defines every weight, the library maps, anchored and difference maps, the
+legend), active time, segments parsed from user text, goal rules (compiled to SQL by ``store``), and the comparison
+statistics: A/B reports, funnels, clicks vs conversion, surveys (scipy/statsmodels)."""
