@@ -86,8 +86,10 @@ class AuditReport:
 
 
 class _Audit:
-    def __init__(self, fix: bool, progress: Progress | None, cancel: Callable[[], bool] | None) -> None:
+    def __init__(self, fix: bool, progress: Progress | None, cancel: Callable[[], bool] | None,
+                 library: Any = None) -> None:
         self.fix = fix
+        self.open_library = library
         self.report = AuditReport()
         self.progress = progress
         self.cancel = cancel or (lambda: False)
@@ -121,17 +123,19 @@ class _Audit:
         from replaylens.store.library import LibraryError, open_library
 
         policy = read_policy(root)
-        for sub in ("events", "cells"):
-            for f in sorted((root / sub).rglob("*.parquet")) if (root / sub).is_dir() else ():
-                if self.cancel():
-                    return
-                self.tick(f)
-                self.parquet(f, policy.keep_values, writable=True)
+        files = [f for sub in ("events", "cells") if (root / sub).is_dir()
+                 for f in sorted((root / sub).rglob("*.parquet"))]
+        for i, f in enumerate(files):
+            if self.cancel():
+                return
+            self.tick(f, i, len(files) + 1)
+            self.parquet(f, policy.keep_values, writable=True)
         cat = root / "catalogue.duckdb"
         self.report.files += 1
-        self.tick(cat)
+        self.tick(cat, len(files), len(files) + 1)
+        given = self.open_library is not None and Path(self.open_library.root).resolve() == root.resolve()
         try:
-            lib = open_library(root, create=False, read_only=not self.fix)
+            lib = self.open_library if given else open_library(root, create=False, read_only=not self.fix)
         except LibraryError as exc:
             self.report.unreadable.append((str(cat), str(exc)[:200]))
             return
@@ -156,11 +160,12 @@ class _Audit:
                     else:
                         mapping[value] = mask_url(value) if value.startswith(("http://", "https://")) \
                             else mask_text(value)
-                if self.fix and mapping:
+                if self.fix and mapping and not given:
                     _privacy.replace_values(lib, table, column, mapping)
                     changed = True
         finally:
-            lib.close()
+            if not given:
+                lib.close()
         self.add(cat, found)
         if changed:
             _privacy.rewrite_catalogue(root)
@@ -237,9 +242,9 @@ class _Audit:
             self.report.not_fixable.append(str(path))
 
     # -- dispatch ------------------------------------------------------------------------------------------------
-    def tick(self, path: Path) -> None:
+    def tick(self, path: Path, done: int = 0, total: int = 0) -> None:
         if self.progress is not None:
-            self.progress(self.report.files, 0, path.name)
+            self.progress(done, total, path.name)
 
     def path(self, p: Path) -> None:
         if self.cancel():
@@ -282,9 +287,11 @@ class _Audit:
 
 
 def audit(paths: Iterable[str | Path], *, fix: bool = False, progress: Progress | None = None,
-          cancel: Callable[[], bool] | None = None) -> AuditReport:
-    """Scan ``paths`` (module doc); with ``fix`` rewrite libraries and bundles so that a second audit is clean."""
-    run = _Audit(fix, progress, cancel)
+          cancel: Callable[[], bool] | None = None, library: Any = None) -> AuditReport:
+    """Scan ``paths`` (module doc); with ``fix`` rewrite libraries and bundles so that a second audit is clean.
+    ``progress(done, total, file name)``; ``cancel()`` stops between files. ``library``: an open ``LibraryStore``
+    to read the catalogue through (the Library window's; a catalogue in use is never fixed)."""
+    run = _Audit(fix, progress, cancel, library)
     for p in paths:
         run.path(Path(p))
     return run.report
