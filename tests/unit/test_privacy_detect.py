@@ -122,3 +122,17 @@ def test_policy() -> None:
     assert reduce_value("mail anna@x.io", keep_values=True) == "mail [email]"
     for stored in ("Aaaa", "\u2022\u2022\u2022\u2022 1111", "999-999"):  # idempotent
         assert reduce_value(stored) == stored
+
+
+def test_card_fields_never_render_their_value_even_with_show_values() -> None:
+    from replaylens.io.rrweb import fields
+
+    for attrs in ({"id": "cc-number", "value": "4111 1111"}, {"name": "cvv", "value": "737"},
+                  {"autocomplete": "cc-exp", "value": "12/28"}):
+        clean = dict(attrs)
+        fields.mask_value("input", attrs, clean, secret=False, masked=False, show_values=True, mask_text=False)
+        assert clean["value"] == "\u2022" * len(attrs["value"])  # as every masked value looks
+    clean = {"value": "Anna"}
+    fields.mask_value("input", {"name": "first", "value": "Anna"}, clean, secret=False, masked=False,
+                      show_values=True, mask_text=False)
+    assert clean["value"] == "Anna"  # other values follow the preference as before

@@ -48,10 +48,14 @@ def run(args: argparse.Namespace) -> int:
                       "library (the policy applies there)", file=sys.stderr)
         kinds = ", ".join(f"{k} {n:,}" for k, n in report.kinds().items())
         if report.clean and not report.unreadable:
-            print(f"clean: {report.files:,} files scanned" + (f"; fixed {len(fixed)} files ({kinds})" if fixed
-                                                             else ""))
+            n = len(fixed)
+            done = f"; fixed {n} file{'s' if n != 1 else ''} ({kinds})" if fixed else ""
+            print(f"clean: {report.files:,} files scanned{done}")
+        elif kinds and not report.clean:
+            print(f"found: {kinds} in {report.files:,} files scanned")
         else:
-            print(f"found: {kinds or 'nothing'} in {report.files:,} files scanned")
+            print(f"not audited: {len(report.unreadable):,} input(s) could not be read ({report.files:,} files "
+                  "scanned)")
     if report.unreadable:
         return 3
     return 0 if report.clean else 1

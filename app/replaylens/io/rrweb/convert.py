@@ -26,9 +26,10 @@ from replaylens.model.report import ImportReport
 #: The line ``replaylens convert --first`` prints when the first screenshots are ready (ui/render_job.py waits
 #: for it).
 FIRST_PREFIX = "first bundle: "
-CONVERTER_VERSION = "rrweb-5"  # rrweb-2: accessible names and roles of targets; rrweb-3: one secret rule, input
+CONVERTER_VERSION = "rrweb-6"  # rrweb-2: accessible names and roles of targets; rrweb-3: one secret rule, input
 #: values masked in screenshots by default; rrweb-4: DOM keyframes as page states (format 1.2); rrweb-5: element
-#: boxes of click-like events (target_box_x/y/w/h)
+#: boxes of click-like events (target_box_x/y/w/h); rrweb-6: the privacy policy (docs/privacy.md): typed values
+#: stored as their shape, card fields by id/label length only, personal data in every text masked
 
 
 @dataclass

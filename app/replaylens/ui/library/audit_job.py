@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -41,9 +42,10 @@ def describe_report(report: Any) -> tuple[str, str]:
         return f"No card data or personal data found ({report.files:,} files scanned).", ""
     kinds = ", ".join(f"{k.replace('_', ' ')} {n:,}" for k, n in report.kinds().items())
     head = f"Found {kinds}." if kinds else "Some files could not be read."
-    lines = [f"{f.kind}: {f.count:,} in {f.where} ({f.file})" for f in report.findings[:40]]
-    lines += [f"cannot read {f}: {r}" for f, r in report.unreadable[:10]]
-    lines.append("Close Replay Lens and run `replaylens audit --fix LIBRARY` to rewrite the library clean.")
+    lines = [f"{f.kind.replace('_', ' ')}: {f.count:,} in {f.where} ({Path(f.file).name})"
+             for f in report.findings[:40]]
+    lines += [f"cannot read {Path(f).name}: {r}" for f, r in report.unreadable[:10]]
+    lines += ["", "Close Replay Lens and run `replaylens audit --fix LIBRARY` to rewrite the library clean."]
     return head, "\n".join(lines)
 
 

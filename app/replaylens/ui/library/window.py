@@ -157,11 +157,11 @@ class LibraryWindow(QMainWindow):
         self.privacy_label.setToolTip("The last privacy audit of this library (Privacy ▸ Run Privacy Audit)")
         self.statusBar().addPermanentWidget(self.privacy_label)
         self.audit_job: Any = None  # while a privacy audit runs
-        privacy_menu(self)
         self.statusBar().showMessage("Double-click a session to watch it · right-click to tag · drop a folder to add")
         self.resize(1500, 900)
         self.analysis_views: list[Any] = []  # Compare / Funnel / A/B windows opened from the Analyse menu
         attach_analysis(self)
+        privacy_menu(self)
         self.reload_meta()
 
     # -- what the library has ---------------------------------------------------------------------------------
