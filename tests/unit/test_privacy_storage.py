@@ -219,3 +219,13 @@ def test_notes_attribute_files_and_survey_answers(rec: Path, tmp_path: Path) -> 
     assert found.returncode == 1
     assert [(f["kind"], f["where"]) for f in json.loads(found.stdout)["findings"]] == [
         ("email", "survey_answers.answer")]
+
+
+def test_a_cancelled_audit_records_no_verdict(rec: Path, tmp_path: Path) -> None:
+    from replaylens.io.privacy.library_policy import read_policy
+
+    lib = tmp_path / "lib"
+    assert cli("library", "add", str(rec), "--library", str(lib), "--workers", "0").returncode == 0
+    seen: list[str] = []
+    report = audit([lib], cancel=lambda: bool(seen), progress=lambda _d, _t, name: seen.append(name))
+    assert seen and report.files <= 1 and read_policy(lib).last_audit is None

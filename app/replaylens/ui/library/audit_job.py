@@ -105,6 +105,13 @@ class AuditJob(QObject):
         with contextlib.suppress(RuntimeError, TypeError):
             self.dialog.canceled.disconnect(self.cancel)
         self.dialog.close()
+        self.dialog.deleteLater()
+
+    def _finish(self, report: Any) -> None:
+        """Every outcome: tell the listeners, then let the worker thread and this object go."""
+        self.finished_all.emit(report)
+        self.jobs.shutdown(2_000)
+        self.deleteLater()
 
     def _done(self, report: Any) -> None:
         self._close_dialog()
@@ -121,7 +128,7 @@ class AuditJob(QObject):
                 box.setDetailedText(details)
             box.open()
             self.message = box
-        self.finished_all.emit(self.report)
+        self._finish(self.report)
 
     def _failed(self, message: str) -> None:
         self._close_dialog()
@@ -130,11 +137,11 @@ class AuditJob(QObject):
         box.setObjectName("audit_summary")
         box.open()
         self.message = box
-        self.finished_all.emit(None)
+        self._finish(None)
 
     def _cancelled(self) -> None:
         self._close_dialog()
-        self.finished_all.emit(None)
+        self._finish(None)
 
 
 def audit_then(parent: QWidget, library: Any, proceed: Callable[[], None],
@@ -157,7 +164,6 @@ def audit_then(parent: QWidget, library: Any, proceed: Callable[[], None],
         box.buttonClicked.connect(
             lambda b: proceed() if box.standardButton(b) == QMessageBox.StandardButton.Yes else None)
         box.open()
-        job.message = box
 
     job.finished_all.connect(after)
     job.start()
