@@ -34,7 +34,8 @@ import pyarrow.parquet as pq
 from replaylens.core.pii import MAYBE, detect, mask_text, mask_url, pseudonym
 from replaylens.errors import BadInputError
 from replaylens.io.privacy.library_policy import read_policy, record_audit
-from replaylens.io.privacy.rrweb import FieldMemory, scrub_rrweb_events, scrub_value
+from replaylens.io.privacy.memory import FieldMemory
+from replaylens.io.privacy.rrweb import scrub_rrweb_events, scrub_value
 from replaylens.io.privacy.tables import scrub_table
 from replaylens.model.atomic import atomic_path
 

@@ -21,13 +21,12 @@ and an event that still fails is dropped whole (nothing unscanned passes). ``fou
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 from replaylens.io.privacy import fields as F
 from replaylens.io.privacy.detect import card_ok, detect, mask_text, mask_url
+from replaylens.io.privacy.memory import FieldMemory
 from replaylens.io.privacy.policy import NEVER_STORED, reduce_value
 from replaylens.io.rrweb import secrets
 
@@ -38,59 +37,6 @@ URL_ATTRS = frozenset({"href", "src", "action", "formaction", "poster", "data", 
 SKIP_ATTRS = frozenset({"style", "class", "d", "points", "_cssText", "rr_dataURL", "viewBox", "transform"})
 BUTTON_TYPES = frozenset({"submit", "button", "reset", "image", "checkbox", "radio"})
 Found = Counter  # (kind, where) -> count
-
-
-@dataclass
-class FieldMemory:
-    """Per session: the node ids known to be card/secret fields (and the text nodes inside them), the form fields'
-    rule attributes, and ``<label for=...>`` texts by DOM id. A kind only ever gets stricter."""
-
-    kinds: dict[int, str] = field(default_factory=dict)
-    typed: set[int] = field(default_factory=set)  # text nodes inside a form field (their text is typed input)
-    fields: dict[int, tuple[str, dict[str, str]]] = field(default_factory=dict)  # id -> (tag, rule attributes)
-    labels: dict[str, str] = field(default_factory=dict)  # DOM id -> text of the <label for=> naming it
-    dom_ids: dict[str, int] = field(default_factory=dict)  # DOM id -> node id of a form field
-
-    def kind(self, nid: Any) -> str | None:
-        return self.kinds.get(nid) if isinstance(nid, int) else None
-
-    def mark(self, nid: Any, kind: str | None) -> None:
-        if isinstance(nid, int) and kind is not None:
-            self.kinds[nid] = F.stricter(self.kinds.get(nid), kind) or kind
-
-    def is_field(self, nid: Any) -> bool:
-        return isinstance(nid, int) and nid in self.fields
-
-    def to_json(self) -> str:
-        return json.dumps({"version": 1, "kinds": {str(k): v for k, v in self.kinds.items()},
-                           "typed": sorted(self.typed),
-                           "fields": {str(k): [t, a] for k, (t, a) in self.fields.items()},
-                           "labels": self.labels, "dom_ids": self.dom_ids}, separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, text: str) -> FieldMemory:
-        """The memory saved by ``to_json``; a damaged text gives what could be read (kinds first)."""
-        mem = cls()
-        try:
-            data = json.loads(text)
-        except (TypeError, ValueError):
-            return mem
-        if not isinstance(data, dict):
-            return mem
-        for k, v in (data.get("kinds") or {}).items() if isinstance(data.get("kinds"), dict) else ():
-            if str(k).lstrip("-").isdigit() and v in F.FIELD_KINDS:
-                mem.mark(int(k), v)
-        mem.typed = {t for t in data.get("typed") or () if isinstance(t, int)} \
-            if isinstance(data.get("typed"), list) else set()
-        for k, v in (data.get("fields") or {}).items() if isinstance(data.get("fields"), dict) else ():
-            if str(k).lstrip("-").isdigit() and isinstance(v, list) and len(v) == 2 and isinstance(v[1], dict):
-                mem.fields[int(k)] = (str(v[0]), {str(a): str(b) for a, b in v[1].items()})
-        for name in ("labels", "dom_ids"):
-            got = data.get(name)
-            if isinstance(got, dict):
-                getattr(mem, name).update({str(a): b for a, b in got.items()
-                                           if isinstance(b, str if name == "labels" else int)})
-        return mem
 
 
 def _count(found: Found | None, kind: str, where: str, n: int = 1) -> None:
