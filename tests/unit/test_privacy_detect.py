@@ -34,7 +34,8 @@ def test_iban_examples(iban: str) -> None:
     ("anna.k+stake@bank.co.th", "email"), ("ANNA@EXAMPLE.COM", "email"),
     ("+66 81 234 5678", "phone"), ("+6681234567", "phone"), ("081-234-5678", "phone"), ("0812345678", "phone"),
     ("02 123 4567", "phone"), ("+49 30 1234567", "phone"), ("030 12345678", "phone"), ("(030) 1234-5678", "phone"),
-    ("0151 23456789", "phone"), ("+14155552671", "phone"),
+    ("0151 23456789", "phone"), ("+14155552671", "phone"), ("(089) 12 34 56", "phone"), ("089/123456", "phone"),
+    ("+49 (0)30 1234567", "phone"), ("08-1234-5678", "phone"),
     ("1101700230708", "thai_id"), ("1-1017-00230-70-8", "thai_id"), ("3 1017 00230 70 4", "thai_id"),
 ])
 def test_other_kinds(text: str, kind: str) -> None:
@@ -49,7 +50,8 @@ def test_other_kinds(text: str, kind: str) -> None:
     "GB82WEST12345698765433", "version 2.10.3 build 20260414", "12345678", "user@localhost",
     "1700000000000", "at 1712345678901 ms", "ts=1765432109876", "1101700230705", "1-1017-00230-70-5",
     "9999999999999999", "1234567812345670",  # Luhn-valid, but no card starts with 9 or 1
-    "staking 32 ETH for 365 days", "", "url('/img/cover_no_shadow@2x.d5f9dddd.jpg')", "icon@3x.png",
+    "staking 32 ETH for 365 days", "", "on 02/03/2026", "0/1 files", "page 01 of 12",
+    "url('/img/cover_no_shadow@2x.d5f9dddd.jpg')", "icon@3x.png",
 ])
 def test_near_misses_pass_unchanged(text: str) -> None:
     assert detect(text) == []

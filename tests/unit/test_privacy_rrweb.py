@@ -153,3 +153,10 @@ def test_a_very_deep_tree_is_cut_not_raised() -> None:
         else:
             assert not (isinstance(o, str) and EMAIL in o)
     assert 900 < depth <= 1001
+
+
+def test_scrubbing_is_idempotent_and_a_scrubbed_recording_audits_clean() -> None:
+    once = scrub_rrweb_events(recording(), FieldMemory())
+    found: Counter[tuple[str, str]] = Counter()
+    twice = scrub_rrweb_events(once, FieldMemory(), found=found)
+    assert twice == once and not found

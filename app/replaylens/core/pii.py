@@ -49,6 +49,8 @@ PHONE = re.compile(r"(?<![\w#/.-])(?:\+\d[\d ()-]{7,18}\d|\(?\d{2,4}\)?[ -]?\d{2
 FILE_SUFFIXES = frozenset({"png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "bmp", "ico", "css", "js", "mjs",
                            "map", "woff", "woff2", "ttf", "otf", "eot", "mp4", "webm", "mp3", "json", "html", "htm",
                            "pdf", "txt", "xml", "zip"})
+#: National numbers with a trunk 0 in groups of two to four (German ``(089) 12 34 56``, ``089/123456``).
+PHONE_NATIONAL = re.compile(r"(?<![\w#/.-])\(?0\d{1,4}\)?(?:[ /-]?\d{2,4}){2,4}(?![\w/.-]|-\d)")
 DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$")
 _NOT_DIGIT = re.compile(r"\D")
 #: Cheap pre-check: text without an ``@`` and without 7 digits in a row (separators allowed) holds nothing.
@@ -157,6 +159,13 @@ def _thai_grouped(text: str) -> bool:
     return [len(g) for g in re.split(r"[ -]", text)] == [1, 4, 5, 2, 1]
 
 
+def _national_shape(text: str) -> bool:
+    """Grouped as phones are written (an area code in brackets or before a slash, or a short group before the
+    last), not in the blocks of four that account numbers use (``0044 0532 0130 01`` is part of an IBAN)."""
+    groups = [len(g) for g in re.findall(r"\d+", text)]
+    return "(" in text or "/" in text or any(n < 4 for n in groups[1:-1]) or len(groups) == 2
+
+
 def _phone_ok(text: str) -> bool:
     digits = _NOT_DIGIT.sub("", text)
     if DATE_LIKE.match(text.strip()):
@@ -205,6 +214,9 @@ def detect(text: str) -> list[Match]:
             add("thai_id", m)
     for m in PHONE.finditer(text):
         if _phone_ok(m.group(0)):
+            add("phone", m)
+    for m in PHONE_NATIONAL.finditer(text):
+        if _phone_ok(m.group(0)) and _national_shape(m.group(0)):
             add("phone", m)
     found.sort(key=lambda f: f.start)
     return found

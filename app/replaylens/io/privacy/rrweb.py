@@ -58,6 +58,8 @@ def _reduce_typed(value: Any, kind: str | None, keep_values: bool, found: Found 
         _count(found, kind or "secret", where)
         return "*" * min(len(value), 1000)
     out = reduce_value(value, kind, keep_values=keep_values)
+    if out == value:  # already what is stored (a shape, a card mask): nothing found, the scrub is idempotent
+        return out
     if kind == "card_number" or (out is not None and out.startswith("\u2022")):
         _count(found, "card_number", where)
     else:
