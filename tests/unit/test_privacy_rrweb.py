@@ -160,3 +160,14 @@ def test_scrubbing_is_idempotent_and_a_scrubbed_recording_audits_clean() -> None
     found: Counter[tuple[str, str]] = Counter()
     twice = scrub_rrweb_events(once, FieldMemory(), found=found)
     assert twice == once and not found
+
+
+def test_select_options_and_page_text_are_not_typed_values() -> None:
+    sel = el(50, "select", {"name": "country"}, [el(51, "option", {"value": "TH"}, [tx(52, "Thailand")])])
+    masked = el(53, "div", {"class": "rr-mask"}, [tx(54, "Balance 1,250.00")])
+    doc = {"type": 0, "id": 1, "childNodes": [el(2, "html", {}, [el(3, "body", {}, [sel, masked])])]}
+    mem = FieldMemory()
+    out = json.dumps(scrub_rrweb_events([{"type": 2, "timestamp": 1, "data": {"node": doc}}], mem))
+    assert "Thailand" in out and '"TH"' in out  # the site's options stay (the choice comes as an input event)
+    assert "Balance" not in out and "*******" in out  # text inside a mask class: never kept
+    assert FieldMemory.from_json(mem.to_json()).holders == mem.holders == {53}

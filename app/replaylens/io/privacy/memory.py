@@ -22,7 +22,8 @@ class FieldMemory:
     rule attributes, and ``<label for=...>`` texts by DOM id. A kind only ever gets stricter."""
 
     kinds: dict[int, str] = field(default_factory=dict)
-    typed: set[int] = field(default_factory=set)  # text nodes inside a form field (their text is typed input)
+    typed: set[int] = field(default_factory=set)  # text nodes inside a text holder (their text is typed input)
+    holders: set[int] = field(default_factory=set)  # textarea / contenteditable fields and masked elements
     fields: dict[int, tuple[str, dict[str, str]]] = field(default_factory=dict)  # id -> (tag, rule attributes)
     labels: dict[str, str] = field(default_factory=dict)  # DOM id -> text of the <label for=> naming it
     dom_ids: dict[str, int] = field(default_factory=dict)  # DOM id -> node id of a form field
@@ -39,7 +40,7 @@ class FieldMemory:
 
     def to_json(self) -> str:
         return json.dumps({"version": 1, "kinds": {str(k): v for k, v in self.kinds.items()},
-                           "typed": sorted(self.typed),
+                           "typed": sorted(self.typed), "holders": sorted(self.holders),
                            "fields": {str(k): [t, a] for k, (t, a) in self.fields.items()},
                            "labels": self.labels, "dom_ids": self.dom_ids}, separators=(",", ":"))
 
@@ -56,8 +57,9 @@ class FieldMemory:
         for k, v in (data.get("kinds") or {}).items() if isinstance(data.get("kinds"), dict) else ():
             if str(k).lstrip("-").isdigit() and v in F.FIELD_KINDS:
                 mem.mark(int(k), v)
-        mem.typed = {t for t in data.get("typed") or () if isinstance(t, int)} \
-            if isinstance(data.get("typed"), list) else set()
+        for name in ("typed", "holders"):
+            got = data.get(name)
+            setattr(mem, name, {t for t in got if isinstance(t, int)} if isinstance(got, list) else set())
         for k, v in (data.get("fields") or {}).items() if isinstance(data.get("fields"), dict) else ():
             if str(k).lstrip("-").isdigit() and isinstance(v, list) and len(v) == 2 and isinstance(v[1], dict):
                 mem.fields[int(k)] = (str(v[0]), {str(a): str(b) for a, b in v[1].items()})

@@ -153,9 +153,15 @@ class _Scrubber:
                     if isinstance(dom_id, str) and dom_id:
                         self.mem.dom_ids[dom_id[:200]] = nid
                 self.mem.mark(nid, kind)
-                kind_in, field_in = F.stricter(kind_in, kind), True
-            elif hidden:
-                kind_in = F.stricter(kind_in, "secret") if secrets.is_masking(attrs) else kind_in
+                if tag == "textarea" or tag not in secrets.FIELD_TAGS:  # its text is typed (contenteditable)
+                    if isinstance(nid, int):
+                        self.mem.holders.add(nid)
+                    kind_in, field_in = F.stricter(kind_in, kind), True
+            elif secrets.is_masking(attrs):  # the recorder hides its text: what is inside is never kept
+                self.mem.mark(nid, "secret")
+                if isinstance(nid, int):
+                    self.mem.holders.add(nid)
+                kind_in, field_in = F.stricter(kind_in, "secret"), True
             stack.extend((k, depth + 1, label, hidden, kind_in, field_in) for k in kids)
         for target, text in late_labels:  # a <label for=> names a field anywhere in the document
             self.mem.labels[target[:200]] = text
@@ -202,10 +208,10 @@ class _Scrubber:
         """Pass 2: a copy of the tree with every value reduced (nodes of the wrong shape dropped)."""
         if not isinstance(root, dict):
             return None
-        parent_typed = isinstance(parent, int) and (parent in self.mem.fields or parent in self.mem.kinds)
+        parent_typed = isinstance(parent, int) and parent in self.mem.holders
         out_root: dict[str, Any] = {}
         stack: list[tuple[dict[str, Any], dict[str, Any], int, str | None, bool]] = [
-            (root, out_root, 0, self.mem.kind(parent), parent_typed)]
+            (root, out_root, 0, self.mem.kind(parent) if parent_typed else None, parent_typed)]
         while stack:
             node, out, depth, kind_in, field_in = stack.pop()
             nid = node.get("id")
@@ -239,8 +245,9 @@ class _Scrubber:
             out["childNodes"] = new_kids = []
             if not isinstance(kids, list) or depth >= MAX_DEPTH:
                 continue
-            here_field = self.mem.is_field(nid) or field_in
-            here_kind = F.stricter(self.mem.kind(nid), kind_in)
+            holder = isinstance(nid, int) and nid in self.mem.holders  # a textarea, contenteditable or masked
+            here_field = holder or field_in  # element: the text inside is typed input (select options are not)
+            here_kind = F.stricter(self.mem.kind(nid), kind_in) if holder else kind_in
             for kid in kids:
                 if isinstance(kid, dict):
                     new: dict[str, Any] = {}
@@ -256,7 +263,8 @@ class _Scrubber:
             for a in adds:
                 if isinstance(a, dict) and isinstance(a.get("node"), dict):
                     pid = a.get("parentId")
-                    self.classify_tree(a["node"], self.mem.kind(pid), self.mem.is_field(pid))
+                    holder = isinstance(pid, int) and pid in self.mem.holders
+                    self.classify_tree(a["node"], self.mem.kind(pid) if holder else None, holder)
             for a in adds:
                 if isinstance(a, dict) and isinstance(a.get("node"), dict):
                     new_adds.append({**a, "node": self.tree(a["node"], where, a.get("parentId"))})
