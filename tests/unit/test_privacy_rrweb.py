@@ -60,6 +60,16 @@ def recording() -> list[dict[str, Any]]:
     ]
 
 
+def test_typing_a_card_number_never_spells_it_out() -> None:
+    out = scrub_rrweb_events(recording(), FieldMemory())
+    card_inputs = [e["data"]["text"] for e in out if e["type"] == 3 and e["data"].get("source") == 5
+                   and e["data"]["id"] == 13]
+    assert len(card_inputs) == len(CARD)
+    digits = {d for t in card_inputs for d in t if d.isdigit()}
+    assert card_inputs[-1] == "\u2022\u2022\u2022\u2022 1111" and set(card_inputs[:-1]) == {"\u2022" * 4}
+    assert digits == {"1"}
+
+
 def test_nothing_recognised_passes_and_the_input_is_unchanged() -> None:
     events = recording()
     before = json.dumps(events)
@@ -94,8 +104,8 @@ def test_a_card_field_stays_one_across_batches_and_json() -> None:
     scrub_rrweb_events(events[:2], mem)
     mem2 = FieldMemory.from_json(mem.to_json())
     assert mem2.kind(13) == "card_number" and mem2.kind(17) == "card_cvv" and mem2.kind(14) == "card_expiry"
-    later = scrub_rrweb_events([inp(13, "4111 11"), inp(17, "99")], mem2)
-    assert later[0]["data"]["text"] == "\u2022\u2022\u2022\u2022 1111" and later[1]["data"]["text"] == "**"
+    later = scrub_rrweb_events([inp(13, "4111 11"), inp(13, CARD), inp(17, "99")], mem2)
+    assert [e["data"]["text"] for e in later] == ["\u2022" * 4, "\u2022\u2022\u2022\u2022 1111", "**"]
     # an attribute mutation makes a field a card field later: it never goes back
     mut = {"type": 3, "timestamp": 5, "data": {"source": 0, "attributes": [
         {"id": 23, "attributes": {"autocomplete": "cc-number", "value": "5555555555554444"}}]}}
@@ -103,7 +113,7 @@ def test_a_card_field_stays_one_across_batches_and_json() -> None:
                                                                                   {"autocomplete": "off"}}]}}
     out = scrub_rrweb_events([mut, back, inp(23, "5555 5555")], mem2)
     assert out[0]["data"]["attributes"][0]["attributes"]["value"] == "\u2022\u2022\u2022\u2022 4444"
-    assert out[2]["data"]["text"] == "\u2022\u2022\u2022\u2022 5555"
+    assert out[2]["data"]["text"] == "\u2022" * 4
     assert FieldMemory.from_json("not json").kinds == {} and FieldMemory.from_json('{"kinds": [1]}').kinds == {}
 
 

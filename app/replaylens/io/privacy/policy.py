@@ -1,7 +1,8 @@
 """What of a typed value is stored (pure Python): the policy every writer applies at the storage boundary.
 
 * a value typed into a **card number** field (or any value that *is* a card number) is stored as ``•••• 1111``:
-  its last four digits in a fixed mask;
+  its last four digits in a fixed mask, once it is a whole card number (15+ digits, a scheme's, Luhn-valid);
+  before that, while it is being typed, as ``••••`` (the last four of each keystroke prefix would spell the number);
 * **CVV, expiry, name on card** and **secret** (password) values are never stored: ``None`` (callers keep the
   length in their own column);
 * **every other typed value** is stored, by default, as its *shape* only: letters ``A``/``a`` by case (letters
@@ -16,7 +17,7 @@ table already reduced (``audit --fix``, ``library add`` of a converted bundle) c
 
 from __future__ import annotations
 
-from replaylens.io.privacy.detect import BULLETS, card_mask, detect, mask_text
+from replaylens.io.privacy.detect import BULLETS, card_mask, card_ok, detect, mask_text
 
 NEVER_STORED = frozenset({"card_cvv", "card_expiry", "card_name", "secret"})
 MAX_VALUE_CHARS = 1000
@@ -51,8 +52,9 @@ def reduce_value(value: str | None, field_kind: str | None = None, *, keep_value
         return None
     if is_card_mask(value):
         return value
-    if field_kind == "card_number":
-        return card_mask(value)
+    if field_kind == "card_number":  # digits only for a whole card number: the last four of every keystroke
+        digits = "".join(c for c in value if c.isdigit())  # prefix would spell out the number one by one
+        return card_mask(value) if len(digits) >= 15 and card_ok(digits) else BULLETS
     value = value[:MAX_VALUE_CHARS]
     found = detect(value)
     if any(m.kind == "card_number" and m.end - m.start >= len(value.strip()) - 1 for m in found):
