@@ -123,6 +123,11 @@ def test_policy() -> None:
     assert reduce_value("Anna") == "Aaaa"
     assert reduce_value("Anna", keep_values=True) == "Anna"
     assert reduce_value("mail anna@x.io", keep_values=True) == "mail [email]"
+    # kept values: a card number typed into an ordinary field leaks no prefix either
+    prefixes = [reduce_value("4111 1111 1111 1111"[:i], keep_values=True) or "" for i in range(9, 19)]
+    assert not [p for p in prefixes if "1" in p]  # shapes or placeholders: no digit of the card
+    assert reduce_value("4111 1111 1111 1111", keep_values=True) == "\u2022\u2022\u2022\u2022 1111"
+    assert reduce_value("order 1234567", keep_values=True) == "order 1234567"  # 7 digits: kept
     for stored in ("Aaaa", "\u2022\u2022\u2022\u2022 1111", "999-999"):  # idempotent
         assert reduce_value(stored) == stored
 

@@ -9,7 +9,8 @@
   without case: ``a``), digits ``9``, spaces and ASCII punctuation kept, anything else ``.``; so ``Anna K.`` is
   ``Aaaa A.`` and ``081-234`` is ``999-999``. The length is kept, the value is not;
 * with ``keep_values=True`` (a library's opt-in policy) the value is kept, with e-mail addresses, phones, IBANs,
-  Thai ids and card numbers in it masked (``detect.mask_text``).
+  Thai ids and card numbers in it masked (``detect.mask_text``) and runs of 8 or more digits reduced to their shape
+  (``LONG_DIGITS``: the keystroke prefixes of a card number typed into an ordinary field are no card numbers yet).
 
 ``reduce_value`` is idempotent: a shape reduces to itself and a card mask to itself, so applying the policy to a
 table already reduced (``audit --fix``, ``library add`` of a converted bundle) changes nothing.
@@ -17,10 +18,15 @@ table already reduced (``audit --fix``, ``library add`` of a converted bundle) c
 
 from __future__ import annotations
 
+import re
+
 from replaylens.io.privacy.detect import BULLETS, card_mask, card_ok, detect, mask_text
 
 NEVER_STORED = frozenset({"card_cvv", "card_expiry", "card_name", "secret"})
 MAX_VALUE_CHARS = 1000
+#: Runs of 8+ digits (single spaces/dashes between): kept only as their shape even with ``keep_values``, since a
+#: card number typed key by key passes through every prefix, and 12 digits of one plus its last four are all of it.
+LONG_DIGITS = re.compile(r"\d(?:[ -]?\d){7,}")
 _PUNCT = frozenset(" \t\n-_.,:;/()+#'\"!?&*@=[]%")
 
 
@@ -61,4 +67,5 @@ def reduce_value(value: str | None, field_kind: str | None = None, *, keep_value
         return card_mask(value)
     if not keep_values:
         return shape(value)
-    return mask_text(value) if found else value
+    kept = mask_text(value) if found else value
+    return LONG_DIGITS.sub(lambda m: shape(m.group(0)), kept)
