@@ -128,6 +128,8 @@ def test_policy() -> None:
     assert not [p for p in prefixes if "1" in p]  # shapes or placeholders: no digit of the card
     assert reduce_value("4111 1111 1111 1111", keep_values=True) == "\u2022\u2022\u2022\u2022 1111"
     assert reduce_value("order 1234567", keep_values=True) == "order 1234567"  # 7 digits: kept
+    typed = [reduce_value("anna.k@bank.co.th"[:i], keep_values=True) or "" for i in range(7, 18)]
+    assert not [t for t in typed if "anna" in t or "bank" in t]
     for stored in ("Aaaa", "\u2022\u2022\u2022\u2022 1111", "999-999"):  # idempotent
         assert reduce_value(stored) == stored
 

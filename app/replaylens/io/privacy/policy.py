@@ -10,7 +10,8 @@
   ``Aaaa A.`` and ``081-234`` is ``999-999``. The length is kept, the value is not;
 * with ``keep_values=True`` (a library's opt-in policy) the value is kept, with e-mail addresses, phones, IBANs,
   Thai ids and card numbers in it masked (``detect.mask_text``) and runs of 8 or more digits reduced to their shape
-  (``LONG_DIGITS``: the keystroke prefixes of a card number typed into an ordinary field are no card numbers yet).
+  (``LONG_DIGITS``: the keystroke prefixes of a card number typed into an ordinary field are no card numbers yet),
+  and so are addresses being typed (``EMAIL_PREFIX``: ``anna.k@ban``).
 
 ``reduce_value`` is idempotent: a shape reduces to itself and a card mask to itself, so applying the policy to a
 table already reduced (``audit --fix``, ``library add`` of a converted bundle) changes nothing.
@@ -27,6 +28,8 @@ MAX_VALUE_CHARS = 1000
 #: Runs of 8+ digits (single spaces/dashes between): kept only as their shape even with ``keep_values``, since a
 #: card number typed key by key passes through every prefix, and 12 digits of one plus its last four are all of it.
 LONG_DIGITS = re.compile(r"\d(?:[ -]?\d){7,}")
+#: An address being typed (``anna.k@ban``): not an e-mail yet, but its prefix would spell one out.
+EMAIL_PREFIX = re.compile(r"[\w.%+-]+@[\w.-]*")
 _PUNCT = frozenset(" \t\n-_.,:;/()+#'\"!?&*@=[]%")
 
 
@@ -68,4 +71,5 @@ def reduce_value(value: str | None, field_kind: str | None = None, *, keep_value
     if not keep_values:
         return shape(value)
     kept = mask_text(value) if found else value
+    kept = EMAIL_PREFIX.sub(lambda m: shape(m.group(0)), kept)
     return LONG_DIGITS.sub(lambda m: shape(m.group(0)), kept)
