@@ -243,3 +243,21 @@ def test_scrub_table_of_a_long_table_works_per_distinct_text() -> None:
         "Deposit", "mail [email]", "Home"]
     assert found == Counter({("email", "target_label"): n // 3})
     assert scrub_table(out) is out  # clean: the same table back
+
+
+def test_fix_that_cannot_write_is_unreadable_input_not_a_crash(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from replaylens.io.privacy import audit as audit_mod
+
+    def refuse(_path: Path, *a: Any, **k: Any) -> Any:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    old = tmp_path / "old.rlsession"
+    _old_bundle(old)
+    before = old.read_bytes()
+    monkeypatch.setattr(audit_mod, "atomic_path", refuse)
+    got = cli("audit", str(old), "--fix")
+    assert got.returncode == 3 and "cannot be rewritten (Permission denied)" in got.stderr
+    assert old.read_bytes() == before

@@ -114,8 +114,12 @@ class _Audit:
         new = scrub_table(table, keep_values, found)
         self.add(path, found)
         if found and self.fix and writable and new is not table:
-            with atomic_path(path) as tmp:
-                pq.write_table(new, tmp, compression=codec if codec in ("zstd", "snappy", "gzip") else "zstd")
+            try:
+                with atomic_path(path) as tmp:
+                    pq.write_table(new, tmp, compression=codec if codec in ("zstd", "snappy", "gzip") else "zstd")
+            except OSError as exc:
+                self.report.unreadable.append((str(path), f"cannot be rewritten ({exc.strerror or exc})"))
+                return
             self.report.fixed.append(str(path))
 
     # -- the library ---------------------------------------------------------------------------------------------
@@ -164,12 +168,19 @@ class _Audit:
                 if self.fix and mapping and not given:
                     _privacy.replace_values(lib, table, column, mapping)
                     changed = True
+        except LibraryError as exc:
+            self.report.unreadable.append((str(cat), f"cannot be rewritten ({exc})"))
+            return
         finally:
             if not given:
                 lib.close()
         self.add(cat, found)
         if changed:
-            _privacy.rewrite_catalogue(root)
+            try:
+                _privacy.rewrite_catalogue(root)
+            except (OSError, LibraryError) as exc:
+                self.report.unreadable.append((str(cat), f"was fixed in place but not copied afresh ({exc})"))
+                return
             self.report.fixed.append(str(cat))
 
     # -- a bundle ------------------------------------------------------------------------------------------------
@@ -203,7 +214,11 @@ class _Audit:
             return
         self.add(path, found)
         if found and self.fix:
-            self._rewrite_bundle(path, new_manifest, tables)
+            try:
+                self._rewrite_bundle(path, new_manifest, tables)
+            except OSError as exc:
+                self.report.unreadable.append((str(path), f"cannot be rewritten ({exc.strerror or exc})"))
+                return
             self.report.fixed.append(str(path))
 
     def _rewrite_bundle(self, path: Path, manifest: Any, tables: dict[str, pa.Table]) -> None:
