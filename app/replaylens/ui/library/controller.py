@@ -16,11 +16,12 @@ if TYPE_CHECKING:
     from replaylens.ui.library.window import LibraryWindow
     from replaylens.ui.loader import SessionLoader
     from replaylens.ui.state import ViewerState
+    from replaylens.ui.timeline import Timeline
 
 CATALOGUE = "catalogue.duckdb"
 
 
-def show_answers(timeline: Any, library: Any, session_id: str) -> int:
+def show_answers(timeline: Timeline, library: LibraryStore, session_id: str) -> int:
     """Put the session's survey answers on the timeline's answers row; returns how many."""
     from replaylens.ui.library.survey_dialog import answer_marks
 
@@ -32,13 +33,13 @@ def show_answers(timeline: Any, library: Any, session_id: str) -> int:
 class LibraryController(QObject):
     session_opened = Signal(str)  # session id, once it shows in the viewer
 
-    def __init__(self, state: ViewerState, main: QMainWindow, timeline: Any, loader: SessionLoader) -> None:
+    def __init__(self, state: ViewerState, main: QMainWindow, timeline: Timeline, loader: SessionLoader) -> None:
         super().__init__(main)
         self.state = state
         self.main = main  # the viewer window: parent of dialogs, raised when a session opens
         self.timeline = timeline
         self.loader = loader  # the viewer's one opener: a library session opens like a file
-        self.library: Any = None
+        self.library: LibraryStore | None = None
         self.window: LibraryWindow | None = None
         self.nav: list[str] = []  # the segment's session ids in table order
         self.pos = -1
@@ -117,9 +118,9 @@ class LibraryController(QObject):
     # -- sessions ---------------------------------------------------------------------------------------------
     def open_from_table(self, session_id: str, row: int) -> None:
         """A double-click: remember the segment's order for next / previous, then open the session."""
-        w = self.window
-        assert w is not None
-        seg, sort, desc, lib = w.model.segment, w.model.sort_key, w.model.descending, self.library
+        w, lib = self.window, self.library
+        assert w is not None and lib is not None
+        seg, sort, desc = w.model.segment, w.model.sort_key, w.model.descending
         self.nav, self.pos = [session_id], 0
         w.worker.submit(("nav", session_id), lambda: lib.ids(seg, sort=sort, descending=desc))
         self.open_session(session_id)
@@ -142,7 +143,8 @@ class LibraryController(QObject):
 
     def _opened(self, sid: str) -> None:
         self.current = sid
-        show_answers(self.timeline, self.library, sid)
+        if self.library is not None:
+            show_answers(self.timeline, self.library, sid)
         self.main.show()
         self.main.raise_()
         self.main.activateWindow()
