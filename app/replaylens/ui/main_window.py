@@ -17,6 +17,7 @@ from replaylens.model.clock import PlaybackClock
 from replaylens.model.session import Session
 from replaylens.render.frame import FrameRenderer
 from replaylens.ui.actions import ActionRegistry
+from replaylens.ui.annotations import Viewer
 from replaylens.ui.annotations import attach as attach_annotations
 from replaylens.ui.canvas import ReplayCanvas
 from replaylens.ui.docks import EventsDock, InfoDock
@@ -96,8 +97,9 @@ class MainWindow(QMainWindow):
         register_actions(self.registry, self, self)
         self.recent_changed, self.library_ctl = build_menus(self.registry, self, self, lambda menu: attach_library(
             self.registry, self.state, self, self.timeline, self.loader, menu))
-        self.annotations_ctl = attach_annotations(self)
-        self.docks.setdefault("Annotations", self.annotations_ctl.dock)  # type: ignore[attr-defined]
+        self.annotations_ctl = attach_annotations(Viewer(self, self.state, self.canvas, self.undo_stack,
+                                                         self.file_export_menu))
+        self.docks.setdefault("Annotations", self.annotations_ctl.dock)
         sync_dock_actions(self, self.view_menu)
         self.clock.on_change = self._clock_changed
         self.timer = QTimer(self)
@@ -268,9 +270,7 @@ class MainWindow(QMainWindow):
         self.loader.cancel()
         self.findings.job.cancel()
         self.heatmap_panel.job.cancel()
-        exports = getattr(self.annotations_ctl, "exports", None)
-        if exports is not None:
-            exports.shutdown()
+        self.annotations_ctl.exports.shutdown()
         self.loader.shutdown()
         self.findings.job.shutdown()
         self.heatmap_panel.job.shutdown()

@@ -112,6 +112,7 @@ class LibraryController(QObject):
         if self.library is not None:
             self.library.close()
             self.library = None
+        self.state.library = self.state.library_session = None
         self.nav, self.pos = [], -1
         self._update_actions()
 
@@ -143,6 +144,7 @@ class LibraryController(QObject):
 
     def _opened(self, sid: str) -> None:
         self.current = sid
+        self.state.library, self.state.library_session = self.library, sid
         if self.library is not None:
             show_answers(self.timeline, self.library, sid)
         self.main.show()
