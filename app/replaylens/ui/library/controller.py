@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 from replaylens.ui.jobs import QtJob
 
 if TYPE_CHECKING:
+    from replaylens.model.session import Session
     from replaylens.store.library import LibraryStore
     from replaylens.ui.library.window import LibraryWindow
     from replaylens.ui.loader import SessionLoader
@@ -45,6 +46,7 @@ class LibraryController(QObject):
         self.pos = -1
         self.current: str | None = None
         self._job: QtJob | None = None  # the library open in flight
+        state.session_changed.connect(self._session_shown)
         self.nav_actions: list[Any] = []
 
     # -- the library ------------------------------------------------------------------------------------------
@@ -141,6 +143,11 @@ class LibraryController(QObject):
         job = self.loader.open_library(self.library, session_id, keep_time=seek_ms)
         job.done.connect(lambda _opened: self._opened(session_id))  # after the loader showed it
         self._job = job
+
+    def _session_shown(self, session: Session | None) -> None:
+        """The same library session shown again (its page pictures swapped in): its answers stay on the timeline."""
+        if session is not None and self.library is not None and self.current == session.manifest.session_id:
+            show_answers(self.timeline, self.library, self.current)
 
     def _opened(self, sid: str) -> None:
         self.current = sid
