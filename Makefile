@@ -7,6 +7,6 @@ test:
 deps:
 	bash packaging/bootstrap.sh deps
 demo: deps
-	.venv/bin/python -m replaylens.demo.generate --out app/replaylens/assets/samples
+	.venv/bin/python -m replaylens.demo.generate --out resources/samples
 bench: deps
 	for b in tests/bench/bench_*.py; do .venv/bin/python $$b || exit 1; done

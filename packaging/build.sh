@@ -34,6 +34,9 @@ for arg in "$@"; do
   esac
 done
 
+# rrweb (pinned, not in git) goes into the bundle and the wheel: fetched into resources/rrweb/ unless already there
+bash packaging/fetch_rrweb.sh
+
 VERSION=$("$PY" -c 'import re,sys; print(re.search(r"^version = \"([^\"]+)\"", open("pyproject.toml").read(), re.M)[1])')
 say() { echo "build: $*"; }
 now() { date +%s.%N; }
@@ -42,7 +45,7 @@ took() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }
 # ---- the bundle --------------------------------------------------------------------------------------------
 inputs() {  # everything the bundle is made from, hashed: the sources, the spec and hooks, the pins, the tools
   {
-    find app/replaylens docs packaging/replaylens.spec packaging/pyinstaller-hooks -type f \
+    find app/replaylens docs resources packaging/replaylens.spec packaging/pyinstaller-hooks -type f \
       ! -name '*.pyc' ! -path '*/__pycache__/*' -print0 | sort -z | xargs -0 sha256sum
     sha256sum pyproject.toml requirements.lock requirements-dev.lock
     "$PY" -c 'import sys, PyInstaller, PySide6; print(sys.version, PyInstaller.__version__, PySide6.__version__)'
@@ -66,6 +69,7 @@ fi
 if [ $wheel -eq 1 ]; then
   say "wheel -> $DIST"
   rm -f "$DIST"/replaylens-*.whl
+  # the build backend (packaging/build_backend.py) copies resources/ into replaylens/assets/ of the wheel
   "$PY" -m pip wheel -q --disable-pip-version-check --no-deps --no-build-isolation -w "$DIST" . >/dev/null
   rm -rf app/replaylens.egg-info
   ls "$DIST"/replaylens-*.whl
@@ -77,7 +81,7 @@ command -v dpkg-deb >/dev/null || { echo "build: dpkg-deb not found; not buildin
 ARCH=$(dpkg --print-architecture)
 DEB="$DIST/replaylens_${VERSION}_${ARCH}.deb"
 deb_want=$( { echo "$want ${DEB_COMPRESS:-} ${DEB_LEVEL:-}"; sha256sum packaging/build.sh packaging/linux/* \
-              app/replaylens/assets/icons/replaylens.svg; } | sha256sum | cut -d' ' -f1)
+              resources/desktop/* resources/icons/replaylens.svg; } | sha256sum | cut -d' ' -f1)
 deb_stamp="$DIST/.deb-inputs"
 if [ $force -eq 0 ] && [ -f "$DEB" ] && [ -f "$deb_stamp" ] && [ "$(cat "$deb_stamp")" = "$deb_want" ]; then
   say "Debian package is up to date ($DEB)"
@@ -91,9 +95,9 @@ mkdir -p "$PKG/DEBIAN" "$PKG/opt" "$PKG/usr/bin"
 L=packaging/linux
 cp -a "$DIST/replaylens" "$PKG/opt/replaylens"
 install -m755 $L/launcher.sh "$PKG/usr/bin/replaylens"
-install -Dm644 $L/replaylens.desktop "$PKG/usr/share/applications/replaylens.desktop"
-install -Dm644 $L/replaylens-mime.xml "$PKG/usr/share/mime/packages/replaylens.xml"
-ICON_SVG=app/replaylens/assets/icons/replaylens.svg
+install -Dm644 resources/desktop/replaylens.desktop "$PKG/usr/share/applications/replaylens.desktop"
+install -Dm644 resources/desktop/replaylens-mime.xml "$PKG/usr/share/mime/packages/replaylens.xml"
+ICON_SVG=resources/icons/replaylens.svg
 HICOLOR="$PKG/usr/share/icons/hicolor"
 install -Dm644 $ICON_SVG "$HICOLOR/scalable/apps/replaylens.svg"
 QT_QPA_PLATFORM=offscreen "$PY" $L/render_icons.py $ICON_SVG "$HICOLOR" 16 22 24 32 48 64 128 256 512

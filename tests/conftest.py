@@ -13,7 +13,7 @@ os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu"
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("REPLAYLENS_SHARED_DATA") or ROOT.parent / "shared" / "data")
-DEMO = ROOT / "app" / "replaylens" / "assets" / "samples" / "nimbus-demo.rlsession"
+DEMO = ROOT / "resources" / "samples" / "nimbus-demo.rlsession"
 
 
 def file_digest(path: Path) -> str:

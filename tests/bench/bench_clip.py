@@ -19,7 +19,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "app" / "replaylens" / "assets" / "samples" / "nimbus-demo.rlsession"
+DEMO = ROOT / "resources" / "samples" / "nimbus-demo.rlsession"
 
 
 def main() -> int:

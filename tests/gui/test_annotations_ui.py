@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, QSettings, Qt
 from PySide6.QtGui import QImage, QPainter, QUndoStack
 from PySide6.QtWidgets import QMainWindow, QWidget
 
@@ -16,7 +16,8 @@ from replaylens.model.annotations import AnnotationStore
 from replaylens.model.clock import PlaybackClock
 from replaylens.render.context import make_renderer
 from replaylens.render.frame import FrameOptions
-from replaylens.ui.annotations import attach
+from replaylens.ui.annotations import Viewer, attach
+from replaylens.ui.state import ViewerState
 
 T = 67_463.0
 
@@ -52,14 +53,13 @@ class FakeCanvas(QWidget):
 
 
 class FakeWindow(QMainWindow):
-    session_changed = Signal(object)
-    time_changed = Signal(float)
-
     def __init__(self) -> None:
         super().__init__()
         self.canvas = FakeCanvas()
         self.setCentralWidget(self.canvas)
         self.clock = PlaybackClock(duration_ms=400_000, time_ms=T)
+        self.state = ViewerState(self.clock, QSettings(), self)
+        self.state.seek_requested.connect(self.seek)
         self.session = None
         self.undo_stack = QUndoStack(self)
 
@@ -71,7 +71,8 @@ class FakeWindow(QMainWindow):
         self.session = session
         self.canvas.renderer = make_renderer(session) if session is not None else None
         self.undo_stack.clear()
-        self.session_changed.emit(session)
+        self.state.set_session(session, None)
+        self.state.announce_session()
 
     def closeEvent(self, event) -> None:
         """As MainWindow.shutdown: pending notes saved, exports ended (threads waited for), status timers stopped."""
@@ -88,7 +89,7 @@ def win(qtbot, demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     w = FakeWindow()
     qtbot.addWidget(w)
-    ctl = attach(w)
+    ctl = attach(Viewer(w, w.state, w.canvas, w.undo_stack))
     w.ctl = ctl
     s = open_session(demo_path)
     w.open(s)

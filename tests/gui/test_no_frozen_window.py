@@ -154,7 +154,7 @@ def test_render_progress_cancel_stops_the_renderer(window, qtbot, demo_path: Pat
 
     monkeypatch.setattr(rj, "convert_command", lambda src, out: [sys.executable, "-c", "import time; time.sleep(60)"])
     _open_and_wait(qtbot, window, demo_path)
-    window._loaded(demo_path, window.session, window.index, tmp_path / "cache" / "y.rlsession")  # as for a recording
+    window.loader.show(demo_path, window.session, window.index, tmp_path / "cache" / "y.rlsession")  # as a recording
     assert window.render_job.running
     qtbot.waitUntil(lambda: len(_progress_visible()) == 1, timeout=10_000)
     (strip,) = _progress_visible()

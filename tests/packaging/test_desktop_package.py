@@ -222,6 +222,7 @@ def test_installed_deb_owns_the_session_type_and_xdg_open_starts_the_viewer(buil
 def test_wheel_in_a_fresh_venv_opens_its_demo(built: Built, tmp_path: Path) -> None:
     names = zipfile.ZipFile(built.wheel).namelist()
     assert f"replaylens/assets/samples/{DEMO_NAME}" in names and "replaylens/assets/icons/replaylens.svg" in names
+    assert {"replaylens/assets/rrweb/rrweb.min.js", "replaylens/assets/rrweb/style.css"} <= set(names)
     assert not [n for n in names if n.startswith(("tests/", "resources/", "docs/"))], names
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)

@@ -38,3 +38,32 @@ def test_docs_from_a_frozen_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert assets.frozen_root() == tmp_path
     assert assets.doc("format.md") == tmp_path / "docs" / "format.md"
     assert assets.doc("rrweb.md") is None  # not in this bundle, though the checkout has it
+
+
+def test_assets_come_from_the_checkouts_resources_folder() -> None:
+    """In a checkout nothing is copied into the package: the demo and the icon are the top-level resources/."""
+    root = Path(__file__).resolve().parents[2] / "resources"
+    assert root == assets.CHECKOUT_RESOURCES
+    assert assets.demo_session() == root / "samples" / assets.DEMO_SESSION
+    assert assets.icon_svg() == root / "icons" / assets.ICON_SVG
+
+
+def test_the_packages_own_copy_wins_and_a_missing_asset_is_named(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wheel or a frozen bundle carries replaylens/assets/<folder>/<file>: found before the checkout's copy."""
+    packaged = tmp_path / "pkg" / "samples" / assets.DEMO_SESSION
+    packaged.parent.mkdir(parents=True)
+    packaged.write_bytes(b"PK\x03\x04")
+    monkeypatch.setattr(assets, "_packaged", lambda *parts: packaged if parts == ("samples", assets.DEMO_SESSION)
+                        else None)
+    assert assets.demo_session() == packaged
+    monkeypatch.setattr(assets, "CHECKOUT_RESOURCES", tmp_path / "nowhere")
+    with pytest.raises(assets.AssetMissingError, match=r"icons/replaylens\.svg"):
+        assets.icon_svg()
+
+
+def test_rrweb_is_looked_for_in_the_package_then_the_checkout() -> None:
+    from replaylens.assets import rrweb
+
+    package_dir = Path(rrweb.__file__).resolve().parent
+    assert rrweb._candidates()[-2:] == [package_dir / "rrweb", assets.CHECKOUT_RESOURCES / "rrweb"]

@@ -56,9 +56,9 @@ def test_exports_use_the_users_preset_without_a_findings_dock() -> None:
     from replaylens.ui.annotations.export_actions import ExportActions
 
     store = _Store({SAVED_PRESET_KEY: "datadog", SAVED_OVERRIDES_KEY: {"rage.min_clicks": 6}})
-    fake = SimpleNamespace(window=SimpleNamespace(settings=store))
+    fake = SimpleNamespace(state=SimpleNamespace(settings=store, friction=None))
     got = ExportActions._friction_settings(fake)  # type: ignore[arg-type]
     assert got.preset_name == "datadog" and got.rage.min_clicks == 6
     dock = SimpleNamespace(settings=FrictionSettings.preset("openreplay"))
-    fake.window.findings = dock
+    fake.state.friction = dock.settings
     assert ExportActions._friction_settings(fake) is dock.settings  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from replaylens.analysis.stats import wilson
 from replaylens.model.segment import Segment
-from replaylens.store import _surveys as S
+from replaylens.store import surveys as S
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore

@@ -1,6 +1,9 @@
-"""Files that ship with Replay Lens: the demo session and the application icon (package data, found with
-``importlib.resources`` the same way from a checkout, an installed wheel and the frozen bundle), and the docs
-(beside the checkout, or inside the frozen bundle; a plain wheel carries none)."""
+"""Files that ship with Replay Lens, kept in the checkout's top-level ``resources/`` (the demo session, the icon,
+the desktop entry and MIME description, the fetched rrweb) and carried by the build into the package as
+``replaylens/assets/...`` (the wheel: a setuptools build step, ``packaging/build_backend.py``; the frozen bundle:
+the PyInstaller spec; the Debian package: the bundle). ``resource`` finds each the same way in all three: the
+package's own copy first (a wheel, a frozen bundle), else the checkout's ``resources/``. The docs live beside the
+checkout or inside the frozen bundle; a plain wheel carries none."""
 
 from __future__ import annotations
 
@@ -10,28 +13,50 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from replaylens.errors import ReplayLensError
+
 DEMO_SESSION = "nimbus-demo.rlsession"
 ICON_SVG = "replaylens.svg"
+#: the checkout's resources folder (app/replaylens/assets -> the top level)
+CHECKOUT_RESOURCES = Path(__file__).resolve().parents[3] / "resources"
 
 _extracted = contextlib.ExitStack()
 atexit.register(_extracted.close)
 
 
-def _path(*parts: str) -> Path:
-    """A real file for a package-data resource (extracted to a temporary file if the package is zipped)."""
+class AssetMissingError(ReplayLensError):
+    """A file that ships with Replay Lens is neither in this install nor in the checkout."""
+
+
+def _packaged(*parts: str) -> Path | None:
+    """A package-data file as a real path (extracted to a temporary file if the package is zipped), or None."""
     ref = resources.files(__name__).joinpath(*parts)
+    if not ref.is_file():
+        return None
     if isinstance(ref, Path):
         return ref
     return _extracted.enter_context(resources.as_file(ref))
 
 
+def resource(*parts: str) -> Path:
+    """``resources/PARTS`` of the checkout, or the package's copy ``replaylens/assets/PARTS`` (wheel, bundle)."""
+    found = _packaged(*parts)
+    if found is not None:
+        return found
+    here = CHECKOUT_RESOURCES.joinpath(*parts)
+    if here.is_file():
+        return here
+    raise AssetMissingError(f"{'/'.join(parts)} is missing from this install (looked in the package's assets and "
+                            f"{CHECKOUT_RESOURCES})")
+
+
 def demo_session() -> Path:
     """The bundled demo session (a 5.8-minute sign-up on the fictional Nimbus bank, friction planted)."""
-    return _path("samples", DEMO_SESSION)
+    return resource("samples", DEMO_SESSION)
 
 
 def icon_svg() -> Path:
-    return _path("icons", ICON_SVG)
+    return resource("icons", ICON_SVG)
 
 
 def frozen_root() -> Path | None:

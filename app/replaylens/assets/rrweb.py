@@ -1,19 +1,18 @@
 """rrweb, the pinned third-party release the page renderer and the collector's recorder snippet load.
 
 It is fetched by version and sha256 (``packaging/fetch_rrweb.sh``, called by the bootstrap and the build) into
-``resources/rrweb/`` of a checkout; the wheel carries it as package data (``assets/rrweb/``) and the frozen bundle
-under ``rrweb/``. Nothing of it is committed. A missing or altered file is an error that names the fix; there is no
-fallback.
+``resources/rrweb/`` of a checkout; the wheel and the frozen bundle carry it as ``replaylens/assets/rrweb/``.
+Nothing of it is committed. A missing or altered file is an error that names the fix; there is no fallback.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from functools import cache
 from pathlib import Path
 
 from replaylens.errors import ReplayLensError
+from replaylens.model.digest import file_sha256
 
 RRWEB_VERSION = "2.2.2"
 #: sha256 of ``package/umd/rrweb.min.js`` inside rrweb-2.2.2.tgz (the tarball's sha256 is pinned in the fetch script)
@@ -26,17 +25,13 @@ class RrwebMissingError(ReplayLensError):
 
 
 def _candidates() -> list[Path]:
-    from replaylens.assets import frozen_root
+    from replaylens.assets import CHECKOUT_RESOURCES
 
     out: list[Path] = []
     if os.environ.get("REPLAYLENS_RRWEB_DIR"):
         out.append(Path(os.environ["REPLAYLENS_RRWEB_DIR"]))
-    frozen = frozen_root()
-    if frozen is not None:
-        out.append(frozen / "rrweb")
-    here = Path(__file__).resolve().parent
-    out.append(here / "rrweb")  # the wheel's package data
-    out.append(here.parents[2] / "resources" / "rrweb")  # a checkout: app/replaylens/assets -> top level
+    out.append(Path(__file__).resolve().parent / "rrweb")  # the package's copy: a wheel or the frozen bundle
+    out.append(CHECKOUT_RESOURCES / "rrweb")  # a checkout
     return out
 
 
@@ -48,7 +43,7 @@ def rrweb_dir_or_reason() -> tuple[Path | None, str]:
         if not js.is_file():
             tried.append(str(folder))
             continue
-        got = hashlib.sha256(js.read_bytes()).hexdigest()
+        got = file_sha256(js)
         if got != RRWEB_JS_SHA256:
             return None, (f"{js} is not the pinned rrweb {RRWEB_VERSION} (sha256 {got[:16]}…); "
                           f"delete it and run `{FETCH_COMMAND}`")

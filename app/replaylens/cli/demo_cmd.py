@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 NAME = "demo"
@@ -15,9 +16,13 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from replaylens.assets import demo_session
+    from replaylens.assets import AssetMissingError, demo_session
 
-    path = demo_session()
+    try:
+        path = demo_session()
+    except AssetMissingError as exc:
+        print(f"replaylens demo: {exc}", file=sys.stderr)
+        return 3
     if args.path:
         print(path)
         return 0

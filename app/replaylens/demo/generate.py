@@ -1,4 +1,4 @@
-"""Write demo bundles: ``python -m replaylens.demo.generate --out app/replaylens/assets/samples [--sessions N]``, or
+"""Write demo bundles: ``python -m replaylens.demo.generate --out resources/samples [--sessions N]``, or
 a demo library: ``python -m replaylens.demo.generate --library DIR --sessions N [--seed S]`` (see ``library_build``).
 
 Deterministic: the same seed gives byte-identical events (screenshots depend only on Qt's rasteriser and fonts).
@@ -116,7 +116,7 @@ def generate(out_dir: Path, sessions: int = 0, seed: int = DEMO_SEED, rich: bool
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m replaylens.demo.generate", description=__doc__)
-    ap.add_argument("--out", type=Path, default=Path("app/replaylens/assets/samples"))
+    ap.add_argument("--out", type=Path, default=Path("resources/samples"))
     ap.add_argument("--sessions", type=int, default=0, help="also write N randomised segment sessions")
     ap.add_argument("--seed", type=int, default=DEMO_SEED)
     ap.add_argument("--no-rich", action="store_true", help="skip the rich demo session")

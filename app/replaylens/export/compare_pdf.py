@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor
 
 from replaylens import __version__
 from replaylens.analysis.heatmaps.library import Comparison
-from replaylens.export.pdf import ACCENT, DPI, INK, MUTED, _Doc, _font, write_pages
+from replaylens.export.pdf_doc import ACCENT, INK, MUTED, Doc, font, write_pages
 
 KIND_WORDS = {"click": "Clicks", "move": "Pointer movement", "scroll": "Scroll reach"}
 _STEP_WORDS = {"page": "Visited {}", "goal": "Reached the goal {}", "event": "Event {}", "click": "Clicked “{}”"}
@@ -49,7 +49,7 @@ def _pct(v: float | None) -> str:
     return "n/a" if v is None else f"{v * 100:.1f} %"
 
 
-def _table(d: _Doc, header: list[str], rows: list[list[str]], widths: list[float], pt: float = 9.0) -> None:
+def _table(d: Doc, header: list[str], rows: list[list[str]], widths: list[float], pt: float = 9.0) -> None:
     """A plain table: bold header, one line per row, widths as shares of the page width."""
     total = d.rect.width()
     line = pt * 1.6 * d.pt
@@ -58,7 +58,7 @@ def _table(d: _Doc, header: list[str], rows: list[list[str]], widths: list[float
             d.text("… (more rows in the application)", 8.5, color=MUTED)
             return
         x = d.rect.left()
-        d.p.setFont(_font(pt, bold=k == 0))
+        d.p.setFont(font(pt, bold=k == 0))
         d.p.setPen(INK if k else MUTED)
         for text, w in zip(row, widths, strict=True):
             box = QRectF(x, d.y, w * total - 4 * d.pt, line)
@@ -71,7 +71,7 @@ def _table(d: _Doc, header: list[str], rows: list[list[str]], widths: list[float
             d.p.fillRect(QRectF(d.rect.left(), d.y - 1 * d.pt, total, 0.8 * d.pt), QColor("#d9dce4"))
 
 
-def _cover(d: _Doc, r: ReportParts, pages: list[str]) -> None:
+def _cover(d: Doc, r: ReportParts, pages: list[str]) -> None:
     d.text("COMPARISON REPORT", 9, bold=True, color=ACCENT, gap=2)
     d.text(f"Library {r.library}", 22, bold=True, gap=6)
     rows = [("Segment", r.segment), ("Created", f"{r.created:%Y-%m-%d %H:%M} UTC")]
@@ -90,7 +90,7 @@ def _cover(d: _Doc, r: ReportParts, pages: list[str]) -> None:
     d.text(f"Replay Lens {__version__}", 8.5, color=MUTED)
 
 
-def _comparison_page(d: _Doc, r: ReportParts) -> None:
+def _comparison_page(d: Doc, r: ReportParts) -> None:
     c = r.comparison
     assert c is not None
     m = c.map_a
@@ -115,7 +115,7 @@ def _comparison_page(d: _Doc, r: ReportParts) -> None:
                [0.55, 0.15, 0.15, 0.15])
 
 
-def _panels(d: _Doc, c: Comparison, screenshot: bytes | None, max_h: float) -> None:
+def _panels(d: Doc, c: Comparison, screenshot: bytes | None, max_h: float) -> None:
     """A's map, B's map and the difference side by side, each under its own label with n."""
     from replaylens.render.heatmap import base_image, blend, render
     from replaylens.render.heatmap_compare import diff_overlay
@@ -132,7 +132,7 @@ def _panels(d: _Doc, c: Comparison, screenshot: bytes | None, max_h: float) -> N
     img_h = min(max_h - label_h - 30 * d.pt, max(col_w * im.height() / max(im.width(), 1) for im in images))
     for i, (img, label) in enumerate(zip(images, labels, strict=True)):
         x = d.rect.left() + i * (col_w + gap)
-        d.p.setFont(_font(9, bold=True))
+        d.p.setFont(font(9, bold=True))
         d.p.setPen(INK)
         d.p.drawText(QRectF(x, d.y, col_w, label_h), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                      d.p.fontMetrics().elidedText(label, Qt.TextElideMode.ElideRight, int(col_w)))
@@ -146,7 +146,7 @@ def _panels(d: _Doc, c: Comparison, screenshot: bytes | None, max_h: float) -> N
            "were compared and do not differ reliably (Benjamini–Hochberg, q = 0.05).", 8.5, color=MUTED, gap=6)
 
 
-def _funnel_page(d: _Doc, r: ReportParts) -> None:
+def _funnel_page(d: Doc, r: ReportParts) -> None:
     f = r.funnel
     assert f is not None
     d.text("Funnel", 16, bold=True, gap=2)
@@ -173,7 +173,7 @@ def _funnel_page(d: _Doc, r: ReportParts) -> None:
                    f"(p = {c['p_adjusted']:.2g} after correction)", 9.5, gap=1)
 
 
-def _abtest_page(d: _Doc, r: ReportParts) -> None:
+def _abtest_page(d: Doc, r: ReportParts) -> None:
     a = r.abtest
     assert a is not None
     d.text(f"A/B test · {step_label(a.get('goal', ''))} · groups by {a.get('by', '')}", 16, bold=True, gap=6)
@@ -210,17 +210,6 @@ def _signed(v: float | None, unit: str = "%") -> str:
     return f"{v * 100:+.1f} {unit}"
 
 
-def _footer(p: QPainter, page_rect: QRectF, library: str, n: int, total: int) -> None:
-    p.setFont(_font(8.5))
-    p.setPen(MUTED)
-    y = page_rect.bottom() - 14 * DPI / 72
-    band = QRectF(page_rect.left(), y, page_rect.width(), 14 * DPI / 72)
-    p.fillRect(QRectF(page_rect.left(), y - 3 * DPI / 72, page_rect.width(), 0.8 * DPI / 72), QColor("#d9dce4"))
-    p.drawText(band, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom),
-               f"Replay Lens comparison report · {library}")
-    p.drawText(band, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom), f"Page {n} of {total}")
-
-
 def page_titles(r: ReportParts) -> list[str]:
     """The titles of the pages after the cover, in order."""
     out = []
@@ -237,10 +226,7 @@ def page_titles(r: ReportParts) -> list[str]:
 def write_comparison_report(r: ReportParts, out: str | Path,
                             progress: Callable[[float], None] | None = None) -> Path:
     """Write the PDF atomically; returns its path. Raises ValueError when there is nothing to report."""
-    from replaylens.render.qt import ensure_gui_app
-
-    ensure_gui_app()
-    drawers: list[Callable[[_Doc, ReportParts], None]] = []
+    drawers: list[Callable[[Doc, ReportParts], None]] = []
     if r.comparison is not None:
         drawers.append(_comparison_page)
     if r.funnel is not None:
@@ -251,9 +237,9 @@ def write_comparison_report(r: ReportParts, out: str | Path,
         raise ValueError("nothing to report: give a comparison, a funnel or an A/B test")
     titles = page_titles(r)
 
-    def page(draw: Callable[[_Doc, ReportParts], None]) -> Callable[[_Doc], None]:
+    def page(draw: Callable[[Doc, ReportParts], None]) -> Callable[[Doc], None]:
         return lambda d: draw(d, r)
 
     pages = [lambda d: _cover(d, r, titles), *(page(draw) for draw in drawers)]
     return write_pages(Path(out), f"Replay Lens comparison report · {r.library}", pages,
-                       lambda p, rect, n, total: _footer(p, rect, r.library, n, total), progress)
+                       f"Replay Lens comparison report · {r.library}", progress)

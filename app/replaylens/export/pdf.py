@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QMarginsF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtCore import QRectF
 
 from replaylens import __version__
 from replaylens.core.timefmt import fmt_ms
-from replaylens.export.output import atomic_output
+from replaylens.export.pdf_doc import ACCENT, MUTED, Doc, write_pages
 from replaylens.export.png import page_time, render_full_page, render_view
 from replaylens.model.annotations import Annotation, AnnotationSet
 from replaylens.model.session import Session
@@ -38,10 +37,8 @@ from replaylens.render.frame import FrameRenderer
 if TYPE_CHECKING:  # the analysis is optional (see context.findings_available)
     from replaylens.model.friction_settings import FrictionSettings
 
-DPI = 200
 KIND_TITLES = {"arrow": "Arrow", "rect": "Rectangle", "ellipse": "Ellipse", "text": "Note", "step": "Step",
                "highlight": "Highlight", "redact_solid": "Redaction", "redact_blur": "Redaction (pixelated)"}
-INK, MUTED, ACCENT = QColor("#14171f"), QColor("#5b6275"), QColor("#3b3fd8")
 
 
 #: Annotations whose moments (``Annotation.export_time``) lie within this of the first of a group, on the same
@@ -78,55 +75,6 @@ def group_annotations(items: list[Annotation], within_ms: int = GROUP_MS) -> lis
         else:
             groups.append([a])
     return groups
-
-
-def _font(pt: float, bold: bool = False) -> QFont:
-    f = QFont()
-    f.setPointSizeF(pt)
-    f.setBold(bold)
-    return f
-
-
-class _Doc:
-    """Layout helper: a cursor moving down the printable rect of the current page, in device px."""
-
-    def __init__(self, p: QPainter, rect: QRectF) -> None:
-        self.p, self.rect, self.y = p, rect, rect.top()
-        self.pt = DPI / 72.0
-
-    def text(self, s: str, pt: float, *, bold: bool = False, color: QColor = INK, gap: float = 4,
-             indent: float = 0) -> None:
-        self.p.setFont(_font(pt, bold))
-        self.p.setPen(color)
-        box = QRectF(self.rect.left() + indent, self.y, self.rect.width() - indent, 1e6)
-        flags = int(Qt.TextFlag.TextWordWrap | Qt.AlignmentFlag.AlignLeft)
-        used = self.p.boundingRect(box, flags, s)
-        self.p.drawText(box, flags, s)
-        self.y += used.height() + gap * self.pt
-
-    def rows(self, rows: list[tuple[str, str]], pt: float = 10.5, key_w: float = 120) -> None:
-        for k, v in rows:
-            y0 = self.y
-            self.text(k, pt, color=MUTED, gap=0)
-            self.y = y0
-            self.text(v, pt, indent=key_w * self.pt, gap=3)
-
-    def rule(self, gap: float = 8) -> None:
-        self.y += gap * self.pt / 2
-        self.p.fillRect(QRectF(self.rect.left(), self.y, self.rect.width(), 1.2 * self.pt), QColor("#d9dce4"))
-        self.y += gap * self.pt / 2
-
-    def image(self, img: QImage, max_h: float | None = None, width: float | None = None) -> None:
-        w = width or self.rect.width()
-        h = w * img.height() / max(img.width(), 1)
-        limit = max_h if max_h is not None else self.rect.bottom() - self.y
-        if h > limit:
-            w, h = w * limit / h, limit
-        target = QRectF(self.rect.left(), self.y, w, h)
-        self.p.drawImage(target, img, QRectF(img.rect()))
-        self.p.setPen(QColor("#c9ccd6"))
-        self.p.drawRect(target)
-        self.y += h + 8 * self.pt
 
 
 def _kind_title(a: Annotation) -> str:
@@ -170,18 +118,7 @@ def _metrics(session: Session, renderer: FrameRenderer, n_findings: int, n_notes
             ("Events", f"{len(session.arrays):,}")]
 
 
-def _footer(p: QPainter, page_rect: QRectF, session: Session, n: int, total: int) -> None:
-    p.setFont(_font(8.5))
-    p.setPen(MUTED)
-    y = page_rect.bottom() - 14 * DPI / 72
-    band = QRectF(page_rect.left(), y, page_rect.width(), 14 * DPI / 72)
-    p.fillRect(QRectF(page_rect.left(), y - 3 * DPI / 72, page_rect.width(), 0.8 * DPI / 72), QColor("#d9dce4"))
-    p.drawText(band, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom),
-               f"Replay Lens · session {session.manifest.session_id}")
-    p.drawText(band, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom), f"Page {n} of {total}")
-
-
-def _cover(d: _Doc, session: Session, renderer: FrameRenderer, items: list[ReportItem], title: str,
+def _cover(d: Doc, session: Session, renderer: FrameRenderer, items: list[ReportItem], title: str,
            annotations: AnnotationSet | None = None) -> None:
     m = session.manifest
     d.text("SESSION REPORT", 9, bold=True, color=ACCENT, gap=2)
@@ -225,7 +162,7 @@ def _cover(d: _Doc, session: Session, renderer: FrameRenderer, items: list[Repor
            "redacted areas are burned into every picture.", 8.5, color=MUTED)
 
 
-def _item_page(d: _Doc, session: Session, renderer: FrameRenderer, item: ReportItem,
+def _item_page(d: Doc, session: Session, renderer: FrameRenderer, item: ReportItem,
                annotations: AnnotationSet | None, findings: list[Any]) -> None:
     d.text(item.heading, 16, bold=True, gap=4)
     url = session.pages[item.page].url if 0 <= item.page < len(session.pages) else "?"
@@ -260,46 +197,14 @@ def export_report(session: Session, out: str | Path, *, annotations: AnnotationS
     r = renderer or make_renderer(session)
     raw = analysis_findings(session, settings) if include_findings else []
     items = report_items(session, annotations, r, include_findings, findings=raw)
-    pages: list[Callable[[_Doc], None]] = [lambda d: _cover(d, session, r, items, title, annotations)]
+    pages: list[Callable[[Doc], None]] = [lambda d: _cover(d, session, r, items, title, annotations)]
     if survey:
         pages.append(lambda d: survey_page(d, list(survey or ()), session.manifest.start_epoch_ms,
                                            session.duration_ms))
 
-    def item_page(it: ReportItem) -> Callable[[_Doc], None]:
+    def item_page(it: ReportItem) -> Callable[[Doc], None]:
         return lambda d: _item_page(d, session, r, it, annotations, raw)
 
     pages += [item_page(it) for it in items]
     return write_pages(Path(out), f"Replay Lens report · {session.manifest.session_id}", pages,
-                       lambda p, rect, n, total: _footer(p, rect, session, n, total), progress)
-
-
-def write_pages(dest: Path, title: str, pages: Sequence[Callable[[_Doc], None]],
-                footer: Callable[[QPainter, QRectF, int, int], None],
-                progress: Callable[[float], None] | None = None) -> Path:
-    """Write an A4 portrait PDF atomically (the session report and the comparison report): one page per drawer,
-    each with ``footer(painter, page_rect, n, total)``; ``progress(fraction)`` after each page."""
-    total = len(pages)
-    with atomic_output(dest, ".pdf") as tmp:
-        writer = QPdfWriter(str(tmp))
-        writer.setResolution(DPI)
-        writer.setTitle(title)
-        writer.setCreator(f"Replay Lens {__version__}")
-        writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
-                                         QMarginsF(16, 16, 16, 14), QPageLayout.Unit.Millimeter))
-        p = QPainter(writer)
-        try:
-            p.setRenderHint(QPainter.RenderHint.Antialiasing)
-            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            full = QRectF(writer.pageLayout().paintRectPixels(DPI))
-            page_rect = QRectF(0, 0, full.width(), full.height())
-            body = page_rect.adjusted(0, 0, 0, -22 * DPI / 72)
-            for n, draw in enumerate(pages, 1):
-                if n > 1:
-                    writer.newPage()
-                draw(_Doc(p, body))
-                footer(p, page_rect, n, total)
-                if progress:
-                    progress(n / total)
-        finally:  # a painter left active on a dying device crashes Qt instead of raising
-            p.end()
-    return dest
+                       f"Replay Lens · session {session.manifest.session_id}", progress)

@@ -7,23 +7,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import QMarginsF, QRectF
-from PySide6.QtGui import QColor, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor
 
-from replaylens import __version__
 from replaylens.core.timefmt import fmt_ms
-from replaylens.export.output import atomic_output
-from replaylens.render.qt import ensure_gui_app
-
-if TYPE_CHECKING:
-    from replaylens.export.pdf import _Doc
+from replaylens.export.pdf_doc import MUTED, Doc, pdf_document
 
 MATCH_WORDS = {"session_id": "by the session id the survey carried", "user_id": "by the customer's user id",
                "time_page": "by time and page (no id in the survey)", "none": "not matched"}
-BAR, BAR_CI, MUTED = QColor("#3b3fd8"), QColor("#14171f"), QColor("#5b6275")
-DPI = 200
+BAR, BAR_CI = QColor("#3b3fd8"), QColor("#14171f")
 
 
 def _when(submitted_ms: int | None, start_ms: int, duration_ms: int) -> str:
@@ -40,7 +34,7 @@ def _when(submitted_ms: int | None, start_ms: int, duration_ms: int) -> str:
     return f"{at:%d %b %Y %H:%M} UTC, {later} after the session ended"
 
 
-def survey_page(d: _Doc, responses: Sequence[dict[str, Any]], start_ms: int, duration_ms: int) -> None:
+def survey_page(d: Doc, responses: Sequence[dict[str, Any]], start_ms: int, duration_ms: int) -> None:
     """One page: each response's source, when, how it was matched (with the confidence) and its answers."""
     d.text("What they told us", 16, bold=True, gap=4)
     d.text(f"{len(responses)} survey response{'s' if len(responses) != 1 else ''} matched to this session. "
@@ -56,7 +50,7 @@ def survey_page(d: _Doc, responses: Sequence[dict[str, Any]], start_ms: int, dur
             d.text(f"“{a}”", 11.5, gap=6, indent=10 * d.pt)
 
 
-def _bar_rows(d: _Doc, rows: Sequence[dict[str, Any]], label_key: str) -> None:
+def _bar_rows(d: Doc, rows: Sequence[dict[str, Any]], label_key: str) -> None:
     label_w, bar_w = d.rect.width() * 0.38, d.rect.width() * 0.42
     for row in rows:
         y0 = d.y
@@ -77,7 +71,7 @@ def _bar_rows(d: _Doc, rows: Sequence[dict[str, Any]], label_key: str) -> None:
         d.y = y0 + h + 2 * d.pt
 
 
-def tally_pages(d: _Doc, tally: dict[str, Any], title: str, new_page: Callable[[], None]) -> None:
+def tally_pages(d: Doc, tally: dict[str, Any], title: str, new_page: Callable[[], object]) -> None:
     """The tally: a heading, then per question its bars (choices) or themes and phrases (free text)."""
     d.text("SURVEY TALLY", 9, bold=True, color=BAR, gap=2)
     d.text(title, 20, bold=True, gap=2)
@@ -103,26 +97,6 @@ def tally_pages(d: _Doc, tally: dict[str, Any], title: str, new_page: Callable[[
 def export_tally_report(tally: dict[str, Any], out: str | Path, *, title: str = "Survey answers") -> Path:
     """Write the tally PDF atomically; returns its path."""
     dest = Path(out)
-    from replaylens.export.pdf import _Doc
-
-    ensure_gui_app()
-    with atomic_output(dest, ".pdf") as tmp:
-        writer = QPdfWriter(str(tmp))
-        writer.setResolution(DPI)
-        writer.setTitle(f"Replay Lens · {title}")
-        writer.setCreator(f"Replay Lens {__version__}")
-        writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
-                                         QMarginsF(16, 16, 16, 14), QPageLayout.Unit.Millimeter))
-        p = QPainter(writer)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        full = QRectF(writer.pageLayout().paintRectPixels(DPI))
-        body = QRectF(0, 0, full.width(), full.height() - 22 * DPI / 72)
-        d = _Doc(p, body)
-
-        def new_page() -> None:
-            writer.newPage()
-            d.y = body.top()
-
-        tally_pages(d, tally, title, new_page)
-        p.end()
+    with pdf_document(dest, f"Replay Lens · {title}") as pdf:
+        tally_pages(pdf.doc, tally, title, pdf.new_page)
     return dest

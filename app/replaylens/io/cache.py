@@ -2,8 +2,9 @@
 
 The cache lives in ``<data dir>/converted/`` (the one user-data folder of ``model.userdata.data_dir``: Linux
 ``$XDG_DATA_HOME/replaylens`` or ``~/.local/share/replaylens``; ``$REPLAYLENS_DATA_DIR`` overrides), never beside
-or inside the input file. Entries are keyed by a SHA-256 of the input's bytes plus the converter version, so an
-edited or renamed file is handled correctly and a new converter rebuilds old entries. Writes are atomic
+or inside the input file. Entries are keyed by the input's SHA-256 plus the converter version and the
+input-values preference, so an edited or renamed file is handled correctly and a new converter rebuilds old
+entries. Writes are atomic
 (``write_bundle`` renames a temp file), so two viewers converting the same file at once are safe.
 """
 
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from replaylens.errors import BadInputError
+from replaylens.model import digest
 from replaylens.model.userdata import data_dir
 
 Progress = Callable[[float, str], None]
@@ -41,24 +43,29 @@ def cache_dir() -> Path:
     return data_dir() / "converted"
 
 
-def content_key(src: str | Path) -> str:
-    """SHA-256 of the file's bytes, the converter version and the input-values preference (streamed, 1 MiB at a
-    time)."""
-    h = hashlib.sha256(_CONVERTER_VERSION.encode() + (b"+values" if show_input_values() else b"") + b"\0")
+def content_key(src: str | Path, sha256: str | None = None) -> str:
+    """The cache key of ``src``: SHA-256 over the converter version, the input-values preference and the file's
+    own SHA-256 (``sha256`` when the caller already has it, so a file is hashed once per open)."""
+    digest = sha256 if sha256 is not None else source_sha256(src)
+    tag = _CONVERTER_VERSION + ("+values" if show_input_values() else "")
+    return hashlib.sha256(f"{tag}\0{digest}".encode()).hexdigest()
+
+
+def source_sha256(src: str | Path) -> str:
+    """SHA-256 of the recording's bytes (the one file hasher); BadInputError naming the file when unreadable."""
     try:
-        with open(src, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                h.update(chunk)
+        return digest.file_sha256(src)
     except FileNotFoundError:
         raise BadInputError(src, "the file does not exist") from None
+    except IsADirectoryError:
+        raise BadInputError(src, "this is a folder, not a session file") from None
     except OSError as exc:
         raise BadInputError(src, f"the file cannot be read ({exc.strerror})") from None
-    return h.hexdigest()
 
 
-def cached_bundle_path(src: str | Path) -> Path:
+def cached_bundle_path(src: str | Path, sha256: str | None = None) -> Path:
     """Where the converted bundle of ``src`` lives (whether or not it exists yet)."""
-    return cache_dir() / f"{content_key(src)[:40]}.rlsession"
+    return cache_dir() / f"{content_key(src, sha256)[:40]}.rlsession"
 
 
 def first_bundle_path(out: Path) -> Path:
@@ -66,7 +73,8 @@ def first_bundle_path(out: Path) -> Path:
     return out.with_name(out.stem + ".first.rlsession")
 
 
-def _valid(path: Path) -> bool:
+def valid_bundle(path: Path) -> bool:
+    """``path`` is a file that starts like a bundle (a zip); a half-written or foreign entry is not."""
     try:
         with open(path, "rb") as fh:
             return fh.read(4) == b"PK\x03\x04"
@@ -84,7 +92,7 @@ def convert_cached(src: str | Path, progress: Progress | None = None, cancel: Ca
 
     src = Path(src)
     out = cached_bundle_path(src)
-    if out.is_file() and _valid(out):
+    if out.is_file() and valid_bundle(out):
         os.utime(out)  # most recently used
         if progress is not None:
             progress(1.0, "already converted")

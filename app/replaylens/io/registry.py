@@ -31,6 +31,8 @@ class Reader:
     sniff: Callable[[Path, bytes], bool]
     read: Callable[[Path, ImportReport, Progress | None], ImportedSession]
     priority: int = 0
+    #: its recordings are converted to bundles with page pictures (``io.cache``); the opener looks there first
+    converts: bool = False
 
 
 _READERS: list[Reader] = []
@@ -82,6 +84,13 @@ def open_session(path: str | Path, progress: Progress | None = None) -> Session:
             session.close()
             raise
     return session
+
+
+def reader_for(path: str | Path) -> Reader | None:
+    """The reader whose sniff accepts the file's first bytes, or None (then ``import_file`` says what is wrong)."""
+    path = Path(path)
+    head = sniff_head(path)
+    return next((r for r in readers() if head and r.sniff(path, head)), None)
 
 
 def import_file(path: str | Path, progress: Progress | None = None) -> ImportedSession:

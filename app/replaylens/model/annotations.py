@@ -17,7 +17,6 @@ Load and save remove temp files a killed save left behind (only abandoned ones: 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -31,6 +30,7 @@ from typing import Any
 
 from replaylens.errors import BadInputError
 from replaylens.model.atomic import write_atomic
+from replaylens.model.digest import file_sha256
 from replaylens.model.tempfiles import clean_stale
 from replaylens.model.userdata import data_dir, legacy_dirs
 
@@ -247,14 +247,6 @@ class AnnotationSet:
 
 
 # -- files ------------------------------------------------------------------------------------------------------
-def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
 def export_annotations(aset: AnnotationSet, path: str | Path, session_id: str = "", input_sha256: str = "") -> Path:
     """Write the annotations to a file the user chose (same format as the sidecar)."""
     p = Path(path)

@@ -194,6 +194,7 @@ class FindingsController:
                                            settings.value(SAVED_OVERRIDES_KEY, {}))
         if not ok:
             settings.remove(SAVED_OVERRIDES_KEY)  # a stale or hand-edited value: back to defaults
+        state.friction = self.settings  # the exports analyse with what the dock shows
         self.analysis: SessionAnalysis | None = None
         self.job = LatestJob(parent)
         self.job.result.connect(self._analysed)
@@ -202,7 +203,7 @@ class FindingsController:
         state.session_changed.connect(self.refresh)
 
     def set_settings(self, settings: FrictionSettings) -> None:
-        self.settings = settings
+        self.settings = self.state.friction = settings
         self.refresh(self.state.session)
 
     def refresh(self, session: Any) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QStatusTipEvent, QUndoStack
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QSplitter, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QSplitter, QWidget
 
 from replaylens.core.replay import ReplayIndex
 from replaylens.core.timefmt import fmt_duration
@@ -17,6 +17,7 @@ from replaylens.model.clock import PlaybackClock
 from replaylens.model.session import Session
 from replaylens.render.frame import FrameRenderer
 from replaylens.ui.actions import ActionRegistry
+from replaylens.ui.annotations import Viewer
 from replaylens.ui.annotations import attach as attach_annotations
 from replaylens.ui.canvas import ReplayCanvas
 from replaylens.ui.docks import EventsDock, InfoDock
@@ -27,9 +28,7 @@ from replaylens.ui.library import attach as attach_library
 from replaylens.ui.loader import SessionLoader
 from replaylens.ui.menus import build_menus, register_actions, sync_dock_actions
 from replaylens.ui.playback import jump_target, jump_times, loop_range, skip_message
-from replaylens.ui.progress import JobProgress
-from replaylens.ui.render_job import RenderJob
-from replaylens.ui.state import ViewerState, setting_int
+from replaylens.ui.state import ViewerState
 from replaylens.ui.timeline import Timeline
 from replaylens.ui.transport import TransportBar
 
@@ -56,17 +55,9 @@ class MainWindow(QMainWindow):
         self.state.message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         self.registry = ActionRegistry(self)  # named actions; the menus are built from it
         self.undo_stack = QUndoStack(self)
-        self.loader = SessionLoader(self)
-        self.loader.loaded.connect(self._loaded)
-        self.loader.failed.connect(self._failed)
-        self.loader.progress.connect(self._progress)
-        self._open_progress: JobProgress | None = None  # the surface of the open in flight (one owner per job)
-        self._render_progress: JobProgress | None = None
-        self._keep_time: float | None = None
-        self.render_job = RenderJob(self)
-        self.render_job.finished.connect(self._rendered)
-        self.render_job.failed.connect(self._render_failed)
-        self.render_job.first_ready.connect(self._first_rendered)
+        self.loader = SessionLoader(self, self.state, self.set_session)  # every open goes through it
+        self.loader.loaded.connect(lambda path, _opened: self._remember(path))
+        self.render_job = self.loader.render_job  # the page pictures of an opened recording
 
         self.canvas = ReplayCanvas()
         self.timeline = Timeline()
@@ -105,9 +96,10 @@ class MainWindow(QMainWindow):
         self._add_dock("Heatmap", self.heatmap_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         register_actions(self.registry, self, self)
         self.recent_changed, self.library_ctl = build_menus(self.registry, self, self, lambda menu: attach_library(
-            self.registry, self.state, self, self.timeline, self.set_session, menu))
-        self.annotations_ctl = attach_annotations(self)
-        self.docks.setdefault("Annotations", self.annotations_ctl.dock)  # type: ignore[attr-defined]
+            self.registry, self.state, self, self.timeline, self.loader, menu))
+        self.annotations_ctl = attach_annotations(Viewer(self, self.state, self.canvas, self.undo_stack,
+                                                         self.file_export_menu))
+        self.docks.setdefault("Annotations", self.annotations_ctl.dock)
         sync_dock_actions(self, self.view_menu)
         self.clock.on_change = self._clock_changed
         self.timer = QTimer(self)
@@ -144,92 +136,7 @@ class MainWindow(QMainWindow):
             self.open_file(Path(path))
 
     def open_file(self, path: str | Path) -> None:
-        path = Path(path)
-        self.render_job.cancel()
-        self._close_render_progress()
-        self.settings.setValue("last_dir", str(path.parent))
-        self.statusBar().showMessage(f"Opening {path.name}…")
-        self._start_load(path)
-
-    def _start_load(self, path: Path) -> None:
-        """Open ``path`` in the loader with a progress surface of its own; a newer open supersedes this one."""
-        self._close_progress()  # superseded: the older job's surface goes now, whatever its thread still does
-        prog = JobProgress(self, f"Opening {path.name}…")
-        prog.setObjectName("open_progress")
-        prog.cancel_requested.connect(self._cancel_open)
-        self._open_progress = prog
-        worker = self.loader.load(path, setting_int(self.settings, "inactivity_ms", 10_000))
-        worker.finished.connect(prog.close)  # the surface cannot outlive its job, whatever the outcome
-
-    def _cancel_open(self) -> None:
-        self.loader.cancel()
-        self._close_progress()
-        self._keep_time = None
-        self.statusBar().showMessage("Opening cancelled", 4000)
-
-    def _progress(self, fraction: float, message: str) -> None:
-        if self._open_progress is not None:
-            self._open_progress.update(fraction, message)
-
-    def _close_progress(self) -> None:
-        prog, self._open_progress = self._open_progress, None
-        if prog is not None:
-            prog.close()
-
-    def _close_render_progress(self) -> None:
-        prog, self._render_progress = self._render_progress, None
-        if prog is not None:
-            prog.close()
-
-    def _failed(self, path: Path, message: str) -> None:
-        self._close_progress()
-        self._keep_time = None
-        self.statusBar().showMessage(f"Could not open {path.name}", 8000)
-        box = QMessageBox(QMessageBox.Icon.Critical, "Cannot open session", message, QMessageBox.StandardButton.Ok,
-                          self)
-        box.setObjectName("open_error")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setInformativeText("The session that was open stays open." if self.session else "")
-        box.open()
-
-    def _loaded(self, path: Path, session: Session, index: ReplayIndex, render_to: Path | None) -> None:
-        self._close_progress()
-        keep = self._keep_time if self._keep_time is not None and self.session is not None \
-            and self.session.path == path else None
-        self._keep_time = None
-        self.set_session(session, index, keep_time=keep)
-        self._remember(path)
-        if render_to is not None and not self.render_job.matches(path, render_to):  # (early bundle: job goes on)
-            self._close_render_progress()
-            self.render_job.start(path, render_to)
-            prog = JobProgress(self, "Rendering page screenshots…")
-            prog.setObjectName("render_progress")
-            prog.set_busy()
-            prog.cancel_requested.connect(self._cancel_render)
-            self._render_progress = prog
-            self.statusBar().showMessage(f"{path.name}: rendering page screenshots in the background "
-                                         "(pages show as placeholders until then)…")
-
-    def _cancel_render(self) -> None:
-        self.render_job.cancel()
-        self._close_render_progress()
-        self.statusBar().showMessage("Rendering page screenshots cancelled: pages stay placeholders", 6000)
-
-    def _rendered(self, src: Path, _bundle: Path) -> None:
-        self._close_render_progress()
-        if self.session is not None and self.session.path == src:
-            self._keep_time = self.clock.time_ms
-            self._start_load(src)
-
-    def _first_rendered(self, src: Path, _bundle: Path) -> None:
-        """The first screenshots are ready (the DOM keyframes still render): show them now, keeping the time."""
-        if self.session is not None and self.session.path == src:
-            self._keep_time = self.clock.time_ms
-            self._start_load(src)
-
-    def _render_failed(self, src: Path, message: str) -> None:
-        self._close_render_progress()
-        self.statusBar().showMessage(f"{src.name}: page screenshots could not be rendered: {message}", 15_000)
+        self.loader.open_file(path)
 
     def set_session(self, session: Session | None, index: ReplayIndex | None, keep_time: float | None = None) -> None:
         self.pause()
@@ -360,15 +267,10 @@ class MainWindow(QMainWindow):
         self.annotations_ctl.save_now()
         self.timer.stop()
         self.clock.pause()
-        self._close_progress()
-        self._close_render_progress()
         self.loader.cancel()
-        self.render_job.cancel()
         self.findings.job.cancel()
         self.heatmap_panel.job.cancel()
-        exports = getattr(self.annotations_ctl, "exports", None)
-        if exports is not None:
-            exports.shutdown()
+        self.annotations_ctl.exports.shutdown()
         self.loader.shutdown()
         self.findings.job.shutdown()
         self.heatmap_panel.job.shutdown()

@@ -5,14 +5,18 @@ owns one ``ViewerState``, feeds it (``set_session``) and follows its requests (`
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from replaylens.core.replay import ReplayIndex
 from replaylens.model.clock import PlaybackClock
+from replaylens.model.friction_settings import FrictionSettings
 from replaylens.model.session import Session
+
+if TYPE_CHECKING:
+    from replaylens.store.library import LibraryStore
 
 
 def setting_int(settings: QSettings, key: str, default: int) -> int:
@@ -38,6 +42,9 @@ class ViewerState(QObject):
         self.findings: list[Any] = []
         self.finding_times = np.zeros(0, np.int64)
         self.selection: Any = None
+        self.friction: FrictionSettings | None = None  # what the Findings dock analyses with (exports use it too)
+        self.library: LibraryStore | None = None  # the open library and the id of its session the viewer shows
+        self.library_session: str | None = None
 
     # -- read ------------------------------------------------------------------------------------------------
     @property

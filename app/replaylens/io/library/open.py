@@ -66,17 +66,13 @@ def from_library(library: LibraryStore, session_id: str) -> Session:
 
 def open_library_session(library: LibraryStore, session_id: str, *, prefer_source: bool = True) -> Session:
     """A ``Session`` the viewer can load. ``prefer_source``: reopen the ingested file when its size and mtime
-    still match (screenshots, extra columns and rrweb snapshots come with it); otherwise, or when it has moved
-    or no longer opens, build the session from the library. Raises KeyError for an unknown id."""
+    still match (screenshots, extra columns and rrweb snapshots come with it; through the opener, ``io.opening``,
+    so a converted copy in the cache is used); otherwise, or when it has moved or no longer opens, build the
+    session from the library. Raises KeyError for an unknown id."""
     if library.source_of(session_id) is None:
         raise KeyError(session_id)
-    path = source_path(library, session_id) if prefer_source else None
-    if path is not None:
-        from replaylens.errors import BadInputError
-        from replaylens.io.registry import open_session
+    if not prefer_source:
+        return from_library(library, session_id)
+    from replaylens.io.opening import open_library
 
-        try:
-            return open_session(path)
-        except BadInputError:
-            pass
-    return from_library(library, session_id)
+    return open_library(library, session_id).session

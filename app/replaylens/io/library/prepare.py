@@ -21,6 +21,7 @@ from replaylens.errors import BadInputError
 from replaylens.io.library.attributes import session_attributes
 from replaylens.io.privacy.library_policy import read_policy
 from replaylens.io.privacy.tables import scrub_record
+from replaylens.model.digest import file_sha256
 from replaylens.model.library import PageRecord, SessionRecord, SessionSource
 from replaylens.model.schema import EVENT_COLUMNS
 from replaylens.model.session import Session
@@ -57,14 +58,6 @@ def set_known(known_digests: frozenset[str]) -> None:
     """The same for an in-process run (Ctrl+C left alone)."""
     global _KNOWN
     _KNOWN = known_digests
-
-
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _events(session: Session) -> pa.Table:
@@ -149,7 +142,7 @@ def prepare(file: str, root: str) -> Outcome:
     path = Path(file)
     try:
         st = path.stat()
-        digest = file_digest(path)
+        digest = file_sha256(path)
     except OSError as exc:
         return Outcome(file, reason=f"{path.name}: the file cannot be read ({exc.strerror})")
     if digest in _KNOWN:

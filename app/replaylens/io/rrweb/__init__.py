@@ -12,4 +12,4 @@ from replaylens.io.rrweb.reader import load_recording, read_rrweb
 
 __all__ = ["load_recording", "read_rrweb", "sniff"]
 
-register(Reader("rrweb recording", sniff, read_rrweb, priority=50))
+register(Reader("rrweb recording", sniff, read_rrweb, priority=50, converts=True))

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from replaylens.io.surveys.reader import read_responses
 from replaylens.model.survey import Join, SurveyResponse
-from replaylens.store import _surveys as S
+from replaylens.store import surveys as S
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore

@@ -1,29 +1,51 @@
-"""The annotation editor attached to the main window: state (annotations, selection, style, drag preview),
-undoable edits, persistence, and the overlay that paints it all on the replay canvas.
+"""The annotation editor of the viewer: state (annotations, selection, style, drag preview), undoable edits,
+persistence, and the overlay that paints it all on the replay canvas.
 
-Window contract (what ``attach`` needs): ``canvas`` (``set_tool``, ``add_overlay``, ``update``, ``geometry_now``),
-``clock.time_ms``, ``session``, signals ``session_changed(object)`` and ``time_changed(float)``, ``undo_stack``,
-``seek(t_ms)``, and the QMainWindow API. Every change is saved to the session's sidecar (``AnnotationStore``),
+What it works with (``Viewer``, given by ``attach``): the ``ViewerState`` (the open session, the clock's time,
+settings, seek, status messages, ``session_changed``), the replay canvas it draws on (``set_tool``,
+``add_overlay``, ``update``, ``geometry_now``), the window's ``QUndoStack`` and the window itself only as the
+parent of its toolbar, dock and dialogs. Every change is saved to the session's sidecar (``AnnotationStore``),
 debounced by ``SAVE_DELAY_MS`` and flushed when the session changes or the window closes.
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QPainter
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtGui import QImage, QPainter, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
 
 from replaylens.model.annotations import Annotation, AnnotationSet, AnnotationStore
 from replaylens.render.annotations_paint import paint_annotations
 from replaylens.render.frame import FrameGeometry
 from replaylens.ui.annotations.commands import AddAnnotation, RemoveAnnotation, ReplaceAnnotations, UpdateAnnotation
 from replaylens.ui.annotations.tools import AnnotationTool
+from replaylens.ui.state import ViewerState
+
+if TYPE_CHECKING:
+    from replaylens.model.session import Session
+    from replaylens.ui.annotations.dock import AnnotationsDock
+    from replaylens.ui.annotations.export_actions import ExportActions
+    from replaylens.ui.annotations.inline_editor import CalloutEditor
+    from replaylens.ui.annotations.toolbar import AnnotationToolbar
+    from replaylens.ui.canvas import ReplayCanvas
 
 SAVE_DELAY_MS = 400
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """What the annotation editor works with: the viewer state, the canvas it draws on, the undo stack, the window
+    (parent of its toolbar, dock and dialogs) and the menu its exports go into (None: a File menu of its own)."""
+
+    window: QMainWindow
+    state: ViewerState
+    canvas: ReplayCanvas
+    undo_stack: QUndoStack
+    export_menu: QMenu | None = None
 
 
 class AnnotationController(QObject):
@@ -35,13 +57,18 @@ class AnnotationController(QObject):
     warning = Signal(str)
     note_requested = Signal()  # a text annotation was just drawn: the dock focuses its note field
 
-    def __init__(self, window: Any) -> None:
-        super().__init__(window)
-        self.window = window
+    toolbar: AnnotationToolbar
+    dock: AnnotationsDock
+    exports: ExportActions
+
+    def __init__(self, viewer: Viewer) -> None:
+        super().__init__(viewer.window)
+        self.viewer = viewer
+        self.window, self.state, self.canvas = viewer.window, viewer.state, viewer.canvas
         self.aset = AnnotationSet()
         self.aset.listeners.append(self._on_set_changed)
         self.store: AnnotationStore | None = None
-        self.session: Any = None
+        self.session: Session | None = None
         self.selected: str | None = None
         self.preview: Annotation | None = None  # value being drawn or dragged (not in the set yet)
         self.color = "#e5484d"
@@ -56,17 +83,17 @@ class AnnotationController(QObject):
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.save_now)
-        window.canvas.add_overlay(self.paint_overlay)
-        self.inline_editor: Any = None  # the open in-place callout editor (inline_editor.CalloutEditor), if any
-        handlers = getattr(window.canvas, "double_click_handlers", None)
+        self.canvas.add_overlay(self.paint_overlay)
+        self.inline_editor: CalloutEditor | None = None  # the open in-place callout editor, if any
+        handlers = getattr(self.canvas, "double_click_handlers", None)
         if handlers is not None:
             handlers.append(self._double_click)
-        window.session_changed.connect(self.set_session)
-        if getattr(window, "session", None) is not None:
-            self.set_session(window.session)
+        self.state.session_changed.connect(self.set_session)
+        if self.state.session is not None:
+            self.set_session(self.state.session)
 
     # -- session and persistence ----------------------------------------------------------------------------
-    def set_session(self, session: Any) -> None:
+    def set_session(self, session: Session | None) -> None:
         """Flush the old session's notes, then load the new one's (never fails: problems become warnings)."""
         if self.inline_editor is not None:
             self.inline_editor.finish(keep=True)
@@ -95,7 +122,7 @@ class AnnotationController(QObject):
             self._dirty = True
             self._save_timer.start()
         self.changed.emit()
-        self.window.canvas.update()
+        self.canvas.update()
 
     def save_now(self) -> None:
         """Write pending changes now (the debounce timer calls this; so do session changes and closing)."""
@@ -109,13 +136,11 @@ class AnnotationController(QObject):
             self.warning.emit(f"Could not save annotations to {self.store.path}: {exc.strerror or exc}")
 
     def _show_warning(self, text: str) -> None:
-        bar = self.window.statusBar() if hasattr(self.window, "statusBar") else None
-        if bar is not None:
-            bar.showMessage(text, 15000)
+        self.state.message.emit(text, 15000)
 
     # -- edits (each one undoable) --------------------------------------------------------------------------
-    def push(self, cmd: Any) -> None:
-        self.window.undo_stack.push(cmd)
+    def push(self, cmd: QUndoCommand) -> None:
+        self.viewer.undo_stack.push(cmd)
 
     def add(self, a: Annotation) -> None:
         self.push(AddAnnotation(self.aset, a))
@@ -151,26 +176,26 @@ class AnnotationController(QObject):
         if ident != self.selected:
             self.selected = ident
             self.selection_changed.emit(ident)
-            self.window.canvas.update()
+            self.canvas.update()
 
     def set_tool(self, kind: str | None) -> None:
         """"select", an annotation kind, or None (no tool: the canvas pans)."""
         if kind is None:
             self.tool.cancel()
-            self.window.canvas.set_tool(None)
+            self.canvas.set_tool(None)
         else:
             self.tool.set_kind(kind)
-            self.window.canvas.set_tool(self.tool)
-        self.window.canvas.update()
+            self.canvas.set_tool(self.tool)
+        self.canvas.update()
 
     def time_ms(self) -> float:
-        return float(self.window.clock.time_ms)
+        return self.state.time_ms
 
     def seek_to(self, ident: str) -> None:
         a = self.aset.find(ident)
         if a is not None:
             self.select(ident)
-            self.window.seek(float(a.export_time()))
+            self.state.seek(float(a.export_time()))
 
     def _double_click(self, x: float, y: float) -> bool:
         """A double-click on a note or a step label edits its text in place."""
@@ -209,7 +234,7 @@ class AnnotationController(QObject):
         paint_annotations(p, g, t, items, selected_id=sel, backdrop=backdrop)
 
     def _backdrop(self, t: float) -> QImage | None:
-        canvas = self.window.canvas
+        canvas = self.canvas
         renderer = getattr(canvas, "renderer", None)
         if renderer is None:
             return None

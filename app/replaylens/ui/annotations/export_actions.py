@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLineEdit,
     QMessageBox,
+    QWidget,
 )
 
 from replaylens.core.timefmt import fmt_ms, parse_time
@@ -69,7 +70,7 @@ class ExportJob(QObject):
 class ClipDialog(QDialog):
     """Range (defaults: the loop range, else t-5 s .. t+10 s), speed, format and size of a clip."""
 
-    def __init__(self, parent: Any, start_ms: float, end_ms: float, duration_ms: int) -> None:
+    def __init__(self, parent: QWidget, start_ms: float, end_ms: float, duration_ms: int) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export clip")
         self.duration_ms = duration_ms
@@ -116,14 +117,14 @@ class ClipDialog(QDialog):
 
 
 class ExportActions:
-    """Adds the export actions to the window's File menu (``window.file_export_menu`` if it has one)."""
+    """Adds the export actions to the File ▸ Export menu the viewer names (else a File menu of its own)."""
 
     def __init__(self, ctl: AnnotationController) -> None:
         self.ctl = ctl
-        self.window = ctl.window
+        self.window, self.state = ctl.window, ctl.state
         self.jobs: list[ExportJob] = []
         self.runner = QtJobRunner(self.window, max_workers=2, name="replaylens-export", describe=describe_plain)
-        menu = getattr(self.window, "file_export_menu", None) or self.window.menuBar().addMenu("&File")
+        menu = ctl.viewer.export_menu or self.window.menuBar().addMenu("&File")
         menu.addSeparator()
         sub = menu.addMenu("&Export")
         self.menu = sub
@@ -148,7 +149,7 @@ class ExportActions:
         size with its zoom and pan; annotations burned in, caption strip below."""
         from replaylens.export.png import render_view
 
-        s, canvas = self.ctl.session, self.window.canvas
+        s, canvas = self.ctl.session, self.ctl.canvas
         renderer = getattr(canvas, "renderer", None)
         if s is None:
             return None
@@ -167,7 +168,7 @@ class ExportActions:
     def start_folder(self, pictures: bool = True) -> Path:
         """Where export dialogs open: the last export folder, else the user's Pictures (PNG, clip) or Documents
         (PDF) folder, else home; never the working folder."""
-        last = str(self.window.settings.value("last_export_dir", "") or "")
+        last = str(self.state.settings.value("last_export_dir", "") or "")
         if last and Path(last).is_dir():
             return Path(last)
         kinds = (QStandardPaths.StandardLocation.PicturesLocation if pictures
@@ -180,7 +181,7 @@ class ExportActions:
 
     def _remember_folder(self, path: str) -> None:
         folder = Path(path) if Path(path).is_dir() else Path(path).parent
-        self.window.settings.setValue("last_export_dir", str(folder))
+        self.state.settings.setValue("last_export_dir", str(folder))
 
     def _save_path(self, title: str, name: str, filt: str, pictures: bool = True) -> str:
         path, _ = QFileDialog.getSaveFileName(self.window, title, str(self.start_folder(pictures) / name), filt)
@@ -190,9 +191,8 @@ class ExportActions:
 
     def _friction_settings(self) -> Any:
         """The user's friction preset and overrides (what the Findings dock shows), for every export."""
-        found = getattr(getattr(self.window, "findings", None), "settings", None)
-        if found is not None:
-            return found
+        if self.state.friction is not None:
+            return self.state.friction
         from replaylens.model.friction_settings import (
             DEFAULT_PRESET,
             SAVED_OVERRIDES_KEY,
@@ -200,7 +200,7 @@ class ExportActions:
             saved_settings,
         )
 
-        store = self.window.settings  # no Findings dock (yet): what it would analyse with
+        store = self.state.settings  # no Findings dock (yet): what it would analyse with
         return saved_settings(store.value(SAVED_PRESET_KEY, DEFAULT_PRESET), store.value(SAVED_OVERRIDES_KEY, {}))[0]
 
     def _stem(self) -> str:
@@ -219,7 +219,7 @@ class ExportActions:
         from replaylens.export.output import save_image
         from replaylens.export.png import render_full_page
 
-        s, g = self.ctl.session, self.window.canvas.geometry_now()
+        s, g = self.ctl.session, self.ctl.canvas.geometry_now()
         if s is None:
             return
         page = g.page if g is not None else 0
@@ -232,7 +232,7 @@ class ExportActions:
         img = self.view_image()
         if img is not None:
             QGuiApplication.clipboard().setImage(img)
-            self.window.statusBar().showMessage("View copied to the clipboard", 4000)
+            self.state.message.emit("View copied to the clipboard", 4000)
 
     def _guard(self, fn: Callable[[], Any], ok: str) -> None:
         try:
@@ -240,7 +240,7 @@ class ExportActions:
         except ReplayLensError as exc:
             QMessageBox.warning(self.window, "Export", str(exc))
             return
-        self.window.statusBar().showMessage(ok, 6000)
+        self.state.message.emit(ok, 6000)
 
     # -- long jobs (threaded) -------------------------------------------------------------------------------
     def export_pdf(self) -> None:
@@ -252,10 +252,9 @@ class ExportActions:
         if s is None or not path:
             return
         snap, settings = self._snapshot(), self._friction_settings()
-        lib_ctl = getattr(self.window, "library_ctl", None)
-        survey = None
-        if lib_ctl is not None and lib_ctl.library is not None and lib_ctl.current == s.manifest.session_id:
-            survey = lib_ctl.library.survey_responses([s.manifest.session_id])
+        survey, lib = None, self.state.library
+        if lib is not None and self.state.library_session == s.manifest.session_id:
+            survey = lib.survey_responses([s.manifest.session_id])
         self.run_job("Writing the report…", lambda prog, cancel: export_report(
             s, path, annotations=snap, progress=prog, settings=settings, survey=survey), f"Saved {path}")
 
@@ -279,7 +278,7 @@ class ExportActions:
         if s is None:
             return
         t = self.ctl.time_ms()
-        loop = getattr(self.window.clock, "loop", None)
+        loop = self.state.clock.loop
         start, end = loop if loop else (max(0.0, t - 5000), min(float(s.duration_ms), t + 10_000))
         dlg = ClipDialog(self.window, start, end, s.duration_ms)
         if dlg.exec() != QDialog.DialogCode.Accepted:
@@ -291,7 +290,7 @@ class ExportActions:
         if Path(path).suffix.lower() != ext:
             path += ext
         snap = self._snapshot()
-        found = list(getattr(self.window.canvas.options, "findings", []))  # as the viewer analysed them
+        found = list(getattr(self.ctl.canvas.options, "findings", []))  # as the viewer analysed them
         self.run_job("Encoding the clip…", lambda prog, cancel: export_clip(
             s, path, t0, t1, speed=speed, size=size, annotations=snap, progress=prog, cancel=cancel,
             findings=found if found else None, settings=self._friction_settings()),
@@ -308,14 +307,14 @@ class ExportActions:
 
         def finished_ok(_result: object) -> None:
             prog.close()
-            self.window.statusBar().showMessage(ok, 8000)
+            self.state.message.emit(ok, 8000)
 
         def finished_bad(message: str) -> None:
             prog.close()
             if message:
                 QMessageBox.warning(self.window, "Export failed", message)
             else:
-                self.window.statusBar().showMessage("Export cancelled", 5000)
+                self.state.message.emit("Export cancelled", 5000)
 
         job.done.connect(finished_ok)
         job.failed.connect(finished_bad)

@@ -98,7 +98,7 @@ class CalloutEditor(QPlainTextEdit):
 
 def editable_at(ctl: AnnotationController, x: float, y: float) -> Any:
     """The note or step under page point (x, y) that is on screen now, or None."""
-    g = ctl.window.canvas.geometry_now()
+    g = ctl.canvas.geometry_now()
     if g is None:
         return None
     hit = hit_test(ctl.aset, g.page, x, y, ctl.time_ms(), tolerance=5.0 / max(g.scale, 1e-6))
@@ -107,7 +107,7 @@ def editable_at(ctl: AnnotationController, x: float, y: float) -> Any:
 
 def open_editor(ctl: AnnotationController, ident: str) -> CalloutEditor | None:
     """Open the in-place editor over annotation ``ident`` (closing any other one first)."""
-    canvas = ctl.window.canvas
+    canvas = ctl.canvas
     g = canvas.geometry_now()
     a = ctl.aset.find(ident)
     if g is None or a is None:

@@ -43,11 +43,11 @@ class AnnotationTool:
         self.cursor = Qt.CursorShape.ArrowCursor if kind == "select" else Qt.CursorShape.CrossCursor
 
     def _scale(self) -> float:
-        g = self.ctl.window.canvas.geometry_now()
+        g = self.ctl.canvas.geometry_now()
         return g.scale if g is not None else 1.0
 
     def _page(self) -> int | None:
-        g = self.ctl.window.canvas.geometry_now()
+        g = self.ctl.canvas.geometry_now()
         return g.page if g is not None else None
 
     # -- canvas protocol -----------------------------------------------------------------------------------
@@ -82,7 +82,7 @@ class AnnotationTool:
         hit = hit_test(self.ctl.aset, page, x, y, t, tolerance=5.0 / s)
         self.ctl.select(hit.id if hit else None)
         if hit is None:
-            self.ctl.window.canvas.update()
+            self.ctl.canvas.update()
             return False  # empty space: let the canvas pan
         self._mode, self._before = "move", hit
         self.ctl.preview = hit

@@ -7,7 +7,7 @@ The figures are ``analysis.experiments.abtest``'s JSON, computed in a worker; no
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
@@ -32,6 +32,9 @@ from replaylens.ui.compare import meta
 from replaylens.ui.compare.common import AnalysisWindow, export_pdf_after_audit
 from replaylens.ui.compare.funnel_chart import GROUP_COLOURS, INK, MUTED
 
+if TYPE_CHECKING:
+    from replaylens.store.library import LibraryStore
+
 
 def parse_split(text: str) -> list[float] | None:
     """"50/50", "34:33:33" → shares; empty → None (no split check). Raises ValueError for anything else."""
@@ -47,7 +50,7 @@ def parse_split(text: str) -> list[float] | None:
     return parts
 
 
-def compute(library: Any, segment: Segment, by: str, goal: str, control: str | None, split: list[float] | None,
+def compute(library: LibraryStore, segment: Segment, by: str, goal: str, control: str | None, split: list[float] | None,
             mde: float) -> dict[str, Any]:
     from replaylens.analysis.experiments import abtest, parse_step
 
@@ -147,7 +150,7 @@ def _table_height(t: QTableWidget) -> int:
 
 
 class ABTestView(AnalysisWindow):
-    def __init__(self, library: Any, segment: Segment, segment_name: str | None = None,
+    def __init__(self, library: LibraryStore, segment: Segment, segment_name: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(library, segment, segment_name, "A/B test", parent)
         self.setObjectName("abtest_view")

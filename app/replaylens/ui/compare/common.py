@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap, QWheelEvent
@@ -28,6 +28,9 @@ from PySide6.QtWidgets import (
 from replaylens.analysis.segments import describe_segment
 from replaylens.model.segment import Segment
 from replaylens.ui.jobs import LatestJob
+
+if TYPE_CHECKING:
+    from replaylens.store.library import LibraryStore
 
 PLAIN = "font-size: 15px; color: #111827;"
 MUTED = "color: #4b5563;"
@@ -64,7 +67,8 @@ class JobStrip(QWidget):
         self._holder: dict[str, Any] = {}
         self._idle("")
 
-    def run(self, what: str, fn: Callable[[], Any], on_done: Callable[[Any], None], library: Any = None) -> None:
+    def run(self, what: str, fn: Callable[[], Any], on_done: Callable[[Any], None],
+            library: LibraryStore | None = None) -> None:
         """``library``: the store the job queries; Cancel then also interrupts the query running for it."""
         self._interrupt()
         self._on_done = on_done
@@ -208,7 +212,7 @@ def export_pdf_after_audit(view: Any, name: str) -> None:
 class AnalysisWindow(QWidget):
     """A top-level window over the Library window's current segment (fixed when the view was opened)."""
 
-    def __init__(self, library: Any, segment: Segment, segment_name: str | None, title: str,
+    def __init__(self, library: LibraryStore, segment: Segment, segment_name: str | None, title: str,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.library = library

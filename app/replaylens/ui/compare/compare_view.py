@@ -8,7 +8,7 @@ thread; the view only shows images and text."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage
@@ -34,6 +34,9 @@ from replaylens.ui.compare import meta
 from replaylens.ui.compare.common import PLAIN, WARN, AnalysisWindow, ImageView, export_pdf_after_audit, zoom_buttons
 from replaylens.ui.jobs import LatestJob
 
+if TYPE_CHECKING:
+    from replaylens.store.library import LibraryStore
+
 KINDS = (("Clicks", "click"), ("Pointer movement (where it rests)", "move"), ("Scroll reach", "scroll"),
          ("Attention (time on screen)", "attention"))
 
@@ -46,7 +49,7 @@ class Rendered:
     device: str | None
 
 
-def compute(library: Any, segment: Segment, by: str, a: str, b: str, page: str, kind: str,
+def compute(library: LibraryStore, segment: Segment, by: str, a: str, b: str, page: str, kind: str,
             device: str | None, anchor: str | None = None) -> Rendered:
     """In the worker: the comparison and its three pictures (``anchor="element"``: clicks anchored to elements)."""
     from replaylens.analysis.heatmaps.library import compare
@@ -78,7 +81,7 @@ class _Panel(QWidget):
 
 
 class CompareView(AnalysisWindow):
-    def __init__(self, library: Any, segment: Segment, segment_name: str | None = None,
+    def __init__(self, library: LibraryStore, segment: Segment, segment_name: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(library, segment, segment_name, "Compare two groups", parent)
         self.setObjectName("compare_view")

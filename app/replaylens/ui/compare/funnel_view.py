@@ -7,7 +7,7 @@ The figures are ``analysis.experiments.funnel``'s JSON, computed in a worker; no
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -36,6 +36,9 @@ from replaylens.ui.compare.common import PLAIN, AnalysisWindow, export_pdf_after
 from replaylens.ui.compare.funnel_chart import FunnelChart
 from replaylens.ui.compare.funnel_steps import StepsEditor, step_label
 
+if TYPE_CHECKING:
+    from replaylens.store.library import LibraryStore
+
 WINDOWS = (("Any time in the session", None), ("Within 5 minutes", "5m"), ("Within 30 minutes", "30m"),
            ("Within 2 hours", "2h"), ("Within 1 day", "1d"))
 MAX_LISTED = 2000
@@ -44,7 +47,8 @@ COLUMNS = ("Step", "Group", "Entered", "Went on", "Step rate", "95 % interval", 
 DROPPED_COL = COLUMNS.index("Dropped")
 
 
-def compute(library: Any, segment: Segment, specs: list[str], by: str | None, within: str | None) -> dict[str, Any]:
+def compute(library: LibraryStore, segment: Segment, specs: list[str], by: str | None, within: str | None
+            ) -> dict[str, Any]:
     from replaylens.analysis.experiments import funnel, parse_duration, parse_step
 
     goals = {g.name for g in library.goals()}
@@ -72,7 +76,7 @@ def default_steps(m: meta.Meta) -> list[str]:
 class FunnelView(AnalysisWindow):
     open_session_at = Signal(str, float)  # session id, ms from its start
 
-    def __init__(self, library: Any, segment: Segment, segment_name: str | None = None,
+    def __init__(self, library: LibraryStore, segment: Segment, segment_name: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(library, segment, segment_name, "Funnel", parent)
         self.setObjectName("funnel_view")

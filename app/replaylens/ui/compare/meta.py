@@ -5,7 +5,7 @@ the segment's size."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -14,6 +14,9 @@ from replaylens.model.segment import Segment
 from replaylens.store.page_list import PageChoice, page_choices
 from replaylens.ui.jobs import LatestJob
 from replaylens.ui.library.columns import key_label as _key_label
+
+if TYPE_CHECKING:
+    from replaylens.store.library import LibraryStore
 
 #: Facets that are not groups to compare (one value per session, or several per session).
 NOT_GROUPS = ("user_id", "session_id", "goal", "finding", "tag")
@@ -27,12 +30,12 @@ class Meta:
     sessions: int
 
 
-def load(library: Any, segment: Segment) -> Meta:
+def load(library: LibraryStore, segment: Segment) -> Meta:
     facets = {k: [(v.value, v.count) for v in vals] for k, vals in library.facets(segment).items()}
     return Meta(facets, page_choices(library, segment), library.goals(), library.count(segment))
 
 
-def pages_of_groups(library: Any, segment: Segment, by: str, a: str, b: str, device: str | None
+def pages_of_groups(library: LibraryStore, segment: Segment, by: str, a: str, b: str, device: str | None
                     ) -> list[tuple[str, str, int, int]]:
     """(path, title, sessions of A, sessions of B) for every page either group showed on ``device``, pages both
     groups showed most first (a comparison needs both sides)."""
@@ -60,7 +63,7 @@ def page_label(p: PageChoice) -> str:
     return f"{p.title} — {p.path} ({p.sessions:,} sessions)" if p.title else f"{p.path} ({p.sessions:,} sessions)"
 
 
-def screenshot(library: Any, screen: str | None) -> bytes | None:
+def screenshot(library: LibraryStore, screen: str | None) -> bytes | None:
     if not screen:
         return None
     path = library.screenshot_path(screen)
@@ -73,7 +76,7 @@ class MetaLoader(QObject):
     loaded = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, library: Any, segment: Segment, parent: QObject | None = None) -> None:
+    def __init__(self, library: LibraryStore, segment: Segment, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.meta: Meta | None = None
         self.job = LatestJob(self)

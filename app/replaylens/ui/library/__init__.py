@@ -1,26 +1,26 @@
 """The session library in the GUI: File ▸ Open Library, the Library window, next / previous session.
 
-``attach(registry, state, window, timeline, show_session, file_menu)`` registers the actions, adds them to the
+``attach(registry, state, window, timeline, loader, file_menu)`` registers the actions, adds them to the
 File menu and returns the ``LibraryController``.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 from replaylens.ui.actions import ActionRegistry
-from replaylens.ui.library.controller import LibraryController, ShowSession
+from replaylens.ui.library.controller import LibraryController
+from replaylens.ui.loader import SessionLoader
 from replaylens.ui.state import ViewerState
+from replaylens.ui.timeline import Timeline
 
 NEXT_KEYS = ("Ctrl+]", "Alt+Right")
 PREV_KEYS = ("Ctrl+[", "Alt+Left")
 
 
-def attach(reg: ActionRegistry, state: ViewerState, window: QMainWindow, timeline: Any, show_session: ShowSession,
+def attach(reg: ActionRegistry, state: ViewerState, window: QMainWindow, timeline: Timeline, loader: SessionLoader,
            file_menu: QMenu) -> LibraryController:
-    ctl = LibraryController(state, window, timeline, show_session)
+    ctl = LibraryController(state, window, timeline, loader)
     reg.add("library.open", "Open &Library…", ctl.open_dialog, ["Ctrl+Shift+O"], object_name="act_open_library")
     reg.add("library.show", "Show Library &window", ctl.show_window, ["Ctrl+Shift+L"],
             object_name="act_show_library")

@@ -3,28 +3,26 @@ next / previous session of the segment shown there (Ctrl+] / Ctrl+[ in the viewe
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
-from replaylens.ui.jobs import CancelToken, QtJobRunner
-from replaylens.ui.state import setting_int
+from replaylens.ui.jobs import QtJob
 
 if TYPE_CHECKING:
+    from replaylens.model.session import Session
     from replaylens.store.library import LibraryStore
     from replaylens.ui.library.window import LibraryWindow
+    from replaylens.ui.loader import SessionLoader
     from replaylens.ui.state import ViewerState
-
-# the viewer's call that shows a session: set_session(session, index, keep_time=...)
-ShowSession = Callable[..., None]
+    from replaylens.ui.timeline import Timeline
 
 CATALOGUE = "catalogue.duckdb"
 
 
-def show_answers(timeline: Any, library: Any, session_id: str) -> int:
+def show_answers(timeline: Timeline, library: LibraryStore, session_id: str) -> int:
     """Put the session's survey answers on the timeline's answers row; returns how many."""
     from replaylens.ui.library.survey_dialog import answer_marks
 
@@ -33,38 +31,22 @@ def show_answers(timeline: Any, library: Any, session_id: str) -> int:
     return len(labels)
 
 
-def _open(library: Any, session_id: str, inactivity_ms: int, token: CancelToken) -> tuple[Any, Any]:
-    """Build a library session and its replay index (on a worker thread)."""
-    from replaylens.io.library import open_library_session
-    from replaylens.model.replay import replay_index
-
-    session = open_library_session(library, session_id)
-    try:
-        token.raise_if_cancelled()
-        if session.content_sha256 is None:
-            src = library.source_of(session_id)
-            session.content_sha256 = src.sha256 if src is not None else None
-        return session, replay_index(session, inactivity_ms)
-    except BaseException:
-        session.close()
-        raise
-
-
 class LibraryController(QObject):
     session_opened = Signal(str)  # session id, once it shows in the viewer
 
-    def __init__(self, state: ViewerState, main: QMainWindow, timeline: Any, show_session: ShowSession) -> None:
+    def __init__(self, state: ViewerState, main: QMainWindow, timeline: Timeline, loader: SessionLoader) -> None:
         super().__init__(main)
         self.state = state
         self.main = main  # the viewer window: parent of dialogs, raised when a session opens
         self.timeline = timeline
-        self.show_session = show_session
-        self.library: Any = None
+        self.loader = loader  # the viewer's one opener: a library session opens like a file
+        self.library: LibraryStore | None = None
         self.window: LibraryWindow | None = None
         self.nav: list[str] = []  # the segment's session ids in table order
         self.pos = -1
         self.current: str | None = None
-        self.jobs = QtJobRunner(self, max_workers=1, name="replaylens-library-open")
+        self._job: QtJob | None = None  # the library open in flight
+        state.session_changed.connect(self._session_shown)
         self.nav_actions: list[Any] = []
 
     # -- the library ------------------------------------------------------------------------------------------
@@ -132,15 +114,16 @@ class LibraryController(QObject):
         if self.library is not None:
             self.library.close()
             self.library = None
+        self.state.library = self.state.library_session = None
         self.nav, self.pos = [], -1
         self._update_actions()
 
     # -- sessions ---------------------------------------------------------------------------------------------
     def open_from_table(self, session_id: str, row: int) -> None:
         """A double-click: remember the segment's order for next / previous, then open the session."""
-        w = self.window
-        assert w is not None
-        seg, sort, desc, lib = w.model.segment, w.model.sort_key, w.model.descending, self.library
+        w, lib = self.window, self.library
+        assert w is not None and lib is not None
+        seg, sort, desc = w.model.segment, w.model.sort_key, w.model.descending
         self.nav, self.pos = [session_id], 0
         w.worker.submit(("nav", session_id), lambda: lib.ids(seg, sort=sort, descending=desc))
         self.open_session(session_id)
@@ -157,17 +140,20 @@ class LibraryController(QObject):
         """Open a library session in the viewer, at ``seek_ms`` (ms from its start) when given."""
         if self.library is None:
             return
-        lib, inactivity = self.library, setting_int(self.state.settings, "inactivity_ms", 10_000)
-        job = self.jobs.submit("open", lambda token, _p: _open(lib, session_id, inactivity, token),
-                               discard=lambda r: r[0].close())
-        job.done.connect(lambda r: self._opened(r[0], r[1], session_id, seek_ms))
-        job.failed.connect(lambda msg: self._open_failed(session_id, msg))
-        self.main.statusBar().showMessage("Opening the session from the library…")
+        job = self.loader.open_library(self.library, session_id, keep_time=seek_ms)
+        job.done.connect(lambda _opened: self._opened(session_id))  # after the loader showed it
+        self._job = job
 
-    def _opened(self, session: Any, index: Any, sid: str, seek_ms: float | None) -> None:
+    def _session_shown(self, session: Session | None) -> None:
+        """The same library session shown again (its page pictures swapped in): its answers stay on the timeline."""
+        if session is not None and self.library is not None and self.current == session.manifest.session_id:
+            show_answers(self.timeline, self.library, self.current)
+
+    def _opened(self, sid: str) -> None:
         self.current = sid
-        self.show_session(session, index, keep_time=seek_ms)
-        show_answers(self.timeline, self.library, sid)
+        self.state.library, self.state.library_session = self.library, sid
+        if self.library is not None:
+            show_answers(self.timeline, self.library, sid)
         self.main.show()
         self.main.raise_()
         self.main.activateWindow()
@@ -176,10 +162,6 @@ class LibraryController(QObject):
         if self.window is not None and self.nav and 0 <= self.pos < self.window.model.rowCount():
             self.window.table.selectRow(self.pos)
         self.session_opened.emit(sid)
-
-    def _open_failed(self, sid: str, message: str) -> None:
-        QMessageBox.warning(self.main, "Cannot open the session", f"Session {sid} could not be opened.\n\n"
-                            f"{message}")
 
     def step(self, delta: int) -> None:
         """Next (+1) or previous (−1) session of the segment."""
@@ -205,4 +187,8 @@ class LibraryController(QObject):
             act.setEnabled(bool(self.nav))
 
     def wait(self, ms: int = 10_000) -> None:
-        self.jobs.shutdown(ms)
+        """Stop the library open in flight (the library is about to close under it)."""
+        job, self._job = self._job, None
+        if job is not None and job.running:
+            self.loader.cancel()
+            job.wait(ms)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -34,6 +34,9 @@ from replaylens.model.segment import (
     VisitedPage,
 )
 from replaylens.ui.library.columns import amount, key_label, value_label
+
+if TYPE_CHECKING:
+    from replaylens.store.library import LibraryStore
 
 #: Facets shown open; others (country, utm_source, feature flags …) start folded.
 OPEN_FACETS = ("user_type", "campaign", "variant", "device_class", "goal", "finding", "tag", "answered")
@@ -139,7 +142,8 @@ def describe(f: Filter) -> str:
     return str(f)
 
 
-def facet_counts(library: Any, base: Segment, selection: dict[str, list[str]]) -> dict[str, list[tuple[str, int]]]:
+def facet_counts(library: LibraryStore, base: Segment, selection: dict[str, list[str]]
+                 ) -> dict[str, list[tuple[str, int]]]:
     """Runs in the worker: counts for every facet, each one over the sessions the other facets leave."""
     others = [k for k in selection if selection[k]]
     everything = base.and_(*[f for k in others for f in facet_filters(k, selection[k])])
@@ -153,7 +157,7 @@ def facet_counts(library: Any, base: Segment, selection: dict[str, list[str]]) -
     return out
 
 
-def _one_facet(library: Any, segment: Segment, key: str) -> list[Any]:
+def _one_facet(library: LibraryStore, segment: Segment, key: str) -> list[Any]:
     """One facet's counts. Adapter: the store's ``facets(keys=[k])`` fails for ``goal`` / ``finding`` / ``tag``
     alone (reported to the library core); then all facets are asked for and one is kept."""
     try:

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from replaylens.ui.jobs import CancelToken, Progress, QtJob, QtJobRunner
+
+if TYPE_CHECKING:
+    from replaylens.store.library import LibraryStore
 
 MAX_LISTED = 30  # bad files named in the message; the rest are counted
 
@@ -34,7 +37,7 @@ class IngestJob(QObject):
     finished_all = Signal(object)  # the IngestResult (or None after an error)
     _news = Signal(object)  # an IngestProgress, from the worker thread to this (GUI-thread) object
 
-    def __init__(self, parent: QWidget, library: Any, paths: list[str]) -> None:
+    def __init__(self, parent: QWidget, library: LibraryStore, paths: list[str]) -> None:
         super().__init__(parent)
         self.parent_widget = parent
         self.library, self.paths = library, paths

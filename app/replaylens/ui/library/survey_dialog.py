@@ -26,6 +26,7 @@ from replaylens.core.timefmt import fmt_ms
 from replaylens.errors import BadInputError
 
 if TYPE_CHECKING:
+    from replaylens.store.library import LibraryStore
     from replaylens.ui.library.window import LibraryWindow
 
 FIELDS: tuple[tuple[str, str], ...] = (
@@ -159,7 +160,7 @@ def _after(ms: int) -> str:
     return f"{h} h" if h < 48 else f"{h // 24} days"
 
 
-def answer_marks(library: Any, session_id: str) -> tuple[np.ndarray, list[str], list[str]]:
+def answer_marks(library: LibraryStore, session_id: str) -> tuple[np.ndarray, list[str], list[str]]:
     """(times in ms from the session start, tooltips, captions): one mark per response at the moment it was
     submitted (clamped to the recording; a later answer sits at the end and says how much later)."""
     rows = library.session_answers(session_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
@@ -19,6 +19,9 @@ from PySide6.QtGui import QColor
 from replaylens.model.segment import Segment
 from replaylens.ui.jobs import QtJobRunner
 from replaylens.ui.library.columns import Column, display
+
+if TYPE_CHECKING:
+    from replaylens.store.library import LibraryStore
 
 # -- one worker thread per asker (a one-thread ``QtJobRunner``): ``submit(key, fn)`` queues ``fn``; the answer
 # comes back on the UI thread as ``done(key, result)`` (or ``failed(key, message)``), in the order asked. Keys carry
@@ -66,7 +69,7 @@ class SessionTableModel(QAbstractTableModel):
     page_loaded = Signal(int)  # page number
     query_failed = Signal(str)
 
-    def __init__(self, library: Any, worker: QueryWorker, parent: Any = None) -> None:
+    def __init__(self, library: LibraryStore, worker: QueryWorker, parent: Any = None) -> None:
         super().__init__(parent)
         self.library = library
         self.worker = worker

@@ -34,6 +34,7 @@ from replaylens.ui.library.facets import FacetSidebar, describe, facet_counts, s
 from replaylens.ui.library.table_model import QueryWorker, SessionTableModel
 
 if TYPE_CHECKING:
+    from replaylens.store.library import LibraryStore
     from replaylens.ui.library.ingest_job import IngestJob
 
 
@@ -44,7 +45,7 @@ class LibraryWindow(QMainWindow):
     open_requested = Signal(str, int)
     open_at_requested = Signal(str, float)
 
-    def __init__(self, library: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, library: LibraryStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.library = library
         self.setObjectName("library_window")
