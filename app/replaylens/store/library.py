@@ -20,9 +20,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from replaylens.core.urltemplate import TemplateRule
 from replaylens.model.library import AttributeKey, FacetValue, Goal, Note, SavedSegment, SessionRecord, SessionSource
 from replaylens.model.segment import Segment
-from replaylens.store import _edit, _facets, _rows, _schema, _surveys, _write
+from replaylens.store import _canon, _edit, _facets, _rows, _schema, _surveys, _templates, _write
 from replaylens.store.engine import DuckDBEngine, Engine, EngineSpec, make_engine, parse_engine
 
 #: Facets the Library window shows first (then every attribute key).
@@ -143,6 +144,29 @@ class LibraryStore:
     def attribute_keys(self) -> list[AttributeKey]:
         """Every attribute key in the library with its inferred type, most common first."""
         return _facets.attribute_keys(self)
+
+    def attribute_values(self, key: str, limit: int = 10_000) -> list[tuple[str, int]]:
+        """(value, sessions) of an attribute key or a text session column, most sessions first."""
+        return _canon.values(self, key, limit=limit)
+
+    def values_present(self, key: str, values: Sequence[str]) -> set[str]:
+        """Which of ``values`` some session of the library has for ``key``."""
+        return _canon.present(self, key, list(values))
+
+    # -- URL templates (store._templates) ----------------------------------------------------------------------
+    def templates(self, segment: Segment | None = None, limit: int = 500) -> list[_templates.TemplateCount]:
+        """Page templates shown by the segment's sessions with how many URLs and sessions each holds."""
+        return _templates.template_counts(self, segment, limit=limit)
+
+    def template_rules(self) -> list[TemplateRule]:
+        return _templates.rules(self.cursor())
+
+    def add_template_rule(self, pattern: str, alias: str) -> int:
+        """Append a user rule (regex -> alias) and re-derive every template; returns the distinct URLs."""
+        return _templates.add_rule(self, pattern, alias)
+
+    def remove_template_rule(self, which: str) -> bool:
+        return _templates.remove_rule(self, which)
 
     def session(self, session_id: str) -> dict[str, Any] | None:
         """Everything the catalogue knows of one session (the ``library ls --json`` shape plus summary columns,

@@ -171,7 +171,7 @@ class FunnelView(AnalysisWindow):
 
     def _meta(self, m: meta.Meta) -> None:
         self.by.blockSignals(True)
-        for key in meta.split_keys(m.facets):
+        for key in meta.split_keys(m.facets, m.sessions):
             self.by.addItem(meta.key_label(key), key)
         self.by.blockSignals(False)
         self.steps.set_choices([p.path for p in m.pages], [g.name for g in m.goals])
@@ -195,15 +195,17 @@ class FunnelView(AnalysisWindow):
         self.chart.set_result(res)
         self._fill_table(res)
         lines = []
+        names = {g["name"]: g.get("label", g["name"]) for g in res["groups"]}
         for c in res["comparisons"]:
             verdict = ("<b>differs reliably</b>" if c["significant"] else "no reliable difference")
-            lines.append(f"{step_label(c['step'])}: {c['a']} {c['rate_a']:.1%} vs {c['b']} {c['rate_b']:.1%} — "
+            a, b = names.get(c["a"], c["a"]), names.get(c["b"], c["b"])
+            lines.append(f"{step_label(c['step'])}: {a} {c['rate_a']:.1%} vs {b} {c['rate_b']:.1%} — "
                          f"{verdict} (p = {c['p_adjusted']:.2g} after Holm's correction over the steps)")
         for g in res["groups"]:
             for st in g["steps"]:
                 if st.get("findings_sentence"):
                     said = str(st["findings_sentence"]).replace(f"at {st['step']} ", f"at {step_label(st['step'])} ")
-                    lines.append(f"{g['name']}: {said}")
+                    lines.append(f"{g.get('label', g['name'])}: {said}")
         self.verdicts.setText("<br>".join(lines) if lines else "Split by an attribute to compare groups step by step.")
         self.dropped.clear()
         self.dropped_title.setText("Click a drop-off (hatched) bar, or a number in the Dropped column, to list the "
@@ -216,7 +218,8 @@ class FunnelView(AnalysisWindow):
         for i, (g, k, grp, st) in enumerate(rows):
             lo, hi = st["ci95"]
             med = st["median_ms_from_previous"]
-            cells = [f"{k + 1}. {step_label(st['step'])}", f"{grp['name']} (n = {grp['sessions']:,})",
+            gname = grp.get("label", grp["name"])
+            cells = [f"{k + 1}. {step_label(st['step'])}", f"{gname} (n = {grp['sessions']:,})",
                      f"{st['entered']:,}", f"{st['converted']:,}", f"{st['rate']:.1%}", f"{lo:.1%} – {hi:.1%}",
                      f"{st['rate_from_start']:.1%}", duration_words(med) if med is not None else "–",
                      f"{len(st['dropped']):,} ▸" if st["dropped"] else "0"]
@@ -249,7 +252,8 @@ class FunnelView(AnalysisWindow):
         self.chart.update()
         prev = f"after {step_label(self.result['steps'][step - 1])}" if step else "before the first step"
         more = f" (the first {MAX_LISTED:,} listed)" if len(ids) > MAX_LISTED else ""
-        self.dropped_title.setText(f"<b>{len(ids):,} sessions of {grp['name']} dropped at step {step + 1}</b> "
+        gname = grp.get("label", grp["name"])
+        self.dropped_title.setText(f"<b>{len(ids):,} sessions of {gname} dropped at step {step + 1}</b> "
                                    f"({step_label(st['step'])}){more}. Each opens {prev}, at the moment it was last "
                                    "seen in the funnel. Double-click to watch.")
         self.dropped.clear()

@@ -46,9 +46,18 @@ def pages_of_groups(library: Any, segment: Segment, by: str, a: str, b: str, dev
     return rows
 
 
-def split_keys(facets: dict[str, list[tuple[str, int]]]) -> list[str]:
-    """Attributes that split the segment into groups: at least two values, not an identifier."""
-    return [k for k, vals in facets.items() if k not in NOT_GROUPS and len(vals) >= 2
+def none_count(facets: dict[str, list[tuple[str, int]]], key: str, sessions: int) -> int:
+    """Sessions of the segment without ``key``: the group ``(none)`` ("no campaign")."""
+    return max(0, sessions - sum(n for _v, n in facets.get(key, [])))
+
+
+def split_keys(facets: dict[str, list[tuple[str, int]]], sessions: int | None = None) -> list[str]:
+    """Attributes that split the segment into groups: at least two groups (the sessions without the attribute,
+    ``(none)``, are one when ``sessions`` is given), not an identifier."""
+    def groups(k: str, vals: list[tuple[str, int]]) -> int:
+        return len(vals) + (1 if sessions is not None and none_count(facets, k, sessions) > 0 else 0)
+
+    return [k for k, vals in facets.items() if k not in NOT_GROUPS and groups(k, vals) >= 2
             and len(vals) < 50]
 
 
@@ -57,7 +66,9 @@ def key_label(key: str) -> str:
 
 
 def page_label(p: PageChoice) -> str:
-    return f"{p.title} — {p.path} ({p.sessions:,} sessions)" if p.title else f"{p.path} ({p.sessions:,} sessions)"
+    urls = f", {p.urls:,} URLs" if p.urls > 1 else ""  # a template holding several URLs says so
+    return (f"{p.title} — {p.path} ({p.sessions:,} sessions{urls})" if p.title
+            else f"{p.path} ({p.sessions:,} sessions{urls})")
 
 
 def screenshot(library: Any, screen: str | None) -> bytes | None:

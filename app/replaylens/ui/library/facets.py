@@ -140,7 +140,11 @@ def describe(f: Filter) -> str:
 
 
 def facet_counts(library: Any, base: Segment, selection: dict[str, list[str]]) -> dict[str, list[tuple[str, int]]]:
-    """Runs in the worker: counts for every facet, each one over the sessions the other facets leave."""
+    """Runs in the worker: counts for every facet, each one over the sessions the other facets leave. A typed
+    key, value, goal or tag the library does not have raises UnknownNameError (the status bar says it)."""
+    from replaylens.analysis.vocabulary import check_segment
+
+    check_segment(library, base)
     others = [k for k in selection if selection[k]]
     everything = base.and_(*[f for k in others for f in facet_filters(k, selection[k])])
     out: dict[str, list[tuple[str, int]]] = {}

@@ -300,6 +300,15 @@ class LibraryWindow(QMainWindow):
             actions.action_done(self, key, result)
 
     def _failed(self, key: Any, message: str) -> None:
+        unknown = "UnknownNameError: "
+        if isinstance(key, tuple) and key[0] == "facets" and message.startswith(unknown):
+            # a typed campaing=x: what is unknown, what the library has, the nearest match (never a silent zero)
+            text = message[len(unknown):]
+            self.search.setStyleSheet("border: 1px solid #c0392b;")
+            self.search.setToolTip(text)
+            self.facets.setHeaderLabels(["Filter by", "Sessions"])
+            self.statusBar().showMessage(text[:1].upper() + text[1:], 15_000)
+            return
         if isinstance(key, tuple) and key[0] in ("meta", "attrs", "facets", "segment", "action"):
             self.statusBar().showMessage(f"Something went wrong asking the library: {message}", 15_000)
 
