@@ -48,7 +48,7 @@ def test_every_events_file_has_its_cells(planted: Path) -> None:
                         .fetchall())
         assert _cells.files(lib) == [_cells.cells_rel(f) for f in events] and events
         version = lib.cursor().execute("SELECT value FROM meta WHERE key = 'layout_version'").fetchall()
-        assert version == [("4",)]
+        assert version == [("5",)]
 
 
 @pytest.mark.parametrize("seg", list(SEGMENTS))

@@ -48,8 +48,8 @@ def parse_step(spec: str, goals: set[str] | None = None) -> Step:
     if goals is not None and spec in goals:
         return Step("goal", spec)
     if goals and not sep:
-        raise V.unknown("goal", spec, sorted(goals), has_word="goals; or a step page:PATTERN, event:NAME, "
-                                                             "click:LABEL")
+        raise V.unknown("goal", spec, sorted(goals), has_word="goals",
+                        tail=f"; {spec[:60]!r} is not a step either: page:PATTERN, event:NAME, click:LABEL")
     raise ValueError(f"{spec!r} is not a step: use page:PATTERN, event:NAME, click:LABEL or goal:NAME"
                      + (f" (goals: {', '.join(sorted(goals))})" if goals else ""))
 

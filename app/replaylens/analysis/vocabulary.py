@@ -42,11 +42,11 @@ def _listing(items: Sequence[str]) -> str:
 
 
 def unknown(what: str, name: str, have: Sequence[str], candidates: Iterable[str] | None = None,
-            has_word: str = "this library has") -> UnknownNameError:
-    """The one-line error: ``no <what> '<name>'; did you mean '<x>'? (<has_word>: a, b, c)``."""
+            has_word: str = "this library has", tail: str = "") -> UnknownNameError:
+    """The one-line error: ``no <what> '<name>'; did you mean '<x>'? (<has_word>: a, b, c<tail>)``."""
     best = _nearest(name, have if candidates is None else candidates)
     hint = f"; did you mean {best!r}?" if best is not None and best != name else ""
-    return UnknownNameError(f"no {what} {name[:60]!r}{hint} ({has_word}: {_listing(list(have))})")
+    return UnknownNameError(f"no {what} {name[:60]!r}{hint} ({has_word}: {_listing(list(have))}{tail})")
 
 
 def known_keys(lib: LibraryStore) -> list[str]:
