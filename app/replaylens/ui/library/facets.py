@@ -140,11 +140,7 @@ def describe(f: Filter) -> str:
 
 
 def facet_counts(library: Any, base: Segment, selection: dict[str, list[str]]) -> dict[str, list[tuple[str, int]]]:
-    """Runs in the worker: counts for every facet, each one over the sessions the other facets leave. A typed
-    key, value, goal or tag the library does not have raises UnknownNameError (the status bar says it)."""
-    from replaylens.analysis.vocabulary import check_segment
-
-    check_segment(library, base)
+    """Runs in the worker: counts for every facet, each one over the sessions the other facets leave."""
     others = [k for k in selection if selection[k]]
     everything = base.and_(*[f for k in others for f in facet_filters(k, selection[k])])
     out: dict[str, list[tuple[str, int]]] = {}
@@ -155,6 +151,20 @@ def facet_counts(library: Any, base: Segment, selection: dict[str, list[str]]) -
         rest = base.and_(*[f for k in others if k != key for f in facet_filters(k, selection[k])])
         out[key] = [(fv.value, fv.count) for fv in _one_facet(library, rest, key)]
     return out
+
+
+def facet_counts_checked(library: Any, base: Segment, selection: dict[str, list[str]]
+                         ) -> dict[str, list[tuple[str, int]]] | str:
+    """``facet_counts``, or the one line saying what the typed search names that the library does not have
+    (an unknown key, value, goal or tag: shown in the status bar, never a silent zero)."""
+    from replaylens.analysis.vocabulary import check_segment
+    from replaylens.errors import UnknownNameError
+
+    try:
+        check_segment(library, base)
+    except UnknownNameError as exc:
+        return str(exc)
+    return facet_counts(library, base, selection)
 
 
 def _one_facet(library: Any, segment: Segment, key: str) -> list[Any]:

@@ -29,7 +29,7 @@ from replaylens.model.segment import Filter, Segment
 from replaylens.ui.compare import attach as attach_analysis
 from replaylens.ui.library import actions
 from replaylens.ui.library.columns import BUILTIN, DEFAULT_VISIBLE, Column, attribute_column, goal_column
-from replaylens.ui.library.facets import FacetSidebar, describe, facet_counts, search_filters, split_segment
+from replaylens.ui.library.facets import FacetSidebar, describe, facet_counts_checked, search_filters, split_segment
 from replaylens.ui.library.table_model import QueryWorker, SessionTableModel
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ class LibraryWindow(QMainWindow):
         self.worker = QueryWorker(self)  # rows, counts, writes: what the table waits for
         self.worker.done.connect(self._answer)
         self.worker.failed.connect(self._failed)
+        self._unknown = ("", "")  # (search text, what the library said is unknown in it)
         self.facet_worker = QueryWorker(self)  # facet counts take longer: their own thread, so rows never wait
         self.facet_worker.done.connect(self._answer)
         self.facet_worker.failed.connect(self._failed)
@@ -233,8 +234,10 @@ class LibraryWindow(QMainWindow):
 
     def search_part(self) -> list[Filter]:
         filters, error = search_filters(self.search.text())
-        self.search.setStyleSheet("border: 1px solid #c0392b;" if error else "")
-        self.search.setToolTip(error or "Words are looked for in page addresses, page titles and clicked labels")
+        unknown = self.search.text() == self._unknown[0] and self._unknown[1]  # the library said: no such key
+        self.search.setStyleSheet("border: 1px solid #c0392b;" if error or unknown else "")
+        self.search.setToolTip(error or unknown or "Words are looked for in page addresses, page titles and "
+                                                   "clicked labels")
         if error:
             self.statusBar().showMessage(error, 8000)
         return filters
@@ -249,7 +252,7 @@ class LibraryWindow(QMainWindow):
         base = Segment(tuple(self.extra_filters) + tuple(self.search_part()))
         sel, lib = dict(self.facets.selection), self.library
         self.facets.setHeaderLabels(["Filter by", "Counting…"])
-        self.facet_worker.submit(("facets", self._facet_gen), lambda: facet_counts(lib, base, sel))
+        self.facet_worker.submit(("facets", self._facet_gen), lambda: facet_counts_checked(lib, base, sel))
 
     def clear_filters(self) -> None:
         self.extra_filters = []
@@ -291,6 +294,8 @@ class LibraryWindow(QMainWindow):
             self._set_meta(*result)
         elif key[0] == "attrs":
             self._set_attribute_keys(result)
+        elif key[0] == "facets" and key[1] == self._facet_gen and isinstance(result, str):
+            self._unknown_name(result)
         elif key[0] == "facets" and key[1] == self._facet_gen:
             self.facets.set_counts(result)
             self.facets.setHeaderLabels(["Filter by", "Sessions"])
@@ -299,16 +304,15 @@ class LibraryWindow(QMainWindow):
         elif key[0] == "action":
             actions.action_done(self, key, result)
 
+    def _unknown_name(self, text: str) -> None:
+        """A typed campaing=x: what is unknown, what the library has, the nearest match (never a silent zero)."""
+        self._unknown = (self.search.text(), text)
+        self.search.setStyleSheet("border: 1px solid #c0392b;")
+        self.search.setToolTip(text)
+        self.facets.setHeaderLabels(["Filter by", "Sessions"])
+        self.statusBar().showMessage(text[:1].upper() + text[1:], 15_000)
+
     def _failed(self, key: Any, message: str) -> None:
-        unknown = "UnknownNameError: "
-        if isinstance(key, tuple) and key[0] == "facets" and message.startswith(unknown):
-            # a typed campaing=x: what is unknown, what the library has, the nearest match (never a silent zero)
-            text = message[len(unknown):]
-            self.search.setStyleSheet("border: 1px solid #c0392b;")
-            self.search.setToolTip(text)
-            self.facets.setHeaderLabels(["Filter by", "Sessions"])
-            self.statusBar().showMessage(text[:1].upper() + text[1:], 15_000)
-            return
         if isinstance(key, tuple) and key[0] in ("meta", "attrs", "facets", "segment", "action"):
             self.statusBar().showMessage(f"Something went wrong asking the library: {message}", 15_000)
 
