@@ -59,6 +59,8 @@ def test_a_typed_unknown_key_is_named_in_the_status_bar(qtbot, win: LibraryWindo
     qtbot.waitUntil(lambda: "did you mean 'campaign'?" in w.statusBar().currentMessage(), timeout=20_000)
     assert w.statusBar().currentMessage().startswith("No attribute 'campaing'")
     assert "c0392b" in w.search.styleSheet()
+    qtbot.waitUntil(lambda: not w.busy and w.model.counted, timeout=20_000)
+    assert "did you mean 'campaign'?" in w.empty.text()  # the empty table says why, too
     w.search.setText("utm_campaign=songkran")  # the source's own name: fine, and the same sessions
     w.apply_filters()
     qtbot.waitUntil(lambda: not w.busy and w.model.counted, timeout=20_000)

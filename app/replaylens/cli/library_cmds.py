@@ -161,8 +161,9 @@ def run_info(args: argparse.Namespace) -> int:
         print(f"  {attr}: " + ", ".join(f"{v} {n:,}" for v, n in shown) + more)
     pages = info.get("pages", [])
     if pages:  # page templates with how many URLs each holds (library pages lists them all)
-        print("  pages: " + ", ".join(f"{p['template'][:60]} ({p['sessions']:,} sessions, {p['urls']:,} URLs)"
-                                     for p in pages[:8]) + (f", … {len(pages) - 8} more" if len(pages) > 8 else ""))
+        shown_pages = [f"{p['template'][:60]} ({p['sessions']:,} sessions, {p['urls']:,} URL"
+                       f"{'s' if p['urls'] != 1 else ''})" for p in pages[:8]]
+        print("  pages: " + ", ".join(shown_pages) + (f", … {len(pages) - 8} more" if len(pages) > 8 else ""))
     return 0
 
 

@@ -52,7 +52,7 @@ def attribute_keys(lib: LibraryStore) -> list[AttributeKey]:
 
 
 def facets(lib: LibraryStore, segment: Segment | None, keys: Sequence[str] | None,
-           limit: int) -> dict[str, list[FacetValue]]:
+           limit: int, with_none: bool = False) -> dict[str, list[FacetValue]]:
     from replaylens.store.library import DEFAULT_FACETS
 
     wide = _wide.names(lib)
@@ -74,6 +74,11 @@ def facets(lib: LibraryStore, segment: Segment | None, keys: Sequence[str] | Non
         parts.append(f"SELECT ?::VARCHAR, {col}, NULL::VARCHAR, count(*) FROM sel WHERE {col} IS NOT NULL "
                      f"GROUP BY {col}")
         qparams.append(k)
+    if with_none:  # the sessions without the attribute: a value of its own, "(none)" (model.vocabulary.NONE)
+        for k in attr_keys:
+            col = wide.attr_cols[k]
+            parts.append(f"SELECT ?::VARCHAR, NULL::INTEGER, '(none)', count(*) FROM sel WHERE {col} IS NULL")
+            qparams.append(k)
     for col in COLUMN_FACETS:
         if col in keys:
             parts.append(f"SELECT '{col}', NULL::INTEGER, CAST({col} AS VARCHAR), count(*) FROM sel GROUP BY 3")

@@ -134,12 +134,13 @@ class LibraryStore:
         return _rows.ids(self, segment, sort=sort, descending=descending)
 
     def facets(self, segment: Segment | None = None, keys: Sequence[str] | None = None,
-               limit: int = 50) -> dict[str, list[FacetValue]]:
+               limit: int = 50, with_none: bool = False) -> dict[str, list[FacetValue]]:
         """Counts per value for each facet key among the sessions matching ``segment``, most frequent first, at
         most ``limit`` values per key. Keys: ``goal`` (sessions reaching each goal), ``finding`` (sessions with
         each finding kind), ``tag``, any ``SESSION_COLUMNS`` text column (``device_class``, ``site`` ...) or
-        attribute key. None: ``DEFAULT_FACETS`` then every other attribute key."""
-        return _facets.facets(self, segment, keys, limit)
+        attribute key. None: ``DEFAULT_FACETS`` then every other attribute key. ``with_none``: an attribute's
+        sessions without it count as the value ``(none)`` (a filter ``key=(none)`` selects them)."""
+        return _facets.facets(self, segment, keys, limit, with_none)
 
     def attribute_keys(self) -> list[AttributeKey]:
         """Every attribute key in the library with its inferred type, most common first."""

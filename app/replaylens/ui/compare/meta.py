@@ -25,9 +25,18 @@ class Meta:
     pages: list[PageChoice]
     goals: list[Goal]
     sessions: int
+    unknown: str = ""  # the segment names a key, value, goal or tag the library does not have (said, not zero)
 
 
 def load(library: Any, segment: Segment) -> Meta:
+    from replaylens.analysis.vocabulary import check_segment
+    from replaylens.errors import UnknownNameError
+
+    try:
+        check_segment(library, segment)
+    except UnknownNameError as exc:
+        text = str(exc)
+        return Meta({}, [], [], 0, text)
     facets = {k: [(v.value, v.count) for v in vals] for k, vals in library.facets(segment).items()}
     return Meta(facets, page_choices(library, segment), library.goals(), library.count(segment))
 
@@ -98,6 +107,9 @@ class MetaLoader(QObject):
 
     def _got(self, m: Meta) -> None:
         self.meta = m
+        if m.unknown:
+            self.failed.emit(m.unknown)
+            return
         self.loaded.emit(m)
 
     def wait(self) -> None:

@@ -33,6 +33,7 @@ from replaylens.model.segment import (
     TextSearch,
     VisitedPage,
 )
+from replaylens.model.vocabulary import NONE
 from replaylens.ui.library.columns import amount, key_label, value_label
 
 #: Facets shown open; others (country, utm_source, feature flags …) start folded.
@@ -144,7 +145,7 @@ def facet_counts(library: Any, base: Segment, selection: dict[str, list[str]]) -
     others = [k for k in selection if selection[k]]
     everything = base.and_(*[f for k in others for f in facet_filters(k, selection[k])])
     out: dict[str, list[tuple[str, int]]] = {}
-    for key, values in library.facets(everything).items():
+    for key, values in library.facets(everything, with_none=True).items():
         if key not in others:
             out[key] = [(fv.value, fv.count) for fv in values]
     for key in others:
@@ -171,9 +172,9 @@ def _one_facet(library: Any, segment: Segment, key: str) -> list[Any]:
     """One facet's counts. Adapter: the store's ``facets(keys=[k])`` fails for ``goal`` / ``finding`` / ``tag``
     alone (reported to the library core); then all facets are asked for and one is kept."""
     try:
-        return list(library.facets(segment, keys=[key]).get(key, []))
+        return list(library.facets(segment, keys=[key], with_none=True).get(key, []))
     except Exception:
-        return list(library.facets(segment).get(key, []))
+        return list(library.facets(segment, with_none=True).get(key, []))
 
 
 class FacetSidebar(QTreeWidget):
@@ -272,6 +273,7 @@ class FacetSidebar(QTreeWidget):
         bold.setBold(True)
         for key in keys:
             values = sorted(counts[key]) if key in SORT_BY_VALUE else list(counts[key])
+            values = [v for v in values if v[0] != NONE] + [v for v in values if v[0] == NONE]  # "No campaign" last
             if key in HIDDEN_FACETS or key.startswith("answer_text:") or self._id_like(values):
                 continue
             for v in self.selection.get(key, []):  # a ticked value stays visible at 0
@@ -292,7 +294,7 @@ class FacetSidebar(QTreeWidget):
                 child.setData(0, ROLE_KEY, key)
                 child.setData(0, ROLE_VALUE, value)
                 child.setData(1, ROLE_VALUE, n)
-                child.setToolTip(0, f"{key_label(key)}: {value} — {n:,} sessions. Click to filter.")
+                child.setToolTip(0, f"{key_label(key)}: {value_label(key, value)} — {n:,} sessions. Click to filter.")
                 child.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 child.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
                 top.addChild(child)

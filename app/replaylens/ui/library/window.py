@@ -311,6 +311,8 @@ class LibraryWindow(QMainWindow):
         self.search.setToolTip(text)
         self.facets.setHeaderLabels(["Filter by", "Sessions"])
         self.statusBar().showMessage(text[:1].upper() + text[1:], 15_000)
+        if not self.empty.isHidden():  # the table's own answer came first: say why it is empty
+            self.empty.setText(text[:1].upper() + text[1:])
 
     def _failed(self, key: Any, message: str) -> None:
         if isinstance(key, tuple) and key[0] in ("meta", "attrs", "facets", "segment", "action"):
@@ -325,9 +327,11 @@ class LibraryWindow(QMainWindow):
         else:
             self.count_label.setText(f"n = {n:,} sessions")
         self.clear_button.setEnabled(filtered)
+        unknown = self._unknown[1] if self.search.text() == self._unknown[0] else ""
         if n == 0:
             self.empty.setText("This library is empty. Drop a folder of recordings on this window, or use "
                                "Add recordings…" if not filtered else
+                               (unknown[:1].upper() + unknown[1:]) if unknown else
                                "No session matches these filters. Untick a filter or press Clear filters.")
         self.empty.setVisible(n == 0)
         self._sync_sort_indicator()
