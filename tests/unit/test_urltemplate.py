@@ -65,6 +65,9 @@ def test_bad_rules_are_refused_with_a_reason() -> None:
         check_rule("", "x")
     with pytest.raises(ValueError, match="control characters"):
         check_rule("a", "b\x00")
+    with pytest.raises(ValueError, match="nested repetition"):
+        check_rule(r"^/(a+)+$", "x")
+    check_rule(r"^/(blog|news)/[^/?]+", "/<section>/<post>")  # a plain group is fine
     bad_group = compile_rules([TemplateRule("^/a", r"\9")])  # compiles, but the alias names no group
     assert url_template("https://x.example/a/b", bad_group) == "/a/b"
 

@@ -38,6 +38,8 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,}$")
 _EMAIL = re.compile(r"^[^@\s/]+@[^@\s/]+\.[^@\s/]+$")
 _HAS_DIGIT = re.compile(r"\d")
 _HAS_ALPHA = re.compile(r"[A-Za-z]")
+#: A group containing a repetition, itself repeated: (a+)+, (x*y)*, (a|aa){2,} … (catastrophic backtracking).
+_NESTED = re.compile(r"\([^()]*[+*}][^()]*\)\s*[+*{]")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ def check_rule(pattern: str, alias: str) -> re.Pattern[str]:
         raise ValueError(f"a template rule's pattern is 1-{MAX_PATTERN} characters")
     if len(alias) > MAX_PATTERN or any(ord(c) < 32 for c in pattern + alias):
         raise ValueError(f"a template rule's alias is at most {MAX_PATTERN} characters, no control characters")
+    if _NESTED.search(pattern):  # Python's re backtracks: (a+)+ over a long URL would never finish
+        raise ValueError(f"{pattern[:60]!r} repeats a group that itself repeats (like (a+)+), which can take "
+                         "forever on a long URL: write it without the nested repetition")
     try:
         return re.compile(pattern)
     except re.error as exc:
