@@ -99,3 +99,32 @@ def test_the_ab_view_compares_songkran_with_no_campaign(qtbot, lib) -> None:
     finally:
         view.close()
         view.jobs.wait()
+
+
+def test_the_funnel_view_shows_the_none_group_and_leaves_it_out_on_request(qtbot, lib) -> None:
+    from replaylens.analysis.experiments import funnel
+    from replaylens.ui.compare.funnel_view import FunnelView
+
+    steps = ["page:/*", "event:deposit_started"]
+    view = FunnelView(lib, Segment())
+    qtbot.addWidget(view)
+    view.show()
+    try:
+        qtbot.waitUntil(lambda: view.meta.meta is not None and view.by.findData("campaign") >= 0, timeout=30_000)
+        view.by.setCurrentIndex(view.by.findData("campaign"))
+        view.steps.set_specs(steps)
+        qtbot.waitUntil(lambda: view.result is not None and view.result["by"] == "campaign"
+                        and view.result["steps"] == steps and not view.jobs.running, timeout=60_000)
+        want = funnel(lib, Segment(), [parse_step(s) for s in steps], by="campaign")
+        assert view.result["groups"] == want["groups"]
+        assert [g["label"] for g in want["groups"]] == ["songkran", "no campaign"]
+        shown = {view.table.item(i, 1).text().split(" (n")[0] for i in range(view.table.rowCount())}
+        assert shown == {"songkran", "no campaign"}
+        assert "no campaign" in view.verdicts.text()
+        view.include_none.setChecked(False)
+        qtbot.waitUntil(lambda: view.result is not None and view.result["exclude_none"] and not view.jobs.running,
+                        timeout=60_000)
+        assert [g["name"] for g in view.result["groups"]] == ["songkran"]
+    finally:
+        view.close()
+        view.jobs.wait()

@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QFrame,
@@ -44,12 +45,14 @@ COLUMNS = ("Step", "Group", "Entered", "Went on", "Step rate", "95 % interval", 
 DROPPED_COL = COLUMNS.index("Dropped")
 
 
-def compute(library: Any, segment: Segment, specs: list[str], by: str | None, within: str | None) -> dict[str, Any]:
+def compute(library: Any, segment: Segment, specs: list[str], by: str | None, within: str | None,
+            exclude_none: bool = False) -> dict[str, Any]:
     from replaylens.analysis.experiments import funnel, parse_duration, parse_step
 
     goals = {g.name for g in library.goals()}
     steps = [parse_step(s, goals) for s in specs]
-    return funnel(library, segment, steps, by=by, within_ms=parse_duration(within) if within else None)
+    return funnel(library, segment, steps, by=by, within_ms=parse_duration(within) if within else None,
+                  exclude_none=exclude_none)
 
 
 def duration_words(ms: float) -> str:
@@ -94,6 +97,12 @@ class FunnelView(AnalysisWindow):
         opts = QFormLayout()
         opts.addRow("Time window", self.within)
         opts.addRow("Split by", self.by)
+        self.include_none = QCheckBox("Include the sessions without it as a group")
+        self.include_none.setObjectName("include_none")
+        self.include_none.setChecked(True)
+        self.include_none.setToolTip("Sessions that lack the attribute (no campaign, no variant) form the group "
+                                     "“(none)”; untick to leave them out")
+        opts.addRow("", self.include_none)
         opts.addRow(self.pdf)
         top = QHBoxLayout()
         top.addWidget(self.steps, 2)
@@ -154,6 +163,7 @@ class FunnelView(AnalysisWindow):
         self.within.currentIndexChanged.connect(lambda _i: self._timer.start())
         self.within.activated.connect(lambda _i: self._timer.start())  # the same choice again, after typing
         self.by.currentIndexChanged.connect(lambda _i: self._timer.start())
+        self.include_none.toggled.connect(lambda _v: self._timer.start())
         self.meta = meta.MetaLoader(library, segment, self)
         self.meta.loaded.connect(self._meta)
         self.meta.failed.connect(self.show_error)
@@ -186,8 +196,9 @@ class FunnelView(AnalysisWindow):
             return
         self.clear_error()
         lib, seg, by, within = self.library, self.segment, self.by.currentData(), self.within_value()
+        exclude = not self.include_none.isChecked()
         self.jobs.run(f"Matching {len(specs)} steps over the segment's sessions…",
-                      lambda: compute(lib, seg, specs, by, within), self._shown, library=lib)
+                      lambda: compute(lib, seg, specs, by, within, exclude), self._shown, library=lib)
 
     def _shown(self, res: dict[str, Any]) -> None:
         self.result = res
