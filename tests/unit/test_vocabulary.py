@@ -154,6 +154,8 @@ def test_unknown_keys_and_values_exit_2_with_the_nearest_match(songkran: tuple[P
         assert main([*argv, *lib]) == 2, argv
         err = capsys.readouterr().err
         assert said in err and err.count("\n") == 1, (argv, err)
+        listed = err.partition("(")[2].partition(": ")[2].rstrip(")\n").split(", ")
+        assert len(listed) == len(set(listed)), err  # each key or value named once
     # a known value with no session in the selection is a real zero, not an error
     assert _json(capsys, ["library", "ls", "--filter", "campaign=songkran", "--filter", "campaign=(none)",
                           "--json", *lib])["count"] == 0

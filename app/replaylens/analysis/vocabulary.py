@@ -67,7 +67,7 @@ def check_key(lib: LibraryStore, key: str) -> str:
         return canon
     names = known_keys(lib)
     candidates = [*names, *(a for k in attrs for a in aliases_of(k))]
-    return _raise(unknown("attribute", key, attrs + list(CHECKED_COLUMNS), candidates))
+    return _raise(unknown("attribute", key, list(dict.fromkeys([*attrs, *CHECKED_COLUMNS])), candidates))
 
 
 def _raise(exc: UnknownNameError) -> str:
