@@ -227,6 +227,8 @@ def test_templates_in_the_library_and_user_rules(songkran: tuple[Path, dict[str,
     pages = _json(capsys, ["library", "pages", "--json", *lib])["templates"]
     by = {p["template"]: p for p in pages}
     assert by["/account/<id>/transfer?tab=fx"]["urls"] == 16 and by["/account/<id>/transfer"]["urls"] == 8
+    with open_library(root, read_only=True) as store:  # what a map's --page holds (heatmap prints it)
+        assert store.page_urls("/account/<id>/transfer") == 8 and store.page_urls("/account/<id>/*") == 24
     info = _json(capsys, ["library", "info", "--json", *lib])
     assert {p["template"] for p in info["pages"]} == set(by)
     assert _json(capsys, ["library", "ls", "--filter", "page=/account/<id>/transfer", "--json", *lib])["count"] == 8

@@ -141,5 +141,12 @@ def template_counts(lib: LibraryStore, segment: Segment | None = None, *, limit:
     return [TemplateCount(str(t), int(u), int(n), str(title or "")) for t, u, n, title in rows if t is not None]
 
 
+def page_urls(lib: LibraryStore, page: str) -> int:
+    """How many distinct URLs a page pattern (``/account/<id>/transfer``, globs, ``|``) holds in the library."""
+    from replaylens.store._heat import _urls
+
+    return len(_urls(lib, page))
+
+
 def to_json(counts: Sequence[TemplateCount]) -> list[dict[str, Any]]:
     return [{"template": c.template, "urls": c.urls, "sessions": c.sessions, "title": c.title} for c in counts]

@@ -159,6 +159,10 @@ class LibraryStore:
         """Page templates shown by the segment's sessions with how many URLs and sessions each holds."""
         return _templates.template_counts(self, segment, limit=limit)
 
+    def page_urls(self, page: str) -> int:
+        """Distinct URLs a page pattern holds (a template holds every customer's copy of the page)."""
+        return _templates.page_urls(self, page)
+
     def template_rules(self) -> list[TemplateRule]:
         return _templates.rules(self.cursor())
 
