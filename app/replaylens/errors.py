@@ -31,3 +31,10 @@ class LimitExceededError(BadInputError):
 
 class CancelledError(ReplayLensError):
     """A long job was cancelled by the user."""
+
+
+class UnknownNameError(ReplayLensError, ValueError):
+    """A filter, ``--by``, ``--a``/``--b`` value or goal names a key, value or goal the library does not have.
+
+    ``str(err)`` is one line: what is unknown, what the library has, and the nearest match. The command line
+    exits 2 (usage) for it, the GUI shows it in the status bar; never a silent zero."""

@@ -48,7 +48,7 @@ def test_every_events_file_has_its_cells(planted: Path) -> None:
                         .fetchall())
         assert _cells.files(lib) == [_cells.cells_rel(f) for f in events] and events
         version = lib.cursor().execute("SELECT value FROM meta WHERE key = 'layout_version'").fetchall()
-        assert version == [("4",)]
+        assert version == [("5",)]
 
 
 @pytest.mark.parametrize("seg", list(SEGMENTS))
@@ -247,7 +247,7 @@ def test_a_layout_3_library_reads_the_events_until_its_cells_are_rebuilt(planted
         assert not _cells.available(lib)
         raw = Q.cells(lib, None, "/", "move", cell_px=8.0)
     with open_library(root) as lib:
-        assert lib.cursor().execute("SELECT value FROM meta WHERE key = 'layout_version'").fetchall() == [("4",)]
+        assert lib.cursor().execute("SELECT value FROM meta WHERE key = 'layout_version'").fetchall() == [("5",)]
         assert not _cells.available(lib)
         assert lib.rebuild_cells() > 0 and _cells.available(lib)
         identical(Q.cells(lib, None, "/", "move", cell_px=8.0, stored=True), raw)

@@ -46,7 +46,8 @@ def test_cli_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     a = listed["sessions"][0]
     assert set(a) == {"id", "start", "duration_ms", "attributes", "goals", "findings", "tags"}
     assert a["start"].endswith("Z") and a["goals"] == {"deposit": 1900} and a["tags"] == ["songkran-2026"]
-    assert a["attributes"]["utm_campaign"] == "songkran" and a["attributes"]["hnw"] == "true"
+    # stored under the canonical key (model.vocabulary); the source's own name still filters (below)
+    assert a["attributes"]["campaign"] == "songkran" and a["attributes"]["hnw"] == "true"
     assert listed["sessions"][1]["attributes"]["device_class"] == "mobile"
     only = _json(capsys, ["library", "ls", "--json", "--filter", "utm_campaign=songkran", "--filter", "goal=deposit",
                           *lib])

@@ -47,8 +47,9 @@ def test_bundles_with_manifest_attributes(lib: LibraryStore, demo_bundles: list[
         s = open_session(p)
         try:
             a = _attrs(lib, s.manifest.session_id)
-            for key in ("user_type", "campaign", "variant", "device"):
+            for key in ("user_type", "campaign", "variant"):
                 assert a[key] == s.manifest.attributes[key]
+            assert "device" not in a  # the manifest's device is the device_class concept: one key, one facet
             expected = {"desktop": "desktop", "tablet": "tablet", "mobile": "mobile"}[s.manifest.attributes["device"]]
             assert a["device_class"] == expected
             assert lib.events(s.manifest.session_id).num_rows == len(s.arrays)
@@ -84,11 +85,13 @@ def test_rrweb_posthog_attributes_url_flags_device(lib: LibraryStore, tmp_path: 
     a = _attrs(lib, "ph-1")
     assert a["tier"] == "gold" and a["age"] == "41" and a["kyc_done"] == "true"
     assert a["user_id"] == "cust-42"
-    assert (a["utm_campaign"], a["utm_source"], a["utm_medium"], a["variant"]) == ("songkran", "line", "social", "B")
+    # stored under the canonical keys (model.vocabulary): utm_campaign -> campaign, utm_source -> source …
+    assert (a["campaign"], a["source"], a["medium"], a["variant"]) == ("songkran", "line", "social", "B")
+    assert "utm_campaign" not in a
     assert a["feature/new-deposit"] == "test" and a["feature/dark-mode"] == "true"
     assert a["device_class"] == "mobile"
     sources = lib.session("ph-1")["attribute_sources"]
-    assert sources["tier"] == "posthog" and sources["utm_campaign"] == "url" and sources["feature/dark-mode"] == "flag"
+    assert sources["tier"] == "posthog" and sources["campaign"] == "url" and sources["feature/dark-mode"] == "flag"
     types = {k.name: k.type for k in lib.attribute_keys()}
     assert types["age"] == "int" and types["kyc_done"] == "bool" and types["tier"] == "text"
     assert lib.count(Segment((AttrRange("age", low=40, high=41),))) == 1

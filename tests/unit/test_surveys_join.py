@@ -220,5 +220,5 @@ def test_a_layout_1_library_is_migrated(lib_root: Path) -> None:
     with open_library(lib_root) as lib:
         assert lib.survey_responses() == []
     con = duckdb.connect(str(lib_root / "catalogue.duckdb"))
-    assert con.execute("SELECT value FROM meta WHERE key = 'layout_version'").fetchall() == [("4",)]
+    assert con.execute("SELECT value FROM meta WHERE key = 'layout_version'").fetchall() == [("5",)]
     con.close()

@@ -31,8 +31,10 @@ def _pct(v: float) -> str:
 
 
 def report(groups: Sequence[Group], control: str | None = None, split: Sequence[float] | None = None,
-           mde: float = 0.1, alpha: float = S.ALPHA) -> dict[str, Any]:
-    """The A/B report. ``control`` defaults to the first group; ``split`` (shares in group order) enables SRM."""
+           mde: float = 0.1, alpha: float = S.ALPHA, split_groups: Sequence[str] | None = None) -> dict[str, Any]:
+    """The A/B report. ``control`` defaults to the first group; ``split`` (shares in the order of
+    ``split_groups``, default every group) enables SRM. Holm's correction runs over every variant-vs-control
+    comparison, so an extra group (``(none)``) is one more comparison in the family."""
     if not groups:
         return {"groups": [], "comparisons": [], "verdict": "No sessions in any group."}
     by_name = {g.name: g for g in groups}
@@ -42,7 +44,8 @@ def report(groups: Sequence[Group], control: str | None = None, split: Sequence[
     lo, hi = S.wilson([g.conversions for g in groups], [g.sessions for g in groups], alpha)
     out_groups = [{"name": g.name, "sessions": g.sessions, "conversions": g.conversions, "rate": g.rate,
                    "ci95": [float(lo[i]), float(hi[i])]} for i, g in enumerate(groups)]
-    srm = S.srm_p([g.sessions for g in groups], split) if split is not None else None
+    in_split = [g for g in groups if split_groups is None or g.name in split_groups]
+    srm = S.srm_p([g.sessions for g in in_split], split) if split is not None else None
     variants = [g for g in groups if g is not ctrl]
     raw_p = [S.two_proportion_z(ctrl.conversions, ctrl.sessions, v.conversions, v.sessions) for v in variants]
     _, p_adj = S.adjust(raw_p, "holm", alpha)

@@ -4,7 +4,8 @@ Per step: entered (sessions that reached the previous step; every session of the
 converted, the step rate and the rate from the start with Wilson 95 % intervals, the median time from the previous
 step, and the sessions that dropped there with the moment they were last seen in the funnel (so a replay opens at
 the drop-off). Groups are compared step by step with the pooled z-test (Fisher's exact test for small counts),
-Holm-corrected over the steps. Finding rates among drop-offs vs converters say what the dropped sessions met.
+Holm-corrected over the steps (over every step of every pair when there are more than two groups, e.g. with the
+``(none)`` group). Finding rates among drop-offs vs converters say what the dropped sessions met.
 The JSON shape is in docs/analysis.md.
 """
 
@@ -59,6 +60,22 @@ def compare_groups(a: list[dict[str, Any]], b: list[dict[str, Any]], name_a: str
     return [{"step": sa["step"], "a": name_a, "b": name_b, "rate_a": sa["rate"], "rate_b": sb["rate"],
              "p": float(p), "p_adjusted": float(pa), "significant": bool(r)}
             for sa, sb, p, pa, r in zip(a, b, raw, adj, reject, strict=True)]
+
+
+def compare_all(per_group: Sequence[tuple[str, list[dict[str, Any]]]], alpha: float = S.ALPHA
+                ) -> list[dict[str, Any]]:
+    """The first group against each other group, step by step, Holm-corrected over every step of every pair
+    (one family: a third group, such as ``(none)``, makes the correction stricter, never looser)."""
+    if len(per_group) < 2:
+        return []
+    first_name, first = per_group[0]
+    rows = [row for other_name, other in per_group[1:]
+            for row in compare_groups(first, other, first_name, other_name, alpha)]
+    if len(per_group) > 2:
+        reject, adj = S.adjust([r["p"] for r in rows], "holm", alpha)
+        for r, pa, rj in zip(rows, adj, reject, strict=True):
+            r["p_adjusted"], r["significant"] = float(pa), bool(rj)
+    return rows
 
 
 def findings_at_dropoff(reached: np.ndarray, step: int, findings: Mapping[str, np.ndarray]) -> dict[str, Any]:

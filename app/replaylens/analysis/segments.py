@@ -1,6 +1,7 @@
 """Segments from user text: the CLI ``--filter`` syntax and the Library window's filter box share this parser.
 
-    KEY=V1,V2      attribute (or session column) equals one of the values
+    KEY=V1,V2      attribute (or session column) equals one of the values; KEY may be a source's own name
+                   (utm_campaign means campaign: model.vocabulary); the value (none): the session lacks KEY
     KEY!=V1,V2     equals none of them
     KEY>=N  KEY<=N  KEY>N  KEY<N   numeric or ISO-date range
     goal=NAME   goal!=NAME        reached / did not reach a goal
@@ -37,6 +38,7 @@ from replaylens.model.segment import (
     TextSearch,
     VisitedPage,
 )
+from replaylens.model.vocabulary import NONE
 
 #: Operators, longest first so ``>=`` wins over ``>``.
 _OPS = ("!=", ">=", "<=", "=", ">", "<")
@@ -177,6 +179,8 @@ PLAIN = SegmentWords()
 
 def describe_filter(f: Filter, words: SegmentWords = PLAIN) -> str:
     """One condition in words: "user type is new or returning", "100 ≤ balance", "did not reach the goal deposit"."""
+    if isinstance(f, AttrIn) and tuple(str(v) for v in f.values) == (NONE,):  # campaign=(none)
+        return f"{words.key(f.key)} is {'set' if f.negate else 'not set'}"
     if isinstance(f, AttrIn):
         vals = " or ".join(words.value(f.key, str(v)) for v in f.values)
         return f"{words.key(f.key)} is not {vals}" if f.negate else f"{words.key(f.key)} is {vals}"

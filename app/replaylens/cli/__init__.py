@@ -38,10 +38,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(args_list)  # exits 2 on usage errors
     if args.command is None:
         args = parser.parse_args(["open", *args_list])
-    from replaylens.errors import BadInputError, CancelledError
+    from replaylens.errors import BadInputError, CancelledError, UnknownNameError
 
     try:
         return int(args.run(args) or 0)
+    except UnknownNameError as exc:  # a key, value or goal the library does not have: usage, with suggestions
+        print(f"replaylens: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except BadInputError as exc:
         print(f"replaylens: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -37,7 +37,10 @@ def add_parser(sub: Any) -> None:
     add_selection(p)
     p.add_argument("--by", required=True, metavar="ATTR", help="the variant attribute (variant, feature/flag …)")
     p.add_argument("--goal", required=True, metavar="SPEC", help="a goal's name, or page:/event:/click:/goal: SPEC")
-    p.add_argument("--control", metavar="V", help="the control group's value (default: the first in order)")
+    p.add_argument("--control", metavar="V", help="the control group's value, or (none) (default: (none) when it "
+                                                  "faces one value, else the first value in order)")
+    p.add_argument("--exclude-none", action="store_true",
+                   help="leave out the sessions without the attribute (by default they are the group (none))")
     p.add_argument("--split", type=_split, metavar="A/B", help="intended split (enables the sample-ratio check)")
     p.add_argument("--mde", type=_mde, default=0.1, help="minimum detectable effect, relative (default 0.1)")
     p.add_argument("--json", action="store_true", help="print the result as JSON (shape in docs/analysis.md)")
@@ -47,12 +50,16 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from replaylens.analysis.experiments import abtest, parse_step
     from replaylens.cli._analysis_common import bad, emit_json, open_selection, pct
+    from replaylens.errors import UnknownNameError
 
     lib, seg = open_selection(args)
     try:
         try:
             goal = parse_step(args.goal, {g.name for g in lib.goals()})
-            res = abtest(lib, seg, args.by, goal, control=args.control, split=args.split, mde=args.mde)
+            res = abtest(lib, seg, args.by, goal, control=args.control, split=args.split, mde=args.mde,
+                         exclude_none=args.exclude_none)
+        except UnknownNameError:
+            raise
         except ValueError as exc:
             raise bad(lib, str(exc)) from None
     finally:
@@ -62,11 +69,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for g in res["groups"]:
         lo, hi = g["ci95"]
-        print(f"{g['name']:<16} {g['conversions']:>7,} of {g['sessions']:>7,} converted  {pct(g['rate']):>8}  "
+        print(f"{g['label']:<16} {g['conversions']:>7,} of {g['sessions']:>7,} converted  {pct(g['rate']):>8}  "
               f"[{pct(lo)} – {pct(hi)}]")
+    labels = {g["name"]: g["label"] for g in res["groups"]}
     for c in res["comparisons"]:
-        print(f"{c['variant']} vs {c['control']}: lift {pct(c['lift_abs'])} absolute, {pct(c['lift_rel'])} relative;"
-              f" p = {c['p_adjusted']:.2g} (Holm); P({c['variant']} better) = {pct(c['prob_better'])}"
+        variant, control = labels[c["variant"]], labels[c["control"]]
+        print(f"{variant} vs {control}: lift {pct(c['lift_abs'])} absolute, {pct(c['lift_rel'])} relative;"
+              f" p = {c['p_adjusted']:.2g} (Holm); P({variant} better) = {pct(c['prob_better'])}"
               + ("" if c["srm_p"] is None else f"; split check p = {c['srm_p']:.2g}"))
     print(res["verdict"])
     return 0

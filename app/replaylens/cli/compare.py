@@ -18,8 +18,8 @@ def add_parser(sub: Any) -> None:
                        description=__doc__)
     add_selection(p)
     p.add_argument("--by", required=True, metavar="ATTR", help="attribute that splits the groups (variant, campaign…)")
-    p.add_argument("--a", required=True, metavar="V", help="value of --by for group A")
-    p.add_argument("--b", required=True, metavar="V", help="value of --by for group B")
+    p.add_argument("--a", required=True, metavar="V", help="value of --by for group A ((none): sessions without it)")
+    p.add_argument("--b", required=True, metavar="V", help="value of --by for group B ((none): sessions without it)")
     p.add_argument("--page", required=True, metavar="PATTERN",
                    help="page URL or /path glob; several separated by |")
     p.add_argument("--kind", choices=("click", "move", "scroll", "attention"), default="click",
@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from replaylens.analysis.heatmaps.library import TEST_CELL_PX, compare
     from replaylens.cli._analysis_common import bad, emit_json, open_selection, screenshot
+    from replaylens.errors import UnknownNameError
 
     if not args.out and not args.json:
         print("replaylens compare: give --out PNG, --json or both", file=sys.stderr)
@@ -51,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             result = compare(lib, seg, args.by, args.a, args.b, args.page, args.kind, device=args.device,
                              relative_x=args.relative_x, cell=cell)
+        except UnknownNameError:
+            raise
         except ValueError as exc:
             raise bad(lib, str(exc)) from None
         if args.out:
@@ -61,7 +64,10 @@ def run(args: argparse.Namespace) -> int:
             emit_json(result.to_json())
         else:
             print(f"{args.out}  {w}×{h}  {args.kind} maps of {result.map_a.page_url}")
-            print(f"  {args.by} = {args.a}: {result.diff.n_a:,} sessions · {args.by} = {args.b}: "
+            from replaylens.analysis.vocabulary import group_label
+
+            side_a, side_b = (v if v == "(none)" else f"{args.by} = {v}" for v in (args.a, args.b))
+            print(f"  {group_label(args.by, side_a)}: {result.diff.n_a:,} sessions · {group_label(args.by, side_b)}: "
                   f"{result.diff.n_b:,} sessions · {result.diff.tested:,} areas compared")
             print(f"  {result.sentence}")
             for warning in result.to_json()["warnings"]:

@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from replaylens.analysis.heatmaps.library import compare
     from replaylens.analysis.segments import describe_segment
     from replaylens.cli._analysis_common import bad, open_selection, screenshot
+    from replaylens.errors import UnknownNameError
     from replaylens.export.compare_pdf import ReportParts, page_titles, write_comparison_report
 
     want_cmp = _comparison_args(args)
@@ -85,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
             if args.goal:
                 parts.abtest = abtest(lib, seg, args.ab_by, parse_step(args.goal, goals), control=args.control,
                                       split=args.split, mde=args.mde)
+        except UnknownNameError:
+            raise  # a key, value or goal the library does not have: exit 2 with the nearest match
         except ValueError as exc:
             raise bad(lib, str(exc)) from None
         out = write_comparison_report(parts, args.out)

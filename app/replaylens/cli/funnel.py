@@ -19,6 +19,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--step", action="append", required=True, metavar="SPEC",
                    help="page:PATTERN | event:NAME | click:LABEL | goal:NAME (repeat, in order)")
     p.add_argument("--by", metavar="ATTR", help="one funnel per value of this attribute, side by side")
+    p.add_argument("--exclude-none", action="store_true",
+                   help="with --by: leave out the sessions without the attribute (by default the group (none))")
     p.add_argument("--within", metavar="DURATION", help="every step within this time of the first (30m, 2h, 1d)")
     p.add_argument("--json", action="store_true", help="print the result as JSON (shape in docs/analysis.md)")
     p.set_defaults(run=run)
@@ -27,6 +29,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from replaylens.analysis.experiments import funnel, parse_duration, parse_step
     from replaylens.cli._analysis_common import bad, emit_json, open_selection, pct
+    from replaylens.errors import UnknownNameError
 
     lib, seg = open_selection(args)
     try:
@@ -34,7 +37,9 @@ def run(args: argparse.Namespace) -> int:
             goals = {g.name for g in lib.goals()}
             steps = [parse_step(s, goals) for s in args.step]
             within = parse_duration(args.within) if args.within else None
-            res = funnel(lib, seg, steps, by=args.by, within_ms=within)
+            res = funnel(lib, seg, steps, by=args.by, within_ms=within, exclude_none=args.exclude_none)
+        except UnknownNameError:
+            raise
         except ValueError as exc:
             raise bad(lib, str(exc)) from None
     finally:
@@ -43,14 +48,16 @@ def run(args: argparse.Namespace) -> int:
         emit_json(res)
         return 0
     for g in res["groups"]:
-        print(f"{g['name']} ({g['sessions']:,} sessions)")
+        print(f"{g['label']} ({g['sessions']:,} sessions)")
         for st in g["steps"]:
             lo, hi = st["ci95"]
             print(f"  {st['step']:<32} {st['converted']:>7,} of {st['entered']:>7,}  {pct(st['rate']):>8}  "
                   f"[{pct(lo)} – {pct(hi)}]  from start {pct(st['rate_from_start'])}  dropped {len(st['dropped']):,}")
             if st.get("findings_sentence"):
                 print(f"    {st['findings_sentence']}")
+    labels = {g["name"]: g["label"] for g in res["groups"]}
     for c in res["comparisons"]:
+        c = {**c, "a": labels.get(c["a"], c["a"]), "b": labels.get(c["b"], c["b"])}
         verdict = "differs" if c["significant"] else "no reliable difference"
         print(f"  {c['step']}: {c['a']} {pct(c['rate_a'])} vs {c['b']} {pct(c['rate_b'])} — {verdict} "
               f"(p = {c['p_adjusted']:.2g} after Holm)")

@@ -172,9 +172,11 @@ def _run_library(args: argparse.Namespace) -> int:
             raise bad(lib, str(exc)) from None
         w, h = write_heatmap_png(result, screenshot(lib, result.extra.get("screen")), args.out, raw=args.raw,
                                  legend=not args.no_legend)
+        urls = lib.page_urls(page)  # a URL template holds every customer's copy of the page
     finally:
         lib.close()
     print(f"{args.out}  {w}×{h}  {result.kind} map of {result.page_url}")
+    print(f"  page       {page} ({urls:,} URL{'s' if urls != 1 else ''})")
     print(f"  sessions   {result.sessions_used:,} showed the page of {result.sessions_total:,} selected")
     print(f"  points     {result.points:,}")
     if result.extra.get("anchor"):

@@ -5,6 +5,8 @@
     library goal ls | rm NAME                             library segment save NAME --filter … | ls | rm NAME
     library tag ID TAG | untag ID TAG | note ID TEXT
     library policy show | set keep_values=true|false     (the privacy policy, docs/privacy.md)
+    library pages [--filter …] [--json]                   library template add REGEX ALIAS | ls | rm RULE
+    library vocabulary [--json]
 
 Every subcommand takes ``--library DIR`` (default ``$REPLAYLENS_LIBRARY`` or the user-data folder). Imports of
 the data stack happen when a command runs, so ``--help`` stays light.
@@ -104,6 +106,9 @@ def add_parser(sub: Any) -> None:
     from replaylens.cli.library_policy import add_policy_parser
 
     add_policy_parser(lsub, _common)
+    from replaylens.cli import library_pages
+
+    library_pages.add_parsers(lsub, _common, _filters)  # pages, template add|ls|rm, vocabulary
     p.set_defaults(run=lambda args: p.print_help() or 2)
 
 

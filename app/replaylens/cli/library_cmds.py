@@ -54,9 +54,13 @@ def _segment(lib: LibraryStore, args: argparse.Namespace) -> Segment:
         if base is None:
             raise BadInputError(lib.root, f"there is no saved segment named {args.segment[:60]!r}")
     try:
-        return parse_filters(args.filter, base)
+        segment = parse_filters(args.filter, base)
     except ValueError as exc:
         raise BadInputError(lib.root, f"bad --filter: {exc}") from None
+    from replaylens.analysis.vocabulary import check_segment
+
+    check_segment(lib, segment)  # an unknown key, value, goal or tag: UnknownNameError (exit 2), never a zero
+    return segment
 
 
 def _emit(obj: Any) -> None:
@@ -160,6 +164,11 @@ def run_info(args: argparse.Namespace) -> int:
         shown = list(values.items())[:12]
         more = f", … {len(values) - len(shown)} more" if len(values) > len(shown) else ""
         print(f"  {attr}: " + ", ".join(f"{v} {n:,}" for v, n in shown) + more)
+    pages = info.get("pages", [])
+    if pages:  # page templates with how many URLs each holds (library pages lists them all)
+        shown_pages = [f"{p['template'][:60]} ({p['sessions']:,} sessions, {p['urls']:,} URL"
+                       f"{'s' if p['urls'] != 1 else ''})" for p in pages[:8]]
+        print("  pages: " + ", ".join(shown_pages) + (f", … {len(pages) - 8} more" if len(pages) > 8 else ""))
     return 0
 
 

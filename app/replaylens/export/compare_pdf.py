@@ -154,7 +154,7 @@ def _funnel_page(d: Doc, r: ReportParts) -> None:
     steps = " → ".join(step_label(s) for s in f["steps"])
     d.text(steps + (f" · within {within / 60000:g} min" if within else ""), 9.5, color=MUTED)
     for g in f["groups"]:
-        d.text(f"{g['name']} · n = {g['sessions']:,} sessions", 11.5, bold=True, gap=2)
+        d.text(f"{g.get('label', g['name'])} · n = {g['sessions']:,} sessions", 11.5, bold=True, gap=2)
         rows = [[step_label(st["step"]), f"{st['entered']:,}", f"{st['converted']:,}", _pct(st["rate"]),
                  f"{_pct(st['ci95'][0])} – {_pct(st['ci95'][1])}", _pct(st["rate_from_start"]),
                  f"{len(st['dropped']):,}"] for st in g["steps"]]
@@ -178,7 +178,7 @@ def _abtest_page(d: Doc, r: ReportParts) -> None:
     assert a is not None
     d.text(f"A/B test · {step_label(a.get('goal', ''))} · groups by {a.get('by', '')}", 16, bold=True, gap=6)
     d.text(a["verdict"], 14, bold=True, color=ACCENT, gap=8)
-    rows = [[g["name"], f"{g['sessions']:,}", f"{g['conversions']:,}", _pct(g["rate"]),
+    rows = [[g.get("label", g["name"]), f"{g['sessions']:,}", f"{g['conversions']:,}", _pct(g["rate"]),
              f"{_pct(g['ci95'][0])} – {_pct(g['ci95'][1])}"] for g in a["groups"]]
     _table(d, ["Group", "Sessions (n)", "Converted", "Rate", "95 % interval"], rows, [0.3, 0.16, 0.16, 0.14, 0.24])
     d.y += 8 * d.pt

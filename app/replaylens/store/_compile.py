@@ -27,6 +27,7 @@ from replaylens.model.segment import (
     TextSearch,
     VisitedPage,
 )
+from replaylens.model.vocabulary import NONE, canonical_key, resolve
 from replaylens.store._wide import FINDING_COLUMNS, Wide
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?Z?$")
@@ -83,15 +84,20 @@ def glob_match(expr: str, glob: str) -> tuple[str, list[Any]]:
     return f"regexp_matches({expr}, ?)", [glob_regex(glob)]
 
 
-def page_match(alias: str, globs: list[str]) -> tuple[str, list[Any]]:
-    """``alias`` (a ``pages`` row) matches any of ``globs``: one starting with ``/`` matches the URL's path,
-    anything else the whole URL."""
+def page_match(alias: str, globs: list[str], templates: bool = True) -> tuple[str, list[Any]]:
+    """``alias`` (a ``pages`` row) matches any of ``globs``: one starting with ``/`` matches the URL's path or
+    its URL template (``/account/<id>/transfer``; ``templates`` False for a library without them), anything else
+    the whole URL."""
     parts: list[str] = []
     params: list[Any] = []
     for g in globs:
         sql, p = glob_match(f"{alias}.path" if g.startswith("/") else f"{alias}.url", g)
         parts.append(sql)
         params += p
+        if templates and g.startswith("/"):
+            sql, p = glob_match(f"{alias}.template", g)
+            parts.append(sql)
+            params += p
     return "(" + " OR ".join(parts) + ")", params
 
 
@@ -158,23 +164,43 @@ def _texts(values: tuple[Any, ...]) -> list[str]:
     return [("true" if v else "false") if isinstance(v, bool) else str(v) for v in values]
 
 
+def resolve_key(key: str, wide: Wide) -> str:
+    """The key a filter means in this library: a session column, a stored attribute key, or (for a source's own
+    name, ``utm_campaign``, ``device``) its canonical key (``model.vocabulary``); unknown keys stay as they are."""
+    if key in SESSION_COLUMNS or key in wide.attr_cols:
+        return key
+    found = resolve(key, wide.attr_cols)
+    if found is not None:
+        return found
+    canon = canonical_key(key)
+    return canon if canon in SESSION_COLUMNS else key
+
+
 def _attr_in(f: AttrIn, wide: Wide) -> tuple[str, list[Any]]:
-    texts = _texts(f.values)
-    nums = [n for n in (_as_number(v) for v in f.values) if n is not None]
-    col = column(f.key)
+    key = resolve_key(f.key, wide)
+    want_none = NONE in _texts(f.values)
+    values = tuple(v for v in f.values if not (isinstance(v, str) and v == NONE))
+    texts = _texts(values)
+    nums = [n for n in (_as_number(v) for v in values) if n is not None]
+    col = column(key)
     if col is not None:
         cond, params = in_list(f"CAST({col} AS VARCHAR)", texts)
-        if f.key in _NUMERIC and nums:
+        if key in _NUMERIC and nums:
             num_cond, num_params = in_list(f"CAST({col} AS DOUBLE)", nums)
             cond, params = f"({cond} OR {num_cond})", [*params, *num_params]
+        if want_none:  # (none): the session has no value
+            cond = f"({cond} OR {col} IS NULL)"
         return (f"NOT coalesce({cond}, false)" if f.negate else cond), params
-    acol = wide.attr_cols.get(f.key)
-    if acol is None:  # no session has this key
-        return ("true" if f.negate else "false"), []
+    acol = wide.attr_cols.get(key)
+    if acol is None:  # no session has this key: every session is in (none)
+        has = want_none
+        return ("true" if has != f.negate else "false"), []
     text_cond, text_params = in_list("v_text", texts)
     num_cond, num_params = in_list("v_num", nums)
     cond = f"s.{acol} IN (SELECT vid FROM attr_values WHERE key = ? AND ({text_cond} OR {num_cond}))"
-    return (f"NOT coalesce({cond}, false)" if f.negate else cond), [f.key, *text_params, *num_params]
+    if want_none:
+        cond = f"({cond} OR s.{acol} IS NULL)"
+    return (f"NOT coalesce({cond}, false)" if f.negate else cond), [key, *text_params, *num_params]
 
 
 def _range_terms(expr_num: str, expr_date: str, f: AttrRange) -> tuple[list[str], list[Any]]:
@@ -197,6 +223,7 @@ def _range_terms(expr_num: str, expr_date: str, f: AttrRange) -> tuple[list[str]
 
 
 def _attr_range(f: AttrRange, wide: Wide) -> tuple[str, list[Any]]:
+    f = AttrRange(resolve_key(f.key, wide), f.low, f.high, f.low_inclusive, f.high_inclusive)
     col = column(f.key)
     if col is not None:
         if f.key in _TIME:
@@ -213,8 +240,8 @@ def _attr_range(f: AttrRange, wide: Wide) -> tuple[str, list[Any]]:
     return f"s.{acol} IN (SELECT vid FROM attr_values WHERE key = ? AND {' AND '.join(terms)})", [f.key, *params]
 
 
-def _visited(f: VisitedPage) -> tuple[str, list[Any]]:
-    match, params = page_match("p", [f.pattern])
+def _visited(f: VisitedPage, templates: bool = True) -> tuple[str, list[Any]]:
+    match, params = page_match("p", [f.pattern], templates)
     sql = f"EXISTS (SELECT 1 FROM pages p WHERE p.session_id = s.session_id AND p.first_ms IS NOT NULL AND {match})"
     return (f"NOT {sql}" if f.negate else sql), params
 
@@ -225,7 +252,7 @@ def _one(f: Filter, wide: Wide) -> tuple[str, list[Any]]:
     if isinstance(f, AttrRange):
         return _attr_range(f, wide)
     if isinstance(f, VisitedPage):
-        return _visited(f)
+        return _visited(f, wide.templates)
     if isinstance(f, ReachedGoal):
         gcol = wide.goal_cols.get(f.goal)
         if gcol is None:  # no such goal: nobody reached it

@@ -52,13 +52,14 @@ def attribute_keys(lib: LibraryStore) -> list[AttributeKey]:
 
 
 def facets(lib: LibraryStore, segment: Segment | None, keys: Sequence[str] | None,
-           limit: int) -> dict[str, list[FacetValue]]:
+           limit: int, with_none: bool = False) -> dict[str, list[FacetValue]]:
     from replaylens.store.library import DEFAULT_FACETS
 
     wide = _wide.names(lib)
     if keys is None:
         keys = list(dict.fromkeys([*DEFAULT_FACETS, *sorted(wide.attr_cols)]))
-    keys = list(dict.fromkeys(keys))
+    asked = {_compile.resolve_key(k, wide): k for k in keys}  # utm_campaign -> campaign …, answered as asked
+    keys = list(asked)
     attr_keys = [k for k in keys if k not in SPECIAL and k not in SESSION_COLUMNS and k in wide.attr_cols]
     cond, params = _compile.where(segment, wide)
     cols = ["session_id"] + [wide.attr_cols[k] for k in attr_keys] + [c for c in COLUMN_FACETS if c in keys]
@@ -73,6 +74,11 @@ def facets(lib: LibraryStore, segment: Segment | None, keys: Sequence[str] | Non
         parts.append(f"SELECT ?::VARCHAR, {col}, NULL::VARCHAR, count(*) FROM sel WHERE {col} IS NOT NULL "
                      f"GROUP BY {col}")
         qparams.append(k)
+    if with_none:  # the sessions without the attribute: a value of its own, "(none)" (model.vocabulary.NONE)
+        for k in attr_keys:
+            col = wide.attr_cols[k]
+            parts.append(f"SELECT ?::VARCHAR, NULL::INTEGER, '(none)', count(*) FROM sel WHERE {col} IS NULL")
+            qparams.append(k)
     for col in COLUMN_FACETS:
         if col in keys:
             parts.append(f"SELECT '{col}', NULL::INTEGER, CAST({col} AS VARCHAR), count(*) FROM sel GROUP BY 3")
@@ -87,7 +93,7 @@ def facets(lib: LibraryStore, segment: Segment | None, keys: Sequence[str] | Non
                      "(SELECT session_id FROM sel) GROUP BY tag")
     out: dict[str, list[FacetValue]] = {k: [] for k in keys}
     if not parts:
-        return out
+        return {asked.get(k, k): v for k, v in out.items()}
     # cut to the top values per facet on the value ids, then look up only their texts
     sql = (f"WITH sel AS MATERIALIZED (SELECT {', '.join(cols)} FROM sessions s WHERE {cond}), "
            "top AS (SELECT * FROM (" + " UNION ALL ".join(parts) + ") u(facet, vid, value, n) "
@@ -97,11 +103,11 @@ def facets(lib: LibraryStore, segment: Segment | None, keys: Sequence[str] | Non
     rows = lib.cursor().execute(sql, [*qparams, max(1, int(limit))]).fetchall()
     for facet, value, n in sorted(rows, key=lambda r: (str(r[0]), -int(r[2]), str(r[1]))):
         out.setdefault(str(facet), []).append(FacetValue(str(value), int(n)))
-    return out
+    return {asked.get(k, k): v for k, v in out.items()}
 
 
 def info(lib: LibraryStore) -> dict[str, Any]:
-    """Totals and counts per attribute value, per goal, per finding kind, per tag."""
+    """Totals and counts per attribute value, per goal, per finding kind, per tag, and the page templates."""
     cur = lib.cursor()
     sessions, events = cur.execute("SELECT count(*), coalesce(sum(events), 0) FROM sessions").fetchall()[0]
     size = 0
@@ -119,8 +125,11 @@ def info(lib: LibraryStore) -> dict[str, Any]:
     findings = {str(k): int(n) for k, n in cur.execute(
         "SELECT kind, count(DISTINCT session_id) n FROM findings GROUP BY kind ORDER BY n DESC, kind").fetchall()}
     tags = {v.value: v.count for v in _tag_counts(lib)}
+    from replaylens.store._templates import template_counts, to_json
+
+    pages = to_json(template_counts(lib, None, limit=100))  # templates, most sessions first, with URL counts
     return {"library": str(lib.root), "sessions": int(sessions), "events": int(events), "bytes": size,
-            "attributes": attrs, "goals": goals, "findings": findings, "tags": tags}
+            "attributes": attrs, "goals": goals, "findings": findings, "tags": tags, "pages": pages}
 
 
 def _tag_counts(lib: LibraryStore) -> list[FacetValue]:

@@ -98,11 +98,11 @@ def scope(lib: LibraryStore, segment: Segment | None, device: str | None) -> tup
     return cond, params
 
 
-def page_match(page: str) -> tuple[str, list[Any]]:
+def page_match(page: str, lib: LibraryStore | None = None) -> tuple[str, list[Any]]:
     """SQL matching ``pages p`` against ``page``: globs separated by ``|`` (any of them); a glob starting with
-    ``/`` matches the URL's path, anything else the whole URL."""
+    ``/`` matches the URL's path or its template, anything else the whole URL."""
     globs = [g.strip() for g in page.split("|") if g.strip()] or [page]
-    return _compile.page_match("p", globs)
+    return _compile.page_match("p", globs, _wide.names(lib).templates if lib is not None else True)
 
 
 def _ref_sql(rows: str) -> str:
@@ -115,7 +115,7 @@ def _ref_sql(rows: str) -> str:
 def _matched(lib: LibraryStore, segment: Segment | None, page: str, device: str | None) -> tuple[str, list[Any]]:
     """The page visits of ``page`` by the segment's sessions (catalogue only), one row per visit."""
     cond, params = scope(lib, segment, device)
-    match, mparams = page_match(page)
+    match, mparams = page_match(page, lib)
     return ("SELECT p.session_id, p.path, p.title, p.width, p.height, p.screen, p.url FROM pages p "
             f"JOIN sessions s ON s.session_id = p.session_id WHERE {cond} AND p.first_ms IS NOT NULL AND {match}"
             ), [*params, *mparams]
@@ -151,7 +151,7 @@ def _urls(lib: LibraryStore, page: str) -> tuple[str, ...]:
     key = f"heat:urls:{page}"
     found = lib.cached(key)
     if found is None:
-        match, mparams = page_match(page)
+        match, mparams = page_match(page, lib)
         res = engine(lib).execute(
             "SELECT DISTINCT p.url FROM pages p JOIN sessions s ON s.session_id = p.session_id "
             f"WHERE p.first_ms IS NOT NULL AND p.url IS NOT NULL AND {match}", mparams)
@@ -183,7 +183,7 @@ def page_scope(lib: LibraryStore, segment: Segment | None, page: str, device: st
 def pairs_cte(lib: LibraryStore, segment: Segment | None, page: str, device: str | None) -> tuple[str, list[Any]]:
     """The (session, version, page index) visits of ``page`` by the segment's sessions: catalogue only."""
     cond, params = scope(lib, segment, device)
-    match, mparams = page_match(page)
+    match, mparams = page_match(page, lib)
     return ("SELECT DISTINCT p.session_id, s.sha256, p.page, s.viewport_height, s.duration_ms FROM pages p "
             "JOIN sessions s ON s.session_id = p.session_id "
             f"WHERE {cond} AND p.first_ms IS NOT NULL AND {match}"), [*params, *mparams]
@@ -215,7 +215,7 @@ def stored_visits(lib: LibraryStore, segment: Segment | None, page: str, device:
     the URLs matching ``page``); the sessions that showed the page and the number of matched URLs.
     ``known``: the segment's ``page_scope`` (else read here)."""
     cond, params = scope(lib, segment, device)
-    match, mparams = page_match(page)
+    match, mparams = page_match(page, lib)
     known = known if known is not None else page_scope(lib, segment, page, device)
     urls = list(known.urls)
     if len(urls) <= _URL_LIST_MAX:

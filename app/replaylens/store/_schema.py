@@ -1,11 +1,13 @@
-"""The library's on-disk layout and catalogue schema (layout version 4, documented in docs/library.md).
+"""The library's on-disk layout and catalogue schema (layout version 5, documented in docs/library.md).
 
 Version 2 adds the survey tables (``store._surveys``); version 3 the pre-binned heatmap cells (``store._cells``),
 one cells file per events file; version 4 keys the cells by an integer session key (table ``cell_keys``), merges
-the visits of one URL and adds the attention bands. An older library is migrated when opened for writing (the new
-tables and folder are created, nothing else changes: its event files keep no cells of this layout, and heatmaps
-over them read the events until ``LibraryStore.rebuild_cells`` re-derives the cells) and read as it is when opened
-read-only.
+the visits of one URL and adds the attention bands; version 5 adds the URL template of every page visit
+(``pages.template``, ``url_rules``: ``store._templates``) and stores attributes under their canonical keys
+(``store._canon``), both derived from the catalogue alone when an older library is migrated. An older library is
+migrated when opened for writing (the new tables and folder are created: its event files keep no cells of layout
+4, and heatmaps over them read the events until ``LibraryStore.rebuild_cells`` re-derives the cells) and read as
+it is when opened read-only.
 
     <library>/
       catalogue.duckdb          the catalogue (tables below)
@@ -26,9 +28,11 @@ from pathlib import Path
 
 import duckdb
 
-LAYOUT_VERSION = 4
+from replaylens.store import _canon, _templates
+
+LAYOUT_VERSION = 5
 #: Older layouts this build migrates in place when it opens them for writing (and reads as they are).
-MIGRATABLE = (1, 2, 3)
+MIGRATABLE = (1, 2, 3, 4)
 CATALOGUE = "catalogue.duckdb"
 EVENTS_DIR = "events"
 CELLS_DIR = "cells"
@@ -102,7 +106,7 @@ def connect(root: Path, *, create: bool, read_only: bool, error: type[Exception]
     try:
         con.execute("SET threads TO 2").fetchall()
         if not read_only:
-            for sql in DDL:
+            for sql in (*DDL, *_templates.DDL):
                 con.execute(sql).fetchall()
             for sub in (EVENTS_DIR, CELLS_DIR, SCREENS_DIR, TMP_DIR):
                 (root / sub).mkdir(exist_ok=True)
@@ -112,6 +116,7 @@ def connect(root: Path, *, create: bool, read_only: bool, error: type[Exception]
         rows = con.execute("SELECT value FROM meta WHERE key = 'layout_version'").fetchall()
         version = int(rows[0][0]) if rows else 0
         if version in MIGRATABLE and not read_only:  # the DDL above created the new tables
+            _migrate_5(con)
             con.execute("UPDATE meta SET value = ? WHERE key = 'layout_version'", [str(LAYOUT_VERSION)]).fetchall()
             version = LAYOUT_VERSION
         if version != LAYOUT_VERSION and not (read_only and version in MIGRATABLE):
@@ -120,3 +125,16 @@ def connect(root: Path, *, create: bool, read_only: bool, error: type[Exception]
         con.close()
         raise
     return con
+
+
+def _migrate_5(con: duckdb.DuckDBPyConnection) -> None:
+    """Layout 5 (store._templates, store._canon): every page visit's URL template from its stored URL and the
+    attributes moved to their canonical keys, in one transaction; no session file is opened."""
+    con.execute("BEGIN TRANSACTION").fetchall()
+    try:
+        _templates.migrate(con)
+        _canon.migrate(con)
+        con.execute("COMMIT").fetchall()
+    except BaseException:
+        con.execute("ROLLBACK").fetchall()
+        raise

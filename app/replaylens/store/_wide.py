@@ -35,6 +35,7 @@ FINDING_COLUMNS: dict[str, str] = {k: f"f_{k}" for k in FINDING_KINDS}
 class Wide:
     attr_cols: dict[str, str]  # attribute key -> "a<N>"
     goal_cols: dict[str, str]  # goal name -> "g<N>"
+    templates: bool = True  # pages.template exists (layout 5; an older library read as it is has none)
 
 
 def names(lib: LibraryStore) -> Wide:
@@ -44,7 +45,9 @@ def names(lib: LibraryStore) -> Wide:
     cur = lib.cursor()
     attrs = {str(k): f"a{int(c)}" for k, c in cur.execute("SELECT key, col FROM attr_keys").fetchall()}
     goals = {str(n): f"g{int(g)}" for n, g in cur.execute("SELECT name, gid FROM goals").fetchall()}
-    return lib.remember("wide", Wide(attrs, goals))
+    from replaylens.store._templates import has_templates
+
+    return lib.remember("wide", Wide(attrs, goals, has_templates(cur)))
 
 
 def _in(ids: list[str] | None, column: str = "session_id") -> tuple[str, list[Any]]:

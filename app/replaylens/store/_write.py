@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from replaylens.core.pii import mask_text, pseudonym
 from replaylens.model.library import SessionRecord
-from replaylens.store import _cells, _goals, _wide
+from replaylens.store import _cells, _goals, _templates, _wide
 from replaylens.store._schema import EVENTS_DIR, SCREENS_DIR, TMP_DIR
 from replaylens.store._wide import FINDING_COLUMNS, TYPED_SQL
 
@@ -134,15 +134,18 @@ def _insert(lib: LibraryStore, todo: list[SessionRecord], files: dict[str, str],
     now_ms = int(time.time() * 1000)
     ids = [r.session_id for r in todo]
     sessions = pa.Table.from_pylist([_session_row(r, files[r.session_id], now_ms) for r in todo])
+    cur = lib.cursor()
+    templates = iter(_templates.templates_of(cur, [p.url or "" for r in todo for p in r.pages]))
     pages = pa.Table.from_pylist([{"session_id": r.session_id, "page": p.index, "url": p.url,
                                    "path": _path_of(p.url), "title": p.title, "width": p.width,
-                                   "height": p.height, "screen": p.screen, "first_ms": p.first_ms}
+                                   "height": p.height, "screen": p.screen, "first_ms": p.first_ms,
+                                   "template": next(templates)}
                                   for r in todo for p in r.pages],
                                  schema=pa.schema([("session_id", pa.string()), ("page", pa.int32()),
                                                    ("url", pa.string()), ("path", pa.string()),
                                                    ("title", pa.string()), ("width", pa.int32()),
                                                    ("height", pa.int32()), ("screen", pa.string()),
-                                                   ("first_ms", pa.int64())]))
+                                                   ("first_ms", pa.int64()), ("template", pa.string())]))
     attrs = _pairs([(r.session_id, k, src, v) for r in todo for k, (v, src) in r.attributes.items()],
                    ("session_id", "key", "source", "v_text"))
     labels = _pairs([(r.session_id, lab) for r in todo for lab in r.labels], ("session_id", "label"))
@@ -151,7 +154,6 @@ def _insert(lib: LibraryStore, todo: list[SessionRecord], files: dict[str, str],
                                              pa.string()),
                       "kind": pa.array([k for r in todo for k, n in r.findings.items() if n], pa.string()),
                       "n": pa.array([n for r in todo for n in r.findings.values() if n], pa.int32())})
-    cur = lib.cursor()
     begin(cur)
     try:
         _wide.ensure_attr_columns(cur, [k for r in todo for k in r.attributes])  # DDL before any append
@@ -166,7 +168,7 @@ def _insert(lib: LibraryStore, todo: list[SessionRecord], files: dict[str, str],
         cur.register("new_sessions", sessions)
         cur.execute(_INSERT_SESSIONS).fetchall()
         for name, table, sql in (
-                ("new_pages", pages, "INSERT INTO pages SELECT * FROM new_pages"),
+                ("new_pages", pages, f"INSERT INTO pages ({', '.join(pages.column_names)}) SELECT * FROM new_pages"),
                 ("new_attrs", attrs, "INSERT INTO attributes SELECT session_id, key, source, v_text, "
                                      f"{TYPED_SQL} FROM new_attrs WHERE NOT EXISTS (SELECT 1 FROM attributes o "
                                      "WHERE o.session_id = new_attrs.session_id AND o.key = new_attrs.key "

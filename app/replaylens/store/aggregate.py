@@ -68,7 +68,9 @@ def _positions(ids: list[str], found: pa.Table, name: str = "session_id") -> tup
 def members(lib: LibraryStore, segment: Segment | None, key: str | None = None) -> tuple[list[str], list[str | None]]:
     """The sessions of ``segment`` (by start, then id) and, with ``key``, each one's value of that attribute or
     session column as text (None: the session has no such attribute)."""
-    cond, params = _compile.where(segment, _wide.names(lib))
+    wide = _wide.names(lib)
+    cond, params = _compile.where(segment, wide)
+    key = _compile.resolve_key(key, wide) if key is not None else None  # utm_campaign -> campaign …
     order = "ORDER BY s.start_epoch_ms, s.session_id"
     if key is None:
         sql, args = f"SELECT s.session_id, CAST(NULL AS VARCHAR) AS v FROM sessions s WHERE {cond} {order}", params
@@ -84,10 +86,12 @@ def members(lib: LibraryStore, segment: Segment | None, key: str | None = None) 
             [None if v is None else str(v) for v in res.column("v").to_pylist()])
 
 
-def _hits_sql(kind: str, pattern: str, cond: str, days: str) -> tuple[str, list[Any]]:
-    """``(session_id, t)`` rows of a funnel step for the sessions matching ``cond`` (current versions only)."""
+def _hits_sql(kind: str, pattern: str, cond: str, days: str, templates: bool = True) -> tuple[str, list[Any]]:
+    """``(session_id, t)`` rows of a funnel step for the sessions matching ``cond`` (current versions only); a
+    page step matches the URL, its path or its template."""
     if kind == "page":
-        match, mparams = _page_match(pattern)
+        match, mparams = _compile.page_match("p", [g.strip() for g in pattern.split("|") if g.strip()] or [pattern],
+                                             templates)
         return ("SELECT p.session_id, p.first_ms AS t FROM pages p JOIN sessions s ON s.session_id = p.session_id "
                 f"WHERE {cond} AND p.first_ms IS NOT NULL AND {match}"), mparams
     if kind == "goal":
@@ -112,7 +116,7 @@ def step_hits(lib: LibraryStore, ids: list[str], kind: str, pattern: str, segmen
     ``segment`` (the one ``ids`` came from) narrows the scan; hits outside ``ids`` are dropped either way."""
     cond, params = _compile.where(segment, _wide.names(lib))
     days, dparams = _compile.day_bounds(segment) if kind in ("event", "click") else ("true", [])
-    sql, sparams = _hits_sql(kind, pattern, cond, days)
+    sql, sparams = _hits_sql(kind, pattern, cond, days, _wide.names(lib).templates)
     res = _engine(lib).execute(sql, [*params, *dparams, *sparams])
     k, ok = _positions(ids, res)
     t = _np(res, "t", np.int64)[ok]
@@ -125,7 +129,7 @@ def page_clicks(lib: LibraryStore, ids: list[str], page: str, segment: Segment |
     """Sessions of ``ids`` that showed ``page`` (indices into ``ids``, ascending), the labels clicked there, and a
     bool matrix (those sessions × labels): did the session click that label on that page?"""
     cond, params = _compile.where(segment, _wide.names(lib))
-    match, mparams = _page_match(page)
+    match, mparams = _page_match(page, lib)
     eng = _engine(lib)
     seen = eng.execute(f"SELECT DISTINCT p.session_id FROM pages p JOIN sessions s ON s.session_id = p.session_id "
                        f"WHERE {cond} AND p.first_ms IS NOT NULL AND {match}", [*params, *mparams])

@@ -20,9 +20,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from replaylens.core.urltemplate import TemplateRule
 from replaylens.model.library import AttributeKey, FacetValue, Goal, Note, SavedSegment, SessionRecord, SessionSource
 from replaylens.model.segment import Segment
-from replaylens.store import _edit, _facets, _rows, _schema, _surveys, _write
+from replaylens.store import _canon, _edit, _facets, _rows, _schema, _surveys, _templates, _write
 from replaylens.store.engine import DuckDBEngine, Engine, EngineSpec, make_engine, parse_engine
 
 #: Facets the Library window shows first (then every attribute key).
@@ -133,16 +134,44 @@ class LibraryStore:
         return _rows.ids(self, segment, sort=sort, descending=descending)
 
     def facets(self, segment: Segment | None = None, keys: Sequence[str] | None = None,
-               limit: int = 50) -> dict[str, list[FacetValue]]:
+               limit: int = 50, with_none: bool = False) -> dict[str, list[FacetValue]]:
         """Counts per value for each facet key among the sessions matching ``segment``, most frequent first, at
         most ``limit`` values per key. Keys: ``goal`` (sessions reaching each goal), ``finding`` (sessions with
         each finding kind), ``tag``, any ``SESSION_COLUMNS`` text column (``device_class``, ``site`` ...) or
-        attribute key. None: ``DEFAULT_FACETS`` then every other attribute key."""
-        return _facets.facets(self, segment, keys, limit)
+        attribute key. None: ``DEFAULT_FACETS`` then every other attribute key. ``with_none``: an attribute's
+        sessions without it count as the value ``(none)`` (a filter ``key=(none)`` selects them)."""
+        return _facets.facets(self, segment, keys, limit, with_none)
 
     def attribute_keys(self) -> list[AttributeKey]:
         """Every attribute key in the library with its inferred type, most common first."""
         return _facets.attribute_keys(self)
+
+    def attribute_values(self, key: str, limit: int = 10_000) -> list[tuple[str, int]]:
+        """(value, sessions) of an attribute key or a text session column, most sessions first."""
+        return _canon.values(self, key, limit=limit)
+
+    def values_present(self, key: str, values: Sequence[str]) -> set[str]:
+        """Which of ``values`` some session of the library has for ``key``."""
+        return _canon.present(self, key, list(values))
+
+    # -- URL templates (store._templates) ----------------------------------------------------------------------
+    def templates(self, segment: Segment | None = None, limit: int = 500) -> list[_templates.TemplateCount]:
+        """Page templates shown by the segment's sessions with how many URLs and sessions each holds."""
+        return _templates.template_counts(self, segment, limit=limit)
+
+    def page_urls(self, page: str) -> int:
+        """Distinct URLs a page pattern holds (a template holds every customer's copy of the page)."""
+        return _templates.page_urls(self, page)
+
+    def template_rules(self) -> list[TemplateRule]:
+        return _templates.rules(self.cursor())
+
+    def add_template_rule(self, pattern: str, alias: str) -> int:
+        """Append a user rule (regex -> alias) and re-derive every template; returns the distinct URLs."""
+        return _templates.add_rule(self, pattern, alias)
+
+    def remove_template_rule(self, which: str) -> bool:
+        return _templates.remove_rule(self, which)
 
     def session(self, session_id: str) -> dict[str, Any] | None:
         """Everything the catalogue knows of one session (the ``library ls --json`` shape plus summary columns,

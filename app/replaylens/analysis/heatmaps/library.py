@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from replaylens.analysis import vocabulary as V
 from replaylens.analysis.heatmaps.diff import CellDiff, compare_cells, sentence
 from replaylens.analysis.heatmaps.session import HeatmapResult
 from replaylens.core.colormaps import DEFAULT_CMAP
 from replaylens.core.heatmap import DEFAULT_SIGMA_PX, finish, grid_shape, normalize
 from replaylens.core.heatmap_kinds import band_time, reach_profile
 from replaylens.model.segment import AttrIn, Segment
+from replaylens.model.vocabulary import NONE
 from replaylens.store import aggregate as Q
 
 if TYPE_CHECKING:
@@ -206,7 +208,9 @@ def compare(lib: LibraryStore, base: Segment | None, by: str, a: str, b: str, pa
             device: str | None = None, relative_x: bool = False, cell: float = TEST_CELL_PX,
             anchor: str | None = None) -> Comparison:
     """Maps of ``page`` for the sessions whose ``by`` is ``a`` and ``b`` (within ``base``), and their difference.
-    ``anchor="element"`` (click maps): both sides anchored onto the reference boxes of ``base``."""
+    ``anchor="element"`` (click maps): both sides anchored onto the reference boxes of ``base``. ``a`` or ``b``
+    may be ``(none)``: the sessions without ``by``. Raises UnknownNameError for a key or value the library lacks."""
+    by = V.check_values(lib, by, [a, b])
     filters = base.filters if base is not None else ()
     seg_a = Segment((*filters, AttrIn(by, (a,))))
     seg_b = Segment((*filters, AttrIn(by, (b,))))
@@ -222,19 +226,24 @@ def compare(lib: LibraryStore, base: Segment | None, by: str, a: str, b: str, pa
     if spot is not None:
         r, _ = spot
         where = f"the area {int(r * cell)}–{int((r + 1) * cell)} px down the page"
-    text = sentence(diff, f"{by} = {a}", f"{by} = {b}", where=where, what=_WHAT[kind])
+    side_a, side_b = _side(by, a), _side(by, b)
+    text = sentence(diff, side_a, side_b, where=where, what=_WHAT[kind])
     elements: list[dict[str, Any]] = []
     if kind == "click":
         dev = (AttrIn("device_class", (device,)),) if device else ()
         elements = compare_elements(lib, Segment((*seg_a.filters, *dev)), Segment((*seg_b.filters, *dev)), page)
         top = next((e for e in elements if e["significant"]), None)
         if top is not None:
-            more, less = (f"{by} = {a}", f"{by} = {b}") if top["share_a"] > top["share_b"] else \
-                (f"{by} = {b}", f"{by} = {a}")
+            more, less = (side_a, side_b) if top["share_a"] > top["share_b"] else (side_b, side_a)
             hi, lo = max(top["share_a"], top["share_b"]), min(top["share_a"], top["share_b"])
             text += (f" By element: {more} clicked '{_short(top['label'])}' more often than {less}: {hi:.0%} vs "
                      f"{lo:.0%} of sessions (p = {top['p_adjusted']:.2g} after correcting for {len(elements)}).")
     return Comparison(a, b, map_a, map_b, diff, cell, text, tuple(elements))
+
+
+def _side(by: str, value: str) -> str:
+    """"campaign = songkran", or "no campaign" for the (none) group."""
+    return V.group_label(by, value) if value == NONE else f"{by} = {value}"
 
 
 def _short(label: str, n: int = 48) -> str:

@@ -1,9 +1,11 @@
 """Attributes of a session, from every source the library knows (see docs/library.md), and attributes files.
 
-Sources, later ones winning on the same key: ``device`` (class from the viewport width), ``url`` (UTM and variant
-parameters of the entry page), ``flag`` (PostHog feature-flag custom events), ``posthog`` (``person.properties``,
-first distinct id), ``manifest`` (the bundle's attributes), ``file`` (``--attributes FILE``, applied by the
-writer). Values stay text here; the catalogue stores typed copies. Values are personal data: never logged.
+Sources: ``device`` (class from the viewport width), ``url`` (UTM and variant parameters of the entry page),
+``event`` (vocabulary properties of custom events), ``flag`` (PostHog feature-flag custom events), ``posthog``
+(``person.properties``, first distinct id), ``manifest`` (the bundle's attributes), ``file`` (``--attributes FILE``,
+applied by the writer). Keys are stored under the canonical names of ``model.vocabulary``: for a concept
+(campaign, source, variant, country …) the strongest source wins, for any other key the later one. Values stay
+text here; the catalogue stores typed copies. Values are personal data: never logged.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pyarrow.compute as pc
 from replaylens.errors import BadInputError
 from replaylens.model.library import device_class
 from replaylens.model.manifest import Manifest
+from replaylens.model.vocabulary import BY_KEY, SOURCE_RANK, canonical_key, canonicalise, normalise_value
 
 MAX_KEY = 120
 MAX_VALUE = 1000
@@ -93,21 +96,63 @@ def flag_attributes(events: pa.Table) -> dict[str, str]:
     return out
 
 
+_EVENT_PROPS = r"utm_|\$initial_|\$geoip|\$referr|\$device_type|user_type|customer_type"
+
+
+def event_attributes(events: pa.Table) -> dict[str, str]:
+    """Vocabulary properties (``utm_campaign``, ``$geoip_country_code``, ``$referrer`` …, docs/library.md) of the
+    session's custom events: keys of a custom event's payload, or of its ``properties`` object (a PostHog event).
+    The first event that gives a key wins (the entry). Only custom events mentioning such a name are decoded."""
+    if events.num_rows == 0 or "detail" not in events.column_names:
+        return {}
+    mask = pc.and_(pc.equal(events["kind"], "custom"), pc.match_substring_regex(events["detail"], _EVENT_PROPS))
+    out: dict[str, str] = {}
+    for raw in events.filter(pc.fill_null(mask, False))["detail"].to_pylist()[:1000]:
+        try:
+            obj = json.loads(raw)
+        except (TypeError, ValueError):
+            continue
+        payload = obj.get("payload") if isinstance(obj, dict) else None
+        if isinstance(payload, dict) and isinstance(payload.get("properties"), dict):
+            payload = {**payload, **payload["properties"]}
+        if not isinstance(payload, dict):
+            continue
+        for k, v in payload.items():
+            if isinstance(k, str) and canonical_key(k) in BY_KEY and k not in out and v is not None \
+                    and not isinstance(v, dict | list) and _text(v).strip():
+                out[k[:MAX_KEY]] = _text(v)
+    return out
+
+
 def session_attributes(manifest: Manifest, events: pa.Table, entry_url: str, viewport_width: int
                        ) -> tuple[Attrs, list[str]]:
-    """(attributes, user ids) of one session from every source but the attributes file."""
-    out: Attrs = {}
-    _put(out, "device_class", device_class(viewport_width), "device")
+    """(attributes, user ids) of one session from every source but the attributes file, under the canonical
+    keys of ``model.vocabulary`` (the strongest source of a concept wins)."""
+    items: list[tuple[str, str, str]] = []
+
+    def put(key: Any, value: Any, source: str) -> None:
+        key = str(key).strip()[:MAX_KEY]
+        text = _text(value).strip()
+        if key and text and "\x00" not in key and "\x00" not in text:
+            items.append((key, text, source))
+
+    device = device_class(viewport_width)
+    put("device_class", device, "device")
     for k, v in url_attributes(entry_url).items():
-        _put(out, k, v, "url")
-    for k, v in flag_attributes(events).items():
-        _put(out, k, v, "flag")
+        put(k, v, "url")
+    for k, v in event_attributes(events).items():
+        put(k, v, "event")
+    flags = flag_attributes(events)
+    for k, v in flags.items():
+        put(k, v, "flag")
+    if len(flags) == 1:  # the session's only feature flag is its variant (a URL or manifest variant wins)
+        put("variant", next(iter(flags.values())), "flag")
     src = manifest.source
     props = src.get("person_properties")
     if isinstance(props, dict):
         for k, v in props.items():
             if isinstance(v, str | int | float | bool):
-                _put(out, str(k), v, "posthog")
+                put(k, v, "posthog")
     ids: list[str] = []
     raw_ids = src.get("distinct_ids")
     if isinstance(raw_ids, list):
@@ -115,9 +160,17 @@ def session_attributes(manifest: Manifest, events: pa.Table, entry_url: str, vie
     elif isinstance(src.get("person"), str):
         ids.append(src["person"][:200])
     for k, v in manifest.attributes.items():
-        _put(out, k, v, "manifest")
+        put(k, v, "manifest")
     if "user_id" in manifest.attributes:
         ids.insert(0, str(manifest.attributes["user_id"])[:200])
+    # the recorded width decides the device class (maps never mix widths); without one, any other source
+    # (the manifest's device, PostHog's $device_type) beats "unknown"
+    weak = {"device_class": frozenset({"device"}) if device == "unknown" else
+            frozenset(SOURCE_RANK) - {"device"}}
+    out: Attrs = {}
+    for k, (v, s) in canonicalise(items, weak=weak).items():
+        if k in out or len(out) < MAX_KEYS:
+            out[k] = (v, s)
     if ids and "user_id" not in out:
         _put(out, "user_id", ids[0], "posthog")
     return out, list(dict.fromkeys(i for i in ids if i))
@@ -145,7 +198,8 @@ def _rows_from(objs: list[dict[str, Any]], path: Path) -> list[tuple[str, str, d
             continue
         cols = {str(k).strip()[:MAX_KEY]: _text(v).strip() for k, v in o.items()
                 if k != col and v is not None and not isinstance(v, dict | list) and str(k).strip()}
-        out.append((kind, str(ident).strip(), {k: v for k, v in cols.items() if v and "\x00" not in v + k}))
+        canon = {canonical_key(k): normalise_value(canonical_key(k), v) for k, v in cols.items()}  # vocabulary
+        out.append((kind, str(ident).strip(), {k: v for k, v in canon.items() if v and "\x00" not in v + k}))
     return out
 
 

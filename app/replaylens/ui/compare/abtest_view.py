@@ -13,6 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from replaylens.model.segment import Segment
+from replaylens.model.vocabulary import NONE, none_label
 from replaylens.ui.compare import meta
 from replaylens.ui.compare.common import AnalysisWindow, export_pdf_after_audit
 from replaylens.ui.compare.funnel_chart import GROUP_COLOURS, INK, MUTED
@@ -51,11 +53,11 @@ def parse_split(text: str) -> list[float] | None:
 
 
 def compute(library: LibraryStore, segment: Segment, by: str, goal: str, control: str | None, split: list[float] | None,
-            mde: float) -> dict[str, Any]:
+            mde: float, exclude_none: bool = False) -> dict[str, Any]:
     from replaylens.analysis.experiments import abtest, parse_step
 
     step = parse_step(goal, {g.name for g in library.goals()})
-    return abtest(library, segment, by, step, control=control, split=split, mde=mde)
+    return abtest(library, segment, by, step, control=control, split=split, mde=mde, exclude_none=exclude_none)
 
 
 class ForestPlot(QWidget):
@@ -101,7 +103,7 @@ class ForestPlot(QWidget):
                 p.setPen(INK)
                 p.drawText(QRectF(6, y - 10, label_w - 12, 20),
                            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                           f"{g['name']}: {g['rate']:.1%} (n = {g['sessions']:,})")
+                           f"{g.get('label', g['name'])}: {g['rate']:.1%} (n = {g['sessions']:,})")
                 lo, hi = g["ci95"]
                 p.setPen(QPen(colour, 3))
                 p.drawLine(QPointF(x_of(lo), y), QPointF(x_of(hi), y))
@@ -120,8 +122,11 @@ def _signed(v: float | None, unit: str = "%") -> str:
     return "n/a" if v is None else f"{v * 100:+.1f} {unit}"
 
 
-def comparison_rows(c: dict[str, Any], mde: float) -> list[tuple[str, str]]:
-    """What one variant-vs-control comparison says, in words (the table's rows)."""
+def comparison_rows(c: dict[str, Any], mde: float, labels: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """What one variant-vs-control comparison says, in words (the table's rows); ``labels`` name the groups
+    ("no campaign" for ``(none)``)."""
+    names = labels or {}
+    variant, control = names.get(c["variant"], c["variant"]), names.get(c["control"], c["control"])
     lo, hi = c["ci95_abs"]
     rel = c["ci95_rel"]
     srm = c["srm_p"]
@@ -132,7 +137,7 @@ def comparison_rows(c: dict[str, Any], mde: float) -> list[tuple[str, str]]:
         ("Lift (relative)",
          _signed(c["lift_rel"]) + (f" (95 %: {_signed(rel[0])} to {_signed(rel[1])})" if rel else "")),
         ("p-value", f"{c['p_value']:.3g}, {c['p_adjusted']:.3g} after Holm's correction"),
-        ("Chance it is better", f"{c['prob_better']:.1%} that {c['variant']} beats {c['control']}"),
+        ("Chance it is better", f"{c['prob_better']:.1%} that {variant} beats {control}"),
         ("Enough sessions?", "yes (≥ 50 sessions and ≥ 5 conversions per group)" if c["guards_met"] else
          "not yet (each group needs ≥ 50 sessions and ≥ 5 conversions)"),
         ("Split as intended?", "not checked: give the intended split" if srm is None else
@@ -174,6 +179,12 @@ class ABTestView(AnalysisWindow):
         f1.addRow("Variant attribute", self.by)
         f1.addRow("Goal (conversion)", self.goal)
         f1.addRow("Control group", self.control)
+        self.include_none = QCheckBox("Include the sessions without it as a group")
+        self.include_none.setObjectName("include_none")
+        self.include_none.setChecked(True)
+        self.include_none.setToolTip("Sessions that lack the attribute (no campaign, no variant) form the group "
+                                     "“(none)”; untick to leave them out")
+        f1.addRow("", self.include_none)
         f2.addRow("Intended split", self.split)
         f2.addRow("Minimum effect", self.mde)
         f2.addRow(self.pdf)
@@ -229,6 +240,7 @@ class ABTestView(AnalysisWindow):
         edit.editingFinished.connect(self._timer.start)
         self.split.editingFinished.connect(self._timer.start)
         self.mde.valueChanged.connect(lambda _v: self._timer.start())
+        self.include_none.toggled.connect(lambda _v: self._fill_control())
         self.meta = meta.MetaLoader(library, segment, self)
         self.meta.loaded.connect(self._meta)
         self.meta.failed.connect(self.show_error)
@@ -236,7 +248,8 @@ class ABTestView(AnalysisWindow):
 
     def _meta(self, m: meta.Meta) -> None:
         self.facets = m.facets
-        keys = meta.split_keys(m.facets)
+        self.sessions = m.sessions
+        keys = meta.split_keys(m.facets, m.sessions)
         pref = next((k for k in ("variant", *[k for k in keys if k.startswith("feature/")]) if k in keys), None)
         self.by.blockSignals(True)
         for key in keys:
@@ -253,8 +266,15 @@ class ABTestView(AnalysisWindow):
     def _fill_control(self) -> None:
         self.control.blockSignals(True)
         self.control.clear()
-        for value, n in sorted(self.facets.get(str(self.by.currentData()), [])):
+        key = str(self.by.currentData())
+        values = sorted(self.facets.get(key, []))
+        for value, n in values:
             self.control.addItem(f"{value} ({n:,} sessions)", value)
+        rest = meta.none_count(self.facets, key, getattr(self, "sessions", 0))
+        if rest and self.include_none.isChecked():  # the sessions without the attribute are a group too
+            self.control.addItem(f"{none_label(key)} ({rest:,} sessions)", NONE)
+            if len(values) == 1:  # one value against the rest: the rest is the baseline
+                self.control.setCurrentIndex(self.control.count() - 1)
         self.control.blockSignals(False)
         self._timer.start()
 
@@ -275,8 +295,9 @@ class ABTestView(AnalysisWindow):
             return
         self.clear_error()
         lib, seg, mde = self.library, self.segment, self.mde.value() / 100
-        self.jobs.run(f"Testing {goal} across {by}…", lambda: compute(lib, seg, str(by), goal, control, split, mde),
-                      self._shown, library=lib)
+        exclude = not self.include_none.isChecked()
+        self.jobs.run(f"Testing {goal} across {by}…",
+                      lambda: compute(lib, seg, str(by), goal, control, split, mde, exclude), self._shown, library=lib)
 
     def _shown(self, res: dict[str, Any]) -> None:
         self.result = res
@@ -285,19 +306,22 @@ class ABTestView(AnalysisWindow):
         self.groups.setRowCount(len(res["groups"]))
         for i, g in enumerate(res["groups"]):
             lo, hi = g["ci95"]
-            for j, text in enumerate([g["name"], f"{g['sessions']:,}", f"{g['conversions']:,}", f"{g['rate']:.1%}",
-                                      f"{lo:.1%} – {hi:.1%}"]):
+            cells = [g.get("label", g["name"]), f"{g['sessions']:,}", f"{g['conversions']:,}", f"{g['rate']:.1%}",
+                     f"{lo:.1%} – {hi:.1%}"]
+            for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if j:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.groups.setItem(i, j, item)
         self.groups.resizeColumnsToContents()
         comps = res["comparisons"]
-        per = [comparison_rows(c, res.get("mde", 0.1)) for c in comps]
+        names = {g["name"]: g.get("label", g["name"]) for g in res["groups"]}
+        per = [comparison_rows(c, res.get("mde", 0.1), names) for c in comps]
         labels = [k for k, _v in per[0]] if per else []
         self.details.setColumnCount(len(comps))
         self.details.setRowCount(len(labels))
-        self.details.setHorizontalHeaderLabels([f"{c['variant']} vs {c['control']}" for c in comps])
+        self.details.setHorizontalHeaderLabels([f"{names.get(c['variant'], c['variant'])} vs "
+                                                f"{names.get(c['control'], c['control'])}" for c in comps])
         self.details.setVerticalHeaderLabels(labels)
         for j, rows in enumerate(per):
             for i, (_k, text) in enumerate(rows):

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from replaylens.analysis.heatmaps.library import Comparison
 from replaylens.model.segment import Segment
+from replaylens.model.vocabulary import NONE, none_label
 from replaylens.ui.compare import meta
 from replaylens.ui.compare.common import PLAIN, WARN, AnalysisWindow, ImageView, export_pdf_after_audit, zoom_buttons
 from replaylens.ui.jobs import LatestJob
@@ -193,7 +194,8 @@ class CompareView(AnalysisWindow):
     def _meta(self, m: meta.Meta) -> None:
         self.facets = m.facets
         self.by.blockSignals(True)
-        for key in meta.split_keys(m.facets):
+        self.sessions = m.sessions
+        for key in meta.split_keys(m.facets, m.sessions):
             self.by.addItem(meta.key_label(key), key)
         pref = next((k for k in ("campaign", "variant", "user_type") if self.by.findData(k) >= 0), None)
         self.by.setCurrentIndex(max(0, self.by.findData(pref)) if pref else 0)
@@ -205,12 +207,16 @@ class CompareView(AnalysisWindow):
         self._fill_values()
 
     def _fill_values(self) -> None:
-        values = self.facets.get(str(self.by.currentData()), [])
+        key = str(self.by.currentData())
+        values = list(self.facets.get(key, []))
+        rest = meta.none_count(self.facets, key, getattr(self, "sessions", 0))
         for combo, pick in ((self.a, 0), (self.b, 1)):
             combo.blockSignals(True)
             combo.clear()
             for value, n in values:
                 combo.addItem(f"{value} ({n:,} sessions)", value)
+            if rest:  # the sessions without the attribute: "no campaign"
+                combo.addItem(f"{none_label(key)} ({rest:,} sessions)", NONE)
             combo.setCurrentIndex(min(pick, combo.count() - 1))
             combo.blockSignals(False)
         self._groups_changed()

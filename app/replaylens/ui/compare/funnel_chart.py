@@ -86,7 +86,8 @@ class FunnelChart(QWidget):
         if hit and self.result:
             g, k = hit
             st = self.result["groups"][g]["steps"][k]
-            self.setToolTip(f"{len(st['dropped']):,} sessions of {self.result['groups'][g]['name']} dropped at "
+            grp = self.result["groups"][g]
+            self.setToolTip(f"{len(st['dropped']):,} sessions of {grp.get('label', grp['name'])} dropped at "
                             f"{st['step']}: click to list them")
         else:
             self.setToolTip("")
@@ -148,7 +149,7 @@ class FunnelChart(QWidget):
         fm = p.fontMetrics()
         for g, group in enumerate(r["groups"]):
             p.fillRect(QRectF(x, 10, 14, 14), QColor(GROUP_COLOURS[g % len(GROUP_COLOURS)]))
-            text = f"{group['name']} (n = {group['sessions']:,})"
+            text = f"{group.get('label', group['name'])} (n = {group['sessions']:,})"
             p.setPen(INK)
             p.drawText(QPointF(x + 20, 22), text)
             x += 34 + fm.horizontalAdvance(text)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QFrame,
@@ -47,13 +48,14 @@ COLUMNS = ("Step", "Group", "Entered", "Went on", "Step rate", "95 % interval", 
 DROPPED_COL = COLUMNS.index("Dropped")
 
 
-def compute(library: LibraryStore, segment: Segment, specs: list[str], by: str | None, within: str | None
-            ) -> dict[str, Any]:
+def compute(library: LibraryStore, segment: Segment, specs: list[str], by: str | None, within: str | None,
+            exclude_none: bool = False) -> dict[str, Any]:
     from replaylens.analysis.experiments import funnel, parse_duration, parse_step
 
     goals = {g.name for g in library.goals()}
     steps = [parse_step(s, goals) for s in specs]
-    return funnel(library, segment, steps, by=by, within_ms=parse_duration(within) if within else None)
+    return funnel(library, segment, steps, by=by, within_ms=parse_duration(within) if within else None,
+                  exclude_none=exclude_none)
 
 
 def duration_words(ms: float) -> str:
@@ -98,6 +100,12 @@ class FunnelView(AnalysisWindow):
         opts = QFormLayout()
         opts.addRow("Time window", self.within)
         opts.addRow("Split by", self.by)
+        self.include_none = QCheckBox("Include the sessions without it as a group")
+        self.include_none.setObjectName("include_none")
+        self.include_none.setChecked(True)
+        self.include_none.setToolTip("Sessions that lack the attribute (no campaign, no variant) form the group "
+                                     "“(none)”; untick to leave them out")
+        opts.addRow("", self.include_none)
         opts.addRow(self.pdf)
         top = QHBoxLayout()
         top.addWidget(self.steps, 2)
@@ -158,6 +166,7 @@ class FunnelView(AnalysisWindow):
         self.within.currentIndexChanged.connect(lambda _i: self._timer.start())
         self.within.activated.connect(lambda _i: self._timer.start())  # the same choice again, after typing
         self.by.currentIndexChanged.connect(lambda _i: self._timer.start())
+        self.include_none.toggled.connect(lambda _v: self._timer.start())
         self.meta = meta.MetaLoader(library, segment, self)
         self.meta.loaded.connect(self._meta)
         self.meta.failed.connect(self.show_error)
@@ -175,7 +184,7 @@ class FunnelView(AnalysisWindow):
 
     def _meta(self, m: meta.Meta) -> None:
         self.by.blockSignals(True)
-        for key in meta.split_keys(m.facets):
+        for key in meta.split_keys(m.facets, m.sessions):
             self.by.addItem(meta.key_label(key), key)
         self.by.blockSignals(False)
         self.steps.set_choices([p.path for p in m.pages], [g.name for g in m.goals])
@@ -190,8 +199,9 @@ class FunnelView(AnalysisWindow):
             return
         self.clear_error()
         lib, seg, by, within = self.library, self.segment, self.by.currentData(), self.within_value()
+        exclude = not self.include_none.isChecked()
         self.jobs.run(f"Matching {len(specs)} steps over the segment's sessions…",
-                      lambda: compute(lib, seg, specs, by, within), self._shown, library=lib)
+                      lambda: compute(lib, seg, specs, by, within, exclude), self._shown, library=lib)
 
     def _shown(self, res: dict[str, Any]) -> None:
         self.result = res
@@ -199,15 +209,17 @@ class FunnelView(AnalysisWindow):
         self.chart.set_result(res)
         self._fill_table(res)
         lines = []
+        names = {g["name"]: g.get("label", g["name"]) for g in res["groups"]}
         for c in res["comparisons"]:
             verdict = ("<b>differs reliably</b>" if c["significant"] else "no reliable difference")
-            lines.append(f"{step_label(c['step'])}: {c['a']} {c['rate_a']:.1%} vs {c['b']} {c['rate_b']:.1%} — "
+            a, b = names.get(c["a"], c["a"]), names.get(c["b"], c["b"])
+            lines.append(f"{step_label(c['step'])}: {a} {c['rate_a']:.1%} vs {b} {c['rate_b']:.1%} — "
                          f"{verdict} (p = {c['p_adjusted']:.2g} after Holm's correction over the steps)")
         for g in res["groups"]:
             for st in g["steps"]:
                 if st.get("findings_sentence"):
                     said = str(st["findings_sentence"]).replace(f"at {st['step']} ", f"at {step_label(st['step'])} ")
-                    lines.append(f"{g['name']}: {said}")
+                    lines.append(f"{g.get('label', g['name'])}: {said}")
         self.verdicts.setText("<br>".join(lines) if lines else "Split by an attribute to compare groups step by step.")
         self.dropped.clear()
         self.dropped_title.setText("Click a drop-off (hatched) bar, or a number in the Dropped column, to list the "
@@ -220,7 +232,8 @@ class FunnelView(AnalysisWindow):
         for i, (g, k, grp, st) in enumerate(rows):
             lo, hi = st["ci95"]
             med = st["median_ms_from_previous"]
-            cells = [f"{k + 1}. {step_label(st['step'])}", f"{grp['name']} (n = {grp['sessions']:,})",
+            gname = grp.get("label", grp["name"])
+            cells = [f"{k + 1}. {step_label(st['step'])}", f"{gname} (n = {grp['sessions']:,})",
                      f"{st['entered']:,}", f"{st['converted']:,}", f"{st['rate']:.1%}", f"{lo:.1%} – {hi:.1%}",
                      f"{st['rate_from_start']:.1%}", duration_words(med) if med is not None else "–",
                      f"{len(st['dropped']):,} ▸" if st["dropped"] else "0"]
@@ -253,7 +266,8 @@ class FunnelView(AnalysisWindow):
         self.chart.update()
         prev = f"after {step_label(self.result['steps'][step - 1])}" if step else "before the first step"
         more = f" (the first {MAX_LISTED:,} listed)" if len(ids) > MAX_LISTED else ""
-        self.dropped_title.setText(f"<b>{len(ids):,} sessions of {grp['name']} dropped at step {step + 1}</b> "
+        gname = grp.get("label", grp["name"])
+        self.dropped_title.setText(f"<b>{len(ids):,} sessions of {gname} dropped at step {step + 1}</b> "
                                    f"({step_label(st['step'])}){more}. Each opens {prev}, at the moment it was last "
                                    "seen in the funnel. Double-click to watch.")
         self.dropped.clear()

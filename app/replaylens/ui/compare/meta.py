@@ -28,9 +28,18 @@ class Meta:
     pages: list[PageChoice]
     goals: list[Goal]
     sessions: int
+    unknown: str = ""  # the segment names a key, value, goal or tag the library does not have (said, not zero)
 
 
 def load(library: LibraryStore, segment: Segment) -> Meta:
+    from replaylens.analysis.vocabulary import check_segment
+    from replaylens.errors import UnknownNameError
+
+    try:
+        check_segment(library, segment)
+    except UnknownNameError as exc:
+        text = str(exc)
+        return Meta({}, [], [], 0, text)
     facets = {k: [(v.value, v.count) for v in vals] for k, vals in library.facets(segment).items()}
     return Meta(facets, page_choices(library, segment), library.goals(), library.count(segment))
 
@@ -49,9 +58,18 @@ def pages_of_groups(library: LibraryStore, segment: Segment, by: str, a: str, b:
     return rows
 
 
-def split_keys(facets: dict[str, list[tuple[str, int]]]) -> list[str]:
-    """Attributes that split the segment into groups: at least two values, not an identifier."""
-    return [k for k, vals in facets.items() if k not in NOT_GROUPS and len(vals) >= 2
+def none_count(facets: dict[str, list[tuple[str, int]]], key: str, sessions: int) -> int:
+    """Sessions of the segment without ``key``: the group ``(none)`` ("no campaign")."""
+    return max(0, sessions - sum(n for _v, n in facets.get(key, [])))
+
+
+def split_keys(facets: dict[str, list[tuple[str, int]]], sessions: int | None = None) -> list[str]:
+    """Attributes that split the segment into groups: at least two groups (the sessions without the attribute,
+    ``(none)``, are one when ``sessions`` is given), not an identifier."""
+    def groups(k: str, vals: list[tuple[str, int]]) -> int:
+        return len(vals) + (1 if sessions is not None and none_count(facets, k, sessions) > 0 else 0)
+
+    return [k for k, vals in facets.items() if k not in NOT_GROUPS and groups(k, vals) >= 2
             and len(vals) < 50]
 
 
@@ -60,7 +78,9 @@ def key_label(key: str) -> str:
 
 
 def page_label(p: PageChoice) -> str:
-    return f"{p.title} — {p.path} ({p.sessions:,} sessions)" if p.title else f"{p.path} ({p.sessions:,} sessions)"
+    urls = f", {p.urls:,} URLs" if p.urls > 1 else ""  # a template holding several URLs says so
+    return (f"{p.title} — {p.path} ({p.sessions:,} sessions{urls})" if p.title
+            else f"{p.path} ({p.sessions:,} sessions{urls})")
 
 
 def screenshot(library: LibraryStore, screen: str | None) -> bytes | None:
@@ -90,6 +110,9 @@ class MetaLoader(QObject):
 
     def _got(self, m: Meta) -> None:
         self.meta = m
+        if m.unknown:
+            self.failed.emit(m.unknown)
+            return
         self.loaded.emit(m)
 
     def wait(self) -> None:

@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from replaylens.model.vocabulary import NONE, none_label
+
 
 @dataclass(frozen=True)
 class Column:
@@ -91,6 +93,9 @@ SHORT_VALUES = {"organic": "Organic"}  # in table cells, where the column is nar
 
 
 def value_label(key: str, value: str, short: bool = False) -> str:
+    if value == NONE:  # the sessions without the attribute
+        text = none_label(key)
+        return text[:1].upper() + text[1:]
     if key == "answered":
         return "Yes" if value == "yes" else value
     if key == "goal":

@@ -33,6 +33,7 @@ from replaylens.model.segment import (
     TextSearch,
     VisitedPage,
 )
+from replaylens.model.vocabulary import NONE
 from replaylens.ui.library.columns import amount, key_label, value_label
 
 if TYPE_CHECKING:
@@ -148,7 +149,7 @@ def facet_counts(library: LibraryStore, base: Segment, selection: dict[str, list
     others = [k for k in selection if selection[k]]
     everything = base.and_(*[f for k in others for f in facet_filters(k, selection[k])])
     out: dict[str, list[tuple[str, int]]] = {}
-    for key, values in library.facets(everything).items():
+    for key, values in library.facets(everything, with_none=True).items():
         if key not in others:
             out[key] = [(fv.value, fv.count) for fv in values]
     for key in others:
@@ -157,13 +158,27 @@ def facet_counts(library: LibraryStore, base: Segment, selection: dict[str, list
     return out
 
 
+def facet_counts_checked(library: LibraryStore, base: Segment, selection: dict[str, list[str]]
+                         ) -> dict[str, list[tuple[str, int]]] | str:
+    """``facet_counts``, or the one line saying what the typed search names that the library does not have
+    (an unknown key, value, goal or tag: shown in the status bar, never a silent zero)."""
+    from replaylens.analysis.vocabulary import check_segment
+    from replaylens.errors import UnknownNameError
+
+    try:
+        check_segment(library, base)
+    except UnknownNameError as exc:
+        return str(exc)
+    return facet_counts(library, base, selection)
+
+
 def _one_facet(library: LibraryStore, segment: Segment, key: str) -> list[Any]:
     """One facet's counts. Adapter: the store's ``facets(keys=[k])`` fails for ``goal`` / ``finding`` / ``tag``
     alone (reported to the library core); then all facets are asked for and one is kept."""
     try:
-        return list(library.facets(segment, keys=[key]).get(key, []))
+        return list(library.facets(segment, keys=[key], with_none=True).get(key, []))
     except Exception:
-        return list(library.facets(segment).get(key, []))
+        return list(library.facets(segment, with_none=True).get(key, []))
 
 
 class FacetSidebar(QTreeWidget):
@@ -262,6 +277,7 @@ class FacetSidebar(QTreeWidget):
         bold.setBold(True)
         for key in keys:
             values = sorted(counts[key]) if key in SORT_BY_VALUE else list(counts[key])
+            values = [v for v in values if v[0] != NONE] + [v for v in values if v[0] == NONE]  # "No campaign" last
             if key in HIDDEN_FACETS or key.startswith("answer_text:") or self._id_like(values):
                 continue
             for v in self.selection.get(key, []):  # a ticked value stays visible at 0
@@ -282,7 +298,7 @@ class FacetSidebar(QTreeWidget):
                 child.setData(0, ROLE_KEY, key)
                 child.setData(0, ROLE_VALUE, value)
                 child.setData(1, ROLE_VALUE, n)
-                child.setToolTip(0, f"{key_label(key)}: {value} — {n:,} sessions. Click to filter.")
+                child.setToolTip(0, f"{key_label(key)}: {value_label(key, value)} — {n:,} sessions. Click to filter.")
                 child.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 child.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
                 top.addChild(child)

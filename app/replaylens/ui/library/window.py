@@ -30,7 +30,7 @@ from replaylens.ui.compare import attach as attach_analysis
 from replaylens.ui.library import actions
 from replaylens.ui.library.audit_menu import privacy_menu
 from replaylens.ui.library.columns import BUILTIN, DEFAULT_VISIBLE, Column, attribute_column, goal_column
-from replaylens.ui.library.facets import FacetSidebar, describe, facet_counts, search_filters, split_segment
+from replaylens.ui.library.facets import FacetSidebar, describe, facet_counts_checked, search_filters, split_segment
 from replaylens.ui.library.table_model import QueryWorker, SessionTableModel
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ class LibraryWindow(QMainWindow):
         self.worker = QueryWorker(self)  # rows, counts, writes: what the table waits for
         self.worker.done.connect(self._answer)
         self.worker.failed.connect(self._failed)
+        self._unknown = ("", "")  # (search text, what the library said is unknown in it)
         self.facet_worker = QueryWorker(self)  # facet counts take longer: their own thread, so rows never wait
         self.facet_worker.done.connect(self._answer)
         self.facet_worker.failed.connect(self._failed)
@@ -241,8 +242,10 @@ class LibraryWindow(QMainWindow):
 
     def search_part(self) -> list[Filter]:
         filters, error = search_filters(self.search.text())
-        self.search.setStyleSheet("border: 1px solid #c0392b;" if error else "")
-        self.search.setToolTip(error or "Words are looked for in page addresses, page titles and clicked labels")
+        unknown = self.search.text() == self._unknown[0] and self._unknown[1]  # the library said: no such key
+        self.search.setStyleSheet("border: 1px solid #c0392b;" if error or unknown else "")
+        self.search.setToolTip(error or unknown or "Words are looked for in page addresses, page titles and "
+                                                   "clicked labels")
         if error:
             self.statusBar().showMessage(error, 8000)
         return filters
@@ -257,7 +260,7 @@ class LibraryWindow(QMainWindow):
         base = Segment(tuple(self.extra_filters) + tuple(self.search_part()))
         sel, lib = dict(self.facets.selection), self.library
         self.facets.setHeaderLabels(["Filter by", "Counting…"])
-        self.facet_worker.submit(("facets", self._facet_gen), lambda: facet_counts(lib, base, sel))
+        self.facet_worker.submit(("facets", self._facet_gen), lambda: facet_counts_checked(lib, base, sel))
 
     def clear_filters(self) -> None:
         self.extra_filters = []
@@ -299,6 +302,8 @@ class LibraryWindow(QMainWindow):
             self._set_meta(*result)
         elif key[0] == "attrs":
             self._set_attribute_keys(result)
+        elif key[0] == "facets" and key[1] == self._facet_gen and isinstance(result, str):
+            self._unknown_name(result)
         elif key[0] == "facets" and key[1] == self._facet_gen:
             self.facets.set_counts(result)
             self.facets.setHeaderLabels(["Filter by", "Sessions"])
@@ -306,6 +311,16 @@ class LibraryWindow(QMainWindow):
             self.apply_segment(str(key[1]), result)
         elif key[0] == "action":
             actions.action_done(self, key, result)
+
+    def _unknown_name(self, text: str) -> None:
+        """A typed campaing=x: what is unknown, what the library has, the nearest match (never a silent zero)."""
+        self._unknown = (self.search.text(), text)
+        self.search.setStyleSheet("border: 1px solid #c0392b;")
+        self.search.setToolTip(text)
+        self.facets.setHeaderLabels(["Filter by", "Sessions"])
+        self.statusBar().showMessage(text[:1].upper() + text[1:], 15_000)
+        if not self.empty.isHidden():  # the table's own answer came first: say why it is empty
+            self.empty.setText(text[:1].upper() + text[1:])
 
     def _failed(self, key: Any, message: str) -> None:
         if isinstance(key, tuple) and key[0] in ("meta", "attrs", "facets", "segment", "action"):
@@ -320,9 +335,11 @@ class LibraryWindow(QMainWindow):
         else:
             self.count_label.setText(f"n = {n:,} sessions")
         self.clear_button.setEnabled(filtered)
+        unknown = self._unknown[1] if self.search.text() == self._unknown[0] else ""
         if n == 0:
             self.empty.setText("This library is empty. Drop a folder of recordings on this window, or use "
                                "Add recordings…" if not filtered else
+                               (unknown[:1].upper() + unknown[1:]) if unknown else
                                "No session matches these filters. Untick a filter or press Clear filters.")
         self.empty.setVisible(n == 0)
         self._sync_sort_indicator()
