@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from replaylens.assets.rrweb import RrwebMissingError
 from replaylens.errors import BadInputError, CancelledError
 from replaylens.io import limits as L
 from replaylens.io.bundle import write_bundle
@@ -87,7 +88,7 @@ def render_pages(loaded: Loaded, *, timeout_s: float = 10.0, progress: Progress 
         return {}, 0, "no page has a DOM snapshot to render"
     try:
         results = webrender.render_snapshots(jobs, timeout_s=timeout_s, progress=progress)
-    except CancelledError:
+    except (CancelledError, RrwebMissingError):  # a missing rrweb is the install's fault: no silent fallback
         raise
     except Exception as exc:  # the renderer is another component: its failure must not lose the conversion
         return {}, 0, f"screenshots were not rendered: the renderer failed ({type(exc).__name__}: {exc})"

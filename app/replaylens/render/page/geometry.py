@@ -51,6 +51,13 @@ def box_script(ids: Sequence[int]) -> str:
     return _BOX_JS % ("[" + ",".join(str(i) for i in want) + "]", MAX_BOXES)
 
 
+def replay_box_script(ids: Sequence[int]) -> str:
+    """The call of the host page's ``rlBoxes`` (render/page/replay.py: rrweb's mirror, node id -> element) for
+    these node ids; integers only reach the script text. Runs in the page's main world, where rrweb lives."""
+    want = sorted({int(i) for i in ids if 0 <= int(i) <= 0xFFFFFFFF})[:MAX_BOXES]
+    return "window.rlBoxes([" + ",".join(str(i) for i in want) + f"], {MAX_BOXES})"
+
+
 def parse_boxes(value: Any) -> np.ndarray:
     """The script's flat [id, x, y, w, h, ...] list (JSON text) as a (k, 5) float64 array; anything malformed is
     dropped."""
