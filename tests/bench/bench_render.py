@@ -9,7 +9,8 @@ handed to rrweb's Replayer, io/rrweb/replay_events.py), render (render_snapshots
 rrweb's Replayer, QtWebEngine off screen, engine start included) and the wireframe fallback.
 ``--convert``: ``replaylens convert`` of each shared rrweb recording in a fresh process (first pictures and page
 states), wall time, CPU time and peak RSS of that process, pages, screenshots and states; run it with another
-checkout's ``app`` folder on PYTHONPATH to measure that code the same way (the "before" figures). Baseline measured in the same run: rendering a trivial one-line page the same way, so
+checkout's ``app`` folder on PYTHONPATH to measure that code the same way (the "before" figures).
+Baseline measured in the same run: rendering a trivial one-line page the same way, so
 ``x baseline`` is the page's own cost over the fixed engine overhead. The first render of the process also pays
 Chromium's start-up; it is reported separately as ``cold start``. Medians of ``--runs`` runs.
 """
