@@ -204,12 +204,43 @@ class Masker:
         return data
 
 
+def _max_id(node: dict[str, Any]) -> int:
+    top, stack = 0, [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, dict):
+            if isinstance(n.get("id"), int):
+                top = max(top, n["id"])
+            stack.extend(n.get("childNodes") or ())
+    return top
+
+
+def with_html_root(node: Any) -> dict[str, Any]:
+    """A document whose element child is ``<html>`` (rrweb's replayer needs one; every recorder writes one, a
+    hand-made or damaged snapshot may not): other top-level nodes go into a new ``<body>`` with fresh ids."""
+    if not isinstance(node, dict):
+        node = {}
+    if node.get("type") != DOCUMENT:
+        node = {"type": DOCUMENT, "childNodes": [node] if node else []}
+    kids = [k for k in node.get("childNodes") or () if isinstance(k, dict)]
+    if any(k.get("type") == ELEMENT and str(k.get("tagName", "")).lower() == "html" for k in kids):
+        return node
+    nid = _max_id(node) + 1
+    keep = [k for k in kids if k.get("type") == DOCTYPE]
+    rest = [k for k in kids if k.get("type") != DOCTYPE]
+    html = {"type": ELEMENT, "tagName": "html", "attributes": {}, "id": nid, "childNodes": [
+        {"type": ELEMENT, "tagName": "head", "attributes": {}, "id": nid + 1, "childNodes": []},
+        {"type": ELEMENT, "tagName": "body", "attributes": {}, "id": nid + 2, "childNodes": rest}]}
+    return {**node, "id": node.get("id", nid + 3), "childNodes": [*keep, html]}
+
+
 def snapshot_events(node: dict[str, Any], width: int, height: int, privacy: Privacy = Privacy(),
                     href: str = "about:blank") -> list[dict[str, Any]]:
     """A page of one FullSnapshot (time 0): Meta and the masked snapshot."""
     m = Masker(privacy)
     return [{"type": META, "timestamp": 0, "data": {"href": href, "width": width, "height": height}},
-            {"type": FULL, "timestamp": 0, "data": {"node": m.node(node), "initialOffset": {"left": 0, "top": 0}}}]
+            {"type": FULL, "timestamp": 0, "data": {"node": m.node(with_html_root(node)),
+                                                    "initialOffset": {"left": 0, "top": 0}}}]
 
 
 def window_events(history: WindowHistory, pages: Sequence[PageInfo], viewport: tuple[int, int],
@@ -229,7 +260,7 @@ def window_events(history: WindowHistory, pages: Sequence[PageInfo], viewport: t
             out.append({"type": META, "timestamp": t, "data": {"href": page.url if page else "", "width": w,
                                                                "height": h}})
             out.append({"type": FULL, "timestamp": t,
-                        "data": {"node": m.node(data), "initialOffset": {"left": 0, "top": 0}}})
+                        "data": {"node": m.node(with_html_root(data)), "initialOffset": {"left": 0, "top": 0}}})
         elif out and src in REPLAYED_SOURCES and isinstance(data, dict):
             out.append({"type": INCREMENTAL, "timestamp": t, "data": {**m.change(src, data), "source": src}})
     return out
