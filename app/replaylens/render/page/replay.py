@@ -1,13 +1,14 @@
 """Page pictures drawn by rrweb's own Replayer (the pinned release, ``replaylens.assets.rrweb``) off screen.
 
 The capture engine's page (``capture._Engine``, the network shut by ``network.py``) loads **our host page**: one
-inline document holding rrweb's CSS and JS (from the pinned files), the masked events (``io/rrweb/replay_events.py``)
-as a JSON data block, and a small boot script. JavaScript is on for this page only (``network.private_page(
-host_scripts=True)``); what rrweb rebuilds goes into an iframe it sandboxes without ``allow-scripts`` (its
-``UNSAFE_replayCanvas`` stays off), so recorded ``<script>`` and ``on*`` handlers are inert, and the host page's
-content security policy (``CSP``: scripts only with this load's nonce, images, fonts and media only ``data:``,
-no frames, no connections) is inherited by that same-origin ``about:blank`` iframe, so a recorded URL is refused
-before it becomes a request. The profile's interceptor still blocks and counts whatever else would leave.
+inline document (``setHtml``) holding rrweb's CSS and JS from the pinned files and a small boot script, both
+carrying a fresh nonce; the masked events (``io/rrweb/replay_events.py``) follow as JSON text through
+``runJavaScript``. JavaScript is on for this page only (``HOST_SCRIPTS``, ``network.private_page``); what rrweb
+rebuilds goes into an iframe it sandboxes without allow-scripts (its ``UNSAFE_replayCanvas`` stays off), so
+recorded ``<script>`` and ``on*`` handlers are inert, and the host page's content security policy (``csp``:
+scripts only with this load's nonce, images, fonts and media only ``data:``, no frames, no connections) is
+inherited by that same-origin ``about:blank`` iframe, so a recorded URL is refused before it becomes a request.
+The profile's interceptor still blocks and counts whatever else would leave.
 
 For each picture the engine calls ``rlSeek``: ``replayer.pause(t)``, the iframe at the recorded width, animations
 at their end state (rrweb's paused-animation class off, the static rules below), height-relative units pinned to
