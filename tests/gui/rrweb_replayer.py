@@ -24,7 +24,7 @@ from replaylens.render.qt import SCHEME, ensure_web_app
 FETCH = FETCH_COMMAND
 
 
-#: After seeking: the keyframe renderer's rule for animations (io/rrweb/html.py, docs/rendering.md) in rrweb's
+#: After seeking: the page pictures' rule for animations (render/page/replay.py, docs/rendering.md) in rrweb's
 #: replayed document, and rrweb's paused-animation class taken off.
 _SETTLE_JS = ("(function(d){const s=d.createElement('style');s.textContent='*,*::before,*::after{"
               "animation-duration:0s!important;animation-delay:0s!important;animation-iteration-count:1!important;"

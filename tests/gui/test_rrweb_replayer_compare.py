@@ -7,10 +7,11 @@ Skipped unless rrweb has been fetched (`bash tests/bench/fetch_rrweb.sh`, into ~
 (tests/gui/rrweb_replayer.py); the first test checks, without rrweb, that the product's page renderer still has
 JavaScript off — that boundary is the product's, this comparison must not move it.
 
-Both pictures come from the same Chromium (QtWebEngine), but not from the same DOM: rrweb rebuilds the snapshot
-with its own rules (style-sheet rewriting, hover classes, iframe sizing) where we rebuild it through the sanitiser
-(io/rrweb/html.py); the recordings' web fonts and images are blocked in both, and rrweb's document gets the
-keyframe renderer's "animations at their end state" rule (rrweb_replayer.RrwebReplayer.frame_at). Here the two
+Both pictures come from the same Chromium (QtWebEngine) and, since page pictures are drawn by rrweb's Replayer too
+(render/page/replay.py), from the same rebuild; ours is a full-page picture in our host page (height-relative units
+pinned, masked events), theirs the test page at the viewport size; the recordings' web fonts and images are
+blocked in both, and rrweb's document gets the page pictures' "animations at their end state" rule
+(rrweb_replayer.RrwebReplayer.frame_at). Here the two
 measured pixel-identical, but with another Chromium or font set (Debian's chromium, another rrweb version) glyph
 positions and anti-aliased edges move by a pixel, so pixel equality is not the test. The figures are SSIM (Wang
 et al. 2004, 7×7 uniform window on grey levels, as scikit-image's default, written with numpy/scipy), the mean

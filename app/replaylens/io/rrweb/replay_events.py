@@ -38,6 +38,9 @@ DOCUMENT, DOCTYPE, ELEMENT, TEXT = 0, 1, 2, 3
 META, FULL, INCREMENTAL = 4, 2, 3
 _SCRIPT_URL_RE = re.compile(r"^\s*(?:javascript|vbscript)\s*:", re.IGNORECASE)
 _CTRL_RE = re.compile(r"[\x00-\x20]+")
+#: Node levels copied into the events (deeper ones are left out): a browser's HTML parser nests at most 512, rrweb
+#: rebuilds recursively, and the JSON handed over must stay within the encoder's nesting limit.
+MAX_DEPTH = 400
 #: Sources of the window's history that are DOM changes rrweb replays (others never reach the history).
 REPLAYED_SOURCES = frozenset({0, 3, 5, 8, 9, 10, 13, 15, 16})
 
@@ -72,12 +75,15 @@ class Masker:
         if not isinstance(node, dict):
             return node
         root: dict[str, Any] = {}
-        stack: list[tuple[dict[str, Any], dict[str, Any], bool, bool, int]] = [(node, root, masked, secret, parent)]
+        stack: list[tuple[dict[str, Any], dict[str, Any], bool, bool, int, int]] = [
+            (node, root, masked, secret, parent, 0)]
         while stack:
-            src, out, m, s, par = stack.pop()
+            src, out, m, s, par, depth = stack.pop()
             kids_m, kids_s = self._one(src, out, m, s, par)
             kids = src.get("childNodes")
-            if isinstance(kids, list):
+            if isinstance(kids, list) and depth >= MAX_DEPTH:
+                out["childNodes"] = []
+            elif isinstance(kids, list):
                 copies: list[Any] = []
                 sid = src.get("id")
                 nid: int = sid if isinstance(sid, int) else -1
@@ -85,7 +91,7 @@ class Masker:
                     if isinstance(k, dict):
                         c: dict[str, Any] = {}
                         copies.append(c)
-                        stack.append((k, c, kids_m, kids_s, nid))
+                        stack.append((k, c, kids_m, kids_s, nid, depth + 1))
                 out["childNodes"] = copies
         return root
 
