@@ -86,17 +86,16 @@ def test_our_pictures_match_rrwebs_player(rel: str, request: pytest.FixtureReque
         for t, job, res in zip(times, jobs, ours, strict=True):
             assert res.png is not None and not res.wireframe, (t, res.error)
             jw, jh = int(job.width), int(job.height)
-            theirs = rr.frame_at(int(round(job.at_ms - float(events[0]["timestamp"]))) + 1)
+            theirs = rr.frame_at(int(round(job.at_ms - float(events[0]["timestamp"]))) + 1, first_ms=80, step_ms=80)
             mine = QImage.fromData(res.png)
             cw, ch = min(jw, w, mine.width()), min(jh, h, mine.height())
             a, b = pixels(theirs.copy(0, 0, cw, ch)), pixels(mine.copy(0, 0, cw, ch))
             figures.append({"t_s": round(t / 1000, 2), "ssim": round(ssim(a, b), 4),
                             "mean_diff": round(float(np.abs(a - b).mean()), 2)})
-        blocked = list(rr.interceptor.blocked)
     finally:
         rr.close()
     print(f"{rel}: " + "; ".join(f"{f['t_s']} s ssim {f['ssim']} mean {f['mean_diff']}" for f in figures))
     request.node.user_properties.append(("fidelity", figures))
-    assert all(u.startswith(("http:", "https:")) for u in blocked), blocked
+    assert all(r.blocked_requests == 0 for r in ours)  # our host page's policy refused every recorded URL first
     worst = min(figures, key=lambda f: f["ssim"])
     assert worst["ssim"] >= MIN_SSIM, figures
