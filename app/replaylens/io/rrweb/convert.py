@@ -1,7 +1,7 @@
 """Convert an rrweb recording into a native ``.rlsession`` bundle, with rendered page screenshots.
 
 Each page's first FullSnapshot is rendered off screen by ``replaylens.render.page.render_snapshots`` (another
-module, behind a small contract). Rendering is best effort: when the renderer is missing or fails, the bundle is
+module, behind a small contract: rrweb's own Replayer in our host page, docs/rendering.md). Rendering is best effort: when the renderer is missing or fails, the bundle is
 written without screenshots (or with the wireframes the renderer returns) and the result says why, so the caller
 can tell the user. Every PNG is checked against the bundle reader's image limits before it is written, so a
 converted bundle always opens.
@@ -27,9 +27,10 @@ from replaylens.model.report import ImportReport
 #: The line ``replaylens convert --first`` prints when the first screenshots are ready (ui/render_job.py waits
 #: for it).
 FIRST_PREFIX = "first bundle: "
-CONVERTER_VERSION = "rrweb-5"  # rrweb-2: accessible names and roles of targets; rrweb-3: one secret rule, input
+CONVERTER_VERSION = "rrweb-6"  # rrweb-2: accessible names and roles of targets; rrweb-3: one secret rule, input
 #: values masked in screenshots by default; rrweb-4: DOM keyframes as page states (format 1.2); rrweb-5: element
-#: boxes of click-like events (target_box_x/y/w/h)
+#: boxes of click-like events (target_box_x/y/w/h); rrweb-6: pictures drawn by rrweb's own Replayer, a page state
+#: at every visual change, pinned fonts
 
 
 @dataclass
