@@ -130,3 +130,29 @@ def test_a_text_added_late_is_on_the_export_after_it_and_not_before(tmp_path: Pa
     assert after > 5_000, after  # the late output (its 968×32 px block) is on the export after it appeared
     assert before == 0, before  # and not before
     assert first > 5_000, first  # control: an output is found when it is there
+
+
+def export_exact(src: Path, t_ms: int, out: Path) -> Path:
+    env = {**os.environ, "PYTHONPATH": str(APP), "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.run([sys.executable, "-m", "replaylens", "export", str(src), "--at", f"{t_ms / 1000:.3f}",
+                           "--out", str(out), "--trail", "0", "--no-caption", "--exact"], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.mark.slow
+def test_an_exact_export_renders_the_moment_itself(tmp_path: Path) -> None:
+    """``export --exact`` of the recording renders the page at that very time (no conversion, no page states):
+    100 ms after the late output appeared it is there, 100 ms before it is not."""
+    from rrweb_replayer import rrweb_missing
+
+    why = rrweb_missing()
+    if why is not None:
+        pytest.skip(why)
+    events, late_ms = notebook()
+    src = tmp_path / "notebook.json"
+    src.write_text(json.dumps(events), "utf-8")
+    after = colour_count(export_exact(src, late_ms + 100, tmp_path / "after.png"), LATE)
+    before = colour_count(export_exact(src, late_ms - 100, tmp_path / "before.png"), LATE)
+    assert after > 5_000 and before == 0, (after, before)

@@ -175,3 +175,39 @@ def test_every_real_recordings_events_carry_no_handler(shared_data: Path) -> Non
                 elif isinstance(cur, list):
                     stack.extend(cur)
     assert n > 400
+
+
+def test_a_missing_or_altered_rrweb_stops_rendering_with_the_fix(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """No silent fallback: ``render_snapshots`` raises RrwebMissingError, ``replaylens convert`` exits 3 naming the
+    fix; ``--no-render`` still converts."""
+    import os
+    import subprocess
+    import sys
+
+    from replaylens.assets.rrweb import FETCH_COMMAND, RrwebMissingError
+    from replaylens.render.page import RenderJob, jobs, render_snapshots
+
+    def missing() -> Path:
+        raise RrwebMissingError(f"rrweb 2.2.2 is not installed; run `{FETCH_COMMAND}`")
+
+    monkeypatch.setattr(jobs, "rrweb_dir", missing)
+    with pytest.raises(RrwebMissingError, match="fetch_rrweb"):
+        render_snapshots([RenderJob(doc(), 300, 200, "a")])
+    altered = tmp_path / "rrweb"
+    altered.mkdir()
+    (altered / "rrweb.min.js").write_text("window.rrweb = {}")
+    (altered / "style.css").write_text("")
+    rec = tmp_path / "r.json"
+    rec.write_text(json.dumps([{"type": 4, "timestamp": 1, "data": {"href": "https://x.example/", "width": 400,
+                                                                     "height": 300}},
+                               {"type": 2, "timestamp": 2, "data": {"node": doc(), "initialOffset": {}}}]))
+    env = {**os.environ, "REPLAYLENS_RRWEB_DIR": str(altered),
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "app")}
+    run = [sys.executable, "-m", "replaylens", "convert", str(rec), "-o", str(tmp_path / "o.rlsession")]
+    proc = subprocess.run(run, capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 3, proc.stderr
+    assert "not the pinned rrweb" in proc.stderr and FETCH_COMMAND in proc.stderr
+    assert not (tmp_path / "o.rlsession").exists()
+    proc = subprocess.run([*run, "--no-render"], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0 and (tmp_path / "o.rlsession").is_file(), proc.stderr

@@ -1,10 +1,10 @@
 """Convert an rrweb recording into a native ``.rlsession`` bundle, with rendered page screenshots.
 
 Each page's first FullSnapshot is rendered off screen by ``replaylens.render.page.render_snapshots`` (another
-module, behind a small contract: rrweb's own Replayer in our host page, docs/rendering.md). Rendering is best effort: when the renderer is missing or fails, the bundle is
-written without screenshots (or with the wireframes the renderer returns) and the result says why, so the caller
-can tell the user. Every PNG is checked against the bundle reader's image limits before it is written, so a
-converted bundle always opens.
+module, behind a small contract: rrweb's own Replayer in our host page, docs/rendering.md). Rendering is best
+effort: when the renderer is missing or fails, the bundle is written without screenshots (or with the wireframes the
+renderer returns) and the result says why, so the caller can tell the user. Every PNG is checked against the bundle
+reader's image limits before it is written, so a converted bundle always opens.
 """
 
 from __future__ import annotations
