@@ -4,12 +4,14 @@ A recorded page asks for ``Arial``, ``Helvetica``, ``monospace``…; which file 
 machine has (with ``fonts-liberation`` Arial is Liberation Sans, with ``fonts-urw-base35`` Nimbus Sans, with
 ``fonts-noto-mono`` monospace is Noto Sans Mono), so the same recording rendered elsewhere gave another picture.
 ``pin_fonts`` points fontconfig (``FONTCONFIG_FILE``, read when Qt and Chromium start) at a private configuration
-that sees only the faces the bootstrap and the Debian package install (``fonts-dejavu-core``: DejaVu Sans, Sans
-Mono, Serif, regular and bold; ``fonts-wqy-microhei``: WenQuanYi Micro Hei, for Chinese/Japanese/Korean text),
-linked into one private folder, and maps the generic families and the common web fonts onto them (``FAMILIES``).
+that sees only the faces the bootstrap installs (``fonts-dejavu-core``, a dependency of the Debian package: DejaVu
+Sans, Sans Mono, Serif, regular and bold; ``fonts-wqy-microhei``, recommended: WenQuanYi Micro Hei, for
+Chinese/Japanese/Korean text, linked when present), linked into one private folder, and maps the generic families
+and the common web fonts onto them (``FAMILIES``).
 
-It must run before the process's first ``QGuiApplication``: the page-rendering child (``replaylens convert``), the
-library's render workers and the tests call it; the viewer's own widgets keep the system's fonts. Set
+It must run before the process's first ``QGuiApplication``: the page-rendering child (``replaylens convert``),
+``render.qt.ensure_web_app`` when it starts Qt itself, ``export --exact`` and the tests call it; the viewer's own
+widgets keep the system's fonts. Set
 ``REPLAYLENS_SYSTEM_FONTS=1`` to keep the system configuration. Nothing here imports Qt.
 """
 
@@ -20,7 +22,7 @@ import tempfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-#: The faces page pictures use (Debian paths of fonts-dejavu-core and fonts-wqy-microhei).
+#: The faces page pictures use (Debian paths of fonts-dejavu-core), all required for pinning.
 FACES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
@@ -28,8 +30,9 @@ FACES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf",
     "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
     "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
 )
+#: Linked too when installed (the bootstrap installs it; the Debian package recommends it): CJK text.
+OPTIONAL_FACES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",)
 SANS, MONO, SERIF, CJK = "DejaVu Sans", "DejaVu Sans Mono", "DejaVu Serif", "WenQuanYi Micro Hei"
 #: Family asked for -> the pinned face (CJK text falls back to WenQuanYi Micro Hei from every family).
 FAMILIES: dict[str, str] = {
@@ -89,14 +92,18 @@ def config_text(font_dir: Path, cache_dir: Path) -> str:
 
 def pinned_config(root: Path | None = None) -> Path | None:
     """Write the configuration (and the folder of linked faces) under ``root`` (default: a per-user temporary
-    folder); None when a face is missing (then nothing is pinned: the system's fonts are used)."""
+    folder); None when a DejaVu face is missing (then nothing is pinned: the system's fonts are used)."""
     faces = [Path(f) for f in FACES]
     if not all(f.is_file() for f in faces):
         return None
+    faces += [Path(f) for f in OPTIONAL_FACES if Path(f).is_file()]
     base = root or Path(tempfile.gettempdir()) / f"replaylens-fonts-{os.getuid() if hasattr(os, 'getuid') else 0}"
     fonts, cache = base / "faces", base / "cache"
     fonts.mkdir(parents=True, exist_ok=True)
     cache.mkdir(parents=True, exist_ok=True)
+    for stale in fonts.iterdir():  # a face uninstalled since
+        if stale.name not in {f.name for f in faces}:
+            stale.unlink(missing_ok=True)
     for f in faces:
         link = fonts / f.name
         if not (link.is_symlink() and os.readlink(link) == str(f)):
