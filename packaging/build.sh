@@ -135,8 +135,8 @@ Version: $VERSION
 Architecture: $ARCH
 Maintainer: Replay Lens <dev@replaylens.invalid>
 Installed-Size: $installed_kb
-Depends: libc6 (>= 2.36), libgl1, libegl1, fontconfig-config, fonts-dejavu-core | fonts-liberation2, sensible-utils
-Recommends: shared-mime-info, desktop-file-utils, xdg-utils, hicolor-icon-theme
+Depends: libc6 (>= 2.36), libgl1, libegl1, fontconfig-config, fonts-dejavu-core, sensible-utils
+Recommends: fonts-wqy-microhei, shared-mime-info, desktop-file-utils, xdg-utils, hicolor-icon-theme
 Section: utils
 Priority: optional
 Description: desktop viewer for recorded web sessions

@@ -11,6 +11,10 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
 
+from replaylens.render.fonts import pin_fonts
+
+pin_fonts()
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("REPLAYLENS_SHARED_DATA") or ROOT.parent / "shared" / "data")
 DEMO = ROOT / "resources" / "samples" / "nimbus-demo.rlsession"

@@ -3,8 +3,8 @@
     python tests/bench/bench_keyframes.py [--json] [--no-render] [--no-import] [--import-mb 30]
 
 * **render**: converts the shared SmartX mobile recording with keyframes (the real renderer, off screen) and reports
-  keyframes, render seconds and keyframes per second of rendering; plus the time to build every keyframe's DOM state
-  and sanitised HTML without rendering (the demoit recording too).
+  keyframes, render seconds and keyframes per second of rendering (rrweb's Replayer seeked from state to state);
+  plus the time to plan the states and build the masked events the replayer gets (the demoit recording too).
 * **measure**: the same keyframes rendered twice in one process, with and without measuring the clicked and hovered
   elements' boxes (render/page/geometry.py): keyframes per second each way, boxes measured.
 * **seek**: a synthetic 60-minute session whose 5 pages carry 1,000 states each (the manifest limit); 2,000 random
@@ -31,8 +31,8 @@ SHARED = Path(os.environ.get("REPLAYLENS_SHARED_DATA") or HERE.parents[1].parent
 
 
 def bench_states_only() -> dict[str, object]:
-    from replaylens.io.rrweb.html import snapshot_to_html
-    from replaylens.io.rrweb.keyframes import KeyframeJobs, plan_keyframes
+    """Planning the states and building the masked events rrweb's Replayer gets, without rendering."""
+    from replaylens.io.rrweb.keyframes import plan_events, plan_keyframes
     from replaylens.io.rrweb.reader import load_recording
 
     out: dict[str, object] = {}
@@ -41,10 +41,12 @@ def bench_states_only() -> dict[str, object]:
         own = {i for i, p in enumerate(loaded.mapped.pages) if p.snapshot is not None}
         t0 = time.perf_counter()
         plans = plan_keyframes([(h.changes, h.navs) for h in loaded.mapped.histories], own)
-        sizes = [len(h) for h in KeyframeJobs(plans, lambda tree, _p, _s: snapshot_to_html(tree))]
+        events = [plan_events(loaded, p.window) for p in plans]
         dt = time.perf_counter() - t0
-        out[name] = {"keyframes": len(sizes), "states_and_html_s": round(dt, 3),
-                     "ms_per_keyframe_without_render": round(1000 * dt / max(len(sizes), 1), 1)}
+        shots = sum(len(p.shots) for p in plans)
+        out[name] = {"keyframes": shots, "states_and_events_s": round(dt, 3),
+                     "events_mb": round(sum(len(json.dumps(e)) for e in events) / 1e6, 2),
+                     "ms_per_keyframe_without_render": round(1000 * dt / max(shots, 1), 1)}
     return out
 
 

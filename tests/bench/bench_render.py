@@ -1,10 +1,16 @@
-"""Benchmark: import + full-page render of real rrweb snapshots (goal: ≤ 3 s per page, import included).
+"""Benchmark: import + full-page render of real rrweb snapshots (goal: ≤ 3 s per page, import included), and the
+whole conversion of the shared recordings (``--convert``).
 
     python tests/bench/bench_render.py [--json] [--runs N]
+    python tests/bench/bench_render.py --convert [--json]
 
-For each snapshot: parse (json.loads of the file and finding the FullSnapshot), rebuild (snapshot_to_html with
-sanitising), render (render_snapshots of that one page, QtWebEngine off screen, engine start included) and the
-wireframe fallback. Baseline measured in the same run: rendering a trivial one-line page the same way, so
+For each snapshot: parse (json.loads of the file and finding the FullSnapshot), events (the masked rrweb events
+handed to rrweb's Replayer, io/rrweb/replay_events.py), render (render_snapshots of that one page: our host page,
+rrweb's Replayer, QtWebEngine off screen, engine start included) and the wireframe fallback.
+``--convert``: ``replaylens convert`` of each shared rrweb recording in a fresh process (first pictures and page
+states), wall time, CPU time and peak RSS of that process, pages, screenshots and states; run it with another
+checkout's ``app`` folder on PYTHONPATH to measure that code the same way (the "before" figures).
+Baseline measured in the same run: rendering a trivial one-line page the same way, so
 ``x baseline`` is the page's own cost over the fixed engine overhead. The first render of the process also pays
 Chromium's start-up; it is reported separately as ``cold start``. Medians of ``--runs`` runs.
 """
@@ -53,11 +59,14 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--convert", action="store_true", help="measure whole conversions of the shared recordings")
     args = ap.parse_args()
     if not SHARED.is_dir():
         print(f"shared data not found at {SHARED}", file=sys.stderr)
         return 2
-    from replaylens.io.rrweb.html import snapshot_to_html
+    if args.convert:
+        return convert_bench(args.json)
+    from replaylens.io.rrweb.replay_events import snapshot_events
     from replaylens.render.page import RenderJob, prepare_qt, render_snapshots, render_wireframe
 
     prepare_qt()
@@ -72,13 +81,14 @@ def main() -> int:
     for label, rel, (w, h) in SAMPLES:
         path = SHARED / rel
         parse_s, node = median_s(lambda p=path: first_snapshot(p), args.runs)
-        html_s, html = median_s(lambda n=node, w=w, h=h: snapshot_to_html(n, viewport=(w, h)), args.runs)
+        html_s, events = median_s(lambda n=node, w=w, h=h: snapshot_events(n, w, h), args.runs)
+        html = json.dumps(events)
         render_s, res = median_s(lambda n=node, w=w, h=h: render_snapshots([RenderJob(n, w, h, "x")]), args.runs)
         wire_s, _ = median_s(lambda n=node, w=w, h=h: render_wireframe(n, w, h), args.runs)
         r = res[0]
         rows.append({
-            "snapshot": label, "file_mb": round(path.stat().st_size / 1e6, 2), "html_mb": round(len(html) / 1e6, 2),
-            "parse_ms": round(parse_s * 1e3), "rebuild_ms": round(html_s * 1e3), "render_ms": round(render_s * 1e3),
+            "snapshot": label, "file_mb": round(path.stat().st_size / 1e6, 2), "events_mb": round(len(html) / 1e6, 2),
+            "parse_ms": round(parse_s * 1e3), "events_ms": round(html_s * 1e3), "render_ms": round(render_s * 1e3),
             "import_render_s": round(parse_s + render_s, 2), "x_baseline": round(render_s / base_s, 1),
             "page_px": f"{r.width}x{r.height}", "wireframe": r.wireframe, "blocked": r.blocked_requests,
             "wireframe_ms": round(wire_s * 1e3), "within_3s_goal": parse_s + render_s <= 3.0,
@@ -90,12 +100,52 @@ def main() -> int:
         return 0
     print(f"baseline (one-line page, warm): {report['baseline_trivial_render_ms']} ms; "
           f"cold start (first render of the process): {report['cold_start_ms']} ms; median of {args.runs}")
-    cols = ["snapshot", "file_mb", "html_mb", "parse_ms", "rebuild_ms", "render_ms", "x_baseline",
+    cols = ["snapshot", "file_mb", "events_mb", "parse_ms", "events_ms", "render_ms", "x_baseline",
             "import_render_s", "page_px", "blocked", "wireframe_ms", "within_3s_goal"]
     widths = [max(len(c), *(len(str(r[c])) for r in rows)) for c in cols]
     print("  ".join(c.ljust(wd) for c, wd in zip(cols, widths, strict=True)))
     for r in rows:
         print("  ".join(str(r[c]).ljust(wd) for c, wd in zip(cols, widths, strict=True)))
+    return 0
+
+
+CONVERT = ["rrweb-sizer-smartx-mobile/e1.json", "rrweb-demoit-player/events.json",
+           "highlight-sample-events/capacitor.json", "sentry-replay-analyzer-mock/rrweb-simple.json"]
+
+
+def convert_bench(as_json: bool) -> int:
+    """One fresh ``replaylens convert`` process per recording: wall, CPU, peak RSS (that child alone)."""
+    import re
+    import subprocess
+    import tempfile
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for rel in CONVERT:
+            out = Path(tmp) / (Path(rel).parent.name + ".rlsession")
+            code = ("import resource,subprocess,sys,time;t=time.perf_counter();"
+                    "p=subprocess.run([sys.executable,'-m','replaylens','convert',sys.argv[1],'-o',sys.argv[2]],"
+                    "capture_output=True,text=True);w=time.perf_counter()-t;"
+                    "u=resource.getrusage(resource.RUSAGE_CHILDREN);"
+                    "print(p.returncode,w,u.ru_utime+u.ru_stime,u.ru_maxrss);print(p.stdout+p.stderr)")
+            proc = subprocess.run([sys.executable, "-c", code, str(SHARED / rel), str(out)], capture_output=True,
+                                  text=True, timeout=1800)
+            first, _, rest = proc.stdout.partition("\n")
+            rc, wall, cpu, rss = first.split()
+            states = 0
+            m = re.search(r"(\d+) page states", rest)
+            if m:
+                states = int(m.group(1))
+            shots = re.search(r"(\d+) screenshots", rest)
+            rows.append({"recording": rel, "exit": int(rc), "wall_s": round(float(wall), 1),
+                         "cpu_s": round(float(cpu), 1), "peak_rss_mb": round(int(rss) / 1024),
+                         "screenshots": int(shots.group(1)) if shots else 0, "states": states,
+                         "note": " ".join(rest.split())[-160:] if int(rc) else ""})
+    if as_json:
+        print(json.dumps({"convert": rows}))
+        return 0
+    for r in rows:
+        print("  ".join(f"{k} {v}" for k, v in r.items()))
     return 0
 
 

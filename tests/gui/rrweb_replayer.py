@@ -24,7 +24,7 @@ from replaylens.render.qt import SCHEME, ensure_web_app
 FETCH = FETCH_COMMAND
 
 
-#: After seeking: the keyframe renderer's rule for animations (io/rrweb/html.py, docs/rendering.md) in rrweb's
+#: After seeking: the page pictures' rule for animations (render/page/replay.py, docs/rendering.md) in rrweb's
 #: replayed document, and rrweb's paused-animation class taken off.
 _SETTLE_JS = ("(function(d){const s=d.createElement('style');s.textContent='*,*::before,*::after{"
               "animation-duration:0s!important;animation-delay:0s!important;animation-iteration-count:1!important;"
@@ -156,9 +156,11 @@ class RrwebReplayer:
         _wait(lambda: bool(box), timeout_s)
         return box[0] if box else None
 
-    def frame_at(self, offset_ms: int, *, settle: bool = True, timeout_s: float = 8.0) -> Any:
+    def frame_at(self, offset_ms: int, *, settle: bool = True, timeout_s: float = 8.0, first_ms: int = 300,
+                 step_ms: int = 150) -> Any:
         """A QImage of the replayer's page ``offset_ms`` after the recording's first event, scrolled to the top
-        and at the recorded viewport size (what the keyframe renderer lays out), once two grabs agree.
+        and at the recorded viewport size (what the keyframe renderer lays out), once two grabs ``step_ms`` apart
+        agree, the first ``first_ms`` after the seek.
 
         A paused Replayer freezes CSS animations where they are (its ``rrweb-paused`` class sets
         ``animation-play-state: paused``): the mobile recording's heading fades in after a 2 s delay, so at 1 s
@@ -177,14 +179,14 @@ class RrwebReplayer:
         if not isinstance(state, int | float):
             raise RuntimeError(f"rrweb's Replayer did not seek to {offset_ms} ms: {state!r}")
         deadline = time.perf_counter() + timeout_s
-        _spin(300)
+        _spin(first_ms)
         prev: Any = None
         while time.perf_counter() < deadline:
             img = self.view.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
             if prev is not None and img == prev:
                 return img.copy(0, 0, w, h)
             prev = img
-            _spin(150)
+            _spin(step_ms)
         raise RuntimeError(f"rrweb's page did not settle within {timeout_s:g} s at {offset_ms} ms")
 
     def sandbox(self) -> str | None:

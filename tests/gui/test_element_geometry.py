@@ -14,7 +14,6 @@ import numpy as np
 import pyarrow.compute as pc
 import pytest
 
-from replaylens.io.rrweb.domstate import DomState
 from replaylens.render.page import RenderJob, prepare_qt, render_html, render_snapshots
 
 prepare_qt()
@@ -79,8 +78,7 @@ def test_hostile_mutation_still_blocked_while_measuring(server: _Counting) -> No
     root = {"type": 0, "id": 1, "childNodes": [
         {"type": 2, "tagName": "html", "id": 2, "attributes": {}, "childNodes": [
             {"type": 2, "tagName": "body", "id": 3, "attributes": {"style": "margin:0"}, "childNodes": [button]}]}]}
-    state = DomState(root)
-    state.apply(0, {"adds": [
+    later = {"source": 0, "adds": [
         {"parentId": 3, "nextId": None, "node": {"type": 2, "tagName": "script", "id": 20, "attributes": {},
                                                  "childNodes": [{"type": 3, "id": 21, "textContent":
                                                                  "document.querySelector('button').remove()"}]}},
@@ -89,8 +87,12 @@ def test_hostile_mutation_still_blocked_while_measuring(server: _Counting) -> No
         {"parentId": 3, "nextId": None, "node": {"type": 2, "tagName": "div", "id": 23, "childNodes": [],
                                                  "attributes": {"data-rl-id": "10", "onclick": "alert(1)",
                                                                 "style": "width:10px;height:10px"}}}],
-        "removes": [], "texts": [], "attributes": []})
-    [res] = render_snapshots([RenderJob(state.root, 400, 300, "k", measure=(10, 23))], timeout_s=20)
+        "removes": [], "texts": [], "attributes": []}
+    events = [{"type": 4, "timestamp": 0, "data": {"href": "https://bank.example/", "width": 400, "height": 300}},
+              {"type": 2, "timestamp": 0, "data": {"node": root, "initialOffset": {"left": 0, "top": 0}}},
+              {"type": 3, "timestamp": 100, "data": later}]  # raw: the replayer gets the hostile mutation as is
+    [res] = render_snapshots([RenderJob(root, 400, 300, "k", measure=(10, 23), events=events, at_ms=200)],
+                             timeout_s=20)
     assert res.png is not None and not res.wireframe, res.error
     got = _boxes(res)
     assert got[10] == [40.0, 60.0, 120.0, 30.0]  # the script did not remove it; the forged id did not move it

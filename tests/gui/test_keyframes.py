@@ -38,16 +38,14 @@ def _load_ref(name: str) -> np.ndarray:
 
 
 def smartx_state_png(shared_data: Path, t_rel_ms: int) -> bytes:
-    from replaylens.io.rrweb.keyframes import KeyframeJobs, Shot, WindowPlan
+    from replaylens.io.rrweb.keyframes import state_job
     from replaylens.io.rrweb.reader import load_recording
 
     loaded = load_recording(shared_data / "rrweb-sizer-smartx-mobile" / "e1.json")
     info, hist = loaded.mapped.pages[0], loaded.mapped.histories[0]
     assert info.snapshot is not None and len(hist.changes) > 20
-    t = loaded.mapped.start_epoch_ms + t_rel_ms
-    plan = WindowPlan(0, sorted(hist.changes, key=lambda c: c[0]), [Shot(t, 0)])
-    jobs = KeyframeJobs([plan], lambda tree, _p, _s: RenderJob(tree, info.width, info.height, "s", hist.secrets))
-    [res] = render_snapshots(list(jobs), timeout_s=20)
+    job: RenderJob = state_job(loaded, 0, t_rel_ms)
+    [res] = render_snapshots([job], timeout_s=20)
     assert res.png is not None and not res.wireframe, res.error
     return res.png
 
@@ -67,14 +65,12 @@ def test_smartx_keyframe_shows_the_opened_menu(shared_data: Path) -> None:
 
 
 def demoit_state_png(shared_data: Path, t_rel_ms: int) -> bytes:
-    from replaylens.io.rrweb.keyframes import KeyframeJobs, Shot, WindowPlan
+    from replaylens.io.rrweb.keyframes import state_job
     from replaylens.io.rrweb.reader import load_recording
 
     loaded = load_recording(shared_data / "rrweb-demoit-player" / "events.json")
-    info, hist = loaded.mapped.pages[0], loaded.mapped.histories[0]
-    plan = WindowPlan(0, sorted(hist.changes, key=lambda c: c[0]), [Shot(loaded.mapped.start_epoch_ms + t_rel_ms, 0)])
-    jobs = KeyframeJobs([plan], lambda tree, _p, _s: RenderJob(tree, info.width, info.height, "d", hist.secrets))
-    [res] = render_snapshots(list(jobs), timeout_s=20)
+    job: RenderJob = state_job(loaded, 0, t_rel_ms)
+    [res] = render_snapshots([job], timeout_s=20)
     assert res.png is not None and not res.wireframe, res.error
     return res.png
 

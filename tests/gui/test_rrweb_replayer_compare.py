@@ -7,10 +7,11 @@ Skipped unless rrweb has been fetched (`bash tests/bench/fetch_rrweb.sh`, into ~
 (tests/gui/rrweb_replayer.py); the first test checks, without rrweb, that the product's page renderer still has
 JavaScript off — that boundary is the product's, this comparison must not move it.
 
-Both pictures come from the same Chromium (QtWebEngine), but not from the same DOM: rrweb rebuilds the snapshot
-with its own rules (style-sheet rewriting, hover classes, iframe sizing) where we rebuild it through the sanitiser
-(io/rrweb/html.py); the recordings' web fonts and images are blocked in both, and rrweb's document gets the
-keyframe renderer's "animations at their end state" rule (rrweb_replayer.RrwebReplayer.frame_at). Here the two
+Both pictures come from the same Chromium (QtWebEngine) and, since page pictures are drawn by rrweb's Replayer too
+(render/page/replay.py), from the same rebuild; ours is a full-page picture in our host page (height-relative units
+pinned, masked events), theirs the test page at the viewport size; the recordings' web fonts and images are
+blocked in both, and rrweb's document gets the page pictures' "animations at their end state" rule
+(rrweb_replayer.RrwebReplayer.frame_at). Here the two
 measured pixel-identical, but with another Chromium or font set (Debian's chromium, another rrweb version) glyph
 positions and anti-aliased edges move by a pixel, so pixel equality is not the test. The figures are SSIM (Wang
 et al. 2004, 7×7 uniform window on grey levels, as scikit-image's default, written with numpy/scipy), the mean
@@ -133,8 +134,10 @@ def report(request: pytest.FixtureRequest, moment: str, **found: object) -> None
 
 
 def test_the_product_never_enables_javascript_for_recorded_pages(qapp: object) -> None:
-    """Only this comparison turns JavaScript on: the product's page settings have it off, and no module of app/
-    sets a Javascript* attribute other than through network.py's list of attributes switched off."""
+    """The product's page settings have JavaScript off, and no module of app/ sets a Javascript* attribute other
+    than through network.py's lists: off for every page, on only for our host page of rrweb's Replayer (its one
+    user is render/page/replay.py), whose recorded document rrweb puts in an iframe without allow-scripts (no
+    option or script of ours can grant it)."""
     from PySide6.QtWebEngineCore import QWebEngineSettings
 
     from replaylens.render.page import network
@@ -156,6 +159,21 @@ def test_the_product_never_enables_javascript_for_recorded_pages(qapp: object) -
     text = (APP / "render" / "page" / "network.py").read_text("utf-8")
     assert '"JavascriptEnabled"' in text.split("_OFF_ATTRIBUTES = (", 1)[1].split(")", 1)[0]
     assert "_ON_ATTRIBUTES" in text and "Javascript" not in text.split("_ON_ATTRIBUTES = (", 1)[1].split(")", 1)[0]
+    # JavaScript is on for our host page of rrweb's Replayer only (render/page/replay.py), never for the recorded
+    # document: rrweb rebuilds it in an iframe sandboxed with allow-same-origin alone
+    assert text.split("_HOST_PAGE_ON = (", 1)[1].split(")", 1)[0] == '"JavascriptEnabled",'
+    hosts = {p.relative_to(APP).as_posix() for p in APP.rglob("*.py")
+             if re.search(r"HOST_SCRIPTS\s*=\s*True|host_scripts\s*=\s*True", p.read_text("utf-8"))}
+    assert hosts == {"render/page/replay.py"}, hosts
+    from replaylens.render.page import replay
+
+    assert replay.REPLAYER_OPTIONS["UNSAFE_replayCanvas"] is False  # rrweb adds allow-scripts when it is on
+    assert "iframeAttributes" not in replay.REPLAYER_OPTIONS and "sandbox" not in replay._BOOT
+    for p in APP.rglob("*"):  # nothing in app/ grants the recorded iframe scripts ("without allow-scripts" only)
+        if p.is_file() and p.suffix in (".py", ".js", ".html"):
+            body = p.read_text("utf-8", errors="replace")
+            for m in re.finditer(r"allow-scripts", body):
+                assert body[max(0, m.start() - 9):m.start()].endswith("without "), (p, body[m.start() - 60:m.end()])
 
 
 @pytest.mark.slow

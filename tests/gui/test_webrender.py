@@ -341,26 +341,36 @@ def _hostile_mutations(base: str, box_id: int, body_id: int) -> list[tuple[int, 
 @pytest.mark.slow
 def test_hostile_mutations_run_no_script_and_send_nothing(server: _CountingServer) -> None:
     """A safe snapshot made hostile later (a script, remote images, handler and src attributes, remote CSS rules):
-    the DOM state after those changes goes through the same sanitiser and engine, and nothing reaches the server."""
-    from replaylens.io.rrweb.domstate import DomState
-    from replaylens.io.rrweb.html import snapshot_to_html
+    the window's events go through the one masking pass (handlers and javascript: values dropped) to rrweb's
+    Replayer, which applies every change in its script-less sandbox, and nothing reaches the server."""
+    from replaylens.io.rrweb.columns import PageInfo, WindowHistory
+    from replaylens.io.rrweb.keyframes import FIRST_SNAPSHOT
+    from replaylens.io.rrweb.replay_events import Privacy, window_events
 
     base = f"http://127.0.0.1:{server.server_address[1]}"
     page = ("<!DOCTYPE html><html><head><style>body{margin:0;background:#fff}"
             f".box{{width:300px;height:80px;background:rgb{BOX};color:#fff;font:20px sans-serif}}</style></head>"
             "<body><div class=\"box\">Hello safe world</div></body></html>")
-    state = DomState(to_nodes(page))
-    body = next(n for n in state.by_id.values() if n.get("tagName") == "body")
-    box = next(n for n in state.by_id.values() if n.get("tagName") == "div")
-    for src, data in _hostile_mutations(base, box["id"], body["id"]):
-        state.apply(src, data)
-    assert state.skipped == 0  # every hostile change was applied to the tree ...
-    html = snapshot_to_html(state.root)
-    tree = json.dumps(state.root)
+    root = to_nodes(page)
+    flat, stack = [], [root]
+    while stack:
+        n = stack.pop()
+        flat.append(n)
+        stack.extend(n.get("childNodes") or [])
+    body = next(n for n in flat if n.get("tagName") == "body")
+    box = next(n for n in flat if n.get("tagName") == "div")
+    changes = [(0.0, FIRST_SNAPSHOT, root)] + [(100.0 + k, src, data) for k, (src, data) in
+                                               enumerate(_hostile_mutations(base, box["id"], body["id"]))]
+    events = window_events(WindowHistory(changes, [(0.0, 0)]), [PageInfo("https://x.example/", 0, "", 640, 480)],
+                           (640, 480), Privacy())
+    tree = json.dumps(changes)
     assert "changed.png" in tree and "onerror" in tree and "late.woff" in tree and "decl.png" in tree
-    assert "<script" not in html and "onerror" not in html and "onmouseover" not in html
-    assert base not in html  # ... and none of it survives the sanitiser
-    [res] = render_snapshots([RenderJob(state.root, 640, 480, "hostile-later")], timeout_s=10)
+    handed = json.dumps(events)
+    assert "onerror" not in handed and "onmouseover" not in handed and "onclick" not in handed
+    assert "changed.png" in handed and "late.woff" in handed  # ... the rest reaches the replayer as recorded
+    [res] = render_snapshots([RenderJob(root, 640, 480, "hostile-later", events=events, at_ms=200, measure=(9003,))],
+                             timeout_s=10)
     assert not res.wireframe, res.error
     assert res.png is not None and res.blocked_requests == 0
+    assert 9003 in res.boxes[:, 0]  # the mutations were replayed (the late image is in the document)
     assert_safe_render(res.png, server)

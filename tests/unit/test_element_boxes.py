@@ -3,12 +3,15 @@ the columnar join of boxes to events (io/rrweb/boxes.py) and the finding's box (
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pyarrow as pa
 
 from replaylens.io.rrweb.boxes import BOX_COLUMNS, PageBoxes, add_box_columns, measure_ids
-from replaylens.io.rrweb.html import snapshot_to_html
-from replaylens.render.page.geometry import MAX_BOXES, box_script, parse_boxes
+from replaylens.io.rrweb.replay_events import snapshot_events
+from replaylens.render.page import replay
+from replaylens.render.page.geometry import MAX_BOXES, box_script, parse_boxes, replay_box_script
 
 
 def el(tag: str, attrs: dict[str, object] | None = None, kids: list[dict[str, object]] | None = None,
@@ -20,21 +23,21 @@ def doc(*kids: dict[str, object]) -> dict[str, object]:
     return {"type": 0, "id": 1, "childNodes": [el("html", {}, [el("body", {}, list(kids), 3)], 2)]}
 
 
-def test_element_ids_are_opt_in_and_a_recorded_id_is_dropped() -> None:
-    tree = doc(el("button", {"data-rl-id": "99", "class": "b"}, [{"type": 3, "textContent": "Pay", "id": 5}], 4))
-    plain = snapshot_to_html(tree)
-    assert "data-rl-id" not in plain  # default output unchanged, and the forged attribute is gone
-    ided = snapshot_to_html(tree, element_ids=True)
-    assert '<button class="b" data-rl-id="4">Pay</button>' in ided
-    assert 'data-rl-id="99"' not in ided
-    assert '<body data-rl-id="3">' in ided
+def test_a_recorded_rl_attribute_is_dropped_from_the_replayed_events() -> None:
+    """Boxes are found through rrweb's mirror by node id; a page cannot claim another node's id or unmask itself
+    with a recorded data-rl-* attribute (io/rrweb/replay_events.py drops them)."""
+    tree = doc(el("button", {"data-rl-id": "99", "data-rl-secret": "", "class": "b"},
+                  [{"type": 3, "textContent": "Pay", "id": 5}], 4))
+    out = json.dumps(snapshot_events(tree, 400, 300))
+    assert "data-rl-id" not in out and '"99"' not in out and "data-rl-secret" not in out
+    assert '"class": "b"' in out and "Pay" in out
 
 
-def test_iframe_contents_carry_no_ids() -> None:
-    inner = {"type": 0, "id": 20, "childNodes": [el("html", {}, [el("body", {}, [el("p", {}, [], 23)], 22)], 21)]}
-    html = snapshot_to_html(doc(el("iframe", {}, [inner], 10)), element_ids=True)
-    assert 'data-rl-id="10"' in html
-    assert "data-rl-id=&quot;23" not in html and 'data-rl-id="23"' not in html
+def test_only_the_top_documents_elements_are_measured() -> None:
+    """rlBoxes measures elements of the replayed top document only (not inside recorded iframes), and the call
+    carries integers only."""
+    assert "n.ownerDocument !== d" in replay._BOOT
+    assert replay_box_script([3, 2, 3, -1, 2**40]) == "window.rlBoxes([2,3], 2000)"
 
 
 def test_box_script_carries_only_integers() -> None:

@@ -23,10 +23,10 @@ from replaylens.io.registry import open_session
 from replaylens.io.rrweb import convert
 
 
-def _png(w: int, h: int) -> bytes:
+def _png(w: int, h: int, shade: int = 0x80) -> bytes:
     def chunk(tag: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-    raw = b"".join(b"\x00" + b"\x80\x80\x80" * w for _ in range(h))
+    raw = b"".join(b"\x00" + bytes([shade % 256] * 3) * w for _ in range(h))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
@@ -94,6 +94,8 @@ class _Job:
     secrets: Any = None  # SecretNodes of the page's snapshot segment
     show_values: bool = False
     measure: tuple[int, ...] = ()  # node ids whose element boxes to measure
+    events: Any = None  # the window's masked rrweb events (keyframes) or None (a page of its snapshot)
+    at_ms: float = 0.0
 
 
 @dataclass
@@ -113,8 +115,11 @@ def _fake_renderer(monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> list[
     def render_snapshots(jobs, *, timeout_s=10.0, progress=None, allow_webengine=True):
         if fail:
             raise RuntimeError("no GPU")
+        n = len(calls)
         calls.extend(jobs)
-        return [_Result(j.key, _png(20, 30), 1280, 2400, wireframe=(i == 1), error=None) for i, j in enumerate(jobs)]
+        # a picture of its own per job (identical pictures of a page are merged into one state)
+        return [_Result(j.key, _png(20, 30, n + i), 1280, 2400, wireframe=(i == 1), error=None)
+                for i, j in enumerate(jobs)]
 
     mod = types.ModuleType("replaylens.render.page")
     mod.RenderJob = _Job  # type: ignore[attr-defined]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -31,8 +30,9 @@ from rrweb_factory import (
 from storeutil import query
 
 from replaylens.io.rrweb import secrets
-from replaylens.io.rrweb.html import snapshot_to_html, wireframe_boxes
 from replaylens.io.rrweb.reader import load_recording
+from replaylens.io.rrweb.replay_events import Privacy, snapshot_events
+from replaylens.io.rrweb.wireframe_layout import wireframe_boxes
 from replaylens.render.page import prepare_qt
 
 prepare_qt()  # at collection, before a QApplication exists (as tests/gui/test_webrender.py does)
@@ -40,6 +40,23 @@ prepare_qt()  # at collection, before a QApplication exists (as tests/gui/test_w
 SECRETS = typed_secrets()
 PLAIN = [v for _nid, _attrs, v in PLAIN_FIELDS]
 HATCH = ((0xC9, 0xCD, 0xD2), (0xB7, 0xBC, 0xC2))  # the masked box's two stripe colours (io/rrweb/fields.py)
+
+
+def handed_events(node: Any, *, show_values: bool = False, secret_nodes: Any = None) -> str:
+    """What the page pictures get of a snapshot: the masked events handed to rrweb's Replayer, as JSON text."""
+    privacy = Privacy(secret_nodes or secrets.SecretNodes(), show_values)
+    return json.dumps(snapshot_events(node, 800, 600, privacy), ensure_ascii=False)
+
+
+def _secret_boxes(text: str) -> int:
+    """Input and textarea elements marked as masked boxes in the events."""
+    found, stack = 0, [json.loads(text)[1]["data"]["node"]]
+    while stack:
+        n = stack.pop()
+        if n.get("tagName") in ("input", "textarea") and "data-rl-secret" in (n.get("attributes") or {}):
+            found += 1
+        stack.extend(n.get("childNodes") or [])
+    return found
 
 
 def _leaks(text: str) -> list[str]:
@@ -190,22 +207,21 @@ def _walk(node: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-# -- renderer: sanitised HTML, wireframe, rendered pixels ---------------------------------------------------------
+# -- renderer: the masked events rrweb replays, wireframe, rendered pixels ---------------------------------------
 
 def test_sanitised_html_holds_no_secret_and_masks_every_value_by_default(rec: Path) -> None:
     [page] = load_recording(rec).mapped.pages
     assert page.snapshot is not None
     for show in (False, True):
-        out = snapshot_to_html(page.snapshot, show_values=show, secret_nodes=page.secrets)
+        out = handed_events(page.snapshot, show_values=show, secret_nodes=page.secrets)
         assert not _leaks(out), show
-        boxes = re.findall(r"<(?:input|textarea)[^>]* data-rl-secret[ >]", out)
-        assert len(boxes) == len(secret_page_layout()) - len(PLAIN)  # one masked box per secret field
-    assert not [v for v in PLAIN if v in snapshot_to_html(page.snapshot, secret_nodes=page.secrets)]
-    shown = snapshot_to_html(page.snapshot, show_values=True, secret_nodes=page.secrets)
+        assert _secret_boxes(out) == len(secret_page_layout()) - len(PLAIN)  # one masked box per secret field
+    assert not [v for v in PLAIN if v in handed_events(page.snapshot, secret_nodes=page.secrets)]
+    shown = handed_events(page.snapshot, show_values=True, secret_nodes=page.secrets)
     assert all(v in shown for v in PLAIN)  # the control: the preference shows plain values
     # without the importer's mutation knowledge the fields made secret later would be in clear: the renderer
     # needs it (this is what secret_nodes carries)
-    bare = snapshot_to_html(page.snapshot, show_values=True)
+    bare = handed_events(page.snapshot, show_values=True)
     assert "Sx-late-type-R6-before" in bare and "Sx-late-ancestor-R8-before" in bare
     for show in (False, True):
         boxes, _h = wireframe_boxes(page.snapshot, 800, show_values=show, secret_nodes=page.secrets)
@@ -248,11 +264,11 @@ def test_selects_textareas_and_contenteditable_are_masked_by_default() -> None:
         el(10, "div", {"contenteditable": "true"}, [text(11, "draft message")]),
         el(12, "p", {}, [text(13, "Choose a country")]),
     ])]}
-    masked = snapshot_to_html(snap)
-    for word in ("Germany", "France", "IBAN", "draft", 'value="de"'):
+    masked = handed_events(snap)
+    for word in ("Germany", "France", "IBAN", "draft", '"value": "de"'):
         assert word not in masked, word
     assert "Choose a country" in masked  # page text is not input
-    shown = snapshot_to_html(snap, show_values=True)
+    shown = handed_events(snap, show_values=True)
     assert all(w in shown for w in ("Germany", "IBAN", "draft message"))
     labels = " ".join(b.label for b in wireframe_boxes(snap, 400)[0])
     assert "Germany" not in labels and "IBAN" not in labels and "draft" not in labels
@@ -268,8 +284,8 @@ def test_hostile_ids_and_attributes_do_not_break_the_rule() -> None:
         {"type": 2, "id": True, "tagName": "input", "attributes": {"type": None, "name": 7, "value": "b"}},
         {"type": 2, "id": 5, "tagName": "input", "attributes": {"value": "Sx-by-id"}},
     ]}
-    out = snapshot_to_html(snap, show_values=True, secret_nodes=known)
-    assert 'value="a"' in out and "Sx-by-id" not in out
+    out = handed_events(snap, show_values=True, secret_nodes=known)
+    assert '"value": "a"' in out and "Sx-by-id" not in out
     assert isinstance(wireframe_boxes(snap, 400, secret_nodes=known), tuple)
     assert not secrets.is_secret("input", {"type": None, "autocomplete": 3, "name": ["pin"], "class": {"a": 1}})
 

@@ -42,6 +42,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"replaylens: {out.parent}: the output folder does not exist", file=sys.stderr)
         return 2
 
+    if not args.no_render:
+        from replaylens.assets.rrweb import rrweb_dir_or_reason
+        from replaylens.render.fonts import pin_fonts
+
+        folder, why = rrweb_dir_or_reason()
+        if folder is None:  # no silent fallback: the page pictures need the pinned rrweb
+            print(f"replaylens: cannot render page pictures: {why}", file=sys.stderr)
+            return 3
+        pin_fonts()  # before Qt starts (render/fonts.py)
+
     def first(path: Path) -> None:
         print(f"{FIRST_PREFIX}{path}", flush=True)
 

@@ -30,6 +30,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--page", type=int, metavar="N", help="with --full-page: page index (default: the page at --at)")
     p.add_argument("--size", type=parse_size, metavar="WxH", help="view size (default: the recorded viewport)")
     p.add_argument("--no-caption", action="store_true", help="no caption strip under the picture")
+    p.add_argument("--exact", action="store_true",
+                   help="rrweb recordings: render the page exactly as it was at --at (rrweb's Replayer paused there) "
+                        "instead of the page state in force")
     add_annotation_args(p)
     add_friction_args(p)
     p.set_defaults(run=run)
@@ -39,6 +42,10 @@ def run(args: argparse.Namespace) -> int:
     settings = friction_settings(args)
     if settings is None:
         return 2
+    if args.exact:
+        from replaylens.render.exact_state import prepare
+
+        prepare()  # before the export's Qt application: page capture needs a QApplication and the pinned fonts
     with opened_for_export(args) as (session, aset):
         from replaylens.errors import BadInputError
         from replaylens.export.output import save_image
@@ -51,6 +58,10 @@ def run(args: argparse.Namespace) -> int:
             raise BadInputError(args.file, f"--at is past the end of the session ({session.duration_ms / 1000:.1f} s)")
         r = make_renderer(session)
         page = args.page if args.page is not None else r.index.page_at(args.at)
+        if args.exact:
+            from replaylens.render.exact_state import exact_picture
+
+            r.images.exact[page] = exact_picture(args.file, page, args.at)
         heat = heatmap_image(session, args.heatmap, page) if args.heatmap else None
         if args.full_page:
             img = render_full_page(session, page, annotations=aset, heatmap=heat, caption=not args.no_caption,

@@ -89,8 +89,12 @@ class PageImages:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._cache: OrderedDict[str | None, QImage | None] = OrderedDict()
+        #: page -> a picture rendered on demand for one moment (render/exact_state.py), shown instead of the states
+        self.exact: dict[int, QImage] = {}
 
     def get(self, page: int, t: float | None = None) -> QImage | None:
+        if page in self.exact:
+            return self.exact[page]
         name = self.session.screenshot_name(page, t)
         if name is None:
             return None
@@ -105,6 +109,8 @@ class PageImages:
         return self._cache[name]
 
     def page_size(self, page: int, t: float | None = None) -> tuple[float, float]:
+        if page in self.exact:
+            return float(self.exact[page].width()), float(self.exact[page].height())
         pw, ph = self.session.screenshot_size(page, t)
         img = self.get(page, t) if not (pw and ph) else None
         w = float(pw) if pw else float(img.width() if img else self.session.manifest.viewport_width)

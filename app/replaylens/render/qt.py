@@ -81,6 +81,9 @@ def ensure_web_app(*, gui_thread: bool = True) -> Any:
         if threading.current_thread() is not threading.main_thread():
             raise Unavailable("no QApplication is running and one can only be created on the main thread")
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # nothing is shown; never need a display
+        from replaylens.render.fonts import pin_fonts
+
+        pin_fonts()  # page pictures use the pinned faces (render/fonts.py), read when Qt and Chromium start
         os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--disable-gpu")
         prepare_qt()
         app = QApplication([sys.argv[0] if sys.argv and sys.argv[0] else "replaylens"])

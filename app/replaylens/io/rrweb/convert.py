@@ -1,10 +1,10 @@
 """Convert an rrweb recording into a native ``.rlsession`` bundle, with rendered page screenshots.
 
 Each page's first FullSnapshot is rendered off screen by ``replaylens.render.page.render_snapshots`` (another
-module, behind a small contract). Rendering is best effort: when the renderer is missing or fails, the bundle is
-written without screenshots (or with the wireframes the renderer returns) and the result says why, so the caller
-can tell the user. Every PNG is checked against the bundle reader's image limits before it is written, so a
-converted bundle always opens.
+module, behind a small contract: rrweb's own Replayer in our host page, docs/rendering.md). Rendering is best
+effort: when the renderer is missing or fails, the bundle is written without screenshots (or with the wireframes the
+renderer returns) and the result says why, so the caller can tell the user. Every PNG is checked against the bundle
+reader's image limits before it is written, so a converted bundle always opens.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from replaylens.assets.rrweb import RrwebMissingError
 from replaylens.errors import BadInputError, CancelledError
 from replaylens.io import limits as L
 from replaylens.io.bundle import write_bundle
@@ -26,10 +27,11 @@ from replaylens.model.report import ImportReport
 #: The line ``replaylens convert --first`` prints when the first screenshots are ready (ui/render_job.py waits
 #: for it).
 FIRST_PREFIX = "first bundle: "
-CONVERTER_VERSION = "rrweb-6"  # rrweb-2: accessible names and roles of targets; rrweb-3: one secret rule, input
+CONVERTER_VERSION = "rrweb-7"  # rrweb-2: accessible names and roles of targets; rrweb-3: one secret rule, input
 #: values masked in screenshots by default; rrweb-4: DOM keyframes as page states (format 1.2); rrweb-5: element
 #: boxes of click-like events (target_box_x/y/w/h); rrweb-6: the privacy policy (docs/privacy.md): typed values
-#: stored as their shape, card fields by id/label length only, personal data in every text masked
+#: stored as their shape, card fields by id/label length only, personal data in every text masked; rrweb-7:
+#: pictures drawn by rrweb's own Replayer, a page state at every visual change, pinned fonts
 
 
 @dataclass
@@ -88,7 +90,7 @@ def render_pages(loaded: Loaded, *, timeout_s: float = 10.0, progress: Progress 
         return {}, 0, "no page has a DOM snapshot to render"
     try:
         results = webrender.render_snapshots(jobs, timeout_s=timeout_s, progress=progress)
-    except CancelledError:
+    except (CancelledError, RrwebMissingError):  # a missing rrweb is the install's fault: no silent fallback
         raise
     except Exception as exc:  # the renderer is another component: its failure must not lose the conversion
         return {}, 0, f"screenshots were not rendered: the renderer failed ({type(exc).__name__}: {exc})"

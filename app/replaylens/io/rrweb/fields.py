@@ -1,7 +1,7 @@
 """What the page renderer shows of form fields: recorded input values are masked by default, secrets always.
 
-Used by the sanitiser (``io.rrweb.html``) and its wireframe layout; the secret rule itself is ``io.rrweb.secrets``.
-Pure Python, no Qt.
+Used by the events handed to rrweb's Replayer (``io.rrweb.replay_events``) and the fallback wireframe
+(``wireframe_layout``); the secret rule itself is ``io.rrweb.secrets``. Pure Python, no Qt.
 
 * **Secret fields** (``secrets.is_secret`` on the snapshot attributes, a node id the importer found secret at any
   time, or any field inside a secret/masking element) render as a *masked box*: the ``value`` attribute is dropped,
@@ -26,7 +26,7 @@ from replaylens.io.rrweb import secrets
 SECRET_STYLE = ("background:#c9cdd2 repeating-linear-gradient(45deg,#c9cdd2 0 6px,#b7bcc2 6px 12px)!important;"
                 "color:transparent!important;-webkit-text-fill-color:transparent!important;text-shadow:none!important;"
                 "caret-color:transparent!important;resize:none!important;overflow:hidden!important")
-#: Added to the sanitised document's static style sheet.
+#: The page pictures' static rule for secret fields (render/page/replay.py inserts it into every replayed document).
 SECRET_CSS = (f"[data-rl-secret]{{{SECRET_STYLE}}}"
               "[data-rl-secret]::placeholder{color:transparent!important}"
               "[data-rl-secret] *{visibility:hidden!important}")

@@ -1,56 +1,55 @@
-"""Keyframes: which moments of a page's DOM history get their own screenshot, and the jobs that render them.
+"""Page states: which moments of a page's DOM history get their own picture, and the jobs that render them.
 
-A page's visible changes (mutations, style-sheet rules and declarations, adopted sheets, input values, later
-FullSnapshots of the same page) are grouped into **bursts**: changes less than ``SETTLE_MS`` apart belong to one
-burst, and the page has *settled* at the burst's last change. A keyframe is taken when a burst has settled, at
-most one per ``MIN_GAP_MS`` of activity (a burst ending sooner after the previous keyframe is folded into the next
-keyframe, which then shows the state after both), at most ``MAX_PER_PAGE`` per page and ``MAX_PER_SESSION`` per
-recording (evenly thinned, the last state of the page always kept). Element scrolls are applied to the state but
-are not a visible change of a full-page screenshot, so they do not make keyframes.
+A page's visible changes (mutations, inner scrolls, input values, style-sheet rules and declarations, canvas, fonts,
+adopted sheets, custom elements, later FullSnapshots of the same page) are grouped into **bursts**: changes less
+than ``SETTLE_MS`` (250 ms) apart belong to one burst, and the page has *settled* at the burst's last change. A
+state is taken when a burst has settled, at most one per ``MIN_GAP_MS`` of activity (a burst ending sooner is
+folded into the next state), at most ``MAX_PER_PAGE`` per page and ``MAX_PER_SESSION`` per recording (evenly
+thinned, the last state of the page always kept). A rendered state identical to the page's previous picture is
+left out (``StatesResult.merged``).
 
-The keyframe at time ``t_ms`` shows the page after every change at or before ``t_ms``; the viewer shows the latest
-keyframe ``<= t`` (binary search), the page's first snapshot before the first keyframe.
+The state at time ``t_ms`` shows the page after every change at or before ``t_ms``; the viewer shows the latest
+state ``<= t`` (binary search), the page's first snapshot before the first state.
 
 **SPA navigations** (a Meta event or a PostHog ``$pageview``/``$url_changed`` with a new address and no FullSnapshot
 after it) make a new page whose DOM continues the window's: it gets a shot on arrival (its first screenshot) and
-keyframes of its own; a page visited again gets an arrival shot too.
+states of its own; a page visited again gets an arrival shot too.
 
-``KeyframeJobs`` is a lazy sequence of render jobs: it holds one ``DomState`` at a time and applies the changes
-up to each shot as the renderer asks for it (jobs are asked for in order), so memory stays at one tree copy
-whatever the number of keyframes.
-
-``render_states`` renders them after the pages' first snapshots, in the same renderer (``render.page``: the same
-sanitiser, JavaScript off, every request blocked) and the same child process: each keyframe becomes a
-``PageState(t_ms, screenshot, width, height)`` of its page (format 1.2, docs/format.md), image ``pages/NNN-kKKK.png``.
-A keyframe that fails, or comes back as a wireframe, is left out: the replay keeps showing the previous state.
+``render_states`` renders them after the pages' first snapshots with rrweb's own Replayer (``render.page``: our host
+page, the recording in a script-less sandbox, every request blocked), one loaded replayer per window seeked forward
+from state to state (``plan_events``: the window's masked events; ``state_job``: the job of any page at any time).
+Each state becomes a ``PageState(t_ms, screenshot, width, height)`` of its page (format 1.2, docs/format.md), image
+``pages/NNN-kKKK.png``. A state that fails, or comes back as a wireframe, is left out: the replay keeps showing the
+previous state.
 """
 
 from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
 from replaylens.errors import CancelledError
 from replaylens.io import limits as L
 from replaylens.io.rrweb.boxes import PageBoxes, measure_ids
-from replaylens.io.rrweb.domstate import DomState
+from replaylens.io.rrweb.replay_events import Privacy, window_events
 from replaylens.model.manifest import PageState
 
 if TYPE_CHECKING:
     from replaylens.io.rrweb.reader import Loaded, Progress
 
 #: Changes closer together than this belong to one burst; the page has settled after the burst's last change.
-SETTLE_MS = 300
+SETTLE_MS = 250
 #: At most one keyframe per this much activity.
-MIN_GAP_MS = 2000
-MAX_PER_PAGE = 40
-MAX_PER_SESSION = 120
-#: rrweb incremental sources that change what a screenshot shows (0 mutation, 5 input, 8 style rule, 13 style
-#: declaration, 15 adopted sheet); FULL_SNAPSHOT marks a later FullSnapshot of the same page.
-VISIBLE_SOURCES = frozenset({0, 5, 8, 13, 15})
+MIN_GAP_MS = 250
+MAX_PER_PAGE = 300
+MAX_PER_SESSION = 600
+#: rrweb incremental sources that change what a screenshot shows (0 mutation, 3 inner scroll, 5 input, 8 style
+#: rule, 9 canvas, 10 font, 13 style declaration, 15 adopted sheet, 16 custom element); FULL_SNAPSHOT marks a
+#: later FullSnapshot of the same page.
+VISIBLE_SOURCES = frozenset({0, 3, 5, 8, 9, 10, 13, 15, 16})
 FULL_SNAPSHOT = -2  # a later FullSnapshot of the same page: a new base, and a visible change
 FIRST_SNAPSHOT = -3  # a page's first FullSnapshot: a new base; its look is the page's own screenshot
 
@@ -147,63 +146,26 @@ def plan_keyframes(windows: Sequence[tuple[Sequence[Change], Sequence[tuple[floa
     return plans
 
 
-class KeyframeJobs(Sequence[Any]):
-    """Render jobs for every shot of ``plans``, built on demand from one live ``DomState`` per window.
+def plan_events(loaded: Loaded, window: int, *, show_values: bool = False) -> list[dict[str, Any]]:
+    """The masked rrweb events of one window (io/rrweb/replay_events.py), what the renderer replays."""
+    hist = loaded.mapped.histories[window]
+    vp = (loaded.manifest.viewport_width, loaded.manifest.viewport_height)
+    return window_events(hist, loaded.mapped.pages, vp, Privacy(hist.secrets, show_values))
 
-    ``make_job(tree, plan, shot)`` wraps the state tree at the shot (e.g. a webrender.RenderJob); the tree is only
-    valid until the next item is asked for."""
 
-    def __init__(self, plans: list[WindowPlan], make_job: Callable[[dict[str, Any], WindowPlan, Shot], Any]) -> None:
-        self.plans = plans
-        self.make_job = make_job
-        self.flat = [(p, s) for p in plans for s in p.shots]
-        self._plan: WindowPlan | None = None
-        self._state: DomState | None = None
-        self._applied = 0
-        self.skipped = 0  # change items naming unknown nodes, over all shots
+def state_job(loaded: Loaded, page: int, t_rel_ms: float, *, show_values: bool = False,
+              events: list[dict[str, Any]] | None = None, measure: tuple[int, ...] = ()) -> Any:
+    """A render job of ``page`` as it was ``t_rel_ms`` after the session start (every change at or before it):
+    the exact state at any time, e.g. for an export at a moment between two page states."""
+    from replaylens.render import page as webrender  # lazily: the one io -> render call (pyproject.toml)
 
-    def __len__(self) -> int:
-        return len(self.flat)
-
-    @overload
-    def __getitem__(self, i: int) -> Any: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[Any]: ...
-
-    def __getitem__(self, i: int | slice) -> Any:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        plan, shot = self.flat[i]
-        return self.make_job(self.state_at(plan, shot.t), plan, shot)
-
-    def __iter__(self) -> Iterator[Any]:
-        for i in range(len(self)):
-            yield self[i]
-
-    def state_at(self, plan: WindowPlan, t_ms: float) -> dict[str, Any]:
-        """The window's tree after every change at or before ``t_ms`` (forward from the live state when possible).
-        A shot is never planned before the window's first snapshot."""
-        if len(plan.times) != len(plan.changes):
-            plan.times = [c[0] for c in plan.changes]
-        upto = bisect.bisect_right(plan.times, t_ms)
-        if self._plan is not plan or upto < self._applied:
-            self._flush()
-            self._plan, self._state, self._applied = plan, None, 0
-        for _t, src, data in plan.changes[self._applied:upto]:
-            if src in (FULL_SNAPSHOT, FIRST_SNAPSHOT):
-                self._flush()
-                self._state = DomState(data)
-            elif self._state is not None and isinstance(data, dict):
-                self._state.apply(src, data)
-        self._applied = upto
-        if self._state is None:
-            raise ValueError("a shot before the window's first snapshot")
-        return self._state.root
-
-    def _flush(self) -> None:
-        if self._state is not None:
-            self.skipped += self._state.skipped
+    info = loaded.mapped.pages[page]
+    ev = events if events is not None else plan_events(loaded, info.window, show_values=show_values)
+    return webrender.RenderJob(node=info.snapshot or {}, width=info.width or loaded.manifest.viewport_width,
+                               height=info.height or loaded.manifest.viewport_height,
+                               key=f"{page}:{int(t_rel_ms)}", secrets=loaded.mapped.histories[info.window].secrets,
+                               show_values=show_values, measure=measure, events=ev,
+                               at_ms=loaded.mapped.start_epoch_ms + float(t_rel_ms))
 
 
 # -- rendering them (the converter, after the first snapshots) -------------------------------------------------
@@ -212,6 +174,7 @@ class KeyframeJobs(Sequence[Any]):
 class StatesResult:
     planned: int = 0
     rendered: int = 0
+    merged: int = 0  # rendered states identical to the page's previous picture (left out)
     seconds: float = 0.0  # wall time of rendering them
     note: str | None = None
 
@@ -254,17 +217,17 @@ def render_states(loaded: Loaded, images: dict[str, bytes], *, timeout_s: float 
         for i in {s.page for p in plans for s in p.shots}:
             ids[i] = measure_ids(table["kind"], page_col, loaded.mapped.target_node, i)
 
-    def make_job(tree: dict[str, Any], plan: WindowPlan, shot: Shot) -> Any:
-        info = infos[shot.page]
-        return webrender.RenderJob(node=tree, width=info.width or loaded.manifest.viewport_width,
-                                   height=info.height or loaded.manifest.viewport_height,
-                                   key=f"{shot.page}:{shot.t}", secrets=hist[plan.window].secrets,
-                                   show_values=show_values, measure=ids.get(shot.page, ()))
-
-    jobs = KeyframeJobs(plans, make_job)
+    events: dict[int, list[dict[str, Any]]] = {}
+    flat = [(p, s) for p in plans for s in p.shots]
+    jobs = []
+    for plan, shot in flat:  # one masked events list per window: the renderer keeps its replayer loaded
+        if plan.window not in events:
+            events[plan.window] = plan_events(loaded, plan.window, show_values=show_values)
+        jobs.append(state_job(loaded, shot.page, shot.t - start, show_values=show_values,
+                              events=events[plan.window], measure=ids.get(shot.page, ())))
     t0 = time.perf_counter()
     try:
-        results = webrender.render_snapshots(jobs, timeout_s=timeout_s, progress=progress)  # type: ignore[arg-type]
+        results = webrender.render_snapshots(jobs, timeout_s=timeout_s, progress=progress)
     except CancelledError:
         raise
     except Exception as exc:  # the renderer is another component: the bundle keeps its first screenshots
@@ -273,10 +236,15 @@ def render_states(loaded: Loaded, images: dict[str, bytes], *, timeout_s: float 
     res.seconds = time.perf_counter() - t0
     by_page: dict[int, list[PageState]] = {}
     measured: dict[int, list[tuple[int, Any]]] = {}  # page -> (state t_ms, boxes)
-    for (_plan, shot), out in zip(jobs.flat, results, strict=False):
+    last: dict[int, bytes | None] = {i: images.get(p.screenshot or "") for i, p in enumerate(pages)}
+    for (_plan, shot), out in zip(flat, results, strict=False):
         if out.wireframe or not png_ok(out.png):
             continue
         i = shot.page
+        if not shot.first and out.png == last.get(i):  # identical pictures are one state
+            res.merged += 1
+            continue
+        last[i] = out.png
         w = int(out.width) if 0 < int(out.width or 0) <= L.MAX_DIM else 0
         h = int(out.height) if 0 < int(out.height or 0) <= L.MAX_DIM else 0
         if shot.first and not pages[i].screenshot:  # an SPA page: its look on arrival is its screenshot
@@ -298,6 +266,6 @@ def render_states(loaded: Loaded, images: dict[str, bytes], *, timeout_s: float 
             boxes.state_times[i] = [s.t_ms for s in pages[i].states]
             for k, (_t, b) in enumerate(sorted(measured.get(i, []), key=lambda m: m[0])):
                 boxes.add(i, k + 1, b)
-    if res.rendered < res.planned:
+    if res.rendered + res.merged < res.planned:
         res.note = f"page states: {res.rendered} of {res.planned} keyframes rendered"
     return res

@@ -1,7 +1,7 @@
 """The one rule for *secret* fields of an rrweb recording, shared by the importer and the page renderer.
 
 Pure Python (no numpy, no Qt): ``io.rrweb.nodes`` uses it to decide which input values are never stored, and
-``io.rrweb.html`` (with ``render.page``) to decide which fields render as a masked box. Both apply it to the
+``io.rrweb.replay_events`` (for ``render.page``) to decide which fields render as a masked box. Both apply it to the
 attributes a node has at *any* time of its snapshot segment (snapshot attributes merged with later attribute
 mutations), so a field that becomes a password later is a secret for the whole recording.
 

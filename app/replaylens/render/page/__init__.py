@@ -1,9 +1,10 @@
-"""Render rrweb DOM snapshots to full-page PNG screenshots, safely, with QtWebEngine off screen (docs/rendering.md).
+"""Page pictures of rrweb recordings, drawn by rrweb's own Replayer off screen in QtWebEngine (docs/rendering.md).
 
-``jobs`` is the interface (jobs, results, the batch loop and its wireframe fallback), ``network`` the page with the
-network shut (safety layers 2–5), ``capture`` the hidden view that grabs the frame, ``wireframe`` the QPainter
-sketch used when the engine cannot render. The application itself comes from ``replaylens.render.qt``; a GUI calls
-``prepare_qt()`` before constructing its QApplication. Qt is imported lazily, so importing this package is cheap.
+``jobs`` is the interface (jobs, results, the batch loop and its wireframe fallback), ``replay`` our host page of
+rrweb's Replayer (seek, grab, boxes), ``network`` the page with the network shut, ``capture`` the hidden view that
+grabs the frame, ``wireframe`` the QPainter sketch used when the engine cannot render. The application itself comes
+from ``replaylens.render.qt``; a GUI calls ``prepare_qt()`` before constructing its QApplication. Qt is imported
+lazily, so importing this package is cheap.
 """
 
 from replaylens.render.page.jobs import (

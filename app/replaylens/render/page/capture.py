@@ -79,11 +79,14 @@ def _wait(cond: Callable[[], bool], deadline: float, step_ms: int = 10) -> bool:
 class _Engine:
     """One private off-the-record profile + one hidden view, reused for a batch of pages."""
 
+    #: JavaScript on for the page (only our host page of rrweb's Replayer, render/page/replay.py, sets it)
+    HOST_SCRIPTS = False
+
     def __init__(self) -> None:
         from PySide6.QtCore import Qt
         from PySide6.QtWebEngineWidgets import QWebEngineView
 
-        self.profile, self.interceptor, self.page = network.private_page()
+        self.profile, self.interceptor, self.page = network.private_page(host_scripts=self.HOST_SCRIPTS)
         self.handler: Any = None
         self.page.loadFinished.connect(self._loaded)
         self.page.renderProcessTerminated.connect(self._crashed)

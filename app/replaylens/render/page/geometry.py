@@ -1,15 +1,15 @@
 """Element geometry: the boxes of chosen elements of a rendered page, measured by a trusted script.
 
-The rebuilt document (``io.rrweb.html.snapshot_to_html(element_ids=True)``) carries each element's rrweb node id
-in ``data-rl-id``. After a page or keyframe is captured, ``measure`` runs ``_BOX_JS`` with ``runJavaScript`` in
-Qt's isolated ``ApplicationWorld``: it runs although JavaScript is off for the page (switched off in network.py,
-so the recording's own scripts and inline handlers never run) and shares only the DOM with the page. It returns
-``getBoundingClientRect`` plus the scroll offsets, i.e. document coordinates in CSS px, as JSON text (PySide6
-hands a script's array back as an empty string).
+Page pictures are drawn by rrweb's Replayer in our host page (render/page/replay.py). After a state is grabbed,
+``replay_box_script`` calls the host page's ``rlBoxes``: rrweb's mirror maps each wanted rrweb node id to the
+element it rebuilt, and ``getBoundingClientRect`` plus the replayed document's scroll offsets give document
+coordinates in CSS px, returned as JSON text (PySide6 hands a script's array back as an empty string). The
+recording cannot forge an id (ids are rrweb's own, and the recorded document runs no script).
 
-The script is built here from integers only (the wanted ids); what comes back is checked to be finite numbers and
-cut at ``MAX_BOXES``. A page cannot forge an id: the sanitiser drops any recorded ``data-rl-id``, and a page
-without scripts cannot change attributes. Boxes of zero area (hidden elements) are left out.
+``box_script``/``measure`` do the same for a raw HTML page (``render_html``, tests) whose elements carry
+``data-rl-id``, in Qt's isolated ``ApplicationWorld`` (it runs although JavaScript is off for that page).
+The scripts are built here from integers only (the wanted ids); what comes back is checked to be finite numbers
+and cut at ``MAX_BOXES``. Boxes of zero area (hidden elements) are left out.
 """
 
 from __future__ import annotations
@@ -49,6 +49,13 @@ def box_script(ids: Sequence[int]) -> str:
     """The measuring script for these node ids (integers only reach the script text)."""
     want = sorted({int(i) for i in ids if 0 <= int(i) <= 0xFFFFFFFF})[:MAX_BOXES]
     return _BOX_JS % ("[" + ",".join(str(i) for i in want) + "]", MAX_BOXES)
+
+
+def replay_box_script(ids: Sequence[int]) -> str:
+    """The call of the host page's ``rlBoxes`` (render/page/replay.py: rrweb's mirror, node id -> element) for
+    these node ids; integers only reach the script text. Runs in the page's main world, where rrweb lives."""
+    want = sorted({int(i) for i in ids if 0 <= int(i) <= 0xFFFFFFFF})[:MAX_BOXES]
+    return "window.rlBoxes([" + ",".join(str(i) for i in want) + f"], {MAX_BOXES})"
 
 
 def parse_boxes(value: Any) -> np.ndarray:

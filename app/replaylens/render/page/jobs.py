@@ -1,23 +1,27 @@
 """The page renderer's interface: jobs in, one result per job out, never an exception for a bad snapshot.
 
-``render_snapshots`` rebuilds each snapshot as sanitised HTML (``io.rrweb.html``, safety layer 1), renders it with
-the hardened engine (``capture``/``network``, layers 2–5) and falls back to ``render_wireframe`` (``wireframe``)
-when QtWebEngine is missing, crashes or times out, or when called off the GUI thread. See docs/rendering.md.
+``render_snapshots`` replays each job's masked rrweb events (``io.rrweb.replay_events``) with rrweb's own Replayer
+in our host page (``replay``), on the hardened engine (``capture``/``network``), and falls back to
+``render_wireframe`` (``wireframe``) when QtWebEngine is missing, crashes or times out, or when called off the GUI
+thread. A missing rrweb is an error, not a fallback. See docs/rendering.md.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from replaylens.io.rrweb.html import snapshot_to_html
+from replaylens.assets.rrweb import rrweb_dir
+from replaylens.io.rrweb.replay_events import Privacy, snapshot_events
 from replaylens.io.rrweb.secrets import SecretNodes
-from replaylens.render.page.capture import _Engine, _Out
+from replaylens.render.page import capture
+from replaylens.render.page.capture import _Out
 from replaylens.render.page.geometry import empty_boxes
+from replaylens.render.page.replay import Replay, ReplayEngine
 from replaylens.render.page.wireframe import draw_wireframe
 from replaylens.render.qt import ensure_web_app
 
@@ -26,6 +30,8 @@ MAX_PAGE_HEIGHT = 16_384
 MAX_WIDTH = 4_096
 #: progress(fraction 0..1, message); raise replaylens.errors.CancelledError inside it to stop (it propagates).
 Progress = Callable[[float, str], None]
+#: The engine page jobs render with (tests replace it with fakes).
+_Engine = ReplayEngine
 
 
 @dataclass
@@ -40,6 +46,10 @@ class RenderJob:
     show_values: bool = False
     #: rrweb node ids whose boxes to measure after the capture (render/page/geometry.py); empty: none
     measure: tuple[int, ...] = ()
+    #: the window's masked rrweb events (io/rrweb/replay_events.py) and the time (their clock, ms) to picture;
+    #: None: a page of ``node`` alone (its FullSnapshot), masked here
+    events: Sequence[dict[str, Any]] | None = None
+    at_ms: float = 0.0
 
 
 @dataclass
@@ -77,13 +87,17 @@ def render_wireframe(node: dict[str, Any], width: int, height: int, *, mask_text
         return RenderResult(key, None, w, h, True, f"{reason + '; ' if reason else ''}wireframe failed: {exc}")
 
 
-def render_snapshots(jobs: list[RenderJob], *, timeout_s: float = 10.0, progress: Progress | None = None,
+def render_snapshots(jobs: Sequence[RenderJob], *, timeout_s: float = 10.0, progress: Progress | None = None,
                      allow_webengine: bool = True, mask_text: bool = False) -> list[RenderResult]:
-    """Render each snapshot to a full-page PNG (one result per job, same order). Call from the GUI thread or a
-    plain script; a local event loop runs while waiting. ``timeout_s`` bounds each page."""
+    """Render each job to a full-page PNG with rrweb's Replayer (one result per job, same order). Call from the GUI
+    thread or a plain script; a local event loop runs while waiting. ``timeout_s`` bounds each picture.
+    Consecutive jobs sharing one ``events`` list reuse one loaded replayer, seeked forward in turn.
+    Raises ``RrwebMissingError`` (naming the fix) when the pinned rrweb is not installed: there is no fallback."""
     results: list[RenderResult] = []
     engine: Any = None
     reason: str | None = None if allow_webengine else "QtWebEngine disabled by the caller"
+    if reason is None:
+        rrweb_dir()  # the pinned release, or RrwebMissingError before any work
     n = len(jobs)
     try:
         for i, job in enumerate(jobs):
@@ -92,12 +106,6 @@ def render_snapshots(jobs: list[RenderJob], *, timeout_s: float = 10.0, progress
             w, h = _clamp(job.width, job.height)
             privacy: dict[str, Any] = {"mask_text": mask_text, "show_values": job.show_values,
                                        "secret_nodes": job.secrets}
-            try:
-                html = snapshot_to_html(job.node, viewport=(w, h), element_ids=bool(job.measure), **privacy)
-            except Exception as exc:  # defensive: the rebuild is written not to raise
-                results.append(render_wireframe(job.node, w, h, key=job.key,
-                                                reason=f"snapshot could not be rebuilt: {exc}", **privacy))
-                continue
             if reason is None and engine is None:
                 try:
                     ensure_web_app()
@@ -108,7 +116,7 @@ def render_snapshots(jobs: list[RenderJob], *, timeout_s: float = 10.0, progress
                 results.append(render_wireframe(job.node, w, h, key=job.key, reason=reason, **privacy))
                 continue
             try:
-                out = engine.render(html, w, h, timeout_s, MAX_PAGE_HEIGHT)
+                out = engine.render(_replay(job, w, h, mask_text), w, h, timeout_s, MAX_PAGE_HEIGHT)
             except Exception as exc:  # never let one page take the batch down
                 out = _Out(None, h, f"rendering failed: {exc}", 0, broken=True)
             boxes = _measure(engine, job.measure) if out.png is not None else empty_boxes()
@@ -128,6 +136,14 @@ def render_snapshots(jobs: list[RenderJob], *, timeout_s: float = 10.0, progress
     return results
 
 
+def _replay(job: RenderJob, w: int, h: int, mask_text: bool) -> Replay:
+    """What the engine replays for a job: its window's events at ``at_ms``, or a page of its one snapshot."""
+    if job.events is not None:
+        return Replay(job.events, float(job.at_ms or 0.0))
+    node = job.node if isinstance(job.node, dict) else {}
+    return Replay(snapshot_events(node, w, h, Privacy(job.secrets, job.show_values, mask_text)), 0.0)
+
+
 def render_html(html: str, width: int, height: int, *, timeout_s: float = 10.0, key: str = "",
                 measure: tuple[int, ...] = ()) -> RenderResult:
     """Render an HTML string as is through the same hardened engine (layers 2–5 only, no sanitiser): used by the
@@ -136,7 +152,7 @@ def render_html(html: str, width: int, height: int, *, timeout_s: float = 10.0, 
     w, h = _clamp(width, height)
     try:
         ensure_web_app()
-        engine = _Engine()
+        engine = capture._Engine()
     except Exception as exc:
         return RenderResult(key, None, w, h, False, f"QtWebEngine unavailable: {exc}")
     try:

@@ -29,6 +29,9 @@ _OFF_ATTRIBUTES = (
     "FullScreenSupportEnabled", "SpatialNavigationEnabled", "ReadingFromCanvasEnabled",
 )
 _ON_ATTRIBUTES = ("PlaybackRequiresUserGesture", "WebRTCPublicInterfacesOnly", "AutoLoadImages")
+#: Switched on only for our host page (render/page/replay.py: rrweb's Replayer is a script). The recorded document
+#: never runs a script: rrweb rebuilds it in an iframe sandboxed without allow-scripts, under the host page's CSP.
+_HOST_PAGE_ON = ("JavascriptEnabled",)
 _QT: dict[str, Any] = {}
 
 
@@ -93,9 +96,10 @@ def _qt_classes() -> dict[str, Any]:
     return _QT
 
 
-def private_page() -> tuple[Any, Any, Any]:
+def private_page(*, host_scripts: bool = False) -> tuple[Any, Any, Any]:
     """(profile, interceptor, page): a fresh off-the-record profile with the interceptor installed and one guarded
-    page on it with every risky setting off. Sets the Chromium kill switch first (read when Chromium starts)."""
+    page on it with every risky setting off. Sets the Chromium kill switch first (read when Chromium starts).
+    ``host_scripts``: JavaScript on, for our host page that runs rrweb's Replayer (render/page/replay.py)."""
     from PySide6.QtWebEngineCore import QWebEngineProfile, QWebEngineSettings
 
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # Chromium refuses to sandbox as root
@@ -114,7 +118,8 @@ def private_page() -> tuple[Any, Any, Any]:
     profile.setUrlRequestInterceptor(interceptor)
     page = qt["GuardedPage"](profile)
     settings = page.settings()
-    for name, value in [(n, False) for n in _OFF_ATTRIBUTES] + [(n, True) for n in _ON_ATTRIBUTES]:
+    on = _ON_ATTRIBUTES + (_HOST_PAGE_ON if host_scripts else ())
+    for name, value in [(n, False) for n in _OFF_ATTRIBUTES if n not in on] + [(n, True) for n in on]:
         attr = getattr(QWebEngineSettings.WebAttribute, name, None)
         if attr is not None:
             settings.setAttribute(attr, value)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from replaylens.io.rrweb.html import WireBox, wireframe_boxes
 from replaylens.io.rrweb.secrets import SecretNodes
+from replaylens.io.rrweb.wireframe_layout import WireBox, wireframe_boxes
 from replaylens.render import image
 
 _BANNER = 44

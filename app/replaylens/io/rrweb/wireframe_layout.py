@@ -1,5 +1,5 @@
 """The fallback wireframe (drawn by ``render.page`` when a page cannot be rendered): a rough flow layout of a
-snapshot's node tree as labelled boxes, with the sanitiser's privacy rules (secrets never shown, values masked
+snapshot's node tree as labelled boxes, with the page pictures' privacy rules (secrets never shown, values masked
 unless asked, ``rr-block`` kept as a box). Pure Python, no Qt."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from typing import Any
 from replaylens.io.rrweb import fields
 from replaylens.io.rrweb import secrets as _secrets
 from replaylens.io.rrweb.fields import mask_run
-from replaylens.io.rrweb.html_nodes import (
+from replaylens.io.rrweb.secrets import SecretNodes
+from replaylens.io.rrweb.snapshot_tree import (
     ELEMENT,
     TEXT,
     attributes,
@@ -22,7 +23,6 @@ from replaylens.io.rrweb.html_nodes import (
     node_id,
     node_text,
 )
-from replaylens.io.rrweb.secrets import SecretNodes
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Reading rrweb snapshot nodes for the sanitiser (``io.rrweb.html``) and its wireframe: attributes, children, ids,
+"""Reading rrweb snapshot nodes for the fallback wireframe (``wireframe_layout``): attributes, children, ids,
 text content, the page title and the ``rr-block`` placeholder rule. Malformed nodes read as empty, never raise."""
 
 from __future__ import annotations
