@@ -190,9 +190,10 @@ def content_boxes(lib: LibraryStore, keys: Sequence[str]) -> dict[str, np.ndarra
     """Per content, its measured boxes as (k, 5) rows of node, x, y, w, h sorted by node."""
     if not keys:
         return {}
-    res = lib.cursor().execute(
+    got = lib.cursor().execute(
         "SELECT content, node, x, y, w, h FROM render_boxes WHERE list_contains(?::VARCHAR[], content) "
-        "ORDER BY content, node", [sorted(set(keys))]).fetch_arrow_table()
+        "ORDER BY content, node", [sorted(set(keys))])
+    res = got.to_arrow_table() if hasattr(got, "to_arrow_table") else got.fetch_arrow_table()
     out: dict[str, np.ndarray] = {}
     if not res.num_rows:
         return out

@@ -386,6 +386,12 @@ def _join_boxes(clicks: np.ndarray, page: int, boxes: np.ndarray | None) -> np.n
     return np.column_stack([on[hit, 0].astype(np.float64), boxes[pos[hit], 1:]])
 
 
+def status(lib: LibraryStore) -> dict[str, Any]:
+    """The stage's state for ``library info``: rrweb sessions, done, pending, failed, partial, distinct pictures
+    and the notes of the sessions that could not be rendered (``store._pictures.status``)."""
+    return P.status(lib)
+
+
 def pending_count(lib: LibraryStore) -> int:
     """rrweb sessions the stage has not done (0 for a read-only library that was never rendered: nothing to do
     without writing)."""
