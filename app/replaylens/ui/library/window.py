@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QPushButton,
     QSplitter,
     QTableView,
@@ -27,13 +28,14 @@ from PySide6.QtWidgets import (
 
 from replaylens.model.segment import Filter, Segment
 from replaylens.ui.compare import attach as attach_analysis
-from replaylens.ui.library import actions
+from replaylens.ui.library import actions, render_job
 from replaylens.ui.library.columns import BUILTIN, DEFAULT_VISIBLE, Column, attribute_column, goal_column
 from replaylens.ui.library.facets import FacetSidebar, describe, facet_counts, search_filters, split_segment
 from replaylens.ui.library.table_model import QueryWorker, SessionTableModel
 
 if TYPE_CHECKING:
     from replaylens.ui.library.ingest_job import IngestJob
+    from replaylens.ui.library.render_job import RenderStageJob
 
 
 class LibraryWindow(QMainWindow):
@@ -65,6 +67,7 @@ class LibraryWindow(QMainWindow):
         self.total_sessions: int | None = None
         self._facet_gen = 0
         self.ingest: IngestJob | None = None  # while a dropped folder is being added
+        self.render_stage: RenderStageJob | None = None  # page pictures being made (ui/library/render_job.py)
         self._shut = False
 
         self.search = QLineEdit()
@@ -155,6 +158,7 @@ class LibraryWindow(QMainWindow):
         self.resize(1500, 900)
         self.analysis_views: list[Any] = []  # Compare / Funnel / A/B windows opened from the Analyse menu
         attach_analysis(self)
+        render_job.attach(self, self.menuBar().findChild(QMenu, "analyse_menu"))
         self.reload_meta()
 
     # -- what the library has ---------------------------------------------------------------------------------
@@ -367,6 +371,7 @@ class LibraryWindow(QMainWindow):
         if self.ingest is not None:
             self.ingest.cancel()
             self.ingest.wait()
+        render_job.stop(self)
         for view in list(self.analysis_views):
             view.close()
         self.worker.stop()
