@@ -4,10 +4,10 @@ an open Compare view is redrawn on the page picture, and Cancel stops it with wh
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
-from library_support import posthog_export
 from PySide6.QtCore import QCoreApplication
 
 from replaylens.store.library import open_library
@@ -16,6 +16,9 @@ from replaylens.ui.library.window import LibraryWindow
 
 
 def _src(tmp_path: Path, n: int = 3) -> Path:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))  # the PostHog export helper
+    from library_support import posthog_export
+
     src = tmp_path / "src"
     src.mkdir()
     for i in range(n):
