@@ -29,13 +29,15 @@ def retitle(events: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
     out = json.loads(json.dumps(events))
     for ev in out:
         if ev.get("type") == 2:
-            stack = [ev["data"]["node"]]
+            stack: list[tuple[dict[str, Any], str]] = [(ev["data"]["node"], "")]
             while stack:
-                node = stack.pop()
-                if node.get("type") == 3 and str(node.get("textContent", "")).strip():
+                node, parent = stack.pop()
+                if node.get("type") == 3 and str(node.get("textContent", "")).strip() and \
+                        parent not in ("title", "style", "script", "head"):
                     node["textContent"] = text
                     return out
-                stack.extend(reversed(node.get("childNodes", [])))
+                tag = str(node.get("tagName", parent)).lower()
+                stack.extend((kid, tag) for kid in reversed(node.get("childNodes", [])))
     return out
 
 

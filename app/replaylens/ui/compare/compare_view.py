@@ -33,6 +33,7 @@ from replaylens.model.segment import Segment
 from replaylens.ui.compare import meta
 from replaylens.ui.compare.common import PLAIN, WARN, AnalysisWindow, ImageView, pdf_path_dialog, zoom_buttons
 from replaylens.ui.jobs import LatestJob
+from replaylens.ui.layout import resize_within_screen
 
 KINDS = (("Clicks", "click"), ("Pointer movement (where it rests)", "move"), ("Scroll reach", "scroll"),
          ("Attention (time on screen)", "attention"))
@@ -184,7 +185,7 @@ class CompareView(AnalysisWindow):
         self.meta = meta.MetaLoader(library, segment, self)
         self.meta.loaded.connect(self._meta)
         self.meta.failed.connect(self.show_error)
-        self.resize(1500, 950)
+        resize_within_screen(self, 1500, 950)
 
     # -- choices ------------------------------------------------------------------------------------------------
     def _meta(self, m: meta.Meta) -> None:

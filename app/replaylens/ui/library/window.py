@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from replaylens.model.segment import Filter, Segment
 from replaylens.ui.compare import attach as attach_analysis
+from replaylens.ui.layout import resize_within_screen
 from replaylens.ui.library import actions, render_job
 from replaylens.ui.library.columns import BUILTIN, DEFAULT_VISIBLE, Column, attribute_column, goal_column
 from replaylens.ui.library.facets import FacetSidebar, describe, facet_counts, search_filters, split_segment
@@ -155,11 +156,13 @@ class LibraryWindow(QMainWindow):
         self.count_label.setObjectName("library_count")
         self.statusBar().addPermanentWidget(self.count_label)
         self.statusBar().showMessage("Double-click a session to watch it · right-click to tag · drop a folder to add")
-        self.resize(1500, 900)
+        resize_within_screen(self, 1500, 900)
         self.analysis_views: list[Any] = []  # Compare / Funnel / A/B windows opened from the Analyse menu
         attach_analysis(self)
         render_job.attach(self, self.menuBar().findChild(QMenu, "analyse_menu"))
         self.reload_meta()
+        # rrweb sessions added without their page pictures (`library add --no-render`, an interrupted stage)
+        QTimer.singleShot(800, lambda: None if self._shut else render_job.start(self))
 
     # -- what the library has ---------------------------------------------------------------------------------
     def reload_meta(self) -> None:
