@@ -118,7 +118,7 @@ def run_add(args: argparse.Namespace) -> int:
               f"({result.events:,} events in {result.elapsed_s:,.1f} s)")
         for f, reason in result.failed:
             print(f"  failed: {f}: {reason}")
-        if pictures is not None:
+        if pictures is not None and pictures.sessions:
             from replaylens.cli.library_render import summary_line
 
             print(summary_line(pictures))

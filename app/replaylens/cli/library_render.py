@@ -58,7 +58,7 @@ def render_stage(lib: LibraryStore, *, workers: int = 1, retry: bool = False) ->
 
 def summary_line(s: RenderSummary) -> str:
     if not s.sessions:
-        return "pictures: every rrweb session already has its page pictures"
+        return "pictures: nothing to render (every rrweb session of the library has its page pictures)"
     done = (f"pictures: {s.done:,} of {s.sessions:,} rrweb sessions done, {s.renders:,} pages rendered "
             f"({s.reused:,} pages shared a picture), {s.boxes:,} clicks anchored to element boxes, "
             f"{s.failed + s.partial:,} with notes ({s.seconds:,.1f} s)")
