@@ -76,8 +76,10 @@ def _box_sql(lib: LibraryStore, boxes: bool) -> tuple[str, str]:
     """The box columns of a click (the events' own, else the render stage's ``click_boxes``) and the join."""
     if not boxes:
         return ", ".join(f"CAST(NULL AS DOUBLE) AS {c.removeprefix('target_')}" for c in BOX_COLUMNS), ""
-    names = set(Q._engine(lib).execute("SELECT * FROM events LIMIT 0").column_names)
-    own = all(c in names for c in BOX_COLUMNS)
+    own = lib.cached("anchor:own_boxes")
+    if own is None:
+        names = set(Q._engine(lib).execute("SELECT * FROM events LIMIT 0").column_names)
+        own = lib.remember("anchor:own_boxes", all(c in names for c in BOX_COLUMNS))
     if not _rendered(lib):
         return ", ".join(f"CAST(e.{c} AS DOUBLE) AS {c.removeprefix('target_')}" for c in BOX_COLUMNS), ""
     cols = []
