@@ -72,7 +72,7 @@ def test_cancel_stops_the_stage_and_keeps_what_was_done(qtbot, win: LibraryWindo
     assert job.result.cancelled or job.result.done == 3
     QCoreApplication.processEvents()
     assert win.render_stage is None
-    again = render_job.start(win)  # Analyse ▸ Render page pictures goes on from there
+    again = render_job.start(win)  # Library ▸ Render page pictures goes on from there
     if again is not None:
         qtbot.waitUntil(lambda: again.result is not None, timeout=120_000)
         assert again.result.done == 3 - job.result.done

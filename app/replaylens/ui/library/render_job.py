@@ -1,5 +1,5 @@
 """The Library window's render stage (io/library/render_stage.py) in the background: after a drop / folder ingest,
-or from Analyse ▸ Render page pictures, a strip in the status bar (``ui/progress.py``) says how many sessions are
+or from Library ▸ Render page pictures, a strip in the status bar (``ui/progress.py``) says how many sessions are
 done, how many pages were rendered and the time left, with a Cancel that stops the renderer at once (what is done
 stays; the next run does the rest). Open comparison maps are redrawn when new pictures arrive."""
 
@@ -31,7 +31,7 @@ def progress_text(p: Any) -> str:
 
 def summary_text(s: Any) -> str:
     if s.cancelled:
-        return (f"Page pictures stopped: {s.done:,} of {s.sessions:,} sessions done (Analyse ▸ Render page "
+        return (f"Page pictures stopped: {s.done:,} of {s.sessions:,} sessions done (Library ▸ Render page "
                 "pictures goes on from there)")
     notes = f"; {s.failed + s.partial:,} with notes (replaylens library info)" if s.failed + s.partial else ""
     return f"Page pictures ready: {s.done:,} sessions, {s.renders:,} pages rendered{notes}"
@@ -148,11 +148,12 @@ def stop(w: LibraryWindow) -> None:
         w.render_stage = None
 
 
-def attach(w: LibraryWindow, menu: Any) -> None:
-    """Analyse ▸ Render page pictures."""
+def attach(w: LibraryWindow) -> None:
+    """Library ▸ Render page pictures of rrweb sessions."""
+    menu = w.menuBar().addMenu("&Library")
+    menu.setObjectName("library_menu")
     act = QAction("Render page pictures of rrweb sessions", w)
     act.setObjectName("act_render_pictures")
     act.setToolTip("Screenshots and element boxes for the maps of rrweb/PostHog sessions (resumes where it stopped)")
     act.triggered.connect(lambda: start(w, quiet=False))
-    menu.addSeparator()
     menu.addAction(act)

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMenu,
     QPushButton,
     QSplitter,
     QTableView,
@@ -159,7 +158,7 @@ class LibraryWindow(QMainWindow):
         resize_within_screen(self, 1500, 900)
         self.analysis_views: list[Any] = []  # Compare / Funnel / A/B windows opened from the Analyse menu
         attach_analysis(self)
-        render_job.attach(self, self.menuBar().findChild(QMenu, "analyse_menu"))
+        render_job.attach(self)
         self.reload_meta()
         # rrweb sessions added without their page pictures (`library add --no-render`, an interrupted stage)
         QTimer.singleShot(800, lambda: None if self._shut else render_job.start(self))
