@@ -74,6 +74,7 @@ class RenderProgress:
     eta_s: float | None
     current: str = ""
     changed: bool = False
+    read: int = 0  # recordings read so far this run (ahead of ``done`` while a chunk is being rendered)
 
 
 @dataclass
@@ -165,6 +166,7 @@ class _Stage:
         self.per_page = P.page_key_counts(lib)
         self.keys_seen: set[str] = set()
         self.changed = False
+        self.read = 0
 
     # -- reporting ------------------------------------------------------------------------------------------
     def report(self, current: str = "") -> None:
@@ -174,8 +176,12 @@ class _Stage:
         elapsed = time.monotonic() - self.t0
         eta = elapsed / s.done * (s.sessions - s.done) if s.done else None
         self.progress(RenderProgress(s.sessions, s.done, s.renders + s.remeasures, s.failed, elapsed, eta,
-                                     current, self.changed))
+                                     current, self.changed, self.read))
         self.changed = False
+
+    def _read(self, path: str) -> None:
+        self.read += 1
+        self.report(Path(path).name)
 
     # -- the phases -----------------------------------------------------------------------------------------
     def scan(self, todo: Sequence[P.Pending]) -> list[W.ScanOutcome]:
@@ -187,13 +193,15 @@ class _Stage:
                 if self.cancel.cancelled:
                     raise _Cancelled
                 out.append(W.scan(j))
+                self._read(j.path)
             return out
         pending = [self.scanners.submit(W.scan, j) for j in jobs]
         deadline = time.monotonic() + 120.0 + 30.0 * len(jobs)
         out = []
         try:
-            for r in pending:
+            for r, j in zip(pending, jobs, strict=True):
                 out.append(_wait(r, self.cancel, deadline))
+                self._read(j.path)
         except _Cancelled:
             raise
         except Exception:  # the pool cannot start (a frozen build) or a child died: the rest in this process

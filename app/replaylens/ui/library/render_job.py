@@ -24,6 +24,8 @@ def _secs(s: float) -> str:
 
 
 def progress_text(p: Any) -> str:
+    if not p.done and not p.rendered:
+        return f"Page pictures: reading the recordings, {min(p.read, p.total):,} of {p.total:,}…"
     left = f" · about {_secs(p.eta_s)} left" if p.eta_s is not None and p.done < p.total else ""
     return (f"Page pictures: {p.done:,} of {p.total:,} sessions · {p.rendered:,} page"
             f"{'s' if p.rendered != 1 else ''} rendered{left}")
@@ -76,7 +78,7 @@ class RenderStageJob(QObject):
 
     def _progress(self, p: Any) -> None:
         if p.total:
-            self.strip.update(p.done / p.total, progress_text(p))
+            self.strip.update((p.done + min(p.read, p.total)) / (2 * p.total), progress_text(p))
         if p.changed:
             self.pictures_arrived.emit()
 
@@ -93,8 +95,15 @@ class RenderStageJob(QObject):
         self.jobs.runner.wait(ms / 1000)
         self.jobs.shutdown(ms)
 
+    def _release(self) -> None:
+        """The worker thread is done: let it go (the next run makes its own)."""
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, lambda: self.jobs.shutdown(5_000))
+
     def _done(self, summary: Any) -> None:
         self.result = summary
+        self._release()
         self.strip.close()
         if summary.sessions:
             self.window.statusBar().showMessage(summary_text(summary), 15_000)
@@ -103,6 +112,7 @@ class RenderStageJob(QObject):
         self.finished_all.emit(summary)
 
     def _failed(self, message: str | None) -> None:
+        self._release()
         self.strip.close()
         if message:
             self.window.statusBar().showMessage(f"Page pictures could not be made: {message}", 15_000)
