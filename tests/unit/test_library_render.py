@@ -213,3 +213,70 @@ def test_kill_during_the_stage_leaves_it_consistent_and_resumable(tmp_path: Path
         assert _rows(lib, "SELECT count(*) FROM pages WHERE screen IS NULL") == [(0,)]
     finally:
         lib.close()
+
+
+def test_scan_matches_every_click_to_its_library_event(tmp_path: Path) -> None:
+    """No renderer: the scan's content keys and its (event index, page, node) rows, checked against the stored
+    events (same time and kind) and the recording's own target ids."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from replaylens.io.library import render_work as W
+    from replaylens.io.rrweb.boxes import CLICK_LIKE
+    from replaylens.store import _pictures as P
+
+    lib = _built(tmp_path, 2)
+    try:
+        todo = P.pending(lib)
+        scans = [W.scan(W.ScanJob(p.session_id, p.sha256, p.source_path, p.source_size, p.source_mtime_ns,
+                                  str(lib.root / p.events_file))) for p in todo]
+        for s in scans:
+            assert not s.reason and s.unmatched == 0
+            ev = lib.events(s.session_id)
+            clicks = ev.filter(pc.is_in(ev["kind"], pa.array(list(CLICK_LIKE))))
+            assert s.clicks.shape[0] > 0
+            by_i = dict(zip(ev["i"].to_pylist(), ev["kind"].to_pylist(), strict=True))
+            assert all(by_i[int(i)] in CLICK_LIKE for i in s.clicks[:, 0])  # every row is a click-like event
+            assert s.clicks.shape[0] <= clicks.num_rows
+            assert len({int(i) for i in s.clicks[:, 0]}) == s.clicks.shape[0]  # one row per event
+            assert all(p.content is not None and len(p.content) == 64 for p in s.pages)
+        # the same page content in both sessions (desktop and phone differ by width: different keys)
+        assert scans[0].pages[1].content == scans[1].pages[1].content
+        assert scans[0].pages[0].content != scans[1].pages[0].content
+        gone = W.scan(W.ScanJob("x", "0" * 64, str(tmp_path / "missing.json"), 1, 1, ""))
+        assert "no longer where it was added" in gone.reason
+    finally:
+        lib.close()
+
+
+def test_a_shared_render_is_measured_again_for_elements_it_lacks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                                 ) -> None:
+    """Two sessions of the same page in two chunks: the first never clicked the banner, the second did; the
+    picture is shared and rendered again only to measure the banner's box."""
+    from replaylens.io.library import render_stage
+
+    monkeypatch.setattr(render_stage, "FIRST_CHUNK", 1)
+    src = tmp_path / "src"
+    src.mkdir()
+    first = posthog_export(src / "a.json", "m-a")
+    data = json.loads(first.read_text())
+    data["data"]["snapshots"] = [e for e in data["data"]["snapshots"]
+                                 if not (e["type"] == 3 and e["data"].get("source") == 2 and e["data"].get("id") == 12)]
+    first.write_text(json.dumps(data))
+    posthog_export(src / "b.json", "m-b", shift_ms=1000)
+    lib = open_library(tmp_path / "lib")
+    try:
+        assert ingest(lib, [src], workers=0).added == 2
+        s = render_library(lib, workers=0)
+        assert s.done == 2 and s.remeasures >= 1
+        assert _rows(lib, "SELECT count(DISTINCT screen) FROM pages WHERE page = 0") == [(1,)]
+        measured = _rows(lib, "SELECT list_contains(measured, 12) FROM page_renders pr JOIN render_pages rp "
+                              "USING (content) WHERE rp.session_id = 'm-b' AND rp.page = 0")
+        assert measured == [(True,)]
+        ev = lib.events("m-b")
+        banner = [i for i, n, k in zip(ev["i"].to_pylist(), ev["target_text"].to_pylist(), ev["kind"].to_pylist(),
+                                       strict=True) if n == "Festival of savings" and k == "click"]
+        boxed = {int(r[0]) for r in _rows(lib, "SELECT i FROM click_boxes WHERE session_id = 'm-b'")}
+        assert banner and set(banner) <= boxed  # the second session's banner click has its box
+    finally:
+        lib.close()
