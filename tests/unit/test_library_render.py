@@ -280,3 +280,12 @@ def test_a_shared_render_is_measured_again_for_elements_it_lacks(tmp_path: Path,
         assert banner and set(banner) <= boxed  # the second session's banner click has its box
     finally:
         lib.close()
+
+
+def test_render_refuses_a_bad_worker_count(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for bad in ("-1", "x", "99"):
+        with pytest.raises(SystemExit) as exc:
+            main(["library", "render", "--workers", bad, "--library", str(tmp_path / "lib")])
+        assert exc.value.code == 2
+        assert "--workers" in capsys.readouterr().err
+    assert not (tmp_path / "lib").exists()  # refused before anything was opened

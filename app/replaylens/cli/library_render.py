@@ -19,9 +19,20 @@ def add_parser(lsub: Any) -> argparse.ArgumentParser:
     r = lsub.add_parser("render", help="render page pictures and element boxes of rrweb sessions (resumes)")
     r.add_argument("--json", action="store_true", help="print what was rendered as JSON")
     r.add_argument("--retry", action="store_true", help="also try again the sessions that could not be rendered")
-    r.add_argument("--workers", type=int, default=1, help="scanning processes (default 1; 0: in this process)")
+    r.add_argument("--workers", type=_workers, default=1, metavar="N",
+                   help="scanning processes, 0-8 (default 1; 0: in this process)")
     r.set_defaults(run=me.run_render)
     return r
+
+
+def _workers(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number of processes (0-8)") from None
+    if not 0 <= n <= 8:
+        raise argparse.ArgumentTypeError(f"{n} processes: choose 0 to 8")
+    return n
 
 
 def _fmt(s: float | None) -> str:
