@@ -1,6 +1,7 @@
 """``replaylens library …``: build and query a session library (docs/library.md).
 
-    library add PATH... [--attributes FILE] [--json]      library ls [--filter …] [--segment NAME] [--json]
+    library add PATH... [--attributes FILE] [--no-render] [--json]
+    library render [--retry] [--json]                     library ls [--filter …] [--segment NAME] [--json]
     library info [--json]                                 library goal add NAME --page P | --event E | --click L
     library goal ls | rm NAME                             library segment save NAME --filter … | ls | rm NAME
     library tag ID TAG | untag ID TAG | note ID TEXT
@@ -47,7 +48,12 @@ def add_parser(sub: Any) -> None:
     a.add_argument("--attributes", metavar="FILE", help="CSV or JSON: session_id or user_id -> attribute columns")
     a.add_argument("--json", action="store_true", help='print {"added", "skipped", "failed": [{"file", "reason"}]}')
     a.add_argument("--workers", type=int, default=2, help="reader processes (default 2; 0: in this process)")
+    a.add_argument("--no-render", action="store_true",
+                   help="do not wait for the page pictures of rrweb sessions (`library render` makes them later)")
     a.set_defaults(run=cmds.run_add)
+    from replaylens.cli.library_render import add_parser as add_render
+
+    rnd = add_render(lsub)
 
     ls = lsub.add_parser("ls", help="list sessions")
     _filters(ls)
@@ -101,7 +107,7 @@ def add_parser(sub: Any) -> None:
         t.add_argument(arg)
         t.set_defaults(run=getattr(cmds, f"run_{cmd}"))
 
-    for parser in (a, ls, i, ga, gl, gr, ss, sl, sr, *[lsub.choices[c] for c in ("tag", "untag", "note")]):
+    for parser in (a, rnd, ls, i, ga, gl, gr, ss, sl, sr, *[lsub.choices[c] for c in ("tag", "untag", "note")]):
         _common(parser)
     from replaylens.cli.library_policy import add_policy_parser
 

@@ -101,17 +101,31 @@ def run_add(args: argparse.Namespace) -> int:
                 print(file=sys.stderr)
             print("replaylens: cancelled; the sessions finished so far are in the library", file=sys.stderr)
             return 130
+        if tty:
+            print(file=sys.stderr)
+        pictures = None
+        if not getattr(args, "no_render", False):  # the render stage (cli/library_render.py)
+            from replaylens.cli.library_render import render_stage
+
+            try:
+                pictures = render_stage(lib, workers=min(max(args.workers, 0), 1))
+            except KeyboardInterrupt:
+                print("replaylens: cancelled; the sessions are in the library, their page pictures are not all "
+                      "made (`replaylens library render` resumes them)", file=sys.stderr)
+                return 130
     finally:
         lib.close()
-    if tty:
-        print(file=sys.stderr)
     if args.json:
-        _emit(result.to_json())
+        _emit({**result.to_json(), "render": pictures.to_json() if pictures is not None else None})
     else:
         print(f"added {result.added:,}, skipped {result.skipped:,}, failed {len(result.failed):,} "
               f"({result.events:,} events in {result.elapsed_s:,.1f} s)")
         for f, reason in result.failed:
             print(f"  failed: {f}: {reason}")
+        if pictures is not None and pictures.sessions:
+            from replaylens.cli.library_render import summary_line
+
+            print(summary_line(pictures))
     return 0
 
 
@@ -142,9 +156,13 @@ def run_ls(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
+    from replaylens.cli.library_render import info_lines
+    from replaylens.io.library.render_stage import status as render_status
+
     lib = _open(args)
     try:
         info = lib.info()
+        info["pictures"] = render_status(lib)  # the render stage's progress and notes (docs/library.md)
     finally:
         lib.close()
     from replaylens.cli.library_policy import describe
@@ -169,6 +187,8 @@ def run_info(args: argparse.Namespace) -> int:
         shown_pages = [f"{p['template'][:60]} ({p['sessions']:,} sessions, {p['urls']:,} URL"
                        f"{'s' if p['urls'] != 1 else ''})" for p in pages[:8]]
         print("  pages: " + ", ".join(shown_pages) + (f", … {len(pages) - 8} more" if len(pages) > 8 else ""))
+    for line in info_lines(info["pictures"]):
+        print(line)
     return 0
 
 

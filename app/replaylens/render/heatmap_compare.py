@@ -42,23 +42,31 @@ def diff_overlay(c: Comparison, out_w: int, out_h: int) -> np.ndarray:
 
 
 def _caption(width: int, lines: list[str]) -> np.ndarray:
-    from PySide6.QtCore import QRectF, Qt
-    from PySide6.QtGui import QColor, QFont, QImage, QPainter
+    """The caption strip; a line longer than the image (narrow phone pages) wraps instead of being cut."""
+    from PySide6.QtCore import QRect, QRectF, Qt
+    from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter
 
-    line_h = 30
-    img = QImage(width, line_h * len(lines) + 20, QImage.Format.Format_RGBA8888)
+    ensure_gui_app()
+    flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap)
+    fonts, heights = [], []
+    for i, text in enumerate(lines):
+        font = QFont()
+        font.setPixelSize(18)
+        font.setBold(i == 0)
+        fonts.append(font)
+        box = QFontMetrics(font).boundingRect(QRect(0, 0, max(width - 32, 50), 100_000), flags, text)
+        heights.append(max(30, box.height() + 8))
+    img = QImage(width, sum(heights) + 20, QImage.Format.Format_RGBA8888)
     img.fill(QColor(250, 250, 252))
     p = QPainter(img)
     try:
         p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        font = QFont()
-        font.setPixelSize(18)
-        for i, text in enumerate(lines):
-            font.setBold(i == 0)
+        y = 10
+        for text, font, h in zip(lines, fonts, heights, strict=True):
             p.setFont(font)
             p.setPen(QColor(30, 30, 40))
-            p.drawText(QRectF(16, 10 + i * line_h, width - 32, line_h),
-                       int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+            p.drawText(QRectF(16, y, width - 32, h), flags, text)
+            y += h
     finally:
         p.end()
     return to_array(img)

@@ -255,10 +255,12 @@ def apply_attribute_rows(lib: LibraryStore, rows: Sequence[tuple[str, str, dict[
 def cleanup_orphans(lib: LibraryStore) -> int:
     """Delete event files and screenshots no catalogue row names, and every temp file. Only the writer calls it
     (one process holds the catalogue), before its ingest starts."""
+    from replaylens.store import _pictures  # the render stage's pictures (it imports this module)
+
     cur = lib.cursor()
     named = {str(r[0]) for r in cur.execute("SELECT DISTINCT events_file FROM sessions").fetchall()}
     screens = {str(r[0]) for r in cur.execute("SELECT DISTINCT screen FROM pages WHERE screen IS NOT NULL")
-               .fetchall()}
+               .fetchall()} | _pictures.named_screens(cur)
     removed = 0
     for p in (lib.root / TMP_DIR).glob("*"):
         if p.is_file():

@@ -13,7 +13,8 @@ page's visits (docs/analysis.md, "Element-anchored click maps"):
 
 Clicks without a box (or without an element key) and clicks on elements with no reference box are counted, never
 drawn. The box columns are optional: a library whose events files have none of them answers that no element box
-is known (every click is counted as without a box).
+is known (every click is counted as without a box). rrweb sessions get their boxes from the library's render stage
+(table ``click_boxes``, store._pictures), used where the event's own columns are NULL.
 """
 
 from __future__ import annotations
@@ -54,11 +55,39 @@ def boxes_known(lib: LibraryStore) -> bool:
     libraries lack them.) Stops at the first box found."""
     known = lib.cached("anchor:boxes_known")  # a scan of the whole library when it has none: once per write
     if known is None:
-        names = set(Q._engine(lib).execute("SELECT * FROM events LIMIT 0").column_names)
-        found = all(c in names for c in BOX_COLUMNS) and Q._engine(lib).execute(
-            "SELECT 1 AS one FROM events WHERE target_box_w IS NOT NULL LIMIT 1").num_rows > 0
+        found = _rendered(lib) and Q._engine(lib).execute(
+            "SELECT 1 AS one FROM click_boxes LIMIT 1").num_rows > 0
+        if not found:
+            names = set(Q._engine(lib).execute("SELECT * FROM events LIMIT 0").column_names)
+            found = all(c in names for c in BOX_COLUMNS) and Q._engine(lib).execute(
+                "SELECT 1 AS one FROM events WHERE target_box_w IS NOT NULL LIMIT 1").num_rows > 0
         known = lib.remember("anchor:boxes_known", found)
     return bool(known)
+
+
+def _rendered(lib: LibraryStore) -> bool:
+    """Has the library's render stage stored boxes of rrweb clicks (table ``click_boxes``, store._pictures)?"""
+    from replaylens.store import _pictures
+
+    return _pictures.has_tables(lib)
+
+
+def _box_sql(lib: LibraryStore, boxes: bool) -> tuple[str, str]:
+    """The box columns of a click (the events' own, else the render stage's ``click_boxes``) and the join."""
+    if not boxes:
+        return ", ".join(f"CAST(NULL AS DOUBLE) AS {c.removeprefix('target_')}" for c in BOX_COLUMNS), ""
+    own = lib.cached("anchor:own_boxes")
+    if own is None:
+        names = set(Q._engine(lib).execute("SELECT * FROM events LIMIT 0").column_names)
+        own = lib.remember("anchor:own_boxes", all(c in names for c in BOX_COLUMNS))
+    if not _rendered(lib):
+        return ", ".join(f"CAST(e.{c} AS DOUBLE) AS {c.removeprefix('target_')}" for c in BOX_COLUMNS), ""
+    cols = []
+    for c, short in zip(BOX_COLUMNS, ("x", "y", "w", "h"), strict=True):
+        expr = f"coalesce(CAST(e.{c} AS DOUBLE), cb.{short})" if own else f"cb.{short}"
+        cols.append(f"{expr} AS {c.removeprefix('target_')}")
+    join = "LEFT JOIN click_boxes cb ON cb.session_id = e.session_id AND cb.sha256 = e.sha256 AND cb.i = e.i "
+    return ", ".join(cols), join
 
 
 def _clicks(lib: LibraryStore, segment: Segment | None, page: str, device: str | None, name: str,
@@ -67,16 +96,13 @@ def _clicks(lib: LibraryStore, segment: Segment | None, page: str, device: str |
     position, the fixed-element shift and the box (NULL without box columns)."""
     pairs, params = Q._pairs_cte(lib, segment, page, device)
     days, dparams = _compile.day_bounds(segment)
-    if boxes:
-        box = ", ".join(f"CAST(e.{c} AS DOUBLE) AS {c.removeprefix('target_')}" for c in BOX_COLUMNS)
-    else:
-        box = ", ".join(f"CAST(NULL AS DOUBLE) AS {c.removeprefix('target_')}" for c in BOX_COLUMNS)
+    box, box_join = _box_sql(lib, boxes)
     sql = (f"{name} AS (SELECT e.session_id, e.target AS k, pw.width AS page_width, "
            "e.x + coalesce(e.scroll_x, 0) AS dx, e.y + coalesce(e.scroll_y, 0) AS dy, "
            "CASE WHEN e.fixed THEN coalesce(e.scroll_x, 0) ELSE 0 END AS fx, "
            f"CASE WHEN e.fixed THEN coalesce(e.scroll_y, 0) ELSE 0 END AS fy, {box} FROM events e "
            f"JOIN ({pairs}) v ON v.session_id = e.session_id AND v.sha256 = e.sha256 AND v.page = e.page "
-           "JOIN pages pw ON pw.session_id = e.session_id AND pw.page = e.page "
+           f"JOIN pages pw ON pw.session_id = e.session_id AND pw.page = e.page {box_join}"
            f"WHERE {days} AND e.kind = 'click' AND e.x IS NOT NULL AND e.y IS NOT NULL)")
     return sql, [*params, *dparams]
 

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 #: Catalogue tables a query may name (the Spark engine pushes these; ``events`` comes from the Parquet folder).
 CATALOGUE_VIEWS: tuple[str, ...] = ("sessions", "pages", "attributes", "attr_values", "attr_keys", "goal_hits",
-                                    "findings", "tags", "labels", "goals", "cell_keys")
+                                    "findings", "tags", "labels", "goals", "cell_keys", "click_boxes")
 ENGINES = ("duckdb", "spark")
 DEFAULT_MASTER = "local[*]"
 

@@ -145,6 +145,9 @@ def start_ingest(w: LibraryWindow, paths: list[str]) -> None:
         QMessageBox.information(w, "Adding recordings", "Recordings are already being added; wait for that "
                                 "to finish or cancel it.")
         return
+    from replaylens.ui.library import render_job
+
+    render_job.stop(w)  # one writer at a time: the pictures go on after the ingest
     job = IngestJob(w, w.library, paths)
     w.ingest = job
     job.finished_all.connect(lambda result: _ingested(w, result))
@@ -152,5 +155,8 @@ def start_ingest(w: LibraryWindow, paths: list[str]) -> None:
 
 
 def _ingested(w: LibraryWindow, result: Any) -> None:
+    from replaylens.ui.library import render_job
+
     w.ingest = None
     w.reload_meta()
+    render_job.start(w)  # page pictures of the new rrweb sessions, in the background

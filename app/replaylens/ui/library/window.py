@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 
 from replaylens.model.segment import Filter, Segment
 from replaylens.ui.compare import attach as attach_analysis
-from replaylens.ui.library import actions
+from replaylens.ui.layout import resize_within_screen
+from replaylens.ui.library import actions, render_job
 from replaylens.ui.library.audit_menu import privacy_menu
 from replaylens.ui.library.columns import BUILTIN, DEFAULT_VISIBLE, Column, attribute_column, goal_column
 from replaylens.ui.library.facets import FacetSidebar, describe, facet_counts_checked, search_filters, split_segment
@@ -36,6 +37,7 @@ from replaylens.ui.library.table_model import QueryWorker, SessionTableModel
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
     from replaylens.ui.library.ingest_job import IngestJob
+    from replaylens.ui.library.render_job import RenderStageJob
 
 
 class LibraryWindow(QMainWindow):
@@ -68,6 +70,7 @@ class LibraryWindow(QMainWindow):
         self.total_sessions: int | None = None
         self._facet_gen = 0
         self.ingest: IngestJob | None = None  # while a dropped folder is being added
+        self.render_stage: RenderStageJob | None = None  # page pictures being made (ui/library/render_job.py)
         self._shut = False
 
         self.search = QLineEdit()
@@ -160,11 +163,14 @@ class LibraryWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.privacy_label)
         self.audit_job: Any = None  # while a privacy audit runs
         self.statusBar().showMessage("Double-click a session to watch it · right-click to tag · drop a folder to add")
-        self.resize(1500, 900)
+        resize_within_screen(self, 1500, 900)
         self.analysis_views: list[Any] = []  # Compare / Funnel / A/B windows opened from the Analyse menu
         attach_analysis(self)
         privacy_menu(self)
+        render_job.attach(self)
         self.reload_meta()
+        # rrweb sessions added without their page pictures (`library add --no-render`, an interrupted stage)
+        QTimer.singleShot(800, lambda: None if self._shut else render_job.start(self))
 
     # -- what the library has ---------------------------------------------------------------------------------
     def reload_meta(self) -> None:
@@ -395,6 +401,7 @@ class LibraryWindow(QMainWindow):
         if self.audit_job is not None:
             self.audit_job.cancel()
             self.audit_job.wait()
+        render_job.stop(self)
         for view in list(self.analysis_views):
             view.close()
         self.worker.stop()
