@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from replaylens.core.urltemplate import url_template
 from replaylens.io.library import render_work as W
 from replaylens.io.rrweb.boxes import MAX_IDS
 from replaylens.jobs import CancelToken
@@ -50,15 +51,15 @@ CHILD_GRACE_S = 30.0
 
 
 def page_key(url: str, device_class: str) -> str:
-    """The page a picture represents: the URL without query and fragment (scheme and host lower-case, no trailing
-    slash) and the device class. The one place the key is made (URL templates can replace the URL part here)."""
+    """The page a picture represents: the host (lower-case) and the URL's template (``core.urltemplate``: ids,
+    UUIDs, hashes and e-mails as ``<id>``, tracking parameters dropped), and the device class. The one place the
+    key is made."""
     try:
         parts = urlsplit(url)
-        base = f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}{parts.path.rstrip('/') or '/'}" \
-            if parts.scheme else (parts.path or url)
+        host = f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}" if parts.scheme else ""
     except ValueError:
-        base = url
-    return f"{base}|{device_class or ''}"
+        host = ""
+    return f"{host}{url_template(url)}|{device_class or ''}"
 
 
 @dataclass(frozen=True)
