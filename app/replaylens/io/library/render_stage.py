@@ -51,15 +51,16 @@ CHILD_GRACE_S = 30.0
 
 
 def page_key(url: str, device_class: str) -> str:
-    """The page a picture represents: the host (lower-case) and the URL's template (``core.urltemplate``: ids,
-    UUIDs, hashes and e-mails as ``<id>``, tracking parameters dropped), and the device class. The one place the
-    key is made."""
+    """The page a picture represents: the host (lower-case) and the path of the URL's template
+    (``core.urltemplate``: ids, UUIDs, hashes and e-mails as ``<id>``; no query, fragment or trailing slash), and the
+    device class. The one place the key is made."""
     try:
         parts = urlsplit(url)
         host = f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}" if parts.scheme else ""
     except ValueError:
         host = ""
-    return f"{host}{url_template(url)}|{device_class or ''}"
+    path = url_template(url).partition("?")[0]  # the query (a variant, a tab) shows the same page
+    return f"{host}{path.rstrip('/') or '/'}|{device_class or ''}"
 
 
 @dataclass(frozen=True)

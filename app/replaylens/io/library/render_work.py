@@ -115,14 +115,14 @@ def content_key(snapshot: dict[str, Any], width: int, secrets: SecretNodes, show
 
 def _load(path: str, size: int, mtime_ns: int, sha256: str) -> Any:
     """The recording as the converter loads it, after checking it is the version the library holds."""
-    from replaylens.io.library.prepare import file_digest
     from replaylens.io.rrweb.reader import load_recording
+    from replaylens.model.digest import file_sha256
 
     p = Path(path)
     if not path or not p.is_file():
         raise BadInputError(p, "the recording is no longer where it was added from")
     st = p.stat()
-    if (st.st_size != size or st.st_mtime_ns != mtime_ns) and file_digest(p) != sha256:
+    if (st.st_size != size or st.st_mtime_ns != mtime_ns) and file_sha256(p) != sha256:
         raise BadInputError(p, "the recording has changed since it was added (add it again)")
     return load_recording(p)
 
