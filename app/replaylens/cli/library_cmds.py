@@ -91,7 +91,7 @@ def run_add(args: argparse.Namespace) -> int:
     try:
         try:
             result = ingest(lib, args.paths, attributes_file=args.attributes, progress=progress,
-                            cancel=CancelToken(), workers=args.workers)
+                            cancel=CancelToken(), workers=args.workers, replace=args.replace)
         except KeyboardInterrupt:
             if tty:
                 print(file=sys.stderr)
@@ -104,10 +104,18 @@ def run_add(args: argparse.Namespace) -> int:
     if args.json:
         _emit(result.to_json())
     else:
-        print(f"added {result.added:,}, skipped {result.skipped:,}, failed {len(result.failed):,} "
+        extra = (f", {len(result.conflicts):,} kept beside an existing session" if result.conflicts else "") + \
+                (f", replaced {len(result.replaced):,}" if result.replaced else "")
+        print(f"added {result.added:,}, skipped {result.skipped:,}, failed {len(result.failed):,}{extra} "
               f"({result.events:,} events in {result.elapsed_s:,.1f} s)")
         for f, reason in result.failed:
             print(f"  failed: {f}: {reason}")
+        for c in result.conflicts:
+            print(f"  conflict: {c['file']}: session {c['id']!r} is already in the library from "
+                  f"{c['existing_file'] or 'another file'} with other content; kept as {c['kept_as']!r} "
+                  "(--replace replaces instead)")
+        for c in result.replaced:
+            print(f"  replaced: session {c['id']!r} from {c['existing_file'] or 'another file'} by {c['file']}")
     return 0
 
 

@@ -44,11 +44,15 @@ class Outcome:
 _KNOWN: frozenset[str] = frozenset()  # content digests already in the library (set once per worker)
 
 
-def init_worker(known_digests: frozenset[str]) -> None:
-    """Process-pool initializer: Ctrl+C is the parent's business; remember which digests are already in."""
+def init_worker(known_digests: frozenset[str], parent_pid: int | None = None) -> None:
+    """Process-pool initializer: Ctrl+C is the parent's business; remember which digests are already in; exit
+    when the parent dies (``io.library.orphans``)."""
     global _KNOWN
+    from replaylens.io.library.orphans import die_with_parent
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _KNOWN = known_digests
+    die_with_parent(parent_pid)
 
 
 def set_known(known_digests: frozenset[str]) -> None:
