@@ -17,10 +17,19 @@ def _open(args: argparse.Namespace) -> LibraryStore:
     from replaylens.store.library import LibraryError, open_library
 
     root = resolve_library_dir(getattr(args, "library", None))
+    create = getattr(args, "library_command", None) == "add"  # only `library add` makes a new library
+    new = create and not (root / "catalogue.duckdb").is_file()
+    if not create and not (root / "catalogue.duckdb").is_file():
+        how = "'replaylens library add PATH --library DIR' creates one"
+        what = ("the folder does not exist" if not root.exists() else "this is a file, not a folder"
+                if not root.is_dir() else "the folder holds no library (no catalogue.duckdb)")
+        raise BadInputError(root, f"not a Replay Lens library: {what}; {how}")
     try:
-        lib = open_library(root)
+        lib = open_library(root, create=create)
     except LibraryError as exc:
         raise BadInputError(root, str(exc)) from None
+    if new:
+        print(f"replaylens: created a new library in {root.resolve()}", file=sys.stderr)
     if hasattr(args, "engine"):
         _use_engine(lib, args.engine)
     return lib
@@ -217,10 +226,10 @@ def run_segment_save(args: argparse.Namespace) -> int:
     try:
         seg = _segment(lib, args)
         try:
+            n = lib.count(seg)  # a segment that cannot be counted is never saved
             lib.save_segment(args.name, seg)
         except ValueError as exc:
             raise BadInputError(lib.root, str(exc)) from None
-        n = lib.count(seg)
     finally:
         lib.close()
     print(f"segment {args.name!r} saved: {n:,} sessions match now")

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from replaylens.errors import BadInputError
+from replaylens.io.regular import open_regular
 from replaylens.model.userdata import data_dir
 
 Progress = Callable[[float, str], None]
@@ -46,7 +47,7 @@ def content_key(src: str | Path) -> str:
     time)."""
     h = hashlib.sha256(_CONVERTER_VERSION.encode() + (b"+values" if show_input_values() else b"") + b"\0")
     try:
-        with open(src, "rb") as fh:
+        with open_regular(src) as fh:  # a device or a FIFO is refused, never read
             while chunk := fh.read(1 << 20):
                 h.update(chunk)
     except FileNotFoundError:

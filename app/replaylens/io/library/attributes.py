@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from replaylens.errors import BadInputError
+from replaylens.io.regular import check_regular, read_regular
 from replaylens.model.library import device_class
 from replaylens.model.manifest import Manifest
 
@@ -154,9 +155,9 @@ def read_attributes_file(path: str | Path) -> list[tuple[str, str, dict[str, str
     objects, or an object mapping ids to objects). Raises BadInputError."""
     path = Path(path)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        if check_regular(path).st_size > MAX_FILE_BYTES:  # a device, a FIFO or a folder is refused unread
             raise BadInputError(path, f"the attributes file is over {MAX_FILE_BYTES // 2**20} MiB")
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_regular(path, MAX_FILE_BYTES).decode("utf-8-sig")
     except FileNotFoundError:
         raise BadInputError(path, "the attributes file does not exist") from None
     except UnicodeDecodeError:

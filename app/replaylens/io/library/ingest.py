@@ -33,6 +33,7 @@ from replaylens.io.library import prepare as prepare_mod
 from replaylens.io.library.attributes import read_attributes_file
 from replaylens.io.library.identity import Identity
 from replaylens.io.library.prepare import Outcome
+from replaylens.io.regular import not_regular
 from replaylens.jobs import CancelToken  # the one cancel token (re-exported by io.library)
 from replaylens.model.library import SessionRecord
 
@@ -100,6 +101,8 @@ def find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str,
                     files.setdefault(str(f.resolve()), f)
         elif p.is_file():
             files.setdefault(str(p.resolve()), p)
+        elif p.exists():  # a device, a FIFO, a socket: never read
+            missing.append((str(p), f"{p.name}: {not_regular(p.stat().st_mode)}"))
         else:
             missing.append((str(p), f"{p.name}: the file does not exist"))
     return list(files.values()), missing

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from replaylens.errors import BadInputError
 from replaylens.io.library.attributes import session_attributes
+from replaylens.io.regular import open_regular
 from replaylens.model.library import PageRecord, SessionRecord, SessionSource
 from replaylens.model.schema import EVENT_COLUMNS
 from replaylens.model.session import Session
@@ -63,7 +64,7 @@ def set_known(known_digests: frozenset[str]) -> None:
 
 def file_digest(path: Path) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:  # BadInputError for a device, a FIFO or a folder
         while chunk := fh.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
@@ -153,6 +154,8 @@ def prepare(file: str, root: str) -> Outcome:
         digest = file_digest(path)
     except OSError as exc:
         return Outcome(file, reason=f"{path.name}: the file cannot be read ({exc.strerror})")
+    except BadInputError as exc:  # a device, a FIFO: refused unread
+        return Outcome(file, reason=str(exc))
     if digest in _KNOWN:
         return Outcome(file, skipped=True)
     try:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from replaylens.errors import BadInputError, LimitExceededError
+from replaylens.io.regular import check_regular, read_regular
 from replaylens.io.surveys import readers_csv as C
 from replaylens.io.surveys import readers_json as J
 from replaylens.io.surveys.mask import mask_text
@@ -33,10 +34,10 @@ _CHOICE_MAX_LEN = 60
 
 def _text(path: Path) -> str:
     try:
-        size = path.stat().st_size
+        size = check_regular(path).st_size  # /dev/zero, a FIFO or a folder is refused unread
         if size > MAX_BYTES:
             raise LimitExceededError(path, f"{size:,} bytes is more than the {MAX_BYTES:,} a survey export may hold")
-        data = path.read_bytes()
+        data = read_regular(path, MAX_BYTES)
     except OSError as exc:
         raise BadInputError(path, f"cannot be read ({exc.strerror})") from None
     if not data.strip():
