@@ -128,7 +128,7 @@ def bundle_size_case(rng: random.Random, scale: float = 1.0, mode: str | None = 
     else:  # text columns in every encoding a Parquet writer may use
         rows = _log_int(rng, 100, max(int(200_000 * scale), 101))
         cols = _events_table(rows, rng)
-        prefix = "p" * _log_int(rng, 1, max(int(20_000 * scale), 2))
+        prefix = "p" * min(_log_int(rng, 1, max(int(20_000 * scale), 2)), 40_000_000 // rows)  # <= 40 MB of text
         cols[column] = pa.array([prefix + str(k % 97) for k in range(rows)])
         encoding = rng.choice(["PLAIN", "DELTA_LENGTH_BYTE_ARRAY", "DELTA_BYTE_ARRAY"])
         pq.write_table(pa.table(cols), buf, use_dictionary=False, column_encoding={column: encoding})

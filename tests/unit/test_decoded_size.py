@@ -121,3 +121,26 @@ def test_a_refused_files_objects_are_freed_before_collection_resumes(tmp_path: P
     assert gc.isenabled()
     assert left < 5_000, f"{left:,} objects of the refused file still alive when collection resumed"
     assert "not a valid rrweb recording" in str(caught)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+def test_a_tiny_gzip_recording_reserves_no_gigabyte(tmp_path: Path) -> None:
+    """``GzipFile.read(cap)`` reserved the whole 1 GiB cap at once; under an address-space limit a 1 KB file then
+    failed with MemoryError. Read in chunks, it needs no more than its own size."""
+    import gzip
+
+    f = tmp_path / "small.json.gz"
+    f.write_bytes(gzip.compress(json.dumps(recording()).encode()))
+    script = textwrap.dedent("""
+        import resource, sys
+        from pathlib import Path
+        from replaylens.io.rrweb.containers import read_bytes
+        with open("/proc/self/status") as fh:
+            vm = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:"))
+        resource.setrlimit(resource.RLIMIT_AS, (vm + (512 << 20), resource.RLIM_INFINITY))
+        print(len(read_bytes(Path(sys.argv[1]))[0]))
+    """)
+    out = subprocess.run([sys.executable, "-c", script, str(f)], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": str(ROOT / "app")})
+    assert out.returncode == 0, out.stderr[-500:]
+    assert int(out.stdout.strip()) == len(json.dumps(recording()).encode())

@@ -74,7 +74,7 @@ def read_regular(path: str | Path, limit: int) -> bytes:
         if size > limit:
             raise BadInputError(p, f"the file is too large ({size / 2**20:,.0f} MiB; at most "
                                    f"{limit / 2**20:,.0f} MiB)")
-        data = fh.read(limit + 1)
+        data = fh.read(size + 1)  # its own size (read(limit) would reserve the whole limit at once)
     if len(data) > limit:
         raise BadInputError(p, f"the file is too large (at most {limit / 2**20:,.0f} MiB)")
     return data

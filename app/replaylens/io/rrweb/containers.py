@@ -114,7 +114,7 @@ def read_bytes(path: Path) -> tuple[bytes, str]:
             if magic == b"\x1f\x8b":
                 try:
                     with gzip.GzipFile(fileobj=fh, mode="rb") as gz:
-                        data = gz.read(MAX_JSON_BYTES + 1)
+                        data = _read_capped(gz, MAX_JSON_BYTES + 1)
                 except (OSError, EOFError, zlib.error) as exc:
                     raise BadInputError(path, f"the gzip stream is corrupt or truncated ({exc})") from None
                 _check_inflated(path, data)
@@ -135,6 +135,17 @@ def read_bytes(path: Path) -> tuple[bytes, str]:
         _check_inflated(path, data)
         return data, "zlib"
     return raw, ""
+
+
+def _read_capped(stream: gzip.GzipFile, cap: int) -> bytes:
+    """Up to ``cap`` bytes, read 16 MiB at a time: ``read(cap)`` would reserve ``cap`` bytes at once (a gigabyte of
+    address space for a one-kilobyte file)."""
+    chunks: list[bytes] = []
+    total = 0
+    while total < cap and (chunk := stream.read(min(16 * MiB, cap - total))):
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def _check_inflated(path: Path, data: bytes) -> None:
