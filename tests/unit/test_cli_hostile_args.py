@@ -149,6 +149,16 @@ def _cases() -> Iterator[tuple[str, str, list[str]]]:
             yield name, "--split inf", [*argv, "--split", "inf/50"]
         if name == "compare":
             yield name, "--cell nan", [*argv, "--cell", "nan"]
+        if name in ("library goal add", "library segment save", "survey theme set", "library tag", "library untag"):
+            for label, value in (("empty name", ""), ("long name", "n" * 500), ("spaces", " x "),
+                                 ("control character", "a\x07b")):  # the name (or tag) is the 4th word
+                yield name, label, [*argv[:3], value, *argv[4:]]
+        if name == "library note":
+            yield name, "empty note", [*argv[:3], "hx-a", "", *argv[5:]]
+        if name in ("library goal rm", "library segment rm"):
+            yield name, "no such name", [*argv[:3], "no-such-name", *argv[4:]]
+        if name in ("library tag", "library untag", "library note"):
+            yield name, "no such session", [*argv[:2], "no-such-session", *argv[3:]]
         if name == "survey tally":
             yield name, "--dropped-at huge", [*argv, "--dropped-at", FOUR_HUNDRED]
             yield name, "--pdf /proc", [*argv, "--pdf", "/proc/t.pdf"]

@@ -215,8 +215,11 @@ def run_goal_rm(args: argparse.Namespace) -> int:
         found = lib.delete_goal(args.name)
     finally:
         lib.close()
-    print(f"deleted goal {args.name!r}" if found else f"no goal named {args.name!r}")
-    return 0 if found else 3
+    if not found:
+        print(f"replaylens: there is no goal named {args.name!r}", file=sys.stderr)
+        return 3
+    print(f"deleted goal {args.name!r}")
+    return 0
 
 
 def run_segment_save(args: argparse.Namespace) -> int:
@@ -257,8 +260,11 @@ def run_segment_rm(args: argparse.Namespace) -> int:
         found = lib.delete_segment(args.name)
     finally:
         lib.close()
-    print(f"deleted segment {args.name!r}" if found else f"no segment named {args.name!r}")
-    return 0 if found else 3
+    if not found:
+        print(f"replaylens: there is no segment named {args.name!r}", file=sys.stderr)
+        return 3
+    print(f"deleted segment {args.name!r}")
+    return 0
 
 
 def _edit(args: argparse.Namespace, what: str) -> int:

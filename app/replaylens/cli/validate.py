@@ -145,6 +145,21 @@ def check_duration(name: str, value: str) -> None:
         raise UsageError(f"{_option(name)}: {value[:30]!r} is out of range (up to ten years)")
 
 
+_NAME_ARGS = {"name": "name", "tag": "tag name"}
+
+
+def check_name(what: str, value: str) -> None:
+    """A goal, segment, theme or tag name: 1-120 characters, no control characters, no outer spaces (the store's
+    rule, checked before the store is opened)."""
+    if not 1 <= len(value) <= 120 or value != value.strip() or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise BadArgument(f"{value[:40]!r}: a {what} is 1-120 characters without control characters or outer spaces")
+
+
+def check_words(keywords: list[str]) -> None:
+    if len(keywords) > 1_000 or any(len(k) > 200 or "\x00" in k for k in keywords):
+        raise BadArgument("theme keywords: at most 1,000, each at most 200 characters")
+
+
 def check_library_path(value: str | None) -> None:
     if value is not None and not value.strip():
         raise BadArgument("--library '': the library path is empty (give the library folder)")
@@ -169,6 +184,13 @@ def check(args: argparse.Namespace) -> None:
         check_filters(list(ns["filter"]))
     if "engine" in ns:
         check_engine(ns["engine"])
+    for key, what in _NAME_ARGS.items():
+        if isinstance(ns.get(key), str):
+            check_name(what, ns[key])
+    if isinstance(ns.get("text"), str) and not 1 <= len(ns["text"]) <= 10_000:
+        raise BadArgument("a note is 1-10,000 characters")
+    if isinstance(ns.get("keywords"), list):
+        check_words(ns["keywords"])
     if ns.get("within"):
         check_duration("within", ns["within"])
     for name in OUTPUTS:
