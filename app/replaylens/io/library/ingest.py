@@ -152,7 +152,7 @@ class _Run:
         self.processed += 1
         if outcome.record is not None:
             n_replaced = len(self.identity.replaced)
-            rec = self.identity.resolve(outcome.record, outcome.file)
+            rec = self.identity.resolve(outcome.record, outcome.record.source.path or outcome.file)
             if rec is None:
                 r.skipped += 1
             else:
