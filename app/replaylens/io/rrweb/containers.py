@@ -441,7 +441,8 @@ def _read_items(path: Path, items: list[msgspec.Raw], out: Unwrapped) -> str | N
     assert moves is not None
     problem: str | None = None
     for k, raw in enumerate(items):
-        budget.check_value(path, memoryview(raw), f"event {k}")  # one huge or node-dense value: refused undecoded
+        if len(raw) >= budget.CHECK_VALUE_FROM:  # one huge or node-dense value: refused undecoded
+            budget.check_value(path, memoryview(raw), f"event {k}")
         ev, checked = stream.packed_move(raw, len(events), moves)
         if ev is None and checked:
             ev = stream.decode_any(raw)  # a valid event object as it stands (what _clean_events would keep)
