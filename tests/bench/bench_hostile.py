@@ -3,7 +3,7 @@
     python tests/bench/bench_hostile.py [--app DIR] [--json]
 
 Builds (``tests/unit/hostile_sizes.py``) a 47 KB bundle whose dictionary-encoded text column decodes to 350 MB,
-a 54 KB bundle that decodes to 1.6 GB (under the old footer estimate), and a 37 MB rrweb recording with one deeply
+a 178 KB bundle that decodes to 1.6 GB (under the old footer estimate), and a 37 MB rrweb recording with one deeply
 nested custom event (empty lists or small objects inside 400 levels), then opens each with ``open_session`` in a
 fresh process and reports the outcome, the wall and CPU seconds of the open and the peak RSS above the process's
 baseline after its imports.
