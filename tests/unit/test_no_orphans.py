@@ -66,6 +66,7 @@ def test_workers_and_tracker_exit_when_the_parent_is_killed(tmp_path: Path) -> N
         pids = json.loads(out.read_text())
         watched = [p for p in [*pids["workers"], pids["tracker"]] if p]
         assert pids["workers"] and all(_alive(p) for p in pids["workers"])
+        assert pids["tracker"] and _alive(pids["tracker"])  # the spawn pool's resource tracker is running too
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
