@@ -196,11 +196,11 @@ def check(args: argparse.Namespace) -> None:
     for name in OUTPUTS:
         if isinstance(ns.get(name), str):
             check_output(name, ns[name])
-    viewer = ns.get("command") == "open"  # the viewer also opens library folders, and says itself what is missing
-    for name in INPUTS:
+    viewer = ns.get("command") == "open"  # the viewer also opens library folders
+    for name in INPUTS:  # a missing file is the command's to report (after its own usage checks)
         value = ns.get(name)
         for v in value if isinstance(value, list) else [value] if isinstance(value, str) else []:
-            if not viewer or os.path.lexists(v):
+            if not v.strip() or os.path.lexists(v):
                 check_input(v, folders=viewer)
     if ns.get("library_command") == "add":
         for v in ns.get("paths", []):
