@@ -111,17 +111,17 @@ def _run_one(path: Path, downstream: bool, tmp: Path, rng: random.Random,
     from replaylens.errors import BadInputError
     from replaylens.io.registry import open_session
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
         s = open_session(path)
     except BadInputError as exc:
-        timing["read"] = time.perf_counter() - t0
+        timing["read"], timing["read_cpu"] = time.perf_counter() - t0, time.process_time() - c0
         return f"typed:{type(exc).__name__}", str(exc)[:300], []
     try:
         duration = float(s.duration_ms)
     finally:
         s.close()
-    timing["read"] = time.perf_counter() - t0
+    timing["read"], timing["read_cpu"] = time.perf_counter() - t0, time.process_time() - c0
     ran = _downstream(path, duration, tmp, rng) if downstream else []
     return "ok", "", ran
 
@@ -161,7 +161,7 @@ def worker(conn: Any) -> None:
         cpu = ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime
         seconds = time.perf_counter() - t0
         conn.send({"outcome": outcome, "mode": mode, "msg": msg, "ran": ran, "seconds": seconds,
-                   "read_seconds": timing.get("read", seconds),
+                   "read_seconds": timing.get("read", seconds), "read_cpu_seconds": timing.get("read_cpu", 0.0),
                    "cpu_seconds": cpu, "peak_mb": _peak_mb(), "size": len(data), "data": data if not outcome.startswith(
                        ("ok", "typed")) else b""})
 
@@ -282,7 +282,8 @@ def _record(stats: dict[str, Any], job: tuple[str, int, float, str | None, float
     st = stats.setdefault(reader, {"cases": 0, "outcomes": collections.Counter(), "modes": collections.Counter(),
                                    "downstream_cases": 0, "downstream_commands": collections.Counter(),
                                    "max_seconds": 0.0, "max_cpu_seconds": 0.0, "max_peak_mb": 0.0,
-                                   "max_input_bytes": 0, "max_read_seconds": 0.0, "slowest": {}, "largest_peak": {},
+                                   "max_input_bytes": 0, "max_read_seconds": 0.0, "max_read_cpu_seconds": 0.0,
+                                   "slowest": {}, "slowest_cpu": {}, "largest_peak": {},
                                    "failures": []})
     st["cases"] += 1
     st["outcomes"][res["outcome"]] += 1
@@ -293,6 +294,11 @@ def _record(stats: dict[str, Any], job: tuple[str, int, float, str | None, float
         st["max_read_seconds"] = read
         st["slowest"] = {"seed": seed, "mode": res["mode"], "outcome": res["outcome"], "bytes": res["size"],
                          "read_seconds": round(read, 3)}
+    read_cpu = res.get("read_cpu_seconds", 0.0)
+    if read_cpu >= st["max_read_cpu_seconds"]:
+        st["max_read_cpu_seconds"] = read_cpu
+        st["slowest_cpu"] = {"seed": seed, "mode": res["mode"], "outcome": res["outcome"], "bytes": res["size"],
+                             "read_cpu_seconds": round(read_cpu, 3), "read_seconds": round(read, 3)}
     if res["peak_mb"] >= st["max_peak_mb"]:
         st["largest_peak"] = {"seed": seed, "mode": res["mode"], "outcome": res["outcome"], "bytes": res["size"],
                               "peak_mb": round(res["peak_mb"], 1)}
@@ -350,9 +356,10 @@ def main() -> int:
     else:
         for reader, st in stats.items():
             print(f"{reader}: {st['cases']:,} cases, max {st['max_seconds']:.2f} s wall / "
-                  f"{st['max_cpu_seconds']:.2f} s CPU (read alone: max {st['max_read_seconds']:.2f} s), "
+                  f"{st['max_cpu_seconds']:.2f} s CPU (read alone: max {st['max_read_seconds']:.2f} s wall, "
+                  f"{st['max_read_cpu_seconds']:.2f} s CPU), "
                   f"peak {st['max_peak_mb']:.0f} MB, largest input {st['max_input_bytes']:,} bytes")
-            print(f"  slowest read: {st['slowest']}")
+            print(f"  slowest read: {st['slowest']}; most CPU: {st['slowest_cpu']}")
             print(f"  largest peak: {st['largest_peak']}")
             for k, n in sorted(st["outcomes"].items(), key=lambda kv: -kv[1]):
                 print(f"  {k:<36} {n:>7,}")
