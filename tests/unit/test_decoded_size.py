@@ -144,3 +144,15 @@ def test_a_tiny_gzip_recording_reserves_no_gigabyte(tmp_path: Path) -> None:
                          env={**os.environ, "PYTHONPATH": str(ROOT / "app")})
     assert out.returncode == 0, out.stderr[-500:]
     assert int(out.stdout.strip()) == len(json.dumps(recording()).encode())
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, "[" + "[]," * 1_000_000 + "[]]"])
+def test_survey_and_attribute_json_deep_or_dense_is_refused_typed(tmp_path: Path, text: str) -> None:
+    from replaylens.io.library.attributes import read_attributes_file
+    from replaylens.io.surveys.reader import read_responses
+
+    f = tmp_path / "answers.json"
+    f.write_text(text)
+    for read in (read_responses, read_attributes_file):
+        with pytest.raises(BadInputError, match=r"nested too deeply|lists and objects|values"):
+            read(f)

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from replaylens.errors import BadInputError
 from replaylens.io.regular import check_regular, read_regular
+from replaylens.io.rrweb.budget import check_file
 from replaylens.model.library import device_class
 from replaylens.model.manifest import Manifest
 
@@ -166,8 +167,11 @@ def read_attributes_file(path: str | Path) -> list[tuple[str, str, dict[str, str
         raise BadInputError(path, f"the attributes file cannot be read ({exc.strerror})") from None
     stripped = text.lstrip()
     if stripped.startswith(("[", "{")):
+        check_file(path, stripped)  # the rrweb reader's node budget: no file of far more objects than bytes
         try:
             obj = json.loads(text)
+        except RecursionError:
+            raise BadInputError(path, "the attributes file is nested too deeply to read safely") from None
         except ValueError as exc:
             raise BadInputError(path, f"the attributes file is not valid JSON ({exc})") from None
         if isinstance(obj, dict):

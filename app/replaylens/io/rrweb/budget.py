@@ -30,14 +30,17 @@ MAX_VALUE_BYTES = 256 * MiB
 CHECK_VALUE_FROM = 256 * 1024  # items shorter than this cannot exceed the per-value node limit by much
 
 
-def counts(data: bytes | bytearray | memoryview) -> tuple[int, int]:
+def counts(data: str | bytes | bytearray | memoryview) -> tuple[int, int]:
     """(nodes, containers), upper bounds, of a JSON text."""
+    if isinstance(data, str):
+        containers = data.count("[") + data.count("{")
+        return data.count(",") + containers + 1, containers
     raw = data if isinstance(data, bytes | bytearray) else bytes(data)
     containers = raw.count(b"[") + raw.count(b"{")
     return raw.count(b",") + containers + 1, containers
 
 
-def check_file(path: Path, data: bytes | bytearray | memoryview) -> None:
+def check_file(path: Path, data: str | bytes | bytearray | memoryview) -> None:
     """Refuse a file whose JSON holds too many nodes or containers for its size (before it is parsed)."""
     nodes, containers = counts(data)
     size = len(data)
