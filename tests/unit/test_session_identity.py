@@ -82,12 +82,24 @@ def _build(tmp_path: Path, name: str, files: list[Path], workers: int) -> tuple[
     return _versions(root), result.to_json()
 
 
+def _padded(path: Path, moves: int) -> Path:
+    """The same recording with ``moves`` pointer events appended: it takes longer to read."""
+    obj = json.loads(path.read_text())
+    snaps = obj["data"]["snapshots"]
+    t = snaps[-1]["timestamp"]
+    snaps.extend({"type": 3, "timestamp": t + i, "data": {"source": 1, "positions": [
+        {"x": i % 500, "y": i % 300, "id": 1, "timeOffset": 0}]}} for i in range(1, moves + 1))
+    path.write_text(json.dumps(obj))
+    return path
+
+
 def test_deterministic_whatever_the_order(tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()
     files = []
-    for i in range(8):  # four ids, two versions each; names chosen so creation order is not name order
-        files.append(posthog_export(src / f"{(i * 5) % 8}-{i}.json", f"dup-{i % 4}", shift_ms=i))
+    for k in range(4):  # four ids, two versions each: "<k>a" (slow to read) sorts before "<k>b" (fast)
+        files.append(_padded(posthog_export(src / f"{k}a.json", f"dup-{k}"), 40_000))
+        files.append(posthog_export(src / f"{k}b.json", f"dup-{k}", shift_ms=k + 1))
     expected = _build(tmp_path, "seq", sorted(files), workers=0)
     assert len(expected[0]) == 8 and len(expected[1]["conflicts"]) == 4
     shuffled = files[:]
