@@ -1,11 +1,14 @@
 """Fuzz both readers with mutated files, in-process, and count the outcomes.
 
     python tests/bench/fuzz_readers.py [--cases 10000] [--reader bundle|rrweb|both] [--workers 2]
-                                       [--downstream 0.05] [--seed 1] [--json] [--save DIR]
+                                       [--downstream 0.05] [--sizes 0.1] [--seed 1] [--json] [--save DIR]
 
 Each case is built from its seed by ``tests/unit/hostile_inputs.py`` (bundle: zip bytes, manifest fields and values,
 Parquet columns and bytes, screenshots, NDJSON events, member names; rrweb: structure, values, containers, packed
-strings, PostHog ``cv`` data, gzip, NDJSON lines, the JSON text), written to a temporary file and opened with
+strings, PostHog ``cv`` data, gzip, NDJSON lines, the JSON text) or, for a share of the cases (``--sizes``), by
+``tests/unit/hostile_sizes.py`` (files up to tens of MB: dictionary-encoded text columns that decode to gigabytes,
+multi-megabyte strings, many rows, small dictionary pages and every text encoding; JSON values nested hundreds of
+levels deep or millions of values wide, long strings, many events), written to a temporary file and opened with
 ``open_session`` in a worker process. A share of the accepted cases (``--downstream``) also runs the commands that
 crashed after reading before: ``analyze``, ``heatmap`` (click and scroll), ``export`` (view and full page),
 ``report`` and ``clip``, through the same functions the CLI runs.
@@ -15,8 +18,10 @@ Outcomes: ``ok``, ``typed:<class>`` (the project's BadInputError family), ``unty
 replaced; CPU time, because on a shared machine wall time would blame a case for its neighbours' load), ``memory``
 (MemoryError, or peak RSS over ``--max-mb``) and ``crash`` (the worker died, e.g. a segfault). Peak RSS is the
 worker's VmHWM, reset before every case (``/proc/self/clear_refs``), so it is the peak of that case including the
-worker's imports. Building a case is not counted in its time. Failing cases are written to ``--save`` for replay
-(``--replay FILE``). Exit status 1 when anything but ok/typed happened.
+worker's imports. Building a case is not counted in its time; ``read`` is the time ``open_session`` took (the reader),
+``max`` the whole case (with the downstream commands). The summary lists every outcome with its count and every
+failing case. Failing cases are written to ``--save`` for replay (``--replay FILE``). Exit status 1 when anything
+but ok/typed happened.
 """
 
 from __future__ import annotations
@@ -88,26 +93,35 @@ def _downstream(path: Path, duration_ms: float, out: Path, rng: random.Random) -
     return done
 
 
-def _case(reader: str, seed: int, downstream: float, tmp: Path) -> tuple[str, str, bytes]:
+def _case(reader: str, seed: int, sizes: float) -> tuple[str, str, bytes]:
     import hostile_inputs as H
+    import hostile_sizes as Z
 
     rng = random.Random(seed)
-    mode, data = (H.bundle_case if reader == "bundle" else H.rrweb_case)(rng)
+    if rng.random() < sizes:
+        mode, data = (Z.bundle_size_case if reader == "bundle" else Z.rrweb_size_case)(rng)
+        mode = "size:" + mode
+    else:
+        mode, data = (H.bundle_case if reader == "bundle" else H.rrweb_case)(rng)
     return mode, ("case.rlsession" if reader == "bundle" else "case.json"), data
 
 
-def _run_one(path: Path, downstream: bool, tmp: Path, rng: random.Random) -> tuple[str, str, list[str]]:
+def _run_one(path: Path, downstream: bool, tmp: Path, rng: random.Random,
+             timing: dict[str, float]) -> tuple[str, str, list[str]]:
     from replaylens.errors import BadInputError
     from replaylens.io.registry import open_session
 
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
         s = open_session(path)
     except BadInputError as exc:
+        timing["read"], timing["read_cpu"] = time.perf_counter() - t0, time.process_time() - c0
         return f"typed:{type(exc).__name__}", str(exc)[:300], []
     try:
         duration = float(s.duration_ms)
     finally:
         s.close()
+    timing["read"], timing["read_cpu"] = time.perf_counter() - t0, time.process_time() - c0
     ran = _downstream(path, duration, tmp, rng) if downstream else []
     return "ok", "", ran
 
@@ -124,11 +138,11 @@ def worker(conn: Any) -> None:
         job = conn.recv()
         if job is None:
             return
-        reader, seed, ds_share, replay = job
+        reader, seed, ds_share, replay, sizes = job
         if replay:
             mode, name, data = "replay", Path(replay).name, Path(replay).read_bytes()
         else:
-            mode, name, data = _case(reader, seed, ds_share, tmp)
+            mode, name, data = _case(reader, seed, sizes)
         path = tmp / name
         path.write_bytes(data)
         rng = random.Random(seed ^ 0x5EED)
@@ -136,15 +150,18 @@ def worker(conn: Any) -> None:
         conn.send({"started": True})  # the case's clock starts here: building it is the harness's time
         ru0 = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.perf_counter()
+        timing: dict[str, float] = {}
         try:
-            outcome, msg, ran = _run_one(path, rng.random() < ds_share, tmp, rng)
+            outcome, msg, ran = _run_one(path, rng.random() < ds_share, tmp, rng, timing)
         except MemoryError:
             outcome, msg, ran = "memory", "MemoryError", []
         except Exception as exc:
             outcome, msg, ran = f"untyped:{type(exc).__name__}", traceback.format_exc(limit=-6)[-1500:], []
         ru1 = resource.getrusage(resource.RUSAGE_SELF)
         cpu = ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime
-        conn.send({"outcome": outcome, "mode": mode, "msg": msg, "ran": ran, "seconds": time.perf_counter() - t0,
+        seconds = time.perf_counter() - t0
+        conn.send({"outcome": outcome, "mode": mode, "msg": msg, "ran": ran, "seconds": seconds,
+                   "read_seconds": timing.get("read", seconds), "read_cpu_seconds": timing.get("read_cpu", 0.0),
                    "cpu_seconds": cpu, "peak_mb": _peak_mb(), "size": len(data), "data": data if not outcome.startswith(
                        ("ok", "typed")) else b""})
 
@@ -190,11 +207,12 @@ def _cpu(pid: int) -> float:
 
 
 def _failed(outcome: str, msg: str, seconds: float, cpu: float = 0.0) -> dict[str, Any]:
-    return {"outcome": outcome, "mode": "?", "msg": msg, "seconds": seconds, "cpu_seconds": cpu, "peak_mb": 0.0,
+    return {"outcome": outcome, "mode": "?", "msg": msg, "seconds": seconds, "read_seconds": seconds,
+            "cpu_seconds": cpu, "peak_mb": 0.0,
             "ran": [], "size": 0, "data": b""}
 
 
-def run(jobs: list[tuple[str, int, float, str | None]], workers: int, timeout: float, wall_limit: float,
+def run(jobs: list[tuple[str, int, float, str | None, float]], workers: int, timeout: float, wall_limit: float,
         max_mb: float, save: Path | None) -> dict[str, Any]:
     """A case hangs when it uses more than ``timeout`` s of CPU (a busy loop) or ``wall_limit`` s of wall time (a
     deadlock): on a machine shared with other work, wall time alone would blame the case for the neighbours' load.
@@ -258,17 +276,32 @@ def run(jobs: list[tuple[str, int, float, str | None]], workers: int, timeout: f
     return stats
 
 
-def _record(stats: dict[str, Any], job: tuple[str, int, float, str | None], res: dict[str, Any],
+def _record(stats: dict[str, Any], job: tuple[str, int, float, str | None, float], res: dict[str, Any],
             save: Path | None) -> None:
     reader, seed = job[0], job[1]
     st = stats.setdefault(reader, {"cases": 0, "outcomes": collections.Counter(), "modes": collections.Counter(),
                                    "downstream_cases": 0, "downstream_commands": collections.Counter(),
                                    "max_seconds": 0.0, "max_cpu_seconds": 0.0, "max_peak_mb": 0.0,
-                                   "max_input_bytes": 0, "failures": []})
+                                   "max_input_bytes": 0, "max_read_seconds": 0.0, "max_read_cpu_seconds": 0.0,
+                                   "slowest": {}, "slowest_cpu": {}, "largest_peak": {},
+                                   "failures": []})
     st["cases"] += 1
     st["outcomes"][res["outcome"]] += 1
     st["modes"][res["mode"]] += 1
     st["max_seconds"] = max(st["max_seconds"], res["seconds"])
+    read = res.get("read_seconds", res["seconds"])
+    if read >= st["max_read_seconds"]:
+        st["max_read_seconds"] = read
+        st["slowest"] = {"seed": seed, "mode": res["mode"], "outcome": res["outcome"], "bytes": res["size"],
+                         "read_seconds": round(read, 3)}
+    read_cpu = res.get("read_cpu_seconds", 0.0)
+    if read_cpu >= st["max_read_cpu_seconds"]:
+        st["max_read_cpu_seconds"] = read_cpu
+        st["slowest_cpu"] = {"seed": seed, "mode": res["mode"], "outcome": res["outcome"], "bytes": res["size"],
+                             "read_cpu_seconds": round(read_cpu, 3), "read_seconds": round(read, 3)}
+    if res["peak_mb"] >= st["max_peak_mb"]:
+        st["largest_peak"] = {"seed": seed, "mode": res["mode"], "outcome": res["outcome"], "bytes": res["size"],
+                              "peak_mb": round(res["peak_mb"], 1)}
     st["max_cpu_seconds"] = max(st["max_cpu_seconds"], res.get("cpu_seconds", 0.0))
     st["max_peak_mb"] = max(st["max_peak_mb"], res["peak_mb"])
     st["max_input_bytes"] = max(st["max_input_bytes"], res["size"])
@@ -297,6 +330,9 @@ def main() -> int:
     ap.add_argument("--downstream", type=float, default=0.15,
                     help="share of accepted cases that also run three of analyze/heatmap (2)/export (2)/report/clip "
                          "(default 0.15)")
+    ap.add_argument("--sizes", type=float, default=0.1,
+                    help="share of the cases built by hostile_sizes.py (large strings, many rows, dictionary "
+                         "pages, deep and wide JSON, files up to tens of MB; default 0.1)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--save", type=Path, default=Path(tempfile.gettempdir()) / "replaylens-fuzz-failures")
     ap.add_argument("--replay", type=Path, nargs="*", help="run these saved files instead of generated cases")
@@ -304,9 +340,10 @@ def main() -> int:
     args = ap.parse_args()
     readers = ["bundle", "rrweb"] if args.reader == "both" else [args.reader]
     if args.replay:
-        jobs = [("bundle" if p.suffix == ".rlsession" else "rrweb", 0, 1.0, str(p)) for p in args.replay]
+        jobs = [("bundle" if p.suffix == ".rlsession" else "rrweb", 0, 1.0, str(p), 0.0) for p in args.replay]
     else:
-        jobs = [(r, args.seed * 1_000_003 + i, args.downstream, None) for i in range(args.cases) for r in readers]
+        jobs = [(r, args.seed * 1_000_003 + i, args.downstream, None, args.sizes) for i in range(args.cases)
+                for r in readers]
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     t0 = time.perf_counter()
     stats = run(jobs, args.workers, args.timeout, args.wall_limit, args.max_mb, args.save)
@@ -319,15 +356,19 @@ def main() -> int:
     else:
         for reader, st in stats.items():
             print(f"{reader}: {st['cases']:,} cases, max {st['max_seconds']:.2f} s wall / "
-                  f"{st['max_cpu_seconds']:.2f} s CPU, peak {st['max_peak_mb']:.0f} MB, "
-                  f"largest input {st['max_input_bytes']:,} bytes")
+                  f"{st['max_cpu_seconds']:.2f} s CPU (read alone: max {st['max_read_seconds']:.2f} s wall, "
+                  f"{st['max_read_cpu_seconds']:.2f} s CPU), "
+                  f"peak {st['max_peak_mb']:.0f} MB, largest input {st['max_input_bytes']:,} bytes")
+            print(f"  slowest read: {st['slowest']}; most CPU: {st['slowest_cpu']}")
+            print(f"  largest peak: {st['largest_peak']}")
             for k, n in sorted(st["outcomes"].items(), key=lambda kv: -kv[1]):
                 print(f"  {k:<36} {n:>7,}")
             print(f"  downstream: {st['downstream_cases']:,} accepted cases ran " +
                   ", ".join(f"{c} {n}" for c, n in sorted(st["downstream_commands"].items())))
             print("  modes: " + ", ".join(f"{m} {n}" for m, n in sorted(st["modes"].items())))
-            for f in st["failures"][:10]:
-                print(f"  FAIL seed {f['seed']} {f['mode']} {f['outcome']}: {f['msg'].splitlines()[-1][:200]}"
+            for f in st["failures"]:  # every one (an empty message is printed as such)
+                last = (f["msg"].strip().splitlines() or ["(no message)"])[-1]
+                print(f"  FAIL seed {f['seed']} {f['mode']} {f['outcome']}: {last[:200]}"
                       + (f" ({f['file']})" if "file" in f else ""))
         print(f"wall {wall:.0f} s, workers {args.workers}; untyped/hang/memory/crash: {bad}")
     return 1 if bad else 0

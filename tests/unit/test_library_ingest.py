@@ -40,7 +40,7 @@ def test_bundles_with_manifest_attributes(lib: LibraryStore, demo_bundles: list[
         shutil.copy(p, src / p.name)
     before = {p.name: p.read_bytes() for p in src.iterdir()}
     result = ingest(lib, [src], workers=0)
-    assert result.to_json() == {"added": 6, "skipped": 0, "failed": []}
+    assert result.to_json() == {"added": 6, "skipped": 0, "failed": [], "conflicts": [], "replaced": []}
     assert {p.name: p.read_bytes() for p in src.iterdir()} == before  # inputs never modified
     assert lib.count() == 6
     for p in demo_bundles:
@@ -132,12 +132,14 @@ def test_incremental_reingest_and_tags_kept(lib: LibraryStore, demo_bundles: lis
     assert (again.added, again.skipped) == (0, 3)
     # the same content under another name is skipped by content digest
     shutil.copy(demo_bundles[0], src / "copy-of-0.rlsession")
-    assert ingest(lib, [src], workers=0).to_json() == {"added": 0, "skipped": 4, "failed": []}
-    # a changed file (same session id, new content) replaces the session; tags and notes stay
+    assert ingest(lib, [src], workers=0).to_json() == {"added": 0, "skipped": 4, "failed": [], "conflicts": [],
+                                                       "replaced": []}
+    # a changed file (same session id, new content) replaces the session when asked (--replace; by default it is
+    # kept beside it, tests/unit/test_session_identity.py); tags and notes stay
     target = next(p for p in src.iterdir() if open_session(p).manifest.session_id == sid)
     _rewrite_manifest(target, {"campaign": "songkran"})
-    changed = ingest(lib, [src], workers=0)
-    assert changed.added == 1 and lib.count() == 3
+    changed = ingest(lib, [src], workers=0, replace=True)
+    assert changed.added == 0 and [r["id"] for r in changed.replaced] == [sid] and lib.count() == 3
     assert [t.value for t in lib.tags()] == ["songkran-2026"]
     assert _attrs(lib, sid)["campaign"] == "songkran"
     assert [n.text for n in lib.notes(sid)] == ["watch the KYC step"]

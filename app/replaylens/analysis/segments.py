@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from replaylens.analysis.bounds import bound_problem
 from replaylens.analysis.findings.analyze import FINDING_KINDS
 from replaylens.model.library import Goal
 from replaylens.model.segment import (
@@ -90,6 +91,9 @@ def _split(expr: str) -> tuple[str, str, str]:
 
 
 def _range(key: str, op: str, value: str) -> AttrRange:
+    problem = bound_problem(key, value)
+    if problem is not None:
+        raise FilterSyntaxError(problem)
     if op == ">=":
         return AttrRange(key, low=value)
     if op == ">":

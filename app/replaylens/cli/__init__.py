@@ -1,11 +1,14 @@
 """The command line. ``--help`` imports neither Qt nor the data stack: every command imports what it needs
-when it runs. Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad input, 130 cancelled."""
+when it runs. Exit codes: 0 ok, 2 usage, 3 bad input, 130 cancelled (1 only for an internal error, a bug). Every
+argument is checked (``cli.validate``) before a command touches a library or the disk; an error is one line on
+stderr."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from replaylens import __version__
 from replaylens.cli import _commands
@@ -13,8 +16,15 @@ from replaylens.cli import _commands
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 3, 130
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line usage error (``PROG: error: MESSAGE``, exit 2); subparsers inherit it."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="replaylens",
         description="Replay Lens: replay recorded web sessions, heatmaps and friction signals.\n"
                     "  replaylens FILE            open FILE in the viewer (same as 'replaylens open FILE')",
@@ -38,11 +48,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(args_list)  # exits 2 on usage errors
     if args.command is None:
         args = parser.parse_args(["open", *args_list])
+    from replaylens.cli.validate import UsageError, check
     from replaylens.errors import BadInputError, CancelledError, UnknownNameError
 
     try:
+        check(args)
         return int(args.run(args) or 0)
-    except UnknownNameError as exc:  # a key, value or goal the library does not have: usage, with suggestions
+    except (UsageError, UnknownNameError) as exc:  # bad arguments; a key, value or goal the library lacks
         print(f"replaylens: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BadInputError as exc:

@@ -66,10 +66,7 @@ def friction_settings(args: argparse.Namespace) -> Any:
     try:
         return FrictionSettings.preset(args.preset).with_overrides(list(args.overrides))
     except SettingsError as exc:
-        parser = getattr(args, "_friction_parser", None)
-        if parser is not None:
-            parser.print_usage(sys.stderr)
-        print(f"replaylens {args.command}: error: {exc}", file=sys.stderr)
+        print(f"replaylens {args.command}: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return None
 
 

@@ -34,10 +34,7 @@ def add_parser(sub: Any) -> None:
 
 
 def _usage_error(args: argparse.Namespace, message: str) -> int:
-    parser = getattr(args, "_parser", None)
-    if parser is not None:
-        parser.print_usage(sys.stderr)
-    print(f"replaylens analyze: error: {message}", file=sys.stderr)
+    print(f"replaylens analyze: error: {' '.join(message.split())}", file=sys.stderr)  # one line
     return 2
 
 

@@ -46,7 +46,12 @@ def add_parser(sub: Any) -> None:
     a = lsub.add_parser("add", help="add bundles and rrweb recordings (folders recursively)")
     a.add_argument("paths", nargs="+", metavar="PATH")
     a.add_argument("--attributes", metavar="FILE", help="CSV or JSON: session_id or user_id -> attribute columns")
-    a.add_argument("--json", action="store_true", help='print {"added", "skipped", "failed": [{"file", "reason"}]}')
+    a.add_argument("--json", action="store_true", help='print {"added", "skipped", "failed": [{"file", "reason"}], '
+                                                       '"conflicts": [{"id", "file", "existing_file", "kept_as"}], '
+                                                       '"replaced": [{"id", "file", "existing_file"}]}')
+    a.add_argument("--replace", action="store_true",
+                   help="a file with a session id already in the library replaces that session (default: the new "
+                        "version is kept beside it as ID~HASH and reported as a conflict)")
     a.add_argument("--workers", type=int, default=2, help="reader processes (default 2; 0: in this process)")
     a.add_argument("--no-render", action="store_true",
                    help="do not wait for the page pictures of rrweb sessions (`library render` makes them later)")

@@ -17,10 +17,19 @@ def _open(args: argparse.Namespace) -> LibraryStore:
     from replaylens.store.library import LibraryError, open_library
 
     root = resolve_library_dir(getattr(args, "library", None))
+    create = getattr(args, "library_command", None) == "add"  # only `library add` makes a new library
+    new = create and not (root / "catalogue.duckdb").is_file()
+    if not create and not (root / "catalogue.duckdb").is_file():
+        how = "'replaylens library add PATH --library DIR' creates one"
+        what = ("the folder does not exist" if not root.exists() else "this is a file, not a folder"
+                if not root.is_dir() else "the folder holds no library (no catalogue.duckdb)")
+        raise BadInputError(root, f"not a Replay Lens library: {what}; {how}")
     try:
-        lib = open_library(root)
+        lib = open_library(root, create=create)
     except LibraryError as exc:
         raise BadInputError(root, str(exc)) from None
+    if new:
+        print(f"replaylens: created a new library in {root.resolve()}", file=sys.stderr)
     if hasattr(args, "engine"):
         _use_engine(lib, args.engine)
     return lib
@@ -95,7 +104,7 @@ def run_add(args: argparse.Namespace) -> int:
     try:
         try:
             result = ingest(lib, args.paths, attributes_file=args.attributes, progress=progress,
-                            cancel=CancelToken(), workers=args.workers)
+                            cancel=CancelToken(), workers=args.workers, replace=args.replace)
         except KeyboardInterrupt:
             if tty:
                 print(file=sys.stderr)
@@ -118,10 +127,18 @@ def run_add(args: argparse.Namespace) -> int:
     if args.json:
         _emit({**result.to_json(), "render": pictures.to_json() if pictures is not None else None})
     else:
-        print(f"added {result.added:,}, skipped {result.skipped:,}, failed {len(result.failed):,} "
+        extra = (f", {len(result.conflicts):,} kept beside an existing session" if result.conflicts else "") + \
+                (f", replaced {len(result.replaced):,}" if result.replaced else "")
+        print(f"added {result.added:,}, skipped {result.skipped:,}, failed {len(result.failed):,}{extra} "
               f"({result.events:,} events in {result.elapsed_s:,.1f} s)")
         for f, reason in result.failed:
             print(f"  failed: {f}: {reason}")
+        for c in result.conflicts:
+            print(f"  conflict: {c['file']}: session {c['id']!r} is already in the library from "
+                  f"{c['existing_file'] or 'another file'} with other content; kept as {c['kept_as']!r} "
+                  "(--replace replaces instead)")
+        for c in result.replaced:
+            print(f"  replaced: session {c['id']!r} from {c['existing_file'] or 'another file'} by {c['file']}")
         if pictures is not None and pictures.sessions:
             from replaylens.cli.library_render import summary_line
 
@@ -232,8 +249,11 @@ def run_goal_rm(args: argparse.Namespace) -> int:
         found = lib.delete_goal(args.name)
     finally:
         lib.close()
-    print(f"deleted goal {args.name!r}" if found else f"no goal named {args.name!r}")
-    return 0 if found else 3
+    if not found:
+        print(f"replaylens: there is no goal named {args.name!r}", file=sys.stderr)
+        return 3
+    print(f"deleted goal {args.name!r}")
+    return 0
 
 
 def run_segment_save(args: argparse.Namespace) -> int:
@@ -243,10 +263,10 @@ def run_segment_save(args: argparse.Namespace) -> int:
     try:
         seg = _segment(lib, args)
         try:
+            n = lib.count(seg)  # a segment that cannot be counted is never saved
             lib.save_segment(args.name, seg)
         except ValueError as exc:
             raise BadInputError(lib.root, str(exc)) from None
-        n = lib.count(seg)
     finally:
         lib.close()
     print(f"segment {args.name!r} saved: {n:,} sessions match now")
@@ -274,8 +294,11 @@ def run_segment_rm(args: argparse.Namespace) -> int:
         found = lib.delete_segment(args.name)
     finally:
         lib.close()
-    print(f"deleted segment {args.name!r}" if found else f"no segment named {args.name!r}")
-    return 0 if found else 3
+    if not found:
+        print(f"replaylens: there is no segment named {args.name!r}", file=sys.stderr)
+        return 3
+    print(f"deleted segment {args.name!r}")
+    return 0
 
 
 def _edit(args: argparse.Namespace, what: str) -> int:

@@ -26,17 +26,24 @@ def fmt_duration(ms: float) -> str:
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d+):(\d+(?:\.\d*)?)$")
 
 
+#: The longest time accepted (ten years of seconds): beyond this it is not a recording's time.
+MAX_SECONDS = 10 * 366 * 86_400
+
+
 def parse_time(text: str) -> int:
     """Seconds ("12.5") or mm:ss.mmm / h:mm:ss.mmm to ms. Raises ValueError with a readable message."""
     text = text.strip()
     m = _CLOCK.match(text)
     try:
         if m:
-            h = int(m.group(1) or 0)
-            return int(round((h * 3600 + int(m.group(2)) * 60 + float(m.group(3))) * 1000))
-        value = float(text)
-    except ValueError:
+            if len(text) > 40:
+                raise ValueError(text)
+            value = int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
+        else:
+            value = float(text)
+    except (ValueError, OverflowError):
         value = float("nan")
-    if value != value or value < 0:
-        raise ValueError(f"{text!r} is not a time (use seconds like 12.5 or mm:ss.mmm)")
+    if value != value or value < 0 or value > MAX_SECONDS:
+        raise ValueError(f"{text[:40]!r} is not a time (use seconds like 12.5 or mm:ss.mmm, at most "
+                         f"{MAX_SECONDS:,} s)")
     return int(round(value * 1000))

@@ -24,7 +24,9 @@ import pyarrow.parquet as pq
 
 from replaylens.errors import BadInputError, LimitExceededError, UnsupportedVersionError
 from replaylens.io import limits as L
+from replaylens.io import parquet_guard
 from replaylens.io.imagesize import image_size
+from replaylens.io.regular import check_regular, open_regular
 from replaylens.model.atomic import atomic_path
 from replaylens.model.imported import EventsFile, ImportedSession
 from replaylens.model.manifest import Manifest, ManifestError, VersionError, parse_manifest
@@ -46,14 +48,7 @@ def is_bundle(path: Path, head: bytes) -> bool:
 # -- reading -----------------------------------------------------------------------------------------------------
 
 def _check_file(path: Path) -> int:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        raise BadInputError(path, "the file does not exist") from None
-    except OSError as exc:
-        raise BadInputError(path, f"the file cannot be read ({exc.strerror})") from None
-    if not path.is_file():
-        raise BadInputError(path, "this is not a file")
+    st = check_regular(path)  # a device, a FIFO or a folder is refused unread
     if st.st_size == 0:
         raise BadInputError(path, "the file is empty")
     if st.st_size > L.MAX_FILE_BYTES:
@@ -139,7 +134,7 @@ def import_bundle(path: str | Path, report: ImportReport | None = None) -> Impor
     path = Path(path)
     _check_file(path)
     report = report or ImportReport(source=str(path))
-    with open(path, "rb") as fh, _open_zip(path, fh) as zf:
+    with open_regular(path) as fh, _open_zip(path, fh) as zf:
         members = _check_members(path, zf)
         if "manifest.json" not in members:
             raise BadInputError(path, "not a Replay Lens session: there is no manifest.json inside")
@@ -169,15 +164,16 @@ def import_bundle(path: str | Path, report: ImportReport | None = None) -> Impor
             raise
     return ImportedSession(path=path, manifest=manifest,
                            events=EventsFile(tmp, fmt, check_footer=lambda footer, stored: _check_parquet(
-                               path, footer, stored)),
+                               path, footer, stored, tmp)),
                            report=report, temp_dirs=[tmpdir],
                            load_image=_ImageLoader(path, {p.screenshot for p in manifest.pages if p.screenshot}
                                                    | {st.screenshot for p in manifest.pages for st in p.states}))
 
 
-def _check_parquet(path: Path, footer: tuple[int, int, int], stored: int) -> None:
+def _check_parquet(path: Path, footer: tuple[int, int, int], stored: int, events: Path | None = None) -> None:
     """Refuse a Parquet events table whose footer declares more rows, decoded bytes or nesting than the limits,
-    before anything decodes it (a few hundred KB of dictionary/RLE-encoded columns can decode to gigabytes)."""
+    before the store decodes it (a few hundred KB of dictionary/RLE-encoded columns can decode to gigabytes):
+    rows and nesting from the footer, then the decoded bytes measured with a byte cap (``io.parquet_guard``)."""
     rows, decoded, deepest = footer
     stored = max(stored, 1)
     if deepest > L.MAX_COLUMN_NESTING:
@@ -186,6 +182,14 @@ def _check_parquet(path: Path, footer: tuple[int, int, int], stored: int) -> Non
     if rows > L.MAX_EVENT_ROWS:
         raise LimitExceededError(path, f"the events table declares {rows:,} rows, over the limit of "
                                        f"{L.MAX_EVENT_ROWS:,}")
+    if events is not None:  # the footer's sizes are those of the pages, not of the decoded values: measure them
+        cap = min(L.MAX_DECODED_BYTES, max(L.DECODE_FLOOR, L.MAX_DECODE_RATIO * stored))
+        try:
+            decoded = max(decoded, parquet_guard.decoded_bytes(events, cap, name=path))
+        except LimitExceededError as exc:
+            raise LimitExceededError(path, f"{exc.problem} from {stored:,} bytes (limits: "
+                                           f"{L.MAX_DECODED_BYTES // L.GiB} GiB, {L.MAX_DECODE_RATIO}-fold past "
+                                           f"{L.DECODE_FLOOR // L.MiB} MiB)") from None
     if decoded > L.MAX_DECODED_BYTES or (decoded > L.DECODE_FLOOR and decoded > L.MAX_DECODE_RATIO * stored):
         raise LimitExceededError(path, f"the events table would decode to {decoded / L.MiB:,.0f} MiB from "
                                        f"{stored:,} bytes (limits: {L.MAX_DECODED_BYTES // L.GiB} GiB, "

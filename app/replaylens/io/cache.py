@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from replaylens.errors import BadInputError
+from replaylens.io.regular import check_regular
 from replaylens.model import digest
 from replaylens.model.userdata import data_dir
 
@@ -54,6 +55,7 @@ def content_key(src: str | Path, sha256: str | None = None) -> str:
 def source_sha256(src: str | Path) -> str:
     """SHA-256 of the recording's bytes (the one file hasher); BadInputError naming the file when unreadable."""
     try:
+        check_regular(src)  # a device or a FIFO is refused, never read
         return digest.file_sha256(src)
     except FileNotFoundError:
         raise BadInputError(src, "the file does not exist") from None

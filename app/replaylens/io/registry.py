@@ -16,6 +16,7 @@ from pathlib import Path
 
 from replaylens.errors import BadInputError
 from replaylens.io import bundle
+from replaylens.io.regular import open_regular
 from replaylens.model.imported import ImportedSession
 from replaylens.model.report import ImportReport
 from replaylens.model.session import Session
@@ -64,12 +65,8 @@ def _load_builtin() -> None:
 
 def sniff_head(path: Path, n: int = 4096) -> bytes:
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:  # never a device, a FIFO or a folder
             return fh.read(n)
-    except FileNotFoundError:
-        raise BadInputError(path, "the file does not exist") from None
-    except IsADirectoryError:
-        raise BadInputError(path, "this is a folder, not a session file") from None
     except OSError as exc:
         raise BadInputError(path, f"the file cannot be read ({exc.strerror})") from None
 

@@ -21,6 +21,7 @@ import json
 import math
 import os
 import re
+import stat
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -261,7 +262,10 @@ def import_annotations(path: str | Path) -> AnnotationSet:
     """Read an annotations file; BadInputError (naming the file and the problem) if it is not one."""
     p = Path(path)
     try:
-        size = p.stat().st_size
+        st = p.stat()
+        if not stat.S_ISREG(st.st_mode):  # a device, a FIFO or a folder: never read
+            raise BadInputError(p, "this is not a regular file: it is not read")
+        size = st.st_size
         if size > MAX_FILE_BYTES:
             raise BadInputError(p, f"{size:,} bytes, more than the {MAX_FILE_BYTES:,}-byte limit for annotations")
         obj = json.loads(p.read_bytes())

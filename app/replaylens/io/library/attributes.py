@@ -21,6 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from replaylens.errors import BadInputError
+from replaylens.io.regular import check_regular, read_regular
+from replaylens.io.rrweb.budget import check_file
 from replaylens.model.library import device_class
 from replaylens.model.manifest import Manifest
 from replaylens.model.vocabulary import BY_KEY, SOURCE_RANK, canonical_key, canonicalise, normalise_value
@@ -208,9 +210,9 @@ def read_attributes_file(path: str | Path) -> list[tuple[str, str, dict[str, str
     objects, or an object mapping ids to objects). Raises BadInputError."""
     path = Path(path)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        if check_regular(path).st_size > MAX_FILE_BYTES:  # a device, a FIFO or a folder is refused unread
             raise BadInputError(path, f"the attributes file is over {MAX_FILE_BYTES // 2**20} MiB")
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_regular(path, MAX_FILE_BYTES).decode("utf-8-sig")
     except FileNotFoundError:
         raise BadInputError(path, "the attributes file does not exist") from None
     except UnicodeDecodeError:
@@ -219,8 +221,11 @@ def read_attributes_file(path: str | Path) -> list[tuple[str, str, dict[str, str
         raise BadInputError(path, f"the attributes file cannot be read ({exc.strerror})") from None
     stripped = text.lstrip()
     if stripped.startswith(("[", "{")):
+        check_file(path, stripped)  # the rrweb reader's node budget: no file of far more objects than bytes
         try:
             obj = json.loads(text)
+        except RecursionError:
+            raise BadInputError(path, "the attributes file is nested too deeply to read safely") from None
         except ValueError as exc:
             raise BadInputError(path, f"the attributes file is not valid JSON ({exc})") from None
         if isinstance(obj, dict):

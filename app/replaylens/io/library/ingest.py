@@ -7,7 +7,9 @@ wholly in (its row names a complete file) or absent (its file, if any, is an orp
 ``cleanup_orphans`` at the next ingest).
 
 Incremental: a file whose path, size and mtime match an earlier ingest is skipped unread; otherwise a worker reads
-it and the writer skips it when its session id and content digest are already in. A bad file is reported in
+it and the writer skips it when its content digest is already in. A known session id with new content is kept
+beside the old version under a derived id, or replaces it with ``replace=True`` (``io.library.identity``); outcomes
+are applied in file order, so the result does not depend on which worker finishes first. A bad file is reported in
 ``IngestResult.failed`` with its reason and never stops the import. Cancel: ``CancelToken.cancel()`` (checked
 between files); what was finished is committed, the rest is left out.
 """
@@ -15,6 +17,7 @@ between files); what was finished is committed, the rest is left out.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import threading
 import time
@@ -28,7 +31,9 @@ from typing import TYPE_CHECKING
 
 from replaylens.io.library import prepare as prepare_mod
 from replaylens.io.library.attributes import read_attributes_file
+from replaylens.io.library.identity import Identity
 from replaylens.io.library.prepare import Outcome
+from replaylens.io.regular import not_regular
 from replaylens.jobs import CancelToken  # the one cancel token (re-exported by io.library)
 from replaylens.model.library import SessionRecord
 
@@ -54,7 +59,8 @@ class IngestProgress:
 
 @dataclass
 class IngestResult:
-    """``to_json()`` is the ``library add --json`` shape: ``{"added", "skipped", "failed": [{"file", "reason"}]}``."""
+    """``to_json()`` is the ``library add --json`` shape: ``{"added", "skipped", "failed": [{"file", "reason"}],
+    "conflicts": [{"id", "file", "existing_file", "kept_as"}], "replaced": [{"id", "file", "existing_file"}]}``."""
 
     added: int = 0
     skipped: int = 0
@@ -63,10 +69,13 @@ class IngestResult:
     elapsed_s: float = 0.0
     cancelled: bool = False
     added_ids: list[str] = field(default_factory=list)
+    conflicts: list[dict[str, str]] = field(default_factory=list)
+    replaced: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, object]:
         return {"added": self.added, "skipped": self.skipped,
-                "failed": [{"file": f, "reason": r} for f, r in self.failed]}
+                "failed": [{"file": f, "reason": r} for f, r in self.failed],
+                "conflicts": list(self.conflicts), "replaced": list(self.replaced)}
 
 
 #: File names a folder walk picks up (explicitly named files are always tried).
@@ -92,6 +101,8 @@ def find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[str,
                     files.setdefault(str(f.resolve()), f)
         elif p.is_file():
             files.setdefault(str(p.resolve()), p)
+        elif p.exists():  # a device, a FIFO, a socket: never read
+            missing.append((str(p), f"{p.name}: {not_regular(p.stat().st_mode)}"))
         else:
             missing.append((str(p), f"{p.name}: the file does not exist"))
     return list(files.values()), missing
@@ -118,7 +129,7 @@ class _Run:
     """The writer side of one ingest: collects outcomes, commits batches, reports progress."""
 
     def __init__(self, library: LibraryStore, total: int, progress: Callable[[IngestProgress], None] | None,
-                 batch_size: int, flush_s: float) -> None:
+                 batch_size: int, flush_s: float, replace: bool = False) -> None:
         self.lib = library
         self.total = total
         self.progress = progress
@@ -126,7 +137,10 @@ class _Run:
         self.flush_s = flush_s
         self.result = IngestResult()
         self.pending: list[SessionRecord] = []
-        self.seen = library.known_versions()
+        self.identity = Identity.of_library(library.known_versions(), library.known_sources(), replace)
+        self.result.conflicts = self.identity.conflicts
+        self.result.replaced = self.identity.replaced
+        self.pending_replaced = 0
         self.t0 = time.monotonic()
         self.last_flush = self.t0
         self.done = 0
@@ -137,12 +151,13 @@ class _Run:
         self.done += 1
         self.processed += 1
         if outcome.record is not None:
-            rec = outcome.record
-            if self.seen.get(rec.session_id) == rec.sha256:
+            n_replaced = len(self.identity.replaced)
+            rec = self.identity.resolve(outcome.record, outcome.record.source.path or outcome.file)
+            if rec is None:
                 r.skipped += 1
             else:
-                self.seen[rec.session_id] = rec.sha256
                 self.pending.append(rec)
+                self.pending_replaced += len(self.identity.replaced) - n_replaced
                 r.events += outcome.events
         elif outcome.skipped:
             r.skipped += 1
@@ -161,9 +176,10 @@ class _Run:
         if self.pending:
             with _defer_ctrl_c():
                 self.lib.commit(self.pending)
-            self.result.added += len(self.pending)
+            self.result.added += len(self.pending) - self.pending_replaced
             self.result.added_ids.extend(rec.session_id for rec in self.pending)
             self.pending = []
+            self.pending_replaced = 0
         self.last_flush = time.monotonic()
 
     def report(self, current: str = "") -> None:
@@ -179,7 +195,7 @@ class _Run:
 
 def ingest(library: LibraryStore, paths: Sequence[str | Path], *, attributes_file: str | Path | None = None,
            progress: Callable[[IngestProgress], None] | None = None, cancel: CancelToken | None = None,
-           workers: int = 2, batch_size: int = 64, flush_s: float = 2.0) -> IngestResult:
+           workers: int = 2, batch_size: int = 64, flush_s: float = 2.0, replace: bool = False) -> IngestResult:
     """Add session files (bundles, rrweb recordings; folders recursively) to ``library`` (a ``LibraryStore``).
 
     ``workers`` processes read and summarise files (0: in this process, for tests and tiny imports);
@@ -188,10 +204,14 @@ def ingest(library: LibraryStore, paths: Sequence[str | Path], *, attributes_fil
     ``attributes_file`` (CSV or JSON, see ``io.library.attributes``) is applied to the new sessions and to
     matching sessions already in the library. Ctrl+C (KeyboardInterrupt) commits what was finished, then
     propagates. Raises BadInputError for an unreadable attributes file (before anything is imported).
+    ``replace``: a known session id with new content replaces the stored version (default: kept beside it under
+    a derived id, reported in ``conflicts``). Files are read in path order and their outcomes applied in that
+    order, whatever the order the workers finish in.
     """
     cancel = cancel or CancelToken()
     attr_rows = read_attributes_file(attributes_file) if attributes_file is not None else None
     files, missing = find_files(paths)
+    files.sort(key=lambda f: str(f.resolve()))
     library.cleanup_orphans()
     known_src = library.known_sources()
     digests = frozenset(library.known_versions().values())
@@ -208,7 +228,7 @@ def ingest(library: LibraryStore, paths: Sequence[str | Path], *, attributes_fil
             unchanged += 1
         else:
             todo.append(f)
-    run = _Run(library, len(files) + len(missing), progress, batch_size, flush_s)
+    run = _Run(library, len(files) + len(missing), progress, batch_size, flush_s, replace)
     run.result.failed.extend(missing)
     run.done += len(missing)
     run.skip_unread(unchanged)
@@ -241,35 +261,42 @@ def ingest(library: LibraryStore, paths: Sequence[str | Path], *, attributes_fil
 
 def _pool(run: _Run, todo: list[Path], root: str, digests: frozenset[str], cancel: CancelToken,
           workers: int) -> None:
-    """Read files in ``workers`` processes; if the pool cannot start or breaks (a frozen build without
-    ``freeze_support``, a worker killed by the OS), the files left are read in this process."""
+    """Read files in ``workers`` processes, applying the outcomes in file order (a reorder buffer of at most
+    ``4 * workers`` files in flight, so a slow file holds back little memory); if the pool cannot start or
+    breaks (a frozen build without ``freeze_support``, a worker killed by the OS), the files left are read in
+    this process."""
     ctx = multiprocessing.get_context("spawn")  # no fork of a process holding DuckDB threads; same on every OS
-    queue = [str(f) for f in reversed(todo)]
-    running: dict[Future[Outcome], str] = {}
+    files = [str(f) for f in todo]
+    running: dict[Future[Outcome], int] = {}
+    ready: dict[int, Outcome] = {}
+    nxt = 0  # next file to submit
+    apply = 0  # next file whose outcome is applied
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=prepare_mod.init_worker,
-                                 initargs=(digests,)) as pool:
+                                 initargs=(digests, os.getpid())) as pool:
             try:
-                while queue or running:
-                    while queue and len(running) < 2 * workers and not cancel.cancelled:
-                        f = queue.pop()
-                        running[pool.submit(prepare_mod.prepare, f, root)] = f
-                    if not running:
+                while apply < len(files):
+                    while (nxt < len(files) and len(running) < 2 * workers
+                           and len(running) + len(ready) < 4 * workers and not cancel.cancelled):
+                        running[pool.submit(prepare_mod.prepare, files[nxt], root)] = nxt
+                        nxt += 1
+                    if not running and apply not in ready:
                         break
-                    finished, _ = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
-                    for fut in finished:
-                        outcome = fut.result()
-                        del running[fut]
-                        run.add(outcome)
+                    if running:
+                        finished, _ = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
+                        for fut in finished:
+                            ready[running.pop(fut)] = fut.result()
+                    while apply in ready:
+                        run.add(ready.pop(apply))
+                        apply += 1
                     if cancel.cancelled:
-                        queue.clear()
+                        nxt = len(files)
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
     except BrokenProcessPool:
-        left = list(running.values()) + list(reversed(queue))
         prepare_mod.set_known(digests)
-        for f in left:
+        for i in range(apply, len(files)):
             if cancel.cancelled:
                 break
-            run.add(prepare_mod.prepare(f, root))
+            run.add(ready.pop(i) if i in ready else prepare_mod.prepare(files[i], root))

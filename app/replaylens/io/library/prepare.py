@@ -21,6 +21,7 @@ from replaylens.errors import BadInputError
 from replaylens.io.library.attributes import session_attributes
 from replaylens.io.privacy.library_policy import read_policy
 from replaylens.io.privacy.tables import scrub_record
+from replaylens.io.regular import check_regular
 from replaylens.model.digest import file_sha256
 from replaylens.model.library import PageRecord, SessionRecord, SessionSource
 from replaylens.model.schema import EVENT_COLUMNS
@@ -47,11 +48,15 @@ class Outcome:
 _KNOWN: frozenset[str] = frozenset()  # content digests already in the library (set once per worker)
 
 
-def init_worker(known_digests: frozenset[str]) -> None:
-    """Process-pool initializer: Ctrl+C is the parent's business; remember which digests are already in."""
+def init_worker(known_digests: frozenset[str], parent_pid: int | None = None) -> None:
+    """Process-pool initializer: Ctrl+C is the parent's business; remember which digests are already in; exit
+    when the parent dies (``io.library.orphans``)."""
     global _KNOWN
+    from replaylens.io.library.orphans import die_with_parent
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _KNOWN = known_digests
+    die_with_parent(parent_pid)
 
 
 def set_known(known_digests: frozenset[str]) -> None:
@@ -141,10 +146,12 @@ def prepare(file: str, root: str) -> Outcome:
 
     path = Path(file)
     try:
-        st = path.stat()
+        st = check_regular(path)  # a device, a FIFO or a folder: refused unread (BadInputError)
         digest = file_sha256(path)
     except OSError as exc:
         return Outcome(file, reason=f"{path.name}: the file cannot be read ({exc.strerror})")
+    except BadInputError as exc:  # a device, a FIFO: refused unread
+        return Outcome(file, reason=str(exc))
     if digest in _KNOWN:
         return Outcome(file, skipped=True)
     try:

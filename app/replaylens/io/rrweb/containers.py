@@ -21,8 +21,9 @@ import msgspec
 
 from replaylens.errors import BadInputError, LimitExceededError, UnsupportedVersionError
 from replaylens.io.limits import MiB
+from replaylens.io.regular import check_regular, open_regular
+from replaylens.io.rrweb import budget, stream
 from replaylens.io.rrweb import schema as S
-from replaylens.io.rrweb import stream
 from replaylens.io.rrweb.gc_pause import gc_paused
 from replaylens.model.validation import plain
 
@@ -102,17 +103,18 @@ def sniff(path: Path, head: bytes) -> bool:
 def read_bytes(path: Path) -> tuple[bytes, str]:
     """The file's JSON text as bytes (decompressed with a cap) and the compression found."""
     try:
-        size = path.stat().st_size
+        size = check_regular(path).st_size  # never a device, a FIFO or a folder
         if size > MAX_FILE_BYTES:
             raise LimitExceededError(path, f"the recording is {size / MiB:,.0f} MiB, over the "
                                            f"{MAX_FILE_BYTES // MiB} MiB limit for rrweb files")
-        with open(path, "rb", buffering=0) as fh:  # unbuffered: readall() fills one bytes of the file's size
+        with open_regular(path) as buffered, open(buffered.fileno(), "rb", buffering=0, closefd=False) as fh:
+            # unbuffered: readall() fills one bytes of the file's size
             magic = fh.read(2)
             fh.seek(0)
             if magic == b"\x1f\x8b":
                 try:
                     with gzip.GzipFile(fileobj=fh, mode="rb") as gz:
-                        data = gz.read(MAX_JSON_BYTES + 1)
+                        data = _read_capped(gz, MAX_JSON_BYTES + 1)
                 except (OSError, EOFError, zlib.error) as exc:
                     raise BadInputError(path, f"the gzip stream is corrupt or truncated ({exc})") from None
                 _check_inflated(path, data)
@@ -133,6 +135,17 @@ def read_bytes(path: Path) -> tuple[bytes, str]:
         _check_inflated(path, data)
         return data, "zlib"
     return raw, ""
+
+
+def _read_capped(stream: gzip.GzipFile, cap: int) -> bytes:
+    """Up to ``cap`` bytes, read 16 MiB at a time: ``read(cap)`` would reserve ``cap`` bytes at once (a gigabyte of
+    address space for a one-kilobyte file)."""
+    chunks: list[bytes] = []
+    total = 0
+    while total < cap and (chunk := stream.read(min(16 * MiB, cap - total))):
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def _check_inflated(path: Path, data: bytes) -> None:
@@ -374,6 +387,7 @@ def _finish(path: Path, out: Unwrapped) -> Unwrapped:
 def load(path: Path) -> Unwrapped:
     """Read, decompress, parse and unwrap one file."""
     data, compression = read_bytes(path)
+    budget.check_file(path, data)  # no parse of a file that would become far more objects than bytes
     with gc_paused():  # nested in the reader's pause when called from it
         out = _load_array(path, data)
         if out is None:
@@ -426,7 +440,9 @@ def _read_items(path: Path, items: list[msgspec.Raw], out: Unwrapped) -> str | N
     events, moves = out.events, out.moves
     assert moves is not None
     problem: str | None = None
-    for raw in items:
+    for k, raw in enumerate(items):
+        if len(raw) >= budget.CHECK_VALUE_FROM:  # one huge or node-dense value: refused undecoded
+            budget.check_value(path, memoryview(raw), f"event {k}")
         ev, checked = stream.packed_move(raw, len(events), moves)
         if ev is None and checked:
             ev = stream.decode_any(raw)  # a valid event object as it stands (what _clean_events would keep)

@@ -20,6 +20,8 @@ from typing import Any
 
 from replaylens.core.pii import pseudonym
 from replaylens.errors import BadInputError, LimitExceededError
+from replaylens.io.regular import check_regular, read_regular
+from replaylens.io.rrweb.budget import check_file
 from replaylens.io.surveys import readers_csv as C
 from replaylens.io.surveys import readers_json as J
 from replaylens.io.surveys.mask import mask_cards, mask_text, mask_url
@@ -34,10 +36,10 @@ _CHOICE_MAX_LEN = 60
 
 def _text(path: Path) -> str:
     try:
-        size = path.stat().st_size
+        size = check_regular(path).st_size  # /dev/zero, a FIFO or a folder is refused unread
         if size > MAX_BYTES:
             raise LimitExceededError(path, f"{size:,} bytes is more than the {MAX_BYTES:,} a survey export may hold")
-        data = path.read_bytes()
+        data = read_regular(path, MAX_BYTES)
     except OSError as exc:
         raise BadInputError(path, f"cannot be read ({exc.strerror})") from None
     if not data.strip():
@@ -53,12 +55,17 @@ def _json(path: Path, text: str) -> Any | None:
     s = text.lstrip()
     if not s or s[0] not in "[{":
         return None
+    check_file(path, s)  # the node budget of the rrweb reader: no file of far more objects than bytes
     try:
         return json.loads(s)
+    except RecursionError:
+        raise BadInputError(path, "the JSON is nested too deeply to read safely") from None
     except json.JSONDecodeError as exc:
         lines = [ln for ln in s.splitlines() if ln.strip()]
         try:  # JSON lines (PostHog exports one event a line)
             return [json.loads(ln) for ln in lines]
+        except RecursionError:
+            raise BadInputError(path, "a JSON line is nested too deeply to read safely") from None
         except json.JSONDecodeError:
             raise BadInputError(path, f"starts like JSON but does not parse ({exc.msg} at line {exc.lineno}); "
                                       "is it cut short?") from None

@@ -26,10 +26,23 @@ def summary(result: Any) -> tuple[str, str]:
         parts.append(f"{result.skipped:,} already in the library")
     if result.failed:
         parts.append(f"{len(result.failed):,} file{'s' if len(result.failed) != 1 else ''} could not be added")
+    conflicts = list(getattr(result, "conflicts", []))
+    replaced = list(getattr(result, "replaced", []))
+    if conflicts:
+        parts.append(f"{len(conflicts):,} kept beside a session with the same id")
+    if replaced:
+        parts.append(f"{len(replaced):,} replaced")
     head = ", ".join(parts) + (" (cancelled: the rest were not added)" if result.cancelled else "") + "."
     lines = [r if r.startswith(Path(f).name) else f"{Path(f).name}: {r}" for f, r in result.failed[:MAX_LISTED]]
     if len(result.failed) > MAX_LISTED:
         lines.append(f"… and {len(result.failed) - MAX_LISTED:,} more")
+    for c in conflicts[:MAX_LISTED]:
+        lines.append(f"{Path(c['file']).name}: session {c['id']} is already in the library (from "
+                     f"{Path(c['existing_file']).name or 'another file'}) with other content; added as {c['kept_as']}")
+    if len(conflicts) > MAX_LISTED:
+        lines.append(f"… and {len(conflicts) - MAX_LISTED:,} more sessions kept beside one with the same id")
+    for c in replaced[:MAX_LISTED]:
+        lines.append(f"{Path(c['file']).name}: replaced session {c['id']}")
     return head, "\n".join(lines)
 
 
@@ -104,13 +117,14 @@ class IngestJob(QObject):
         self.dialog.canceled.disconnect(self.cancel)
         self.dialog.close()
         head, details = summary(result)
-        icon = QMessageBox.Icon.Warning if result.failed else QMessageBox.Icon.Information
+        icon = QMessageBox.Icon.Warning if result.failed or getattr(result, "conflicts", None) \
+            else QMessageBox.Icon.Information
         box = QMessageBox(icon, "Recordings added", head, QMessageBox.StandardButton.Ok, self.parent_widget)
         box.setObjectName("ingest_summary")
         if details:
             shown = details.splitlines()
             more = f"\n… and {len(shown) - 8:,} more (Show Details)" if len(shown) > 8 else ""
-            box.setInformativeText("These files were skipped:\n" + "\n".join(shown[:8]) + more)
+            box.setInformativeText("Details:\n" + "\n".join(shown[:8]) + more)
             box.setDetailedText(details)
         box.open()
         self.message = box
