@@ -1,7 +1,7 @@
 """``replaylens collect``: run the collector for a library until Ctrl+C or SIGTERM (docs/capture.md).
 
     replaylens collect --library DIR [--listen HOST:PORT] [--token TOKEN | --token-file FILE] [--origin URL]...
-                       [--tls-cert FILE --tls-key FILE] [--json]
+                       [--tls-cert FILE --tls-key FILE] [--rate-limit PER_S] [--json]
 
 Loopback (127.0.0.1:8765) unless --listen says otherwise; listening beyond loopback needs a token. Prints the
 address and the snippet to paste into the site (``--json``: one JSON object per line: the start, then the end).
@@ -35,12 +35,17 @@ def add_parser(sub: Any) -> None:
                         "https://www.bank.example (repeatable)")
     p.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate chain (PEM)")
     p.add_argument("--tls-key", metavar="FILE", help="the private key of --tls-cert (PEM)")
+    p.add_argument("--rate-limit", type=float, default=None, metavar="PER_S",
+                   help="batches per second one session may send on average (default 2; bursts of 30x that); "
+                        "429 past it")
     p.add_argument("--json", action="store_true", help="print the start and the end as JSON lines")
     p.set_defaults(run=run)
 
 
 def _config(args: argparse.Namespace, library: Path) -> Any:
     from replaylens.collect.config import (
+        RATE_BURST,
+        RATE_PER_S,
         CollectConfig,
         UsageError,
         check_token,
@@ -64,7 +69,11 @@ def _config(args: argparse.Namespace, library: Path) -> Any:
         if f and not Path(f).is_file():
             raise UsageError(f"{f}: the TLS file does not exist")
     origins = tuple(dict.fromkeys(parse_origin(o) for o in args.origin))
+    rate = RATE_PER_S if args.rate_limit is None else float(args.rate_limit)
+    if not 0.01 <= rate <= 10_000:
+        raise UsageError(f"--rate-limit {args.rate_limit:g}: give 0.01-10000 batches per second")
     return CollectConfig(library=library, host=host, port=port, token=token, origins=origins,
+                         rate_per_s=rate, rate_burst=max(10, round(rate * RATE_BURST / RATE_PER_S)),
                          tls_cert=Path(args.tls_cert) if args.tls_cert else None,
                          tls_key=Path(args.tls_key) if args.tls_key else None)
 
