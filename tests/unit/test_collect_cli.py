@@ -75,8 +75,8 @@ def _free_port() -> int:
 def _start(lib: Path, port: int) -> tuple[subprocess.Popen[str], str]:
     env = {**os.environ, "PYTHONPATH": str(APP)}
     proc = subprocess.Popen([sys.executable, "-m", "replaylens", "collect", "--library", str(lib), "--listen",
-                             f"127.0.0.1:{port}", "--token", TOKEN, "--rate-limit", "1000", "--json"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+                             f"127.0.0.1:{port}", "--token", TOKEN, "--rate-limit", "1000", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if not line:
