@@ -24,7 +24,7 @@
   };
   var sid = get(KEY), seen = parseInt(get(SEEN) || "0", 10);
   if (!sid || !/^[A-Za-z0-9_-]{8,64}$/.test(sid) || Date.now() - seen > idleMs) { sid = newId(); put(KEY, sid); }
-  var seq = 0, buf = [], queue = [], inflight = false, warned = false, lastSeen = 0;
+  var seq = 0, buf = [], queue = [], inflight = false, warned = false, lastSeen = 0, started = false;
   var url = function (what) { return base + "/v1/sessions/" + sid + "/" + what; };
   var headers = function (extra) {
     var h = { "Content-Type": "application/json" };
@@ -76,6 +76,15 @@
   rrweb.record({
     emit: function (ev) {
       buf.push(ev);
+      if (!started && ev.type === 2) {  // recording has begun: where and how big, in the first batch
+        started = true;
+        setTimeout(function () {
+          try {
+            rrweb.record.addCustomEvent("replaylens/start", { url: location.href,
+              viewport: { width: window.innerWidth, height: window.innerHeight }, loader: 1 });
+          } catch (e) { /* stopped meanwhile */ }
+        }, 0);
+      }
       var now = Date.now();
       if (now - lastSeen > 10000) { lastSeen = now; put(SEEN, String(now)); }
       if (buf.length >= 1000) { flush(); }
@@ -94,8 +103,6 @@
     recordCanvas: false, collectFonts: false, inlineImages: false, recordCrossOriginIframes: false,
     sampling: { scroll: 150, media: 800, input: "last" }
   });
-  rrweb.record.addCustomEvent("replaylens/start", { url: location.href,
-    viewport: { width: window.innerWidth, height: window.innerHeight }, loader: 1 });
   setInterval(flush, flushMs);
   window.addEventListener("pagehide", beacon);
   document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") { beacon(); } });
