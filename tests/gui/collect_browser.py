@@ -120,7 +120,8 @@ def main(address: str, token: str, origin: str, out: str) -> int:
 
     def centre(sel: str) -> QPoint:
         raw = js(f"(function(){{const e=document.querySelector('{sel}');if(!e)return 'none';"
-                 "e.scrollIntoView({block:'nearest'});const b=e.getBoundingClientRect();return JSON.stringify([b.left+b.width/2,b.top+b.height/2])})()")
+                 "e.scrollIntoView({block:'nearest'});const b=e.getBoundingClientRect();"
+                 "return JSON.stringify([b.left+b.width/2,b.top+b.height/2])})()")
         r = json.loads(raw) if isinstance(raw, str) and raw.startswith("[") else raw
         if not isinstance(r, list) or len(r) != 2:
             raise RuntimeError(f"{sel}: no position ({r!r})")
