@@ -130,6 +130,7 @@ class Collector:
 
     async def _boot(self, ctx: ssl.SSLContext | None) -> None:
         self._state = CollectorState(self.config, self.spool, self._wake.set)
+        self._state.extra_health = lambda: {"queued": self._queued(), "ingested": self.ingested}
         runner = web.AppRunner(make_app(self._state), auto_decompress=False, access_log=None,
                                handle_signals=False, shutdown_timeout=5.0)
         await runner.setup()
@@ -223,6 +224,9 @@ class Collector:
             self.on_ingested(list(result.added_ids))
         return result.added
 
+    def _queued(self) -> int:
+        return sum(1 for p in self.spool.queue_dir.iterdir() if not p.name.startswith("."))
+
     # -- status ------------------------------------------------------------------------------------------------
     def status(self) -> CollectorStatus:
         st = self._state
@@ -230,5 +234,4 @@ class Collector:
         errors = [e for e in (st.last_error if st else "", self.last_error) if e]
         return CollectorStatus(self.address, running, len(st.sessions) if st else 0,
                                st.sessions_today if st else 0, self.ingested,
-                               sum(1 for p in self.spool.queue_dir.iterdir() if not p.name.startswith(".")),
-                               errors[-1] if errors else "")
+                               self._queued(), errors[-1] if errors else "")

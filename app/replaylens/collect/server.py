@@ -1,6 +1,7 @@
 """The collector's HTTP contract on aiohttp (docs/capture.md, version ``CONTRACT_VERSION``).
 
-    GET  /health                          200 {"ok": true, "version", "open_sessions", "queued", "sessions_today"}
+    GET  /health                          200 {"ok": true, "version", "open_sessions", "sessions_today",
+                                              "store_p99_ms", "queued", "ingested"}
     GET  /recorder.js                     the recorder (pinned rrweb record + our loader)
     POST /v1/sessions/{id}/events         202 {"accepted": n}   (Bearer token; JSON array or NDJSON; gzip)
     POST /v1/sessions/{id}/attributes     202 {"attributes": n}
@@ -18,6 +19,7 @@ import hmac
 import logging
 import re
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -74,8 +76,10 @@ class CollectorState:
         self.scrubbers: dict[str, Scrubber] = {}
         self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="replaylens-spool")
         self.accepted_batches = 0
+        self.store_ms: deque[float] = deque(maxlen=2000)  # recent batches: parse + scrub + write + fsync, ms
         self.last_error = ""
         self.sessions_today = spool.finished_today()
+        self.extra_health: Callable[[], dict[str, Any]] = dict  # the runtime adds the ingest side's figures
 
     def lock(self, sid: str) -> asyncio.Lock:
         lk = self.locks.get(sid)
@@ -93,6 +97,7 @@ class CollectorState:
 
     # -- blocking work, run in the pool ----------------------------------------------------------------------
     def accept(self, state: OpenSession, batch_id: str | None, raw: bytes, encoding: str) -> int:
+        t0 = time.perf_counter()
         events = parse_events(inflate(raw, encoding, self.config.max_inflated))
         if state.events + len(events) > MAX_SESSION_EVENTS:
             raise BodyError(413, f"the session would hold more than {MAX_SESSION_EVENTS:,} events (the limit)")
@@ -101,7 +106,12 @@ class CollectorState:
             scrubber = self.scrubbers[state.session_id] = Scrubber(state.memory)
         clean = scrubber.scrub(events)
         self.spool.append_batch(state, batch_id, clean, scrubber.memory_json())
+        self.store_ms.append((time.perf_counter() - t0) * 1000)
         return len(events)
+
+    def store_p99_ms(self) -> float | None:
+        ms = sorted(self.store_ms)
+        return round(ms[min(len(ms) - 1, int(0.99 * len(ms)))], 2) if ms else None
 
     def finish(self, state: OpenSession) -> bool:
         return self.spool.finish(state) is not None
@@ -216,7 +226,8 @@ async def _read(request: web.Request, limit: int) -> bytes:
 async def health(request: web.Request) -> web.Response:
     st = request.app[STATE]
     return web.json_response({"ok": True, "version": CONTRACT_VERSION, "open_sessions": len(st.sessions),
-                              "sessions_today": st.sessions_today})
+                              "sessions_today": st.sessions_today, "store_p99_ms": st.store_p99_ms(),
+                              **st.extra_health()})
 
 
 async def recorder_js(request: web.Request) -> web.Response:
