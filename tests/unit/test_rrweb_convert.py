@@ -51,12 +51,26 @@ def test_cli_convert_no_render_round_trip(rec: Path, tmp_path: Path, untouched) 
         assert bundled.arrays.counts() == direct.arrays.counts() == EXPECTED
         assert bundled.manifest.source["format"] == "rrweb" and bundled.duration_ms == direct.duration_ms
         assert [p.url for p in bundled.pages] == [p.url for p in direct.pages]
-        assert query(bundled.store, "SELECT count(*) FROM events WHERE value = '250.00'") == [(1,)]
+        # the privacy policy (docs/privacy.md): a typed value is stored as its shape by default
+        assert query(bundled.store, "SELECT count(*) FROM events WHERE value = '250.00'") == [(0,)]
+        assert query(bundled.store, "SELECT count(*) FROM events WHERE value = '999.99'") == [(1,)]
         for col in ("t", "x", "y", "scroll_y", "target", "value_len", "interactive", "fixed"):
             q = f"SELECT {col} FROM events ORDER BY i"
             assert query(bundled.store, q) == query(direct.store, q), col
     finally:
         direct.close()
+        bundled.close()
+
+
+def test_cli_convert_keep_values(rec: Path, tmp_path: Path) -> None:
+    out = tmp_path / "kept.rlsession"
+    proc = subprocess.run([sys.executable, "-m", "replaylens", "convert", str(rec), "-o", str(out), "--no-render",
+                           "--keep-values"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    bundled = open_session(out)
+    try:
+        assert query(bundled.store, "SELECT count(*) FROM events WHERE value = '250.00'") == [(1,)]
+    finally:
         bundled.close()
 
 

@@ -1,4 +1,4 @@
-"""``replaylens convert IN -o OUT.rlsession [--no-render]``: an rrweb recording to a native bundle."""
+"""``replaylens convert IN -o OUT.rlsession [--no-render] [--keep-values]``: an rrweb recording to a native bundle."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--show-values", action="store_true",
                    help="show input values the recording captured unmasked in the screenshots (default: every "
                         "value masked; secret fields are always masked)")
+    p.add_argument("--keep-values", action="store_true",
+                   help="keep typed values that are not card data or secrets in the events (default: only their "
+                        "length and shape, docs/privacy.md; card numbers, CVV and expiry are never kept)")
     p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="render timeout per page (default 10)")
     p.add_argument("--no-keyframes", action="store_true",
                    help="render only each page's first snapshot, not its DOM states over time")
@@ -44,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
 
     res = convert_rrweb(args.input, out, render=not args.no_render, timeout_s=args.timeout,
                         show_values=args.show_values, keyframes=not args.no_keyframes,
-                        first_out=Path(args.first) if args.first else None, on_first=first)
+                        first_out=Path(args.first) if args.first else None, on_first=first,
+                        keep_values=args.keep_values)
     n_states = getattr(res, "states", 0)
     print(f"wrote {res.path}: {res.events:,} events, {res.pages} pages, {res.screenshots} screenshots"
           + (f" ({res.wireframes} wireframes)" if res.wireframes else "")

@@ -4,6 +4,7 @@
     library info [--json]                                 library goal add NAME --page P | --event E | --click L
     library goal ls | rm NAME                             library segment save NAME --filter … | ls | rm NAME
     library tag ID TAG | untag ID TAG | note ID TEXT
+    library policy show | set keep_values=true|false     (the privacy policy, docs/privacy.md)
 
 Every subcommand takes ``--library DIR`` (default ``$REPLAYLENS_LIBRARY`` or the user-data folder). Imports of
 the data stack happen when a command runs, so ``--help`` stays light.
@@ -100,6 +101,9 @@ def add_parser(sub: Any) -> None:
 
     for parser in (a, ls, i, ga, gl, gr, ss, sl, sr, *[lsub.choices[c] for c in ("tag", "untag", "note")]):
         _common(parser)
+    from replaylens.cli.library_policy import add_policy_parser
+
+    add_policy_parser(lsub, _common)
     p.set_defaults(run=lambda args: p.print_help() or 2)
 
 

@@ -143,11 +143,16 @@ def run_info(args: argparse.Namespace) -> int:
         info = lib.info()
     finally:
         lib.close()
+    from replaylens.cli.library_policy import describe
+    from replaylens.io.privacy.library_policy import read_policy
+
+    policy = read_policy(info["library"])
+    info["privacy"] = policy.to_json()
     if args.json:
         _emit(info)
         return 0
     print(f"{info['library']}\n  {info['sessions']:,} sessions, {info['events']:,} events, "
-          f"{info['bytes'] / 2**20:,.1f} MiB")
+          f"{info['bytes'] / 2**20:,.1f} MiB\n  privacy: {describe(policy)}")
     for title, key in (("goals", "goals"), ("findings (sessions)", "findings"), ("tags", "tags")):
         if info[key]:
             print(f"  {title}: " + ", ".join(f"{k} {n:,}" for k, n in info[key].items()))

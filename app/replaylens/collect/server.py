@@ -31,6 +31,7 @@ from replaylens.collect.body import BodyError, inflate, parse_attributes, parse_
 from replaylens.collect.config import CONTRACT_VERSION, MAX_SESSION_EVENTS, SESSION_ID_RE, CollectConfig
 from replaylens.collect.scrub import Scrubber
 from replaylens.collect.spool import OpenSession, Spool
+from replaylens.io.privacy.library_policy import read_policy
 
 log = logging.getLogger("replaylens.collect")
 BATCH_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
@@ -79,6 +80,7 @@ class CollectorState:
         self.store_ms: deque[float] = deque(maxlen=2000)  # recent batches: parse + scrub + write + fsync, ms
         self.last_error = ""
         self.sessions_today = spool.finished_today()
+        self.keep_values = read_policy(config.library).keep_values  # the library's typed-value policy
         self.extra_health: Callable[[], dict[str, Any]] = dict  # the runtime adds the ingest side's figures
 
     def lock(self, sid: str) -> asyncio.Lock:
@@ -103,7 +105,7 @@ class CollectorState:
             raise BodyError(413, f"the session would hold more than {MAX_SESSION_EVENTS:,} events (the limit)")
         scrubber = self.scrubbers.get(state.session_id)
         if scrubber is None:
-            scrubber = self.scrubbers[state.session_id] = Scrubber(state.memory)
+            scrubber = self.scrubbers[state.session_id] = Scrubber(state.memory, self.keep_values)
         clean = scrubber.scrub(events)
         self.spool.append_batch(state, batch_id, clean, scrubber.memory_json())
         self.store_ms.append((time.perf_counter() - t0) * 1000)

@@ -247,10 +247,17 @@ class _ImageLoader:
 # -- writing -----------------------------------------------------------------------------------------------------
 
 def write_bundle(path: str | Path, manifest: Manifest, events: pa.Table | dict[str, Any],
-                 images: dict[str, bytes]) -> Path:
-    """Write a bundle atomically (temp file in the same folder, then rename). Returns the path."""
+                 images: dict[str, bytes], *, keep_values: bool = False) -> Path:
+    """Write a bundle atomically (temp file in the same folder, then rename). Returns the path.
+
+    The privacy policy is applied first (``io.privacy.tables``, docs/privacy.md): typed values reduced to their
+    shape unless ``keep_values``, card data never written, personal data in every other text masked."""
+    from replaylens.io.privacy.tables import scrub_manifest, scrub_table
+
     path = Path(path)
-    table = events if isinstance(events, pa.Table) else pa.table(events)
+    table = scrub_table(events if isinstance(events, pa.Table) else pa.table(events), keep_values)
+    scrub_manifest(manifest)
+    manifest.source["typed_values"] = "kept" if keep_values else "shape"
     manifest.events_member = "events.parquet"
     manifest.duration_ms = manifest.duration_ms if manifest.duration_ms is not None else (
         int(pc.max(table["t"]).as_py() or 0) if table.num_rows else 0)

@@ -22,7 +22,7 @@ from replaylens.model.userdata import data_dir
 Progress = Callable[[float, str], None]
 #: Oldest entries beyond this total are removed after each conversion (Replay Lens default).
 MAX_CACHE_BYTES = 4 * 1024**3
-_CONVERTER_VERSION = "rrweb-5"  # keep equal to io.rrweb.convert.CONVERTER_VERSION (a test checks)
+_CONVERTER_VERSION = "rrweb-6"  # keep equal to io.rrweb.convert.CONVERTER_VERSION (a test checks)
 #: The viewer's preference "show recorded input values that are not secret" (off: every value masked in the
 #: screenshots). Process-wide, set by the UI (``set_show_input_values``); part of the cache key, so switching it
 #: renders the recording again instead of reusing screenshots made under the other setting.

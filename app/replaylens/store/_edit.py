@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from replaylens.core.pii import mask_text
 from replaylens.model.library import FacetValue, Goal, Note, SavedSegment, valid_name
 from replaylens.model.segment import Segment
 from replaylens.store import _goals, _wide
@@ -76,6 +77,7 @@ def add_note(lib: LibraryStore, ids: list[str], text: str) -> int:
     text = text.strip()
     if not text or len(text) > MAX_NOTE_CHARS or "\x00" in text:
         raise ValueError(f"a note is 1-{MAX_NOTE_CHARS:,} characters")
+    text = mask_text(text)  # card numbers and personal data are never stored (docs/privacy.md)
     with _txn(lib) as cur:
         have = list(dict.fromkeys(_existing(cur, ids)))
         if have:

@@ -15,6 +15,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from replaylens.core.pii import mask_text, pseudonym
 from replaylens.model.library import SessionRecord
 from replaylens.store import _cells, _goals, _wide
 from replaylens.store._schema import EVENTS_DIR, SCREENS_DIR, TMP_DIR
@@ -212,8 +213,9 @@ def known_versions(lib: LibraryStore) -> dict[str, str]:
 
 def apply_attribute_rows(lib: LibraryStore, rows: Sequence[tuple[str, str, dict[str, str]]]) -> int:
     """Rows of (``session_id`` | ``user_id``, id, {key: value}) -> ``file`` attributes, replacing earlier ones."""
-    flat = [(kind, ident, str(k), str(v)) for kind, ident, cols in rows for k, v in cols.items()
-            if str(v) != "" and str(k) != ""]
+    # the privacy policy (docs/privacy.md): personal data in values masked, e-mail/phone user ids as pseudonyms
+    flat = [(kind, pseudonym(ident) if kind == "user_id" else ident, str(k), mask_text(str(v)))
+            for kind, ident, cols in rows for k, v in cols.items() if str(v) != "" and str(k) != ""]
     if not flat:
         return 0
     table = pa.table({n: pa.array([r[i] for r in flat], pa.string())

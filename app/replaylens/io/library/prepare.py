@@ -19,6 +19,8 @@ import pyarrow.compute as pc
 
 from replaylens.errors import BadInputError
 from replaylens.io.library.attributes import session_attributes
+from replaylens.io.privacy.library_policy import read_policy
+from replaylens.io.privacy.tables import scrub_record
 from replaylens.model.library import PageRecord, SessionRecord, SessionSource
 from replaylens.model.schema import EVENT_COLUMNS
 from replaylens.model.session import Session
@@ -133,10 +135,11 @@ def summarise(session: Session, digest: str, root: Path, source: SessionSource) 
         "viewport_height": int(a.height[0]) if len(a) and a.height[0] > 0 else m.viewport_height,
         "device_class": attrs["device_class"][0], "user_id": attrs["user_id"][0] if "user_id" in attrs else None,
     }
-    return SessionRecord(session_id=m.session_id, sha256=digest, site=m.site, start_epoch_ms=m.start_epoch_ms,
-                         summary=summary, findings=findings, attributes=attrs, pages=pages,
-                         labels=_labels(events), identities=ids, source=source, events=events,
-                         warnings=list(session.report.warnings))
+    record = SessionRecord(session_id=m.session_id, sha256=digest, site=m.site, start_epoch_ms=m.start_epoch_ms,
+                           summary=summary, findings=findings, attributes=attrs, pages=pages,
+                           labels=_labels(events), identities=ids, source=source, events=events,
+                           warnings=list(session.report.warnings))
+    return scrub_record(record, keep_values=read_policy(root).keep_values)  # the privacy policy (docs/privacy.md)
 
 
 def prepare(file: str, root: str) -> Outcome:

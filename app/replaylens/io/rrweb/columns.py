@@ -2,7 +2,9 @@
 
 Document scroll, viewport and page are forward-filled in time order per window; targets are looked up in the node
 map for all rows at once; strings are built once per distinct node and spread with ``pyarrow.compute.take``.
-Only input rows (few) get a per-row privacy decision.
+Only input rows (few) get a per-row privacy decision: secret fields and card fields (``io.privacy``: autocomplete
+``cc-*``, ids, names and labels that say card number / CVV / expiry / name on card, at any time of the recording)
+keep no value, only its length.
 """
 
 from __future__ import annotations
@@ -278,6 +280,8 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
     masked = secret = 0
     detail = dict(rows.detail)
     secret_of: dict[int, bool] = {}  # per distinct target element
+    card_of: dict[int, str | None] = {}  # per distinct target element: its card kind (io/privacy), if any
+    cards = 0
     for r, text in rows.text.items():
         value_len[r] = len(text)
         e = int(elem[r])
@@ -286,10 +290,14 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
         is_secret = secret_of.get(e)
         if is_secret is None:
             is_secret = secret_of[e] = nodes.is_secret(e) or (nodes.input_type(e) or "") in _TEXTLIKE_SECRETS
+        if e not in card_of:
+            card_of[e] = _card_kind(nodes, acc, e)
         if is_secret:
             secret += 1
         elif _is_masked(text):
             masked += 1
+        elif card_of[e] is not None:  # card number, CVV, expiry, name on card: length only
+            cards += 1
         elif not _is_cardlike(text):
             values[r] = text[:1000]
     for r, checked in rows.checked.items():
@@ -297,6 +305,7 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
         if e >= 0 and nodes.input_type(e) in ("checkbox", "radio"):
             detail[r] = '{"checked":true}' if checked else '{"checked":false}'
     report.add("masked_inputs", masked, "{n} input events were masked by the recorder (only their length is kept)")
+    report.add("card_inputs", cards, "{n} input events were in card fields (only their length is kept)")
     report.add("secret_inputs", secret, "{n} input events were in password or other secret fields (value not kept)")
 
     # one final row order (time, then recorded order) without the internal rows: every column is taken once, and
@@ -349,6 +358,21 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
     table = pa.table(cols)
     return Mapped(table=table, pages=pages, start_epoch_ms=int(round(start)), viewport=viewport,
                   window_names=window_names, counts=counts, duration_ms=duration_ms, target_node=target_node)
+
+
+def _card_kind(nodes: NodeTable, acc: Accessible, e: int) -> str | None:
+    """The card kind of element ``e`` by the privacy rule (io/privacy/fields.py) on its attributes at any time and
+    its accessible name (its ``<label>``); None for other fields (passwords are the secret rule's)."""
+    from replaylens.io.privacy.fields import CARD_KINDS, classify_field, stricter  # (io.privacy imports io.rrweb)
+
+    try:
+        label = acc.describe(e)[0]
+    except (IndexError, KeyError, TypeError, ValueError, RecursionError):
+        label = ""
+    kind = None
+    for attrs in nodes.attribute_states(e):
+        kind = stricter(kind, classify_field(nodes.tag(e), attrs, label))
+    return kind if kind in CARD_KINDS else None
 
 
 def _is_masked(text: str) -> bool:

@@ -26,9 +26,10 @@ from replaylens.model.report import ImportReport
 #: The line ``replaylens convert --first`` prints when the first screenshots are ready (ui/render_job.py waits
 #: for it).
 FIRST_PREFIX = "first bundle: "
-CONVERTER_VERSION = "rrweb-5"  # rrweb-2: accessible names and roles of targets; rrweb-3: one secret rule, input
+CONVERTER_VERSION = "rrweb-6"  # rrweb-2: accessible names and roles of targets; rrweb-3: one secret rule, input
 #: values masked in screenshots by default; rrweb-4: DOM keyframes as page states (format 1.2); rrweb-5: element
-#: boxes of click-like events (target_box_x/y/w/h)
+#: boxes of click-like events (target_box_x/y/w/h); rrweb-6: the privacy policy (docs/privacy.md): typed values
+#: stored as their shape, card fields by id/label length only, personal data in every text masked
 
 
 @dataclass
@@ -133,12 +134,13 @@ def convert_rrweb(src: str | Path, out: str | Path, *, render: bool = True, time
                   progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
                   report: ImportReport | None = None, show_values: bool = False, keyframes: bool = False,
                   first_out: str | Path | None = None,
-                  on_first: Callable[[Path], None] | None = None) -> ConvertResult:
+                  on_first: Callable[[Path], None] | None = None, keep_values: bool = False) -> ConvertResult:
     """Write ``out`` (a ``.rlsession`` bundle) from the recording ``src``. The input is only read.
 
     ``keyframes``: also render the DOM states over time (io/rrweb/keyframes.py) as page states. ``first_out``: write
     a bundle with only the first screenshots there before the keyframes are rendered and call ``on_first`` with it
-    (the viewer shows it meanwhile); it is deleted once ``out`` is written."""
+    (the viewer shows it meanwhile); it is deleted once ``out`` is written. ``keep_values``: the privacy policy's
+    opt-in (docs/privacy.md): typed values that are not card data or secrets are written as they are."""
     src, out = Path(src), Path(out)
     if out.exists() and src.exists() and out.resolve() == src.resolve():
         raise BadInputError(src, "the output would overwrite the input recording; choose another output file")
@@ -165,7 +167,7 @@ def convert_rrweb(src: str | Path, out: str | Path, *, render: bool = True, time
         from replaylens.io.rrweb.keyframes import render_states
 
         if first_out is not None:
-            write_bundle(first_out, manifest, table, dict(images))
+            write_bundle(first_out, manifest, table, dict(images), keep_values=keep_values)
             if on_first is not None:
                 on_first(Path(first_out))
         st = render_states(loaded, images, timeout_s=timeout_s, show_values=show_values,
@@ -176,7 +178,7 @@ def convert_rrweb(src: str | Path, out: str | Path, *, render: bool = True, time
             note = f"{note}; {st.note}" if note else st.note
         manifest.source["page_states"] = st.rendered
     _cancellable(progress, cancel, 0.9, 1.0)(0.0, "writing the bundle")
-    write_bundle(out, manifest, table, images)
+    write_bundle(out, manifest, table, images, keep_values=keep_values)
     if first_out is not None:
         Path(first_out).unlink(missing_ok=True)
     _cancellable(progress, cancel, 0.9, 1.0)(1.0, "done")

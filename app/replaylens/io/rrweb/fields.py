@@ -13,7 +13,8 @@ Pure Python, no Qt.
   the chosen one) and of a ``contenteditable`` element becomes ``*`` runs. Buttons (``submit``/``button``/
   ``reset`` values) are labels, not input, and stay. ``show_values=True`` (the viewer's preference "Show recorded
   input values that are not secret") shows the values the recording itself captured unmasked; secrets and text
-  inside rrweb mask classes stay masked regardless.
+  inside rrweb mask classes stay masked regardless, and so do card fields (``is_card_field``: named or labelled as
+  card number, CVV, expiry, name on card), which render as every masked value does.
 """
 
 from __future__ import annotations
@@ -50,11 +51,21 @@ def holds_input_text(tag: str, attrs: dict[str, str]) -> bool:
     return tag in TEXT_FIELDS or (tag not in ("input", "option") and secrets.is_field(tag, attrs))
 
 
+def is_card_field(tag: str, attrs: dict[str, str]) -> bool:
+    """A card number / CVV / expiry / name-on-card field by the privacy rule (``io.privacy.fields``): its value is
+    never shown, even with ``show_values`` (it still looks as every masked value: bullets of its length)."""
+    from replaylens.io.privacy.fields import CARD_KINDS, classify_field  # (io.privacy imports io.rrweb)
+
+    return classify_field(tag, attrs) in CARD_KINDS
+
+
 def mask_value(tag: str, attrs: dict[str, str], clean: dict[str, str], *, secret: bool, masked: bool,
                show_values: bool, mask_text: bool) -> None:
     """Apply the rules above to the sanitised attributes ``clean`` of an element (in place); ``attrs`` are the
     recorded ones, ``secret`` the element's secret status (own, by node id or inherited)."""
     kind = attrs.get("type", "").strip().lower()
+    if show_values and is_card_field(tag, attrs):
+        show_values = False
     if secret and (secrets.is_field(tag, attrs) or tag == "option"):
         clean.pop("value", None)
         if tag != "option":

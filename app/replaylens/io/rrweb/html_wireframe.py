@@ -65,6 +65,7 @@ def _control(tag: str, attrs: dict[str, str], node: dict[str, Any], hide: bool, 
     """(kind, label, width, height) of a form control in the wireframe; secrets never shown, values masked unless
     ``show_values`` (``io.rrweb.fields``)."""
     kind_attr = attrs.get("type", "text").lower()
+    show_values = show_values and not fields.is_card_field(tag, attrs)
     if tag == "input" and kind_attr in ("checkbox", "radio"):
         return "check", "", 16, 16
     if tag == "button" or kind_attr in ("submit", "button", "reset"):

@@ -308,6 +308,11 @@ class NodeTable:
             return True
         return self._late(row, _F_SECRET)
 
+    def attribute_states(self, row: int) -> list[dict[str, Any]]:
+        """The element's attributes as snapshotted, and after the rule-relevant mutations (if any)."""
+        later = self._mutated.get(row)
+        return [_attrs(self.nodes[row])] + ([later] if later is not None else [])
+
     def is_masked(self, row: int) -> bool:
         """Inside a masking element (text hidden too), from the snapshot or a later mutation."""
         return bool(self.flags[row] & _F_MASKED) or self._late(row, _F_MASKED)

@@ -18,10 +18,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from replaylens.core.pii import pseudonym
 from replaylens.errors import BadInputError, LimitExceededError
 from replaylens.io.surveys import readers_csv as C
 from replaylens.io.surveys import readers_json as J
-from replaylens.io.surveys.mask import mask_text
+from replaylens.io.surveys.mask import mask_cards, mask_text, mask_url
 from replaylens.model.survey import MAX_TEXT, SurveyResponse
 
 MAX_BYTES = 256 * 1024 * 1024
@@ -137,6 +138,10 @@ def read_responses(path: str | Path, fmt: str | None = None, mapping: dict[str, 
             continue
         if mask:
             r = replace(r, answers=[replace(a, value=mask_text(a.value)) for a in r.answers])
+        else:  # card numbers are never stored, whatever the import asks (PCI DSS requirement 3)
+            r = replace(r, answers=[replace(a, value=mask_cards(a.value)) for a in r.answers])
+        r = replace(r, url=mask_url(r.url) if r.url else r.url,
+                    user_hint=pseudonym(r.user_hint) if r.user_hint else r.user_hint)
         seen.setdefault(r.response_id, r)
     if not seen:
         raise BadInputError(p, f"is a {name} export with no answered responses")

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from replaylens.model.segment import Segment
 from replaylens.ui.compare import meta
-from replaylens.ui.compare.common import AnalysisWindow, pdf_path_dialog
+from replaylens.ui.compare.common import AnalysisWindow, export_pdf_after_audit
 from replaylens.ui.compare.funnel_chart import GROUP_COLOURS, INK, MUTED
 
 
@@ -308,9 +308,7 @@ class ABTestView(AnalysisWindow):
 
     def export_pdf(self) -> None:
         if self.result is not None:
-            path = pdf_path_dialog(self, "ab-test-report.pdf")
-            if path is not None:
-                self.write_pdf(path)
+            export_pdf_after_audit(self, "ab-test-report.pdf")
 
     def write_pdf(self, path: Any) -> None:
         from replaylens.export.compare_pdf import ReportParts, write_comparison_report

@@ -187,6 +187,24 @@ def pdf_path_dialog(parent: QWidget, name: str) -> Path | None:
     return Path(path if path.lower().endswith(".pdf") else f"{path}.pdf")
 
 
+def export_pdf_after_audit(view: Any, name: str) -> None:
+    """File ▸ Export of a report from a library: the library's privacy audit runs first (off the UI thread;
+    ``ui.library.audit_job``), then the save dialog and ``view.write_pdf``; findings ask whether to go on."""
+    def go() -> None:
+        path = pdf_path_dialog(view, name)
+        if path is not None:
+            view.write_pdf(path)
+
+    w = view.parentWidget()
+    if w is None or not hasattr(w, "audit_job"):
+        go()
+        return
+    from replaylens.ui.library.audit_menu import audit_before
+
+    if audit_before(w, go) is None:
+        w.statusBar().showMessage("A privacy audit is running; export again when it is done", 8000)
+
+
 class AnalysisWindow(QWidget):
     """A top-level window over the Library window's current segment (fixed when the view was opened)."""
 

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from replaylens.analysis.heatmaps.library import Comparison
 from replaylens.model.segment import Segment
 from replaylens.ui.compare import meta
-from replaylens.ui.compare.common import PLAIN, WARN, AnalysisWindow, ImageView, pdf_path_dialog, zoom_buttons
+from replaylens.ui.compare.common import PLAIN, WARN, AnalysisWindow, ImageView, export_pdf_after_audit, zoom_buttons
 from replaylens.ui.jobs import LatestJob
 
 KINDS = (("Clicks", "click"), ("Pointer movement (where it rests)", "move"), ("Scroll reach", "scroll"),
@@ -320,9 +320,7 @@ class CompareView(AnalysisWindow):
     def export_pdf(self) -> None:
         if self.result is None:
             return
-        path = pdf_path_dialog(self, "comparison-report.pdf")
-        if path is not None:
-            self.write_pdf(path)
+        export_pdf_after_audit(self, "comparison-report.pdf")
 
     def write_pdf(self, path: Any) -> None:
         from replaylens.export.compare_pdf import ReportParts, write_comparison_report

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 from replaylens.core.timefmt import fmt_ms
 from replaylens.model.segment import Segment
 from replaylens.ui.compare import meta
-from replaylens.ui.compare.common import PLAIN, AnalysisWindow, pdf_path_dialog
+from replaylens.ui.compare.common import PLAIN, AnalysisWindow, export_pdf_after_audit
 from replaylens.ui.compare.funnel_chart import FunnelChart
 from replaylens.ui.compare.funnel_steps import StepsEditor, step_label
 
@@ -266,9 +266,7 @@ class FunnelView(AnalysisWindow):
     # -- report -------------------------------------------------------------------------------------------------
     def export_pdf(self) -> None:
         if self.result is not None:
-            path = pdf_path_dialog(self, "funnel-report.pdf")
-            if path is not None:
-                self.write_pdf(path)
+            export_pdf_after_audit(self, "funnel-report.pdf")
 
     def write_pdf(self, path: Any) -> None:
         from replaylens.export.compare_pdf import ReportParts, write_comparison_report

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from replaylens.model.segment import Filter, Segment
 from replaylens.ui.compare import attach as attach_analysis
 from replaylens.ui.library import actions
+from replaylens.ui.library.audit_menu import privacy_menu
 from replaylens.ui.library.columns import BUILTIN, DEFAULT_VISIBLE, Column, attribute_column, goal_column
 from replaylens.ui.library.facets import FacetSidebar, describe, facet_counts, search_filters, split_segment
 from replaylens.ui.library.table_model import PAGE, QueryWorker, SessionTableModel
@@ -155,10 +156,16 @@ class LibraryWindow(QMainWindow):
         self.count_label = QLabel("Counting sessions…")
         self.count_label.setObjectName("library_count")
         self.statusBar().addPermanentWidget(self.count_label)
+        self.privacy_label = QLabel()
+        self.privacy_label.setObjectName("library_privacy")
+        self.privacy_label.setToolTip("The last privacy audit of this library (Privacy ▸ Run Privacy Audit)")
+        self.statusBar().addPermanentWidget(self.privacy_label)
+        self.audit_job: Any = None  # while a privacy audit runs
         self.statusBar().showMessage("Double-click a session to watch it · right-click to tag · drop a folder to add")
         self.resize(1500, 900)
         self.analysis_views: list[Any] = []  # Compare / Funnel / A/B windows opened from the Analyse menu
         attach_analysis(self)
+        privacy_menu(self)
         self.reload_meta()
 
     # -- what the library has ---------------------------------------------------------------------------------
@@ -424,6 +431,9 @@ class LibraryWindow(QMainWindow):
             self.ingest.wait()
         if self.collector is not None:
             self.collector.shutdown()
+        if self.audit_job is not None:
+            self.audit_job.cancel()
+            self.audit_job.wait()
         for view in list(self.analysis_views):
             view.close()
         self.worker.stop()
