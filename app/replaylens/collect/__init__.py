@@ -10,7 +10,20 @@ between ``io`` (the library ingest it feeds) and ``ui`` (File ▸ Collect sessio
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from replaylens.collect.config import CollectConfig, UsageError
-from replaylens.collect.runtime import Collector, CollectorError, CollectorStatus
+
+if TYPE_CHECKING:
+    from replaylens.collect.runtime import Collector, CollectorError, CollectorStatus
 
 __all__ = ["CollectConfig", "Collector", "CollectorError", "CollectorStatus", "UsageError"]
+
+
+def __getattr__(name: str) -> Any:
+    """The runtime (and aiohttp with it) is imported when first used, so the settings stay cheap to import."""
+    if name in ("Collector", "CollectorError", "CollectorStatus"):
+        from replaylens.collect import runtime
+
+        return getattr(runtime, name)
+    raise AttributeError(name)

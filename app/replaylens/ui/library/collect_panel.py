@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -158,10 +159,11 @@ class CollectPanel(QDialog):
         layout.addWidget(copy, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.counts)
         layout.addWidget(self.error)
+        layout.addStretch(1)
         self.timer = QTimer(self, interval=1000)
         self.timer.timeout.connect(self.update_status)
         service.changed.connect(self.update_status)
-        self.resize(640, 420)
+        self.resize(640, 380)
         self.update_status()
 
     def _toggle(self) -> None:
@@ -201,6 +203,20 @@ class CollectPanel(QDialog):
     def done(self, result: int) -> None:
         self.timer.stop()
         super().done(result)
+
+
+def file_menu(window: LibraryWindow) -> QMenu:
+    """The Library window's File menu: Collect sessions…, Add recordings…"""
+    from replaylens.ui.library import actions
+
+    menu = window.menuBar().addMenu("&File")
+    collect = menu.addAction("&Collect sessions…")
+    collect.setObjectName("act_library_collect")
+    collect.setStatusTip("Run a collector for this library: the bank's own site sends sessions to it")
+    collect.triggered.connect(lambda _c=False: open_collect_panel(window))
+    add = menu.addAction("&Add recordings…")
+    add.triggered.connect(lambda _c=False: actions.add_folder_dialog(window))
+    return menu
 
 
 def open_collect_panel(window: LibraryWindow, parent: QWidget | None = None) -> CollectPanel:

@@ -29,6 +29,7 @@ from replaylens.model.segment import Filter, Segment
 from replaylens.ui.compare import attach as attach_analysis
 from replaylens.ui.library import actions
 from replaylens.ui.library.audit_menu import privacy_menu
+from replaylens.ui.library.collect_panel import file_menu
 from replaylens.ui.library.columns import BUILTIN, DEFAULT_VISIBLE, Column, attribute_column, goal_column
 from replaylens.ui.library.facets import FacetSidebar, describe, facet_counts, search_filters, split_segment
 from replaylens.ui.library.table_model import PAGE, QueryWorker, SessionTableModel
@@ -164,6 +165,7 @@ class LibraryWindow(QMainWindow):
         self.statusBar().showMessage("Double-click a session to watch it · right-click to tag · drop a folder to add")
         self.resize(1500, 900)
         self.analysis_views: list[Any] = []  # Compare / Funnel / A/B windows opened from the Analyse menu
+        file_menu(self)  # File ▸ Collect sessions…, Add recordings… (leftmost)
         attach_analysis(self)
         privacy_menu(self)
         self.reload_meta()
