@@ -78,7 +78,7 @@ def test_sessions_arrive_live_without_moving_the_selection(qtbot, win: LibraryWi
     new = "livetab000000001"
     assert _post(address, f"/v1/sessions/{new}/events", json.dumps(_now_recording()).encode()) == 202
     assert _post(address, f"/v1/sessions/{new}/end", b"") == 202
-    qtbot.waitUntil(lambda: m.rowCount() == N + 1 and win._keep is None and not win.busy, timeout=20_000)
+    qtbot.waitUntil(lambda: m.rowCount() == N + 1 and win.live.keep is None and not win.busy, timeout=20_000)
     assert win.count_label.text() == f"n = {N + 1:,} sessions"
     assert m.session_id(0) == new  # the newest session is the first row
     assert [m.session_id(r) for r in win.selected_rows()] == chosen  # the selection followed its sessions

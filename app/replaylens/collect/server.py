@@ -86,6 +86,8 @@ class CollectorState:
     def lock(self, sid: str) -> asyncio.Lock:
         lk = self.locks.get(sid)
         if lk is None:
+            if len(self.locks) > 4 * MAX_OPEN_SESSIONS:  # ids that only ever got refusals: forget them
+                self.locks = {k: v for k, v in self.locks.items() if k in self.sessions or v.locked()}
             lk = self.locks[sid] = asyncio.Lock()
         return lk
 

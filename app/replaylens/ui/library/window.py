@@ -32,7 +32,8 @@ from replaylens.ui.library.audit_menu import privacy_menu
 from replaylens.ui.library.collect_panel import file_menu
 from replaylens.ui.library.columns import BUILTIN, DEFAULT_VISIBLE, Column, attribute_column, goal_column
 from replaylens.ui.library.facets import FacetSidebar, describe, facet_counts, search_filters, split_segment
-from replaylens.ui.library.table_model import PAGE, QueryWorker, SessionTableModel
+from replaylens.ui.library.live import LiveRefresh
+from replaylens.ui.library.table_model import QueryWorker, SessionTableModel
 
 if TYPE_CHECKING:
     from replaylens.ui.library.ingest_job import IngestJob
@@ -60,7 +61,7 @@ class LibraryWindow(QMainWindow):
         self.facet_worker.failed.connect(self._failed)
         self.model = SessionTableModel(library, self.worker, self)
         self.model.count_changed.connect(self._counted)
-        self.model.page_loaded.connect(self._restore_view)
+        self.live = LiveRefresh(self)  # new sessions while the window is open (the collector)
         self.model.query_failed.connect(lambda m: self.statusBar().showMessage(f"The library could not answer: {m}"))
         self.extra_filters: list[Filter] = []  # conditions of a picked saved segment that are not facet ticks
         self.all_columns: list[Column] = list(BUILTIN)
@@ -70,7 +71,6 @@ class LibraryWindow(QMainWindow):
         self.ingest: IngestJob | None = None  # while a dropped folder is being added
         self.collector: Any = None  # ui.library.collect_panel.CollectService, once File ▸ Collect sessions… ran
         self.collect_panel: Any = None
-        self._keep: tuple[list[str], str | None] | None = None  # (selected ids, top row id) across a live refresh
         self._shut = False
 
         self.search = QLineEdit()
@@ -179,53 +179,8 @@ class LibraryWindow(QMainWindow):
         self.facet_worker.submit(("attrs",), lib.attribute_keys)
 
     def live_refresh(self) -> None:
-        """New sessions arrived (the collector): new rows, facet counts and n, without moving the selection or
-        the scroll position (both follow the sessions they were on once their new rows are known)."""
-        if self._shut:
-            return
-        if self._keep is None:
-            top = self.table.indexAt(self.table.viewport().rect().topLeft())
-            at_top = self.table.verticalScrollBar().value() == 0
-            ids = [self.model.session_id(r) for r in self.selected_rows()]
-            top_id = None if at_top or not top.isValid() else self.model.session_id(top.row())
-            self._keep = ([i for i in ids if i is not None], top_id)
-        lib = self.library
-        self.worker.submit(("live",), lambda: (lib.count(), lib.goals()))
-
-    def _live_counted(self, total: int, goals: list[Any]) -> None:
-        self.total_sessions = total
-        if len(goals) != len(self._goals):
-            self.reload_meta()
-            return
-        self.model.refresh(grow=True)
-        self.refresh_facets()
-
-    def _restore_view(self, page: int) -> None:
-        """After a live refresh: select the same sessions and keep the same session at the top of the view."""
-        keep = self._keep
-        if keep is None or not self.model.counted:
-            return
-        ids, top_id = keep
-        rows: dict[str, int] = {}
-        for p in self.model.loaded_pages():
-            for r in range(p * PAGE, min(self.model.total, (p + 1) * PAGE)):
-                sid = self.model.session_id(r)
-                if sid is not None:
-                    rows[sid] = r
-        if any(i not in rows for i in ids) or (top_id is not None and top_id not in rows):
-            return  # their pages are still coming
-        self._keep = None
-        sel = self.table.selectionModel()
-        if [rows[i] for i in ids] != self.selected_rows():
-            from PySide6.QtCore import QItemSelection, QItemSelectionModel
-
-            selection = QItemSelection()
-            for i in ids:
-                selection.select(self.model.index(rows[i], 0), self.model.index(rows[i], 0))
-            flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-            sel.select(selection, flags)
-        if top_id is not None:
-            self.table.scrollTo(self.model.index(rows[top_id], 0), QAbstractItemView.ScrollHint.PositionAtTop)
+        """New sessions arrived (the collector): see ``ui.library.live``."""
+        self.live.refresh()
 
     def _columns_wanted(self) -> list[str]:
         wanted = self.settings.value("library/columns")
@@ -352,7 +307,7 @@ class LibraryWindow(QMainWindow):
         if key[0] == "meta":
             self._set_meta(*result)
         elif key[0] == "live":
-            self._live_counted(*result)
+            self.live.counted(*result)
         elif key[0] == "attrs":
             self._set_attribute_keys(result)
         elif key[0] == "facets" and key[1] == self._facet_gen:
