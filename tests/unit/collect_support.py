@@ -66,11 +66,13 @@ def running(tmp: Path, **settings: Any) -> Iterator[tuple[Collector, LibraryStor
     config = replace(CollectConfig(library=root, port=0, token=TOKEN, ingest_workers=0, ingest_period_s=0.2),
                      **settings)
     collector = Collector(config, lib)
-    collector.start()
     try:
-        yield collector, lib
+        collector.start()
+        try:
+            yield collector, lib
+        finally:
+            collector.stop()
     finally:
-        collector.stop()
         lib.close()
 
 

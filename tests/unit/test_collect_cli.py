@@ -143,3 +143,16 @@ def test_spool_survives_kill_9_in_a_loop(tmp_path: Path) -> None:
         assert store.count() == 1
         events = store.events(SID)
         assert sum(1 for k in events.column("kind").to_pylist() if k == "custom") == 3 * len(sent)
+
+
+def test_a_taken_port_is_one_message_and_exit_3(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(APP)}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        proc = subprocess.run([sys.executable, "-m", "replaylens", "collect", "--library", str(tmp_path / "lib"),
+                               "--listen", f"127.0.0.1:{port}"], capture_output=True, text=True, timeout=60,
+                              env=env)
+    assert proc.returncode == 3 and f"cannot listen on 127.0.0.1:{port}" in proc.stderr
+    assert proc.stderr.count("\n") == 1

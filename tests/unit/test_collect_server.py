@@ -165,3 +165,30 @@ def test_card_numbers_never_reach_the_spool_or_the_library(tmp_path: Path) -> No
                 assert card.encode() not in data and digits.encode() not in data, f
         table = lib.events(SID)
         assert card not in json.dumps(table.to_pylist(), default=str)
+
+
+def test_tls_when_given_a_certificate(tmp_path: Path) -> None:
+    import shutil
+    import ssl
+    import subprocess
+    import urllib.request
+
+    import pytest
+
+    from replaylens.collect.runtime import CollectorError
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed (it makes the test certificate)")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True, timeout=60)
+    with running(tmp_path, tls_cert=cert, tls_key=key) as (c, _lib):
+        assert c.address.startswith("https://127.0.0.1:")
+        ctx = ssl.create_default_context(cafile=str(cert))
+        ctx.check_hostname = False
+        with urllib.request.urlopen(c.address + "/health", context=ctx, timeout=10) as r:
+            assert json.loads(r.read())["ok"] is True
+    bad = tmp_path / "bad.pem"
+    bad.write_text("not a certificate")
+    with pytest.raises(CollectorError, match="do not load"), running(tmp_path / "x", tls_cert=bad, tls_key=bad):
+        pass
