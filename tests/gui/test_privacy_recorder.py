@@ -103,3 +103,24 @@ def test_nothing_typed_is_stored_and_outputs_audit_clean(recorded: Path, tmp_pat
     # near misses in the page's custom event stay as they were, in the bundle and in the library
     assert {v for _, v in leaks(bundle, NEAR_MISSES)} == set(NEAR_MISSES)
     assert {v for _, v in leaks(lib / "events", NEAR_MISSES)} == set(NEAR_MISSES)
+
+
+def test_scrubbed_events_still_replay_in_rrweb(recorded: Path) -> None:
+    """What a collector stores (``scrub_rrweb_events``) is still a recording rrweb's own Replayer plays: the card
+    field shows the fixed mask, the CVV its length in ``*``, nothing typed is left."""
+    from rrweb_replayer import RrwebReplayer
+
+    from replaylens.io.privacy import FieldMemory, scrub_rrweb_events
+
+    events = json.loads(recorded.read_text())
+    scrubbed = scrub_rrweb_events(events, FieldMemory())
+    assert not [s for s in SECRETS if s in json.dumps(scrubbed, ensure_ascii=False)]
+    player = RrwebReplayer(scrubbed, 1024, 900)
+    try:
+        end = scrubbed[-1]["timestamp"] - scrubbed[0]["timestamp"]
+        player.frame_at(int(end))
+        values = player.eval("JSON.stringify(['ccn','f3','first'].map("
+                             "i=>R.iframe.contentDocument.getElementById(i).value))")
+    finally:
+        player.close()
+    assert json.loads(values) == ["\u2022\u2022\u2022\u2022 1111", "****", "Aaaa"]

@@ -34,7 +34,8 @@ def test_iban_examples(iban: str) -> None:
     ("anna.k+stake@bank.co.th", "email"), ("ANNA@EXAMPLE.COM", "email"),
     ("+66 81 234 5678", "phone"), ("+6681234567", "phone"), ("081-234-5678", "phone"), ("0812345678", "phone"),
     ("02 123 4567", "phone"), ("+49 30 1234567", "phone"), ("030 12345678", "phone"), ("(030) 1234-5678", "phone"),
-    ("0151 23456789", "phone"), ("+14155552671", "phone"),
+    ("0151 23456789", "phone"), ("+14155552671", "phone"), ("(089) 12 34 56", "phone"), ("089/123456", "phone"),
+    ("+49 (0)30 1234567", "phone"), ("08-1234-5678", "phone"),
     ("1101700230708", "thai_id"), ("1-1017-00230-70-8", "thai_id"), ("3 1017 00230 70 4", "thai_id"),
 ])
 def test_other_kinds(text: str, kind: str) -> None:
@@ -49,7 +50,8 @@ def test_other_kinds(text: str, kind: str) -> None:
     "GB82WEST12345698765433", "version 2.10.3 build 20260414", "12345678", "user@localhost",
     "1700000000000", "at 1712345678901 ms", "ts=1765432109876", "1101700230705", "1-1017-00230-70-5",
     "9999999999999999", "1234567812345670",  # Luhn-valid, but no card starts with 9 or 1
-    "staking 32 ETH for 365 days", "",
+    "staking 32 ETH for 365 days", "", "on 02/03/2026", "0/1 files", "page 01 of 12",
+    "url('/img/cover_no_shadow@2x.d5f9dddd.jpg')", "icon@3x.png",
 ])
 def test_near_misses_pass_unchanged(text: str) -> None:
     assert detect(text) == []
@@ -113,13 +115,21 @@ def test_policy() -> None:
     assert shape("Anna K. 081-234") == "Aaaa A. 999-999"
     assert shape("สมชาย") == "aaaaa"
     assert reduce_value("4111 1111 1111 1111", "card_number") == "\u2022\u2022\u2022\u2022 1111"
-    assert reduce_value("4111 11", "card_number") == "\u2022\u2022\u2022\u2022 1111"  # a prefix too
+    # while it is typed: no digits (the last four of each prefix would spell out the whole number)
+    assert {reduce_value("4111 1111 1111 1111"[:i], "card_number") for i in range(1, 18)} == {"\u2022" * 4}
     assert reduce_value("4111111111111111") == "\u2022\u2022\u2022\u2022 1111"  # a card in any field
     for kind in ("card_cvv", "card_expiry", "card_name", "secret"):
         assert reduce_value("123", kind) is None
     assert reduce_value("Anna") == "Aaaa"
     assert reduce_value("Anna", keep_values=True) == "Anna"
     assert reduce_value("mail anna@x.io", keep_values=True) == "mail [email]"
+    # kept values: a card number typed into an ordinary field leaks no prefix either
+    prefixes = [reduce_value("4111 1111 1111 1111"[:i], keep_values=True) or "" for i in range(9, 19)]
+    assert not [p for p in prefixes if "1" in p]  # shapes or placeholders: no digit of the card
+    assert reduce_value("4111 1111 1111 1111", keep_values=True) == "\u2022\u2022\u2022\u2022 1111"
+    assert reduce_value("order 1234567", keep_values=True) == "order 1234567"  # 7 digits: kept
+    typed = [reduce_value("anna.k@bank.co.th"[:i], keep_values=True) or "" for i in range(7, 18)]
+    assert not [t for t in typed if "anna" in t or "bank" in t]
     for stored in ("Aaaa", "\u2022\u2022\u2022\u2022 1111", "999-999"):  # idempotent
         assert reduce_value(stored) == stored
 

@@ -60,6 +60,16 @@ def recording() -> list[dict[str, Any]]:
     ]
 
 
+def test_typing_a_card_number_never_spells_it_out() -> None:
+    out = scrub_rrweb_events(recording(), FieldMemory())
+    card_inputs = [e["data"]["text"] for e in out if e["type"] == 3 and e["data"].get("source") == 5
+                   and e["data"]["id"] == 13]
+    assert len(card_inputs) == len(CARD)
+    digits = {d for t in card_inputs for d in t if d.isdigit()}
+    assert card_inputs[-1] == "\u2022\u2022\u2022\u2022 1111" and set(card_inputs[:-1]) == {"\u2022" * 4}
+    assert digits == {"1"}
+
+
 def test_nothing_recognised_passes_and_the_input_is_unchanged() -> None:
     events = recording()
     before = json.dumps(events)
@@ -94,8 +104,8 @@ def test_a_card_field_stays_one_across_batches_and_json() -> None:
     scrub_rrweb_events(events[:2], mem)
     mem2 = FieldMemory.from_json(mem.to_json())
     assert mem2.kind(13) == "card_number" and mem2.kind(17) == "card_cvv" and mem2.kind(14) == "card_expiry"
-    later = scrub_rrweb_events([inp(13, "4111 11"), inp(17, "99")], mem2)
-    assert later[0]["data"]["text"] == "\u2022\u2022\u2022\u2022 1111" and later[1]["data"]["text"] == "**"
+    later = scrub_rrweb_events([inp(13, "4111 11"), inp(13, CARD), inp(17, "99")], mem2)
+    assert [e["data"]["text"] for e in later] == ["\u2022" * 4, "\u2022\u2022\u2022\u2022 1111", "**"]
     # an attribute mutation makes a field a card field later: it never goes back
     mut = {"type": 3, "timestamp": 5, "data": {"source": 0, "attributes": [
         {"id": 23, "attributes": {"autocomplete": "cc-number", "value": "5555555555554444"}}]}}
@@ -103,7 +113,7 @@ def test_a_card_field_stays_one_across_batches_and_json() -> None:
                                                                                   {"autocomplete": "off"}}]}}
     out = scrub_rrweb_events([mut, back, inp(23, "5555 5555")], mem2)
     assert out[0]["data"]["attributes"][0]["attributes"]["value"] == "\u2022\u2022\u2022\u2022 4444"
-    assert out[2]["data"]["text"] == "\u2022\u2022\u2022\u2022 5555"
+    assert out[2]["data"]["text"] == "\u2022" * 4
     assert FieldMemory.from_json("not json").kinds == {} and FieldMemory.from_json('{"kinds": [1]}').kinds == {}
 
 
@@ -153,3 +163,21 @@ def test_a_very_deep_tree_is_cut_not_raised() -> None:
         else:
             assert not (isinstance(o, str) and EMAIL in o)
     assert 900 < depth <= 1001
+
+
+def test_scrubbing_is_idempotent_and_a_scrubbed_recording_audits_clean() -> None:
+    once = scrub_rrweb_events(recording(), FieldMemory())
+    found: Counter[tuple[str, str]] = Counter()
+    twice = scrub_rrweb_events(once, FieldMemory(), found=found)
+    assert twice == once and not found
+
+
+def test_select_options_and_page_text_are_not_typed_values() -> None:
+    sel = el(50, "select", {"name": "country"}, [el(51, "option", {"value": "TH"}, [tx(52, "Thailand")])])
+    masked = el(53, "div", {"class": "rr-mask"}, [tx(54, "Balance 1,250.00")])
+    doc = {"type": 0, "id": 1, "childNodes": [el(2, "html", {}, [el(3, "body", {}, [sel, masked])])]}
+    mem = FieldMemory()
+    out = json.dumps(scrub_rrweb_events([{"type": 2, "timestamp": 1, "data": {"node": doc}}], mem))
+    assert "Thailand" in out and '"TH"' in out  # the site's options stay (the choice comes as an input event)
+    assert "Balance" not in out and "*******" in out  # text inside a mask class: never kept
+    assert FieldMemory.from_json(mem.to_json()).holders == mem.holders == {53}

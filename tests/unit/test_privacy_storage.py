@@ -229,3 +229,35 @@ def test_a_cancelled_audit_records_no_verdict(rec: Path, tmp_path: Path) -> None
     seen: list[str] = []
     report = audit([lib], cancel=lambda: bool(seen), progress=lambda _d, _t, name: seen.append(name))
     assert seen and report.files <= 1 and read_policy(lib).last_audit is None
+
+
+def test_scrub_table_of_a_long_table_works_per_distinct_text() -> None:
+    from collections import Counter
+
+    n = 60_000  # above tables.DICTIONARY_ROWS: the column is dictionary-encoded first
+    labels = ["Deposit", f"mail {EMAIL}", "Home"] * (n // 3)
+    t = pa.table({"kind": ["click"] * n, "target_label": labels, "value": pa.nulls(n, pa.string())})
+    found: Counter[tuple[str, str]] = Counter()
+    out = scrub_table(t, found=found)
+    assert out["target_label"].type == pa.string() and out["target_label"].to_pylist()[:3] == [
+        "Deposit", "mail [email]", "Home"]
+    assert found == Counter({("email", "target_label"): n // 3})
+    assert scrub_table(out) is out  # clean: the same table back
+
+
+def test_fix_that_cannot_write_is_unreadable_input_not_a_crash(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from replaylens.io.privacy import audit as audit_mod
+
+    def refuse(_path: Path, *a: Any, **k: Any) -> Any:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    old = tmp_path / "old.rlsession"
+    _old_bundle(old)
+    before = old.read_bytes()
+    monkeypatch.setattr(audit_mod, "atomic_path", refuse)
+    got = cli("audit", str(old), "--fix")
+    assert got.returncode == 3 and "cannot be rewritten (Permission denied)" in got.stderr
+    assert old.read_bytes() == before

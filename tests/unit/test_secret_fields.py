@@ -97,11 +97,12 @@ def test_masking_and_words() -> None:
 
 @pytest.fixture(scope="module")
 def bundle(rec: Path, tmp_path_factory: pytest.TempPathFactory, qapp) -> Path:
-    """Converted with the preference to show non-secret values on: secrets must stay hidden regardless."""
+    """Converted with the preference to show non-secret values on, and with the privacy policy's opt-in to keep
+    them (docs/privacy.md; the default stores only their shape): secrets must stay hidden regardless."""
     from replaylens.io.rrweb.convert import convert_rrweb
 
     out = tmp_path_factory.mktemp("secrets-out") / "login.rlsession"
-    res = convert_rrweb(rec, out, show_values=True)
+    res = convert_rrweb(rec, out, show_values=True, keep_values=True)
     assert res.screenshots == 1 and not res.wireframes, res.render_note
     return out
 

@@ -8,7 +8,8 @@
   with 1) are therefore never cards.
 * ``iban``: two capital letters, two check digits, 11-30 letters/digits (single spaces allowed between groups of
   four), ISO 13616 mod-97 == 1.
-* ``email``: ``local@domain.tld`` (a top-level domain of 2-24 letters is required, so ``user@localhost`` is not).
+* ``email``: ``local@domain.tld`` (a top-level domain of 2-24 letters is required, so ``user@localhost`` is not;
+  file types are not top-level domains, so ``logo@2x.png`` is not either).
 * ``phone``: E.164 and international forms (``+`` then 8-15 digits, spaces, dashes, brackets allowed), national
   forms starting with ``0`` (9-12 digits: Thai ``081-234-5678``, ``02 123 4567``; German ``030 12345678``,
   ``(030) 1234-5678``, ``0151 23456789``) and other grouped runs of 10-15 digits. Dates are not phones.
@@ -44,6 +45,12 @@ CARD = re.compile(r"(?<![\w#])\d(?:[ -]?\d){12,18}(?!\w|[-.]\d)")
 THAI = re.compile(r"(?<![\w#])[1-8](?:[ -]?\d){12}(?!\w|[-.]\d)")
 PHONE = re.compile(r"(?<![\w#/.-])(?:\+\d[\d ()-]{7,18}\d|\(?\d{2,4}\)?[ -]?\d{2,4}[ -]?\d{3,4}(?:[ -]?\d{1,4})?)"
                    r"(?![\w/.-]|-\d)")
+#: "Top-level domains" that are file types: ``logo@2x.png`` is an image name, not an address.
+FILE_SUFFIXES = frozenset({"png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "bmp", "ico", "css", "js", "mjs",
+                           "map", "woff", "woff2", "ttf", "otf", "eot", "mp4", "webm", "mp3", "json", "html", "htm",
+                           "pdf", "txt", "xml", "zip"})
+#: National numbers with a trunk 0 in groups of two to four (German ``(089) 12 34 56``, ``089/123456``).
+PHONE_NATIONAL = re.compile(r"(?<![\w#/.-])\(?0\d{1,4}\)?(?:[ /-]?\d{2,4}){2,4}(?![\w/.-]|-\d)")
 DATE_LIKE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}$|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$")
 _NOT_DIGIT = re.compile(r"\D")
 #: Cheap pre-check: text without an ``@`` and without 7 digits in a row (separators allowed) holds nothing.
@@ -152,6 +159,13 @@ def _thai_grouped(text: str) -> bool:
     return [len(g) for g in re.split(r"[ -]", text)] == [1, 4, 5, 2, 1]
 
 
+def _national_shape(text: str) -> bool:
+    """Grouped as phones are written (an area code in brackets or before a slash, or a short group before the
+    last), not in the blocks of four that account numbers use (``0044 0532 0130 01`` is part of an IBAN)."""
+    groups = [len(g) for g in re.findall(r"\d+", text)]
+    return "(" in text or "/" in text or any(n < 4 for n in groups[1:-1]) or len(groups) == 2
+
+
 def _phone_ok(text: str) -> bool:
     digits = _NOT_DIGIT.sub("", text)
     if DATE_LIKE.match(text.strip()):
@@ -181,7 +195,8 @@ def detect(text: str) -> list[Match]:
             found.append(Match(kind, m.start(), m.end(), m.group(0), last4))
 
     for m in EMAIL.finditer(text):
-        add("email", m)
+        if m.group(0).rsplit(".", 1)[-1].lower() not in FILE_SUFFIXES:
+            add("email", m)
     for m in IBAN.finditer(text):
         if iban_ok(m.group(0)):
             add("iban", m)
@@ -199,6 +214,9 @@ def detect(text: str) -> list[Match]:
             add("thai_id", m)
     for m in PHONE.finditer(text):
         if _phone_ok(m.group(0)):
+            add("phone", m)
+    for m in PHONE_NATIONAL.finditer(text):
+        if _phone_ok(m.group(0)) and _national_shape(m.group(0)):
             add("phone", m)
     found.sort(key=lambda f: f.start)
     return found

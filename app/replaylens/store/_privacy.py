@@ -17,9 +17,12 @@ import duckdb
 import pyarrow as pa
 
 from replaylens.store._schema import CATALOGUE
+from replaylens.store.library import LibraryError
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
+
+__all__ = ["LibraryError", "distinct_values", "replace_values", "rewrite_catalogue", "text_columns"]
 
 
 def _ident(name: str) -> str:
@@ -54,6 +57,8 @@ def replace_values(lib: LibraryStore, table: str, column: str, mapping: Mapping[
                         ).fetchall()[0][0]
         cur.execute(f"UPDATE {_ident(table)} SET {_ident(column)} = p.new FROM privacy_pairs p "
                     f"WHERE {_ident(table)}.{_ident(column)} = p.old").fetchall()
+    except duckdb.Error as exc:
+        raise LibraryError(f"{table}.{column}: {exc}") from None
     finally:
         cur.unregister("privacy_pairs")
     return int(n)
@@ -66,6 +71,16 @@ def rewrite_catalogue(root: Path) -> None:
     tmp = root / f"{CATALOGUE}.rewrite.tmp"
     for stale in (tmp, Path(str(tmp) + ".wal")):
         stale.unlink(missing_ok=True)
+    try:
+        _copy_fresh(src, tmp)
+    except duckdb.Error as exc:
+        tmp.unlink(missing_ok=True)
+        raise LibraryError(str(exc)) from None
+    os.replace(tmp, src)
+    Path(str(src) + ".wal").unlink(missing_ok=True)
+
+
+def _copy_fresh(src: Path, tmp: Path) -> None:
     con = duckdb.connect(str(src))
     try:
         con.execute("CHECKPOINT").fetchall()
@@ -75,5 +90,3 @@ def rewrite_catalogue(root: Path) -> None:
         con.execute("DETACH fresh").fetchall()
     finally:
         con.close()
-    os.replace(tmp, src)
-    Path(str(src) + ".wal").unlink(missing_ok=True)

@@ -24,8 +24,9 @@ The API (docs/privacy.md tells the user's side):
 
 from replaylens.io.privacy.detect import KINDS, Match, card_mask, detect, mask_text, mask_url
 from replaylens.io.privacy.fields import CARD_KINDS, FIELD_KINDS, classify_field
+from replaylens.io.privacy.memory import FieldMemory
 from replaylens.io.privacy.policy import NEVER_STORED, reduce_value, shape
-from replaylens.io.privacy.rrweb import FieldMemory, scrub_rrweb_events, scrub_value
+from replaylens.io.privacy.rrweb import scrub_rrweb_events, scrub_value
 
 __all__ = ["CARD_KINDS", "FIELD_KINDS", "KINDS", "NEVER_STORED", "FieldMemory", "Match", "card_mask",
            "classify_field", "detect", "mask_text", "mask_url", "reduce_value", "scrub_rrweb_events",

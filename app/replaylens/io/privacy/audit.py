@@ -34,7 +34,8 @@ import pyarrow.parquet as pq
 from replaylens.core.pii import MAYBE, detect, mask_text, mask_url, pseudonym
 from replaylens.errors import BadInputError
 from replaylens.io.privacy.library_policy import read_policy, record_audit
-from replaylens.io.privacy.rrweb import FieldMemory, scrub_rrweb_events, scrub_value
+from replaylens.io.privacy.memory import FieldMemory
+from replaylens.io.privacy.rrweb import scrub_rrweb_events, scrub_value
 from replaylens.io.privacy.tables import scrub_table
 from replaylens.model.atomic import atomic_path
 
@@ -113,8 +114,12 @@ class _Audit:
         new = scrub_table(table, keep_values, found)
         self.add(path, found)
         if found and self.fix and writable and new is not table:
-            with atomic_path(path) as tmp:
-                pq.write_table(new, tmp, compression=codec if codec in ("zstd", "snappy", "gzip") else "zstd")
+            try:
+                with atomic_path(path) as tmp:
+                    pq.write_table(new, tmp, compression=codec if codec in ("zstd", "snappy", "gzip") else "zstd")
+            except OSError as exc:
+                self.report.unreadable.append((str(path), f"cannot be rewritten ({exc.strerror or exc})"))
+                return
             self.report.fixed.append(str(path))
 
     # -- the library ---------------------------------------------------------------------------------------------
@@ -163,12 +168,19 @@ class _Audit:
                 if self.fix and mapping and not given:
                     _privacy.replace_values(lib, table, column, mapping)
                     changed = True
+        except LibraryError as exc:
+            self.report.unreadable.append((str(cat), f"cannot be rewritten ({exc})"))
+            return
         finally:
             if not given:
                 lib.close()
         self.add(cat, found)
         if changed:
-            _privacy.rewrite_catalogue(root)
+            try:
+                _privacy.rewrite_catalogue(root)
+            except (OSError, LibraryError) as exc:
+                self.report.unreadable.append((str(cat), f"was fixed in place but not copied afresh ({exc})"))
+                return
             self.report.fixed.append(str(cat))
 
     # -- a bundle ------------------------------------------------------------------------------------------------
@@ -202,7 +214,11 @@ class _Audit:
             return
         self.add(path, found)
         if found and self.fix:
-            self._rewrite_bundle(path, new_manifest, tables)
+            try:
+                self._rewrite_bundle(path, new_manifest, tables)
+            except OSError as exc:
+                self.report.unreadable.append((str(path), f"cannot be rewritten ({exc.strerror or exc})"))
+                return
             self.report.fixed.append(str(path))
 
     def _rewrite_bundle(self, path: Path, manifest: Any, tables: dict[str, pa.Table]) -> None:

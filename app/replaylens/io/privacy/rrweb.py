@@ -21,13 +21,12 @@ and an event that still fails is dropped whole (nothing unscanned passes). ``fou
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 from replaylens.io.privacy import fields as F
 from replaylens.io.privacy.detect import card_ok, detect, mask_text, mask_url
+from replaylens.io.privacy.memory import FieldMemory
 from replaylens.io.privacy.policy import NEVER_STORED, reduce_value
 from replaylens.io.rrweb import secrets
 
@@ -38,59 +37,6 @@ URL_ATTRS = frozenset({"href", "src", "action", "formaction", "poster", "data", 
 SKIP_ATTRS = frozenset({"style", "class", "d", "points", "_cssText", "rr_dataURL", "viewBox", "transform"})
 BUTTON_TYPES = frozenset({"submit", "button", "reset", "image", "checkbox", "radio"})
 Found = Counter  # (kind, where) -> count
-
-
-@dataclass
-class FieldMemory:
-    """Per session: the node ids known to be card/secret fields (and the text nodes inside them), the form fields'
-    rule attributes, and ``<label for=...>`` texts by DOM id. A kind only ever gets stricter."""
-
-    kinds: dict[int, str] = field(default_factory=dict)
-    typed: set[int] = field(default_factory=set)  # text nodes inside a form field (their text is typed input)
-    fields: dict[int, tuple[str, dict[str, str]]] = field(default_factory=dict)  # id -> (tag, rule attributes)
-    labels: dict[str, str] = field(default_factory=dict)  # DOM id -> text of the <label for=> naming it
-    dom_ids: dict[str, int] = field(default_factory=dict)  # DOM id -> node id of a form field
-
-    def kind(self, nid: Any) -> str | None:
-        return self.kinds.get(nid) if isinstance(nid, int) else None
-
-    def mark(self, nid: Any, kind: str | None) -> None:
-        if isinstance(nid, int) and kind is not None:
-            self.kinds[nid] = F.stricter(self.kinds.get(nid), kind) or kind
-
-    def is_field(self, nid: Any) -> bool:
-        return isinstance(nid, int) and nid in self.fields
-
-    def to_json(self) -> str:
-        return json.dumps({"version": 1, "kinds": {str(k): v for k, v in self.kinds.items()},
-                           "typed": sorted(self.typed),
-                           "fields": {str(k): [t, a] for k, (t, a) in self.fields.items()},
-                           "labels": self.labels, "dom_ids": self.dom_ids}, separators=(",", ":"))
-
-    @classmethod
-    def from_json(cls, text: str) -> FieldMemory:
-        """The memory saved by ``to_json``; a damaged text gives what could be read (kinds first)."""
-        mem = cls()
-        try:
-            data = json.loads(text)
-        except (TypeError, ValueError):
-            return mem
-        if not isinstance(data, dict):
-            return mem
-        for k, v in (data.get("kinds") or {}).items() if isinstance(data.get("kinds"), dict) else ():
-            if str(k).lstrip("-").isdigit() and v in F.FIELD_KINDS:
-                mem.mark(int(k), v)
-        mem.typed = {t for t in data.get("typed") or () if isinstance(t, int)} \
-            if isinstance(data.get("typed"), list) else set()
-        for k, v in (data.get("fields") or {}).items() if isinstance(data.get("fields"), dict) else ():
-            if str(k).lstrip("-").isdigit() and isinstance(v, list) and len(v) == 2 and isinstance(v[1], dict):
-                mem.fields[int(k)] = (str(v[0]), {str(a): str(b) for a, b in v[1].items()})
-        for name in ("labels", "dom_ids"):
-            got = data.get(name)
-            if isinstance(got, dict):
-                getattr(mem, name).update({str(a): b for a, b in got.items()
-                                           if isinstance(b, str if name == "labels" else int)})
-        return mem
 
 
 def _count(found: Found | None, kind: str, where: str, n: int = 1) -> None:
@@ -112,6 +58,8 @@ def _reduce_typed(value: Any, kind: str | None, keep_values: bool, found: Found 
         _count(found, kind or "secret", where)
         return "*" * min(len(value), 1000)
     out = reduce_value(value, kind, keep_values=keep_values)
+    if out == value:  # already what is stored (a shape, a card mask): nothing found, the scrub is idempotent
+        return out
     if kind == "card_number" or (out is not None and out.startswith("\u2022")):
         _count(found, "card_number", where)
     else:
@@ -205,9 +153,15 @@ class _Scrubber:
                     if isinstance(dom_id, str) and dom_id:
                         self.mem.dom_ids[dom_id[:200]] = nid
                 self.mem.mark(nid, kind)
-                kind_in, field_in = F.stricter(kind_in, kind), True
-            elif hidden:
-                kind_in = F.stricter(kind_in, "secret") if secrets.is_masking(attrs) else kind_in
+                if tag == "textarea" or tag not in secrets.FIELD_TAGS:  # its text is typed (contenteditable)
+                    if isinstance(nid, int):
+                        self.mem.holders.add(nid)
+                    kind_in, field_in = F.stricter(kind_in, kind), True
+            elif secrets.is_masking(attrs):  # the recorder hides its text: what is inside is never kept
+                self.mem.mark(nid, "secret")
+                if isinstance(nid, int):
+                    self.mem.holders.add(nid)
+                kind_in, field_in = F.stricter(kind_in, "secret"), True
             stack.extend((k, depth + 1, label, hidden, kind_in, field_in) for k in kids)
         for target, text in late_labels:  # a <label for=> names a field anywhere in the document
             self.mem.labels[target[:200]] = text
@@ -254,10 +208,10 @@ class _Scrubber:
         """Pass 2: a copy of the tree with every value reduced (nodes of the wrong shape dropped)."""
         if not isinstance(root, dict):
             return None
-        parent_typed = isinstance(parent, int) and (parent in self.mem.fields or parent in self.mem.kinds)
+        parent_typed = isinstance(parent, int) and parent in self.mem.holders
         out_root: dict[str, Any] = {}
         stack: list[tuple[dict[str, Any], dict[str, Any], int, str | None, bool]] = [
-            (root, out_root, 0, self.mem.kind(parent), parent_typed)]
+            (root, out_root, 0, self.mem.kind(parent) if parent_typed else None, parent_typed)]
         while stack:
             node, out, depth, kind_in, field_in = stack.pop()
             nid = node.get("id")
@@ -291,8 +245,9 @@ class _Scrubber:
             out["childNodes"] = new_kids = []
             if not isinstance(kids, list) or depth >= MAX_DEPTH:
                 continue
-            here_field = self.mem.is_field(nid) or field_in
-            here_kind = F.stricter(self.mem.kind(nid), kind_in)
+            holder = isinstance(nid, int) and nid in self.mem.holders  # a textarea, contenteditable or masked
+            here_field = holder or field_in  # element: the text inside is typed input (select options are not)
+            here_kind = F.stricter(self.mem.kind(nid), kind_in) if holder else kind_in
             for kid in kids:
                 if isinstance(kid, dict):
                     new: dict[str, Any] = {}
@@ -308,7 +263,8 @@ class _Scrubber:
             for a in adds:
                 if isinstance(a, dict) and isinstance(a.get("node"), dict):
                     pid = a.get("parentId")
-                    self.classify_tree(a["node"], self.mem.kind(pid), self.mem.is_field(pid))
+                    holder = isinstance(pid, int) and pid in self.mem.holders
+                    self.classify_tree(a["node"], self.mem.kind(pid) if holder else None, holder)
             for a in adds:
                 if isinstance(a, dict) and isinstance(a.get("node"), dict):
                     new_adds.append({**a, "node": self.tree(a["node"], where, a.get("parentId"))})

@@ -25,6 +25,7 @@ import re
 from collections import Counter
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -35,6 +36,7 @@ from replaylens.io.privacy.rrweb import scrub_value
 
 #: Columns whose strings are vocabulary of ours, never user data.
 VOCAB_COLUMNS = frozenset({"kind", "input_type", "target_tag", "target_role", "session_id", "sha256", "site"})
+DICTIONARY_ROWS = 50_000
 _SELECTOR_ID = re.compile(r"#([^\s.#>:\[]+)")
 _SELECTOR_CLASS = re.compile(r"\.([^\s.#>:\[]+)")
 
@@ -94,6 +96,13 @@ def mask_column(col: pa.ChunkedArray | pa.Array, column: str,
         return pa.DictionaryArray.from_arrays(arr.indices, new_dict)
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return col
+    if len(arr) > DICTIONARY_ROWS:  # labels and selectors repeat: look at each distinct text once
+        enc = pc.dictionary_encode(arr)
+        if len(enc.dictionary) * 4 < len(arr):
+            masked_enc = mask_column(enc, column, found)
+            if masked_enc is enc:
+                return col
+            return pc.take(masked_enc.dictionary, masked_enc.indices).cast(arr.type)
     hit = pc.fill_null(pc.match_substring_regex(arr, MAYBE.pattern), False)
     if not pc.any(hit).as_py():
         return col
@@ -121,12 +130,12 @@ def _reduce_values(table: pa.Table, keep_values: bool, found: Counter[tuple[str,
     def col(name: str) -> list[Any]:
         if name not in table.column_names:
             return [None] * len(idx)
-        return table[name].combine_chunks().cast(pa.string()).take(idx).to_pylist()
+        return table[name].take(idx).cast(pa.string()).to_pylist()
 
-    out = values.to_pylist()
+    new_values: list[str | None] = []
     kinds: dict[tuple[Any, Any, Any], str | None] = {}
-    for i, v, tgt, lab, ity in zip(idx.to_pylist(), values.take(idx).to_pylist(), col("target"),
-                                   col("target_label"), col("input_type"), strict=True):
+    for v, tgt, lab, ity in zip(values.take(idx).to_pylist(), col("target"), col("target_label"), col("input_type"),
+                                strict=True):
         key = (tgt, lab, ity)
         if key not in kinds:
             kinds[key] = field_kind_of_row(tgt, lab, ity)
@@ -137,8 +146,10 @@ def _reduce_values(table: pa.Table, keep_values: bool, found: Counter[tuple[str,
                 hits = detect(v)
                 kind = hits[0].kind if hits else ("card_number" if new and is_card_mask(new) else "typed_value")
             found[(kind, "value")] += 1
-        out[i] = new
-    return pa.array(out, type=pa.string())
+        new_values.append(new)
+    full = np.full(len(values), None, dtype=object)
+    full[np.asarray(idx)] = new_values
+    return pa.array(full, type=pa.string())
 
 
 def scrub_table(table: pa.Table, keep_values: bool = False,
