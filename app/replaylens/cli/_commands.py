@@ -6,7 +6,7 @@ import importlib
 from types import ModuleType
 
 _MODULES = ("open_cmd", "demo_cmd", "info", "heatmap", "convert", "analyze", "export_cmd", "clip", "report", "library",
-            "compare", "funnel", "abtest", "comparison_report", "survey", "audit")
+            "compare", "funnel", "abtest", "comparison_report", "survey", "audit", "collect")
 
 
 def modules() -> list[ModuleType]:

@@ -97,6 +97,16 @@ class LibraryController(QObject):
         except ValueError as exc:
             QMessageBox.warning(self.main, "Library queries", f"{exc}\n\nUsing DuckDB on this computer.")
 
+    def collect_dialog(self) -> None:
+        """File ▸ Collect sessions…: the collector of the open library (a library is asked for first)."""
+        from replaylens.ui.library.collect_panel import open_collect_panel
+
+        if self.window is None:
+            self.open_dialog()
+        if self.window is not None:
+            self.window.show()
+            open_collect_panel(self.window)
+
     def show_window(self) -> None:
         if self.window is None:
             self.open_dialog()

@@ -87,6 +87,7 @@ class SessionTableModel(QAbstractTableModel):
         self._asked: set[int] = set()
         self._page_gen: dict[int, int] = {}  # page -> the generation it was fetched in
         self._recent: deque[int] = deque(maxlen=RECENT)  # the pages asked for last: the ones worth fetching
+        self._grow = False  # a live refresh: new rows are inserted, the rows shown and the selection stay
 
     # -- the query --------------------------------------------------------------------------------------------
     def set_columns(self, columns: list[Column], query: bool = True) -> None:
@@ -112,8 +113,11 @@ class SessionTableModel(QAbstractTableModel):
             self.descending = descending
         self.refresh()
 
-    def refresh(self) -> None:
-        """Ask again (after tagging, an import, a new filter); the rows shown stay until the new count comes."""
+    def refresh(self, grow: bool = False) -> None:
+        """Ask again (after tagging, an import, a new filter); the rows shown stay until the new count comes.
+        ``grow``: sessions were added (a collector): more rows are inserted instead of a reset, so the view keeps
+        its selection and scroll position while the new pages come."""
+        self._grow = grow
         self._gen += 1
         self._asked.clear()
         self._count()
@@ -147,7 +151,11 @@ class SessionTableModel(QAbstractTableModel):
             return  # another asker's answer, or an answer to an older question
         if key[0] == "count":
             n = int(result)
-            if n != self.total or not self._has_total:
+            if self._grow and self._has_total and n > self.total:
+                self.beginInsertRows(_ROOT, self.total, n - 1)
+                self.total = n
+                self.endInsertRows()
+            elif n != self.total or not self._has_total:
                 self.beginResetModel()
                 self.total = n
                 for stale in [p for p, g in self._page_gen.items() if g != self._gen]:
@@ -157,6 +165,7 @@ class SessionTableModel(QAbstractTableModel):
                 self._has_total = True
             elif n:  # same count (a tag was added): the old rows and the selection stay until fresh pages come
                 self.dataChanged.emit(self.index(0, 0), self.index(n - 1, max(0, len(self.columns) - 1)))
+            self._grow = False
             self.counted = True
             self.count_changed.emit(self.total)
         elif key[0] == "page" and result is None:

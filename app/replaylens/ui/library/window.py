@@ -30,8 +30,10 @@ from replaylens.ui.compare import attach as attach_analysis
 from replaylens.ui.layout import resize_within_screen
 from replaylens.ui.library import actions, render_job
 from replaylens.ui.library.audit_menu import privacy_menu
+from replaylens.ui.library.collect_panel import file_menu
 from replaylens.ui.library.columns import BUILTIN, DEFAULT_VISIBLE, Column, attribute_column, goal_column
 from replaylens.ui.library.facets import FacetSidebar, describe, facet_counts_checked, search_filters, split_segment
+from replaylens.ui.library.live import LiveRefresh
 from replaylens.ui.library.table_model import QueryWorker, SessionTableModel
 
 if TYPE_CHECKING:
@@ -63,6 +65,7 @@ class LibraryWindow(QMainWindow):
         self.facet_worker.failed.connect(self._failed)
         self.model = SessionTableModel(library, self.worker, self)
         self.model.count_changed.connect(self._counted)
+        self.live = LiveRefresh(self)  # new sessions while the window is open (the collector)
         self.model.query_failed.connect(lambda m: self.statusBar().showMessage(f"The library could not answer: {m}"))
         self.extra_filters: list[Filter] = []  # conditions of a picked saved segment that are not facet ticks
         self.all_columns: list[Column] = list(BUILTIN)
@@ -71,6 +74,8 @@ class LibraryWindow(QMainWindow):
         self._facet_gen = 0
         self.ingest: IngestJob | None = None  # while a dropped folder is being added
         self.render_stage: RenderStageJob | None = None  # page pictures being made (ui/library/render_job.py)
+        self.collector: Any = None  # ui.library.collect_panel.CollectService, once File ▸ Collect sessions… ran
+        self.collect_panel: Any = None
         self._shut = False
 
         self.search = QLineEdit()
@@ -165,6 +170,7 @@ class LibraryWindow(QMainWindow):
         self.statusBar().showMessage("Double-click a session to watch it · right-click to tag · drop a folder to add")
         resize_within_screen(self, 1500, 900)
         self.analysis_views: list[Any] = []  # Compare / Funnel / A/B windows opened from the Analyse menu
+        file_menu(self)  # File ▸ Collect sessions…, Add recordings… (leftmost)
         attach_analysis(self)
         privacy_menu(self)
         render_job.attach(self)
@@ -179,6 +185,10 @@ class LibraryWindow(QMainWindow):
         lib = self.library
         self.worker.submit(("meta",), lambda: (lib.goals(), lib.segments(), lib.count()))
         self.facet_worker.submit(("attrs",), lib.attribute_keys)
+
+    def live_refresh(self) -> None:
+        """New sessions arrived (the collector): see ``ui.library.live``."""
+        self.live.refresh()
 
     def _columns_wanted(self) -> list[str]:
         wanted = self.settings.value("library/columns")
@@ -306,6 +316,8 @@ class LibraryWindow(QMainWindow):
             return
         if key[0] == "meta":
             self._set_meta(*result)
+        elif key[0] == "live":
+            self.live.counted(*result)
         elif key[0] == "attrs":
             self._set_attribute_keys(result)
         elif key[0] == "facets" and key[1] == self._facet_gen and isinstance(result, str):
@@ -398,6 +410,8 @@ class LibraryWindow(QMainWindow):
         if self.ingest is not None:
             self.ingest.cancel()
             self.ingest.wait()
+        if self.collector is not None:
+            self.collector.shutdown()
         if self.audit_job is not None:
             self.audit_job.cancel()
             self.audit_job.wait()
