@@ -14,7 +14,7 @@ from library_support import check_consistent, posthog_export
 from replaylens.cli import main
 from replaylens.io.library import ingest
 from replaylens.io.library.identity import derived_id
-from replaylens.io.library.prepare import file_digest
+from replaylens.model.digest import file_sha256 as file_digest
 from replaylens.store.library import open_library
 
 
