@@ -66,12 +66,27 @@ class StoreError(RuntimeError):
     """The events table could not be read (corrupt or of the wrong shape)."""
 
 
+_DB: duckdb.DuckDBPyConnection | None = None
+_DB_LOCK = threading.Lock()
+
+
+def _database() -> duckdb.DuckDBPyConnection:
+    """The process's one in-memory DuckDB database the one-session stores share: each store is a connection of its
+    own to it (``cursor()``, a fraction of a millisecond, where a new database costs about 10 ms, a cost an
+    ingest of thousands of files paid per file), its events a TEMP view only that connection sees."""
+    global _DB
+    with _DB_LOCK:
+        if _DB is None:
+            _DB = duckdb.connect(":memory:")
+            _DB.execute("SET threads TO 2").fetchall()
+        return _DB
+
+
 class SessionStore:
     """In-memory DuckDB tables ``events`` (typed, sorted, repaired) for one session."""
 
     def __init__(self) -> None:
-        self._con = duckdb.connect(":memory:")
-        self._con.execute("SET threads TO 2").fetchall()
+        self._con = _database().cursor()
         self._lock = threading.Lock()
         self.extra_columns: list[str] = []  # unknown columns kept, under the names the store gave them
         self.renamed_columns: dict[str, str] = {}  # unknown columns whose own name collided: file name -> store name
@@ -212,7 +227,7 @@ class SessionStore:
         with self._lock:  # the repaired Arrow table is the store: DuckDB scans it in place, no copy
             self._events_arrow = out
             self._con.register("events_arrow", out)
-            self._con.execute("CREATE OR REPLACE VIEW events AS SELECT * FROM events_arrow").fetchall()
+            self._con.execute("CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM events_arrow").fetchall()
         interactive = out["interactive"]
         inter = np.where(valid(interactive), filled(interactive, False).astype(np.int8), -1)
         self._arrays = SessionArrays(

@@ -20,6 +20,7 @@ and ``<label for>`` are built the first time a segment needs them.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ CONTROL_CLASS_ROLES: dict[str, str] = {
 _CLASS_SPLIT_RE = re.compile(r"[-_\s]+|(?<=[a-z])(?=[A-Z])")
 
 
+@lru_cache(maxsize=8192)  # pure in the class string; pages repeat their class names
 def control_class_role(classes: str) -> str:
     """The role a class name gives an element (``nav-menu-btn`` -> button, ``tabItem`` -> tab), or ''; the last
     control word of the first class that has one wins (``menu-btn`` is a button)."""
@@ -86,6 +88,7 @@ def control_class_role(classes: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=8192)
 def is_editor_class(classes: str) -> bool:
     return any(c.lower() in EDITOR_CLASSES for c in classes.split())
 
@@ -117,12 +120,9 @@ class Accessible:
         self.nodes = nodes
         self._ids: dict[int, dict[str, int]] = {}  # segment -> id attribute -> row
         self._label_for: dict[int, dict[str, int]] = {}  # segment -> id of a field -> row of its <label>
-        self._seg_of: dict[int, int] | None = None
 
     def _segment(self, row: int) -> int:
-        if self._seg_of is None:
-            self._seg_of = {r: seg for seg, smap in enumerate(self.nodes.seg_maps) for r in smap.values()}
-        return self._seg_of.get(row, -1)
+        return self.nodes.seg_of[row] if 0 <= row < len(self.nodes.seg_of) else -1
 
     def _maps(self, seg: int) -> tuple[dict[str, int], dict[str, int]]:
         if seg not in self._ids:
@@ -166,7 +166,7 @@ class Accessible:
 
     def name(self, row: int, role: str) -> str:
         nodes = self.nodes
-        if nodes.flags[row] & _F_MASKED:
+        if nodes.flag(row) & _F_MASKED:
             return MASKED_LABEL
         attrs = _attrs(nodes.nodes[row])
         tag = nodes.tag(row)
