@@ -110,6 +110,7 @@ def _labels(events: pa.Table) -> list[str]:
 def summarise(session: Session, digest: str, root: Path, source: SessionSource) -> SessionRecord:
     """The catalogue record of an opened session (findings with the default friction settings)."""
     from replaylens.analysis.findings.analyze import FINDING_KINDS, analyze_session
+    from replaylens.analysis.heatmaps.gather import library_cells
 
     m = session.manifest
     a = session.arrays
@@ -133,10 +134,12 @@ def summarise(session: Session, digest: str, root: Path, source: SessionSource) 
         "viewport_height": int(a.height[0]) if len(a) and a.height[0] > 0 else m.viewport_height,
         "device_class": attrs["device_class"][0], "user_id": attrs["user_id"][0] if "user_id" in attrs else None,
     }
+    cells = library_cells(session, [(p.index, p.url) for p in pages if p.first_ms is not None],
+                          int(session.duration_ms))  # the heat cells, here in the worker, not under the write lock
     return SessionRecord(session_id=m.session_id, sha256=digest, site=m.site, start_epoch_ms=m.start_epoch_ms,
                          summary=summary, findings=findings, attributes=attrs, pages=pages,
                          labels=_labels(events), identities=ids, source=source, events=events,
-                         warnings=list(session.report.warnings))
+                         warnings=list(session.report.warnings), cells=cells)
 
 
 def prepare(file: str, root: str) -> Outcome:
