@@ -122,7 +122,7 @@ class Accessible:
         self._label_for: dict[int, dict[str, int]] = {}  # segment -> id of a field -> row of its <label>
 
     def _segment(self, row: int) -> int:
-        return self.nodes.seg_of[row] if 0 <= row < len(self.nodes.seg_of) else -1
+        return self.nodes.segment_of(row)
 
     def _maps(self, seg: int) -> tuple[dict[str, int], dict[str, int]]:
         if seg not in self._ids:

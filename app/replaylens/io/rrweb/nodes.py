@@ -24,6 +24,9 @@ events).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -70,30 +73,47 @@ def _focusable(attrs: dict[str, Any]) -> bool:
         return False
 
 
+@lru_cache(maxsize=16384)  # pure in the class string; a page repeats its class names
+def _class_flags(classes: str) -> tuple[int, int]:
+    """(the interactive / editable / hidden bits a class list gives, 2: a recorder mask class, 1: an ignore
+    class, 0: neither)."""
+    bits = 0
+    if control_class_role(classes):
+        bits |= _F_INTERACTIVE
+    if is_editor_class(classes):
+        bits |= _F_EDITABLE
+    parts = classes.split()
+    if any(c.lower() in _HIDDEN_CLASSES or c.lower().endswith("-mod-hidden") for c in parts):
+        bits |= _F_HIDDEN
+    mask = 2 if not secrets.MASK_CLASSES.isdisjoint(parts) else 1 if not secrets.IGNORE_CLASSES.isdisjoint(parts) \
+        else 0
+    return bits, mask
+
+
 def _own_flags(tag: str, attrs: dict[str, Any]) -> int:
-    flags = 0
-    style = attrs.get("style")
+    get = attrs.get
+    style = get("style")
     style = style if isinstance(style, str) else ""
-    classes = str(attrs.get("class") or "")
-    if (tag in INTERACTIVE_TAGS and not (tag == "input" and str(attrs.get("type", "")).lower() == "hidden")) \
-            or str(attrs.get("role", "")).lower() in INTERACTIVE_ROLES or "onclick" in attrs or _focusable(attrs) \
-            or str(attrs.get("contenteditable", "false")).lower() not in ("false", "") or _POINTER_RE.search(style) \
-            or bool(control_class_role(classes)):
+    raw_class = get("class")
+    flags = _class_flags(str(raw_class or ""))[0]  # control-role class, editor class, hiding class
+    mask = _class_flags(raw_class)[1] if isinstance(raw_class, str) else 0  # the secret rule reads text only
+    role = str(get("role", "")).lower()
+    itype = str(get("type", "")).lower()
+    editable = str(get("contenteditable", "false")).lower() not in ("false", "")
+    if (tag in INTERACTIVE_TAGS and not (tag == "input" and itype == "hidden")) or role in INTERACTIVE_ROLES \
+            or "onclick" in attrs or _focusable(attrs) or editable or (style and _POINTER_RE.search(style)):
         flags |= _F_INTERACTIVE
-    if _FIXED_RE.search(style):
+    if style and _FIXED_RE.search(style):
         flags |= _F_FIXED
-    if secrets.is_masking(attrs):
+    if mask == 2 or secrets.PASSWORD_ATTR in attrs:  # secrets.is_masking
         flags |= _F_MASKED | _F_SECRET
-    elif secrets.is_secret(tag, attrs):
+    elif mask == 1 or (secrets.is_field(tag, attrs) and secrets.is_secret(tag, attrs)):
         flags |= _F_SECRET
-    itype = str(attrs.get("type", "")).lower()
-    if (tag == "textarea" or (tag == "input" and itype in _TEXT_INPUT_TYPES)
-            or str(attrs.get("role", "")).lower() in ("textbox", "searchbox")
-            or str(attrs.get("contenteditable", "false")).lower() not in ("false", "") or is_editor_class(classes)):
+    if tag == "textarea" or (tag == "input" and itype in _TEXT_INPUT_TYPES) or role in ("textbox", "searchbox") \
+            or editable:
         flags |= _F_EDITABLE
-    if (tag == "input" and itype == "hidden") or "hidden" in attrs \
-            or str(attrs.get("aria-hidden", "")).lower() == "true" or _HIDDEN_STYLE_RE.search(style) \
-            or any(c.lower() in _HIDDEN_CLASSES or c.lower().endswith("-mod-hidden") for c in classes.split()):
+    if (tag == "input" and itype == "hidden") or "hidden" in attrs or str(get("aria-hidden", "")).lower() == "true" \
+            or (style and _HIDDEN_STYLE_RE.search(style)):
         flags |= _F_HIDDEN
     return flags
 
@@ -105,8 +125,8 @@ class NodeTable:
         self.seg_maps: list[dict[int, int]] = []  # per segment: node id -> row
         self.nodes: list[dict[str, Any]] = []  # the serialised node (kept by reference, for labels)
         self.parent: list[int] = []  # row of the parent node, -1 at the root
-        self.seg_of: list[int] = []  # segment of each row
-        self._flags: list[int] = []  # inherited flags (own | parent's), -1 until first asked for (``flag``)
+        self._runs: tuple[list[int], list[int]] = ([], [])  # (first row, segment) of each walk: rows -> segment
+        self._flags: dict[int, int] = {}  # row -> inherited flags (own | parent's), once asked for (``flag``)
         self._extra: dict[int, int] = {}  # row -> _F_MASKED/_F_SECRET bits it gained later (sticky)
         self.late: set[int] = set()  # rows that became secret or masking through an attribute mutation
         self._mutated: dict[int, dict[str, Any]] = {}  # row -> its attributes after the mutations seen so far
@@ -195,10 +215,13 @@ class NodeTable:
                 self.late.add(row)
 
     def _walk(self, seg: int, root: dict[str, Any], parent_row: int, depth0: int) -> None:
-        smap, nodes, parents, seg_of, flags = self.seg_maps[seg], self.nodes, self.parent, self.seg_of, self._flags
-        late = self.late
+        smap, nodes, parents, late = self.seg_maps[seg], self.nodes, self.parent, self.late
+        starts, segs = self._runs
+        if not segs or segs[-1] != seg:
+            starts.append(len(nodes))
+            segs.append(seg)
         stack: list[tuple[Any, int, int]] = [(root, parent_row, depth0)]
-        pop, push = stack.pop, stack.append
+        pop, extend = stack.pop, stack.extend
         while stack:
             node, prow, depth = pop()
             if type(node) is not dict:
@@ -209,8 +232,6 @@ class NodeTable:
             row = len(nodes)
             nodes.append(node)
             parents.append(prow)
-            seg_of.append(seg)
-            flags.append(-1)
             nid = node.get("id")
             if type(nid) is int:
                 old = smap.get(nid)
@@ -220,8 +241,13 @@ class NodeTable:
                 smap[nid] = row
             kids = node.get("childNodes")
             if type(kids) is list and kids:
-                for k in reversed(kids):
-                    push((k, row, depth + 1))
+                extend(zip(reversed(kids), repeat(row), repeat(depth + 1)))
+
+    def segment_of(self, row: int) -> int:
+        """The snapshot segment a row belongs to (-1 for none)."""
+        starts, segs = self._runs
+        k = bisect_right(starts, row) - 1
+        return segs[k] if 0 <= row < len(self.nodes) and k >= 0 else -1
 
     # -- flags (computed on first use) -------------------------------------------------------------------------------
     def _own(self, row: int) -> int:
@@ -231,12 +257,12 @@ class NodeTable:
     def flag(self, row: int) -> int:
         """The inherited flags of ``row`` (its own | its ancestors'), as of the snapshot or the adding mutation."""
         flags, parent = self._flags, self.parent
-        f = flags[row]
-        if f >= 0:
+        f = flags.get(row)
+        if f is not None:
             return f
         chain = []
         r = row
-        while r >= 0 and flags[r] < 0:
+        while r >= 0 and r not in flags:
             chain.append(r)
             r = parent[r]
         f = flags[r] if r >= 0 else 0
