@@ -82,6 +82,12 @@ def _database() -> duckdb.DuckDBPyConnection:
         return _DB
 
 
+def use_threads(n: int) -> None:
+    """DuckDB threads of this process's one-session stores (2 by default; an ingest worker process, one of a pool
+    as large as the machine, sets 1)."""
+    _database().execute(f"SET threads TO {max(1, int(n))}").fetchall()
+
+
 class SessionStore:
     """In-memory DuckDB tables ``events`` (typed, sorted, repaired) for one session."""
 
@@ -252,18 +258,26 @@ class SessionStore:
 
     def target_facts(self) -> list[tuple[Any, ...]]:
         """Per target (one row each): target, tag, input type and role (lower case, '' when absent) and whether any
-        of its events saw it hidden."""
-        return self._run(
-            "SELECT target, lower(coalesce(any_value(target_tag), '')), "
-            "lower(coalesce(any_value(input_type), '')), lower(coalesce(any_value(target_role), '')), "
-            "coalesce(bool_or(target_hidden), false) FROM events WHERE target IS NOT NULL GROUP BY target")
+        of its events saw it hidden. Computed on the Arrow table itself (a grouped pass, no query: an ingest asks
+        this of every file)."""
+        t = self.events_table()
+        t = t.filter(pc.is_valid(t["target"]))
+        cols = {name: pc.cast(t[name], pa.string()) for name in ("target", "target_tag", "input_type", "target_role")}
+        g = pa.table({**cols, "target_hidden": pc.cast(t["target_hidden"], pa.bool_())}).group_by(
+            "target", use_threads=False).aggregate([("target_tag", "first"), ("input_type", "first"),
+                                                   ("target_role", "first"), ("target_hidden", "any")])
+        low = [pc.utf8_lower(pc.fill_null(g[f"{name}_first"], "")).to_pylist()
+               for name in ("target_tag", "input_type", "target_role")]
+        hidden = pc.fill_null(g["target_hidden_any"], False).to_pylist()
+        return list(zip(g["target"].to_pylist(), *low, hidden, strict=True))
 
     def event_targets(self, indices: list[int]) -> list[tuple[Any, ...]]:
         """For the events at ``indices`` (row index ``i``), in index order: i, target, target_tag, target_text,
         kind, detail, target_label, target_role."""
-        return self._run(
-            "SELECT i, target, target_tag, target_text, kind, detail, target_label, target_role FROM events "
-            "WHERE i IN (SELECT unnest(?::BIGINT[])) ORDER BY i", [indices])
+        t = self.events_table()
+        t = t.filter(pc.is_in(t["i"], pa.array(indices, pa.int64()))).sort_by("i")
+        names = ("i", "target", "target_tag", "target_text", "kind", "detail", "target_label", "target_role")
+        return list(zip(*(t[name].to_pylist() for name in names), strict=True))
 
     def target_labels(self) -> list[tuple[Any, ...]]:
         """(i, visible text) of every event but pointer moves whose target has a visible text."""

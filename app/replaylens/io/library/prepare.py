@@ -49,6 +49,9 @@ def init_worker(known_digests: frozenset[str]) -> None:
     global _KNOWN
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _KNOWN = known_digests
+    from replaylens.store.session import use_threads
+
+    use_threads(1)  # the pool is as large as the machine: one DuckDB thread per worker
 
 
 def set_known(known_digests: frozenset[str]) -> None:

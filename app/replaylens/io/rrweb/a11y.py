@@ -120,6 +120,7 @@ class Accessible:
         self.nodes = nodes
         self._ids: dict[int, dict[str, int]] = {}  # segment -> id attribute -> row
         self._label_for: dict[int, dict[str, int]] = {}  # segment -> id of a field -> row of its <label>
+        self._roles: dict[int, str] = {}
 
     def _segment(self, row: int) -> int:
         return self.nodes.segment_of(row)
@@ -146,14 +147,21 @@ class Accessible:
         """The element a person acts on for a node: itself or the nearest ancestor with a control role (within
         ``MAX_CLIMB`` levels), else the element itself."""
         r, steps = row, 0
-        nodes, parent = self.nodes.nodes, self.nodes.parent
+        parent = self.nodes.parent
         while r >= 0 and steps <= MAX_CLIMB:
-            node = nodes[r]
-            if node.get("type") == 2 and own_role(str(node.get("tagName", "")).lower(), _attrs(node)) \
-                    in CONTROL_ROLES:
+            if self._role(r) in CONTROL_ROLES:
                 return r
             r, steps = parent[r], steps + 1
         return row
+
+    def _role(self, row: int) -> str:
+        """``own_role`` of an element row ('' for other nodes), remembered: targets share their ancestors."""
+        got = self._roles.get(row)
+        if got is None:
+            node = self.nodes.nodes[row]
+            got = self._roles[row] = own_role(str(node.get("tagName", "")).lower(), _attrs(node)) \
+                if node.get("type") == 2 else ""
+        return got
 
     def describe(self, row: int) -> tuple[str, str]:
         """(accessible name, role) of the control around element ``row``."""

@@ -234,10 +234,11 @@ class NodeTable:
             parents.append(prow)
             nid = node.get("id")
             if type(nid) is int:
-                old = smap.get(nid)
-                if old is not None and old in late:  # re-added by a mutation: the id stays secret
-                    self._extra[row] = self.own_bits(old)
-                    late.add(row)
+                if late:
+                    old = smap.get(nid)
+                    if old is not None and old in late:  # re-added by a mutation: the id stays secret
+                        self._extra[row] = self.own_bits(old)
+                        late.add(row)
                 smap[nid] = row
             kids = node.get("childNodes")
             if type(kids) is list and kids:
