@@ -21,7 +21,7 @@ visit of one URL merged; events on pages without a URL code are left out):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -125,6 +125,29 @@ def concat(parts: list[CellRows]) -> CellRows:
 
     return CellRows(cat("sess"), cat("url"), cat("kind"), cat("cell"), cat("n"), cat("w"), cat("top"), cat("h"),
                     cat("bottom_h"), cat("bottom_s"), cat("first_i"), cat("fold_h"), urls=parts[0].urls)
+
+
+def merge(parts: list[CellRows]) -> CellRows:
+    """The rows of several sessions' parts (each with its own session index 0 and URL list) in one: part ``k``'s
+    rows get session index ``k``, and the URL lists are joined (codes shifted)."""
+    sizes = np.array([len(p) for p in parts], np.int64)
+    offsets = np.cumsum([0] + [len(p.urls) for p in parts])[:-1]
+    merged = concat(parts)
+    urls = tuple(u for p in parts for u in p.urls)
+    return replace(merged, sess=np.repeat(np.arange(len(parts), dtype=np.int64), sizes),
+                   url=merged.url + np.repeat(np.asarray(offsets, np.int64), sizes), urls=urls)
+
+
+def file_order(rows: CellRows) -> np.ndarray:
+    """The cells file's row order: by kind name, URL, session key (``rows.sess``'s order), cell, band top and
+    height, NULLs last (as a sort of the file's table by those columns)."""
+    kind_rank = np.argsort(np.argsort(np.array(CELL_KINDS, dtype=object)))[rows.kind.astype(np.int64)]
+    # equal URLs (of several sessions) share one rank
+    url_rank = np.unique(np.array(rows.urls, dtype=object), return_inverse=True)[1].reshape(-1)[rows.url] \
+        if len(rows) else rows.url
+    big = np.iinfo(np.int64).max
+    return np.lexsort((np.where(np.isnan(rows.h), np.inf, rows.h), np.where(np.isnan(rows.top), np.inf, rows.top),
+                       np.where(rows.cell < 0, big, rows.cell), rows.sess, url_rank, kind_rank))
 
 
 def _pointer_cells(sess: np.ndarray, i: np.ndarray, t: np.ndarray, page: np.ndarray, url: np.ndarray,

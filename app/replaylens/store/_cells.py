@@ -34,7 +34,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from replaylens.core.heat_cells import BASE_PX, CELL_KINDS, CELL_ROW, MAX_X, MAX_Y, CellRows, cell_rows
+from replaylens.core.heat_cells import (
+    BASE_PX,
+    CELL_KINDS,
+    CELL_ROW,
+    MAX_X,
+    MAX_Y,
+    CellRows,
+    cell_rows,
+    file_order,
+    merge,
+)
 from replaylens.core.kinds import POINTER_KIND_NAMES
 from replaylens.store._schema import CELLS_DIR, EVENTS_DIR, TMP_DIR
 
@@ -124,39 +134,38 @@ def compute(events: pa.Table, sessions: pa.Table, pages: pa.Table) -> pa.Table:
 
 
 def table(rows: CellRows, skeys: np.ndarray) -> pa.Table:
-    """``rows`` (``core.heat_cells``) as the cells file's table: ``skeys`` per session index, in file order."""
-    kind = rows.kind.astype(np.int64)
-    cols = [pa.array(np.asarray(skeys, np.int64)[rows.sess], pa.int64()),
-            pa.array(np.asarray(rows.urls, dtype=object)[rows.url] if len(rows) else [], pa.string()),
-            pa.array(np.asarray(CELL_KINDS, dtype=object)[kind] if len(rows) else [], pa.string()),
-            pa.array(rows.cell, pa.int32(), mask=rows.cell < 0), pa.array(rows.n, pa.int32()),
-            pa.array(rows.w, pa.int32(), mask=rows.w < 0)]
-    cols += [pa.array(getattr(rows, name), pa.float64(), mask=np.isnan(getattr(rows, name)))
-             for name in ("top", "h", "bottom_h", "bottom_s")]
-    cols += [pa.array(rows.first_i, pa.int64(), mask=rows.first_i < 0),
-             pa.array(np.nan_to_num(rows.fold_h).astype(np.int64), pa.int32(), mask=np.isnan(rows.fold_h))]
-    return sort(pa.Table.from_arrays(cols, schema=SCHEMA))
+    """``rows`` (``core.heat_cells``) as the cells file's table, in file order: ``skeys`` per session index."""
+    keys = np.asarray(skeys, np.int64)[rows.sess]
+    order = file_order(replace(rows, sess=keys))
+    kind = rows.kind.astype(np.int64)[order]
+    cell, w, first_i, fold_h = rows.cell[order], rows.w[order], rows.first_i[order], rows.fold_h[order]
+    cols = [pa.array(keys[order], pa.int64()),
+            pc.take(pa.array(rows.urls, pa.string()), pa.array(rows.url[order])),
+            pc.take(pa.array(CELL_KINDS, pa.string()), pa.array(kind)),
+            pa.array(cell, pa.int32(), mask=cell < 0), pa.array(rows.n[order], pa.int32()),
+            pa.array(w, pa.int32(), mask=w < 0)]
+    for name in ("top", "h", "bottom_h", "bottom_s"):
+        v = getattr(rows, name)[order]
+        cols.append(pa.array(v, pa.float64(), mask=np.isnan(v)))
+    cols += [pa.array(first_i, pa.int64(), mask=first_i < 0),
+             pa.array(np.nan_to_num(fold_h).astype(np.int64), pa.int32(), mask=np.isnan(fold_h))]
+    return pa.Table.from_arrays(cols, schema=SCHEMA)
 
 
 def of_records(records: Sequence[SessionRecord], events: pa.Table, sessions: pa.Table, pages: pa.Table
                ) -> pa.Table:
     """The cells of one batch file: the rows the ingest workers computed (``SessionRecord.cells``) as they are,
     or, when some record brings none, computed here from the batch's events (``compute``)."""
-    if not records or any(r.cells is None for r in records):
+    parts = [r.cells for r in records if r.cells is not None]
+    if not records or len(parts) < len(records):
         return compute(events, sessions, pages)
-    keys = sessions.column("skey").to_pylist()
-    return sort(pa.concat_tables([table(r.cells, np.array([k], np.int64))
-                                  for r, k in zip(records, keys, strict=True) if r.cells is not None]))
+    return table(merge(parts), np.asarray(sessions.column("skey").to_numpy(zero_copy_only=False), np.int64))
 
 
-def sort(cells: pa.Table) -> pa.Table:
-    """The file's row order: by kind, URL, session, cell, band top and height (NULLs last)."""
-    return cells.sort_by([(name, "ascending") for name in ("kind", "url", "skey", "cell", "top", "h")])
-
-
-def write(lib: LibraryStore, cells: pa.Table, events_rel: str, sessions: pa.Table) -> str:
+def write(lib: LibraryStore, cells: pa.Table, events_rel: str, sessions: pa.Table | None) -> str:
     """Write the given cells (``SCHEMA``, in file order) of one events file (temp name, fsync, rename) and the
-    sessions' keys (``cell_keys``); return the cells file's path relative to the library."""
+    sessions' keys (``cell_keys``; None: the caller names them, ``add_keys``, once for several files); return the
+    cells file's path relative to the library."""
     rel = cells_rel(events_rel)
     tmp = lib.root / TMP_DIR / f"{uuid.uuid4().hex}.cells.parquet.tmp"
     pq.write_table(cells, tmp, compression="snappy", row_group_size=128_000, use_dictionary=["url", "kind"])
@@ -165,7 +174,8 @@ def write(lib: LibraryStore, cells: pa.Table, events_rel: str, sessions: pa.Tabl
     dest = lib.root / rel
     dest.parent.mkdir(parents=True, exist_ok=True)
     os.replace(tmp, dest)
-    add_keys(lib, sessions)
+    if sessions is not None:
+        add_keys(lib, sessions)
     return rel
 
 

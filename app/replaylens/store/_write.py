@@ -82,7 +82,7 @@ def _write_events(lib: LibraryStore, group: list[SessionRecord], site: str, day:
     os.replace(tmp, dest)
     try:
         sessions, pages = _cells.record_tables(group)  # the batch's heatmap cells (layout 4), as the workers
-        _cells.write(lib, _cells.of_records(group, table, sessions, pages), rel, sessions)  # computed them
+        _cells.write(lib, _cells.of_records(group, table, sessions, pages), rel, None)  # computed them
     except BaseException:
         dest.unlink(missing_ok=True)
         raise
@@ -120,6 +120,7 @@ def commit(lib: LibraryStore, records: Sequence[SessionRecord]) -> int:
             written.append(rel)
             for r in group:
                 files[r.session_id] = rel
+        _cells.add_keys(lib, _cells.record_tables(todo)[0])  # every file's cell keys in one statement
         _insert(lib, todo, files, known)
     except BaseException:
         for rel in written:  # not committed: the files are orphans; remove them now if we still can
