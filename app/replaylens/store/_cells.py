@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from replaylens.model.library import SessionRecord
     from replaylens.store.library import LibraryStore
 
+#: The cells file's columns (docs/library.md § Heat cells).
 SCHEMA = pa.schema([("skey", pa.int64()), ("url", pa.string()), ("kind", pa.string()), ("cell", pa.int32()),
                     ("n", pa.int32()), ("w", pa.int32()), ("top", pa.float64()),
                     ("h", pa.float64()), ("bottom_h", pa.float64()), ("bottom_s", pa.float64()),
@@ -62,6 +63,7 @@ SCHEMA = pa.schema([("skey", pa.int64()), ("url", pa.string()), ("kind", pa.stri
 SESSIONS = pa.schema([("session_id", pa.string()), ("sha256", pa.string()), ("skey", pa.int64()),
                       ("duration_ms", pa.int64())])
 PAGES = pa.schema([("session_id", pa.string()), ("page", pa.int32()), ("url", pa.string())])
+
 
 def session_key(session_id: str, sha256: str) -> int:
     """The cells' key of one session version: 64 bits of BLAKE2b over id and content hash (signed int64)."""
