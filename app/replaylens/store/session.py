@@ -70,29 +70,34 @@ _DB: duckdb.DuckDBPyConnection | None = None
 _DB_LOCK = threading.Lock()
 
 
-def _database() -> duckdb.DuckDBPyConnection:
-    """The process's one in-memory DuckDB database the one-session stores share: each store is a connection of its
-    own to it (``cursor()``, a fraction of a millisecond, where a new database costs about 10 ms, a cost an
-    ingest of thousands of files paid per file), its events a TEMP view only that connection sees."""
+def _connection() -> duckdb.DuckDBPyConnection:
+    """A new connection to the process's one in-memory DuckDB database the one-session stores share: each store
+    has its own (``cursor()``, a fraction of a millisecond, where a new database costs about 10 ms, a cost an
+    ingest of thousands of files paid per file), its events a TEMP view only that connection sees. The parent
+    connection is only touched under the lock."""
     global _DB
     with _DB_LOCK:
         if _DB is None:
             _DB = duckdb.connect(":memory:")
             _DB.execute("SET threads TO 2").fetchall()
-        return _DB
+        return _DB.cursor()
 
 
 def use_threads(n: int) -> None:
     """DuckDB threads of this process's one-session stores (2 by default; an ingest worker process, one of a pool
     as large as the machine, sets 1)."""
-    _database().execute(f"SET threads TO {max(1, int(n))}").fetchall()
+    con = _connection()
+    try:
+        con.execute(f"SET threads TO {max(1, int(n))}").fetchall()
+    finally:
+        con.close()
 
 
 class SessionStore:
     """In-memory DuckDB tables ``events`` (typed, sorted, repaired) for one session."""
 
     def __init__(self) -> None:
-        self._con = _database().cursor()
+        self._con = _connection()
         self._lock = threading.Lock()
         self.extra_columns: list[str] = []  # unknown columns kept, under the names the store gave them
         self.renamed_columns: dict[str, str] = {}  # unknown columns whose own name collided: file name -> store name
