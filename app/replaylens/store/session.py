@@ -103,6 +103,7 @@ class SessionStore:
         self.renamed_columns: dict[str, str] = {}  # unknown columns whose own name collided: file name -> store name
         self._arrays: SessionArrays | None = None
         self._events_arrow: pa.Table | None = None
+        self._view = False  # the ``events`` view over ``_events_arrow`` exists
 
     # -- connections -------------------------------------------------------------------------------------------
     def close(self) -> None:
@@ -110,6 +111,10 @@ class SessionStore:
 
     def _run(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         with self._lock:
+            if not self._view and self._events_arrow is not None:  # the events view, made on the first query
+                self._con.register("events_arrow", self._events_arrow)  # (an ingest asks none: no Arrow scan set up)
+                self._con.execute("CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM events_arrow").fetchall()
+                self._view = True
             return self._con.execute(sql, params or []).fetchall()
 
     # -- loading -----------------------------------------------------------------------------------------------
@@ -235,10 +240,9 @@ class SessionStore:
         for name, arr in replace.items():
             out = out.set_column(out.schema.get_field_index(name), name, arr)
         out = out.add_column(0, "i", from_numpy(np.arange(n, dtype=np.int64)))
-        with self._lock:  # the repaired Arrow table is the store: DuckDB scans it in place, no copy
+        with self._lock:  # the repaired Arrow table is the store: DuckDB scans it in place (no copy) once queried
             self._events_arrow = out
-            self._con.register("events_arrow", out)
-            self._con.execute("CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM events_arrow").fetchall()
+            self._view = False
         interactive = out["interactive"]
         inter = np.where(valid(interactive), filled(interactive, False).astype(np.int8), -1)
         self._arrays = SessionArrays(
