@@ -1,12 +1,16 @@
 """Session library speed and size, each against a baseline measured in the same run:
 
+* rrweb ingest: ``library add`` (2 worker processes) of realistic rrweb recordings of 0.3-3 MB (``rrweb_corpus``:
+  generated, every fifth the real phone recording of ../shared/data when present) next to ``json.loads`` of the
+  same files in this process (goal: <= 3x), with sessions/s, MB/s and the time 10,000 such sessions would take
+  at that rate (extrapolated from ``--rrweb`` files);
 * ingest rate (sessions/s, events/s) of ``library add`` with 2 worker processes, next to DuckDB reading the same
   bundles' events alone (``read_parquet`` of each bundle's events member);
 * a facet + filter query and a first page of rows over 100,000 synthetic session summaries (goal: facet p95
   <= 50 ms; first rows << 1 s), next to a plain ``GROUP BY`` over the same catalogue table;
 * bytes on disk per event in the library (Parquet + screenshots + catalogue) against the bundles'.
 
-    python tests/bench/bench_library.py [--json] [--bundles 40] [--sessions 100000] [--repeat 30]
+    python tests/bench/bench_library.py [--json] [--rrweb 200] [--bundles 40] [--sessions 100000] [--repeat 30]
 
 No timed assertions anywhere: this prints figures; the tests check behaviour.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -28,7 +33,7 @@ import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT / "app"), str(ROOT / "tests" / "unit")]
+sys.path[:0] = [str(ROOT / "app"), str(ROOT / "tests" / "unit"), str(ROOT / "tests" / "bench")]
 
 
 def _copies(src: list[Path], n: int, out: Path) -> list[Path]:
@@ -90,6 +95,47 @@ def bench_ingest(n_bundles: int, tmp: Path) -> dict[str, float]:
             "bytes_ratio_library_vs_bundles": lib_bytes / bundle_bytes}
 
 
+def bench_rrweb_ingest(n_files: int, tmp: Path) -> dict[str, float]:
+    from rrweb_corpus import make_corpus
+
+    from replaylens.io.library import IngestProgress, ingest
+    from replaylens.store.library import open_library
+
+    files = make_corpus(tmp / "rrweb", n_files, shared=ROOT.parent / "shared" / "data")
+    size = sum(f.stat().st_size for f in files)
+    t0, c0 = time.perf_counter(), time.process_time()
+    for f in files:
+        json.loads(f.read_bytes())
+    base_s, base_cpu = time.perf_counter() - t0, time.process_time() - c0
+    lib = open_library(tmp / "rrweb-lib")
+    kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    first: list[float] = []  # when the first file was done (the pool's start and one file)
+
+    def progress(p: IngestProgress) -> None:
+        if p.done >= 1 and not first:
+            first.append(time.perf_counter() - t0)
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    result = ingest(lib, [tmp / "rrweb"], workers=2, progress=progress)
+    took, main_cpu = time.perf_counter() - t0, time.process_time() - c0
+    start = first[0] if first else 0.0
+    steady = (result.added - 1) / max(took - start, 1e-9)  # sessions/s once the pool runs
+    kids1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the worker processes, ended with the pool
+    workers_cpu = (kids1.ru_utime + kids1.ru_stime) - (kids0.ru_utime + kids0.ru_stime)
+    lib.close()
+    return {"files": n_files, "mb": size / 1e6, "added": result.added, "failed": len(result.failed),
+            "events": result.events, "json_loads_s": base_s, "json_loads_cpu_s": base_cpu, "ingest_s": took,
+            "ingest_vs_json_loads": took / base_s, "ingest_main_cpu_s": main_cpu, "ingest_workers_cpu_s": workers_cpu,
+            # CPU seconds are steadier than wall time on a busy machine: all the ingest's CPU over 2 cores,
+            # against json.loads' CPU on one (what the wall ratio is on 2 otherwise idle cores)
+            "ingest_cpu_over_2_cores_vs_json_loads_cpu": (main_cpu + workers_cpu) / 2 / base_cpu,
+            "sessions_per_s": result.added / took,
+            "mb_per_s": size / 1e6 / took, "events_per_s": result.events / took,
+            "first_session_s": start, "steady_sessions_per_s": steady,
+            # the pool's start is paid once: the first session's time, then the steady rate
+            "extrapolated_10000_sessions_min": (start + 9_999 / max(steady, 1e-9)) / 60}
+
+
 def _times(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
     fn()  # warm
     out = []
@@ -144,13 +190,20 @@ def bench_queries(n_sessions: int, repeat: int, tmp: Path) -> dict[str, float]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--rrweb", type=int, default=200, help="rrweb recordings to ingest (0: skip)")
     ap.add_argument("--bundles", type=int, default=40)
     ap.add_argument("--sessions", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=30)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-library-"))
     try:
-        res = {"ingest": bench_ingest(args.bundles, tmp), "queries": bench_queries(args.sessions, args.repeat, tmp)}
+        res: dict[str, dict[str, float]] = {}
+        if args.rrweb:
+            res["rrweb_ingest"] = bench_rrweb_ingest(args.rrweb, tmp)
+        if args.bundles:
+            res["ingest"] = bench_ingest(args.bundles, tmp)
+        if args.sessions:
+            res["queries"] = bench_queries(args.sessions, args.repeat, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if args.json:

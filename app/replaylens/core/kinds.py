@@ -60,6 +60,8 @@ SUBMIT = KIND_CODE["submit"]
 #: Kinds that position the pointer (used for cursor paths and movement heatmaps).
 POINTER_KINDS: frozenset[int] = frozenset({MOVE, DOWN, UP, CLICK, DBLCLICK, CONTEXTMENU, TOUCH_START, TOUCH_MOVE,
                                            TOUCH_END})
+#: Their names, in code order (what the library's SQL over raw events selects).
+POINTER_KIND_NAMES: tuple[str, ...] = tuple(KNOWN_KINDS[c] for c in sorted(POINTER_KINDS))
 #: Kinds that count as the user doing something (for inactivity / skipping, as rrweb and PostHog define it).
 ACTIVE_KINDS: frozenset[int] = frozenset({MOVE, DOWN, UP, CLICK, DBLCLICK, CONTEXTMENU, SCROLL, ELEMENT_SCROLL,
                                           INPUT, RESIZE, TOUCH_START, TOUCH_MOVE, TOUCH_END, SELECTION})

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from replaylens.core.heat_cells import CellRows
 from replaylens.model.segment import Segment
 
 #: Device class from the viewport width in CSS px (documented in docs/library.md).
@@ -118,3 +119,4 @@ class SessionRecord:
     source: SessionSource
     events: Any = field(repr=False, default=None)  # pyarrow.Table
     warnings: list[str] = field(default_factory=list)
+    cells: CellRows | None = field(repr=False, default=None)  # the heat cell rows (None: the writer derives them)

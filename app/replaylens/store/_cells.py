@@ -4,26 +4,19 @@ For every events file ``events/site=S/day=D/batch-X.parquet`` the writer also wr
 ``cells/site=S/day=D/batch-X.parquet``: per session version (``skey``, see ``session_key``) and page URL (every
 visit of that URL merged), the session's heatmap rows, so an aggregate map over 10,000 sessions reads a few
 thousand small integer rows per session instead of every event, and "sessions per cell" is a row count. Rows
-(``kind``), sorted by kind, URL and session so row-group statistics skip other pages:
+(``kind``: ``click``, ``move``, ``reach``, ``band``), sorted by kind, URL and session so row-group statistics skip
+other pages. What each row holds and weighs is defined once, in ``core.heat_cells`` (the weights and caps of
+``core.heatmap_kinds``); the ingest workers compute each session's rows there (``analysis.heatmaps.gather
+.library_cells``, in parallel, outside the write lock) and hand them over with the record, and this module only
+turns rows into the file's Arrow table (``table``) and writes it (``write``). ``compute`` derives them from an
+events table instead (a record without cells, ``store._cells_build``'s rebuild).
 
-- ``click``: ``cell`` = ``cy * CELL_ROW + cx`` (page position // ``BASE_PX``), ``n`` clicks, ``w`` = ``n``;
-- ``move``: the same over every pointer event, ``w`` the dwell (ms to the next pointer sample of that page visit,
-  at most ``DWELL_CAP_MS``), summed per cell;
-- ``reach``: ``bottom_h`` the deepest ``scroll_y + height`` of the events that carry a viewport height,
-  ``bottom_s`` the deepest ``scroll_y`` of those that do not (the session's viewport height is added at query
-  time, as the raw-event query does), ``first_i`` and ``fold_h`` the first event's index and height;
-- ``band`` (attention): per viewport band ``top`` (``scroll_y``) and ``h`` (the event's viewport height, NULL when
-  it has none: the session's is used at query time), ``w`` the ms that band was on screen (each event weighs the
-  time to the next event of its page visit, at most ``ATTENTION_CAP_MS``; the session's last event weighs the time
-  to the recording's end) and ``n`` the events.
-
-The SQL here is the raw-event query's own arithmetic (``store.aggregate``), so a coarser cell (``BASE_PX`` times a
-power of two) and every sum over sessions come out exactly as the GROUP BY over the events would give them.
-Only page visits the catalogue names with a first moment (``pages.first_ms``) are binned, as the raw query reads.
-Cells with a negative row or column are dropped (no map draws them). A cells file is written after its events file
-and before the catalogue names either, so a batch the catalogue names has both. Event files without cells of this
-layout (a library written before layout 4) are answered from the events (``available``) until
-``LibraryStore.rebuild_cells`` re-derives their cells from the events Parquet (``store._cells_build``).
+The raw-event queries (``store._heat``, ``store._reach``) give the same numbers, cell for cell, for what the cells
+cannot answer (a library from before layout 4, relative x, a cell size that is not ``BASE_PX`` times a power of
+two): tests/unit/test_heat_cells.py holds the two equal. Only page visits the catalogue names with a first moment
+(``pages.first_ms``) are binned. A cells file is written after its events file and before the catalogue names
+either, so a batch the catalogue names has both. Event files without cells of this layout are answered from the
+events (``available``) until ``LibraryStore.rebuild_cells`` re-derives their cells (``store._cells_build``).
 """
 
 from __future__ import annotations
@@ -32,6 +25,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,26 +34,27 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from replaylens.core.heat_cells import (
+    BASE_PX,
+    CELL_KINDS,
+    CELL_ROW,
+    MAX_X,
+    MAX_Y,
+    CellRows,
+    cell_rows,
+    file_order,
+    merge,
+)
+from replaylens.core.kinds import POINTER_KIND_NAMES
 from replaylens.store._schema import CELLS_DIR, EVENTS_DIR, TMP_DIR
+
+__all__ = ["BASE_PX", "CELL_ROW", "MAX_X", "MAX_Y", "compute", "of_records", "table", "write"]
 
 if TYPE_CHECKING:
     from replaylens.model.library import SessionRecord
     from replaylens.store.library import LibraryStore
 
-#: The cell size cells are stored at (CSS px); maps at BASE_PX × 2^k read them, other sizes read the events.
-BASE_PX = 8
-#: Event kinds that position the pointer (movement maps), and the dwell cap (ms) of a movement sample.
-POINTER_KINDS = ("move", "down", "up", "click", "dblclick", "contextmenu", "touch_start", "touch_move", "touch_end")
-DWELL_CAP_MS = 2_000
-#: The attention map's cap of one event's time on screen (ms): the one-session map's idle cap.
-ATTENTION_CAP_MS = 30_000
-KINDS = ("click", "move", "reach", "band")
-
-#: A stored cell packs its column and row into one int32: ``cell = cy * CELL_ROW + cx`` (a single-column GROUP BY
-#: is twice as fast as two); page positions from ``MAX_X`` / ``MAX_Y`` px on are not mapped (in either route).
-CELL_ROW = 65_536
-MAX_X = CELL_ROW * BASE_PX
-MAX_Y = 32_768 * BASE_PX
+#: The cells file's columns (docs/library.md § Heat cells).
 SCHEMA = pa.schema([("skey", pa.int64()), ("url", pa.string()), ("kind", pa.string()), ("cell", pa.int32()),
                     ("n", pa.int32()), ("w", pa.int32()), ("top", pa.float64()),
                     ("h", pa.float64()), ("bottom_h", pa.float64()), ("bottom_s", pa.float64()),
@@ -69,85 +64,11 @@ SESSIONS = pa.schema([("session_id", pa.string()), ("sha256", pa.string()), ("sk
                       ("duration_ms", pa.int64())])
 PAGES = pa.schema([("session_id", pa.string()), ("page", pa.int32()), ("url", pa.string())])
 
-_X = "e.x + CASE WHEN e.fixed THEN 0 ELSE coalesce(e.scroll_x, 0) END"
-_Y = "e.y + CASE WHEN e.fixed THEN 0 ELSE coalesce(e.scroll_y, 0) END"
-_W = "PARTITION BY e.session_id, e.page ORDER BY e.i"
-_SQL = f"""
-WITH pg AS (
-    SELECT m.session_id, m.sha256, m.skey, m.duration_ms, p.page, p.url
-    FROM cell_sessions m JOIN cell_pages p ON p.session_id = m.session_id),
-pts AS (
-    SELECT pg.skey, pg.url, e.kind = 'click' AS is_click, e.w,
-        CAST(floor(({_X}) / {BASE_PX}) AS BIGINT) AS cx, CAST(floor(({_Y}) / {BASE_PX}) AS BIGINT) AS cy
-    FROM cell_points e JOIN pg ON pg.session_id = e.session_id AND pg.sha256 = e.sha256 AND pg.page = e.page
-    WHERE ({_X}) < {MAX_X} AND ({_Y}) < {MAX_Y}),
-grouped AS MATERIALIZED (
-    SELECT skey, url, CAST(cy * {CELL_ROW} + cx AS INTEGER) AS cell, CAST(count(*) AS INTEGER) AS n,
-        CAST(sum(w) AS INTEGER) AS w, CAST(count(*) FILTER (WHERE is_click) AS INTEGER) AS clicks
-    FROM pts WHERE cx >= 0 AND cy >= 0 GROUP BY skey, url, cx, cy),
-lasts AS (SELECT session_id, sha256, max(i) AS last_i FROM cell_batch GROUP BY session_id, sha256),
-ev AS MATERIALIZED (
-    SELECT pg.skey, pg.url, e.i, e.scroll_y, e.height,
-        CASE WHEN lead(e.i) OVER ({_W}) IS NOT NULL
-                THEN greatest(coalesce(least(lead(e.t) OVER ({_W}) - e.t, {ATTENTION_CAP_MS}), 0), 0)
-             WHEN e.i = l.last_i THEN greatest(coalesce(least(pg.duration_ms - e.t, {ATTENTION_CAP_MS}), 0), 0)
-             ELSE 0 END AS dt
-    FROM cell_batch e JOIN pg ON pg.session_id = e.session_id AND pg.sha256 = e.sha256 AND pg.page = e.page
-    JOIN lasts l ON l.session_id = e.session_id AND l.sha256 = e.sha256),
-firsts AS (
-    SELECT f.skey, f.url, f.first_i, min(b.height) AS fold_h
-    FROM (SELECT skey, url, min(i) AS first_i FROM ev GROUP BY skey, url) f
-    JOIN ev b ON b.skey = f.skey AND b.url = f.url AND b.i = f.first_i
-    GROUP BY f.skey, f.url, f.first_i)
-SELECT skey, url, 'click' AS kind, cell, clicks AS n, clicks AS w, NULL::DOUBLE AS top, NULL::DOUBLE AS h,
-    NULL::DOUBLE AS bottom_h, NULL::DOUBLE AS bottom_s, NULL::BIGINT AS first_i, NULL::INTEGER AS fold_h
-FROM grouped WHERE clicks > 0
-UNION ALL
-SELECT skey, url, 'move', cell, n, w, NULL, NULL, NULL, NULL, NULL, NULL FROM grouped
-UNION ALL
-SELECT b.skey, b.url, 'reach', NULL, count(*), NULL, NULL, NULL,
-    max(CASE WHEN b.height IS NOT NULL THEN coalesce(b.scroll_y, 0) + b.height END),
-    max(CASE WHEN b.height IS NULL THEN coalesce(b.scroll_y, 0) END), min(f.first_i), min(f.fold_h)
-FROM ev b JOIN firsts f ON f.skey = b.skey AND f.url = b.url GROUP BY b.skey, b.url
-UNION ALL
-SELECT skey, url, 'band', NULL, count(*), CAST(sum(dt) AS INTEGER), top, h, NULL, NULL, NULL, NULL
-FROM (SELECT skey, url, dt, coalesce(scroll_y, 0) AS top, CAST(CASE WHEN height > 0 THEN height END AS DOUBLE) AS h
-      FROM ev) GROUP BY skey, url, top, h
-ORDER BY 3, 2, 1, 4, 7, 8
-"""
-
 
 def session_key(session_id: str, sha256: str) -> int:
     """The cells' key of one session version: 64 bits of BLAKE2b over id and content hash (signed int64)."""
     digest = hashlib.blake2b(f"{session_id}\x00{sha256}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
-
-
-def _points(events: pa.Table) -> pa.Table:
-    """The pointer events with a position, and ``w``: each one's dwell, the time to the next of them in the same
-    session and page visit (by ``i``) capped at DWELL_CAP_MS, 0 for the last (as the raw query's ``lead``)."""
-    keep = pc.and_(pc.is_in(events.column("kind"), pa.array(POINTER_KINDS)),
-                   pc.and_(pc.is_valid(events.column("x")), pc.is_valid(events.column("y"))))
-    pts = events.filter(pc.fill_null(keep, False)).select(
-        ["session_id", "sha256", "page", "kind", "i", "t", "x", "y", "scroll_x", "scroll_y", "fixed"])
-    n = pts.num_rows
-    sid = pc.dictionary_encode(pts.column("session_id")).combine_chunks().indices.to_numpy(zero_copy_only=False)
-    page_col = pts.column("page")
-    page = np.asarray(pc.fill_null(page_col, -(2 ** 31)).to_numpy(zero_copy_only=False), np.int64)
-    page_null = np.asarray(pc.is_null(page_col).to_numpy(zero_copy_only=False), bool)
-    i = np.asarray(pc.fill_null(pts.column("i"), np.iinfo(np.int64).max).to_numpy(zero_copy_only=False), np.int64)
-    t_col = pts.column("t")
-    t = np.asarray(pc.fill_null(t_col, 0).to_numpy(zero_copy_only=False), np.int64)
-    t_ok = np.asarray(pc.is_valid(t_col).to_numpy(zero_copy_only=False), bool)
-    order = np.lexsort((i, page, page_null, sid))
-    w_sorted = np.zeros(n, np.int64)
-    if n > 1:
-        a, b = order[:-1], order[1:]
-        same = (sid[a] == sid[b]) & (page[a] == page[b]) & (page_null[a] == page_null[b]) & t_ok[a] & t_ok[b]
-        w_sorted[:-1] = np.where(same, np.minimum(t[b] - t[a], DWELL_CAP_MS), 0)
-    w = np.empty(n, np.int64)
-    w[order] = w_sorted
-    return pts.append_column("w", pa.array(w, pa.int64()))
 
 
 def cells_rel(events_rel: str) -> str:
@@ -172,35 +93,91 @@ def _int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def compute(lib: LibraryStore, events: pa.Table, sessions: pa.Table, pages: pa.Table) -> pa.Table:
+def _floats(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(pc.cast(col, pa.float64()), np.nan).to_numpy(zero_copy_only=False), np.float64)
+
+
+def _ints(col: pa.ChunkedArray | pa.Array, null: int) -> np.ndarray:
+    return np.asarray(pc.fill_null(pc.cast(col, pa.int64()), null).to_numpy(zero_copy_only=False), np.int64)
+
+
+def _bools(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(col, False).to_numpy(zero_copy_only=False), bool)
+
+
+def compute(events: pa.Table, sessions: pa.Table, pages: pa.Table) -> pa.Table:
     """The cell rows of a batch of events (with ``session_id`` and ``sha256`` columns) for the session versions
-    in ``sessions`` and their shown pages ``pages`` (schemas ``SESSIONS`` and ``PAGES``)."""
-    cur = lib.cursor()
-    names = {"cell_batch": events, "cell_points": _points(events), "cell_sessions": sessions, "cell_pages": pages}
-    for name, arrow in names.items():
-        cur.register(name, arrow)
-    try:
-        res = cur.execute(_SQL)
-        table: pa.Table = res.to_arrow_table() if hasattr(res, "to_arrow_table") else res.fetch_arrow_table()
-    finally:
-        for name in names:
-            cur.unregister(name)
-    return table.cast(SCHEMA)
+    in ``sessions`` and their shown pages ``pages`` (schemas ``SESSIONS`` and ``PAGES``), by ``core.heat_cells``;
+    events of other versions are left out."""
+    sids = sessions.column("session_id").to_pylist()
+    version = {f"{s}\x00{h}": k for k, (s, h) in enumerate(zip(sids, sessions.column("sha256").to_pylist(),
+                                                                  strict=True))}
+    enc = pc.dictionary_encode(pc.binary_join_element_wise(events.column("session_id"), events.column("sha256"),
+                                                           "\x00")).combine_chunks()
+    lut = np.array([version.get(str(v), -1) for v in enc.dictionary.to_pylist()] + [-1], np.int64)
+    sess = lut[np.asarray(pc.fill_null(enc.indices, len(lut) - 1).to_numpy(zero_copy_only=False), np.int64)]
+    mine = sess >= 0
+    events = events.filter(pa.array(mine))
+    sess = sess[mine]
+    kind = events.column("kind")
+    by_id = {s: k for k, s in enumerate(sids)}
+    p_sess = np.array([by_id.get(s, -1) for s in pages.column("session_id").to_pylist()], np.int64)
+    urls = pc.dictionary_encode(pages.column("url")).combine_chunks()
+    rows = cell_rows(
+        sess=sess, i=_ints(events.column("i"), 0), t=_ints(events.column("t"), 0),
+        page=_ints(events.column("page"), -1), pointer=_bools(pc.is_in(kind, pa.array(POINTER_KIND_NAMES))),
+        click=_bools(pc.equal(kind, "click")), x=_floats(events.column("x")), y=_floats(events.column("y")),
+        scroll_x=_floats(events.column("scroll_x")), scroll_y=_floats(events.column("scroll_y")),
+        fixed=_bools(events.column("fixed")), height=_floats(events.column("height")),
+        p_sess=p_sess, p_page=_ints(pages.column("page"), -1), p_url=_ints(urls.indices, -1),
+        duration=_floats(sessions.column("duration_ms")))
+    rows = replace(rows, urls=tuple(str(u) for u in urls.dictionary.to_pylist()))
+    return table(rows, np.asarray(sessions.column("skey").to_numpy(zero_copy_only=False), np.int64))
 
 
-def write(lib: LibraryStore, events: pa.Table, events_rel: str, sessions: pa.Table, pages: pa.Table) -> str:
-    """Write the cells of one events file (temp name, fsync, rename) and the sessions' keys (``cell_keys``);
-    return the cells file's path relative to the library."""
+def table(rows: CellRows, skeys: np.ndarray) -> pa.Table:
+    """``rows`` (``core.heat_cells``) as the cells file's table, in file order: ``skeys`` per session index."""
+    keys = np.asarray(skeys, np.int64)[rows.sess]
+    order = file_order(replace(rows, sess=keys))
+    kind = rows.kind.astype(np.int64)[order]
+    cell, w, first_i, fold_h = rows.cell[order], rows.w[order], rows.first_i[order], rows.fold_h[order]
+    cols = [pa.array(keys[order], pa.int64()),
+            pc.take(pa.array(rows.urls, pa.string()), pa.array(rows.url[order])),
+            pc.take(pa.array(CELL_KINDS, pa.string()), pa.array(kind)),
+            pa.array(cell, pa.int32(), mask=cell < 0), pa.array(rows.n[order], pa.int32()),
+            pa.array(w, pa.int32(), mask=w < 0)]
+    for name in ("top", "h", "bottom_h", "bottom_s"):
+        v = getattr(rows, name)[order]
+        cols.append(pa.array(v, pa.float64(), mask=np.isnan(v)))
+    cols += [pa.array(first_i, pa.int64(), mask=first_i < 0),
+             pa.array(np.nan_to_num(fold_h).astype(np.int64), pa.int32(), mask=np.isnan(fold_h))]
+    return pa.Table.from_arrays(cols, schema=SCHEMA)
+
+
+def of_records(records: Sequence[SessionRecord], events: pa.Table, sessions: pa.Table, pages: pa.Table
+               ) -> pa.Table:
+    """The cells of one batch file: the rows the ingest workers computed (``SessionRecord.cells``) as they are,
+    or, when some record brings none, computed here from the batch's events (``compute``)."""
+    parts = [r.cells for r in records if r.cells is not None]
+    if not records or len(parts) < len(records):
+        return compute(events, sessions, pages)
+    return table(merge(parts), np.asarray(sessions.column("skey").to_numpy(zero_copy_only=False), np.int64))
+
+
+def write(lib: LibraryStore, cells: pa.Table, events_rel: str, sessions: pa.Table | None) -> str:
+    """Write the given cells (``SCHEMA``, in file order) of one events file (temp name, fsync, rename) and the
+    sessions' keys (``cell_keys``; None: the caller names them, ``add_keys``, once for several files); return the
+    cells file's path relative to the library."""
     rel = cells_rel(events_rel)
     tmp = lib.root / TMP_DIR / f"{uuid.uuid4().hex}.cells.parquet.tmp"
-    pq.write_table(compute(lib, events, sessions, pages), tmp, compression="snappy", row_group_size=128_000,
-                   use_dictionary=["url", "kind"])
+    pq.write_table(cells, tmp, compression="snappy", row_group_size=128_000, use_dictionary=["url", "kind"])
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
     dest = lib.root / rel
     dest.parent.mkdir(parents=True, exist_ok=True)
     os.replace(tmp, dest)
-    add_keys(lib, sessions)
+    if sessions is not None:
+        add_keys(lib, sessions)
     return rel
 
 

@@ -61,7 +61,7 @@ def rebuild(lib: LibraryStore, *, force: bool = False, progress: Callable[[int, 
             have = set(pf.schema_arrow.names)
             events = pf.read(columns=[c for c in COLUMNS if c in have])
             events = events.filter(pc.is_in(events.column("session_id"), sessions.column("session_id")))
-            _cells.write(lib, events, rel, sessions, pages)
+            _cells.write(lib, _cells.compute(events, sessions, pages), rel, sessions)
             written += 1
             lib.invalidate()
         if progress is not None:

@@ -82,12 +82,15 @@ def facets(lib: LibraryStore, segment: Segment | None, keys: Sequence[str] | Non
     for col in COLUMN_FACETS:
         if col in keys:
             parts.append(f"SELECT '{col}', NULL::INTEGER, CAST({col} AS VARCHAR), count(*) FROM sel GROUP BY 3")
+    # the finding kinds and the goals are counted in one scan each (a row of counts, unnested), not one apiece
     if "finding" in keys:
-        parts.extend(f"SELECT 'finding', NULL::INTEGER, '{kind}', count_if({col} > 0) FROM sel"
-                     for kind, col in FINDING_COLUMNS.items())
-    for g in goal_names:
-        parts.append(f"SELECT 'goal', NULL::INTEGER, ?::VARCHAR, count({wide.goal_cols[g]}) FROM sel")
-        qparams.append(g)
+        counts = ", ".join(f"count_if({col} > 0)" for col in FINDING_COLUMNS.values())
+        parts.append(f"SELECT 'finding', NULL::INTEGER, unnest(?::VARCHAR[]), unnest([{counts}]) FROM sel")
+        qparams.append(list(FINDING_COLUMNS))
+    if goal_names:
+        counts = ", ".join(f"count({wide.goal_cols[g]})" for g in goal_names)
+        parts.append(f"SELECT 'goal', NULL::INTEGER, unnest(?::VARCHAR[]), unnest([{counts}]) FROM sel")
+        qparams.append(goal_names)
     if "tag" in keys:
         parts.append("SELECT 'tag', NULL::INTEGER, tag, count(DISTINCT session_id) FROM tags WHERE session_id IN "
                      "(SELECT session_id FROM sel) GROUP BY tag")

@@ -17,6 +17,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+# The weights and caps are defined once, in core (``heatmap_kinds``, ``kinds``); the SQL below restates only
+# their arithmetic over raw events, for what the stored cells cannot answer.
+from replaylens.core.heatmap_kinds import DEFAULT_DWELL_CAP_MS as DWELL_CAP_MS
+from replaylens.core.kinds import POINTER_KIND_NAMES as POINTER_KINDS
 from replaylens.model.segment import Segment
 from replaylens.store import _cells, _compile, _wide
 
@@ -24,9 +28,6 @@ if TYPE_CHECKING:
     from replaylens.store.engine import Engine
     from replaylens.store.library import LibraryStore
 
-POINTER_KINDS = _cells.POINTER_KINDS
-DWELL_CAP_MS = _cells.DWELL_CAP_MS
-ATTENTION_CAP_MS = _cells.ATTENTION_CAP_MS
 #: Above this many matched URLs the cells are filtered by a subquery instead of a list of constants.
 _URL_LIST_MAX = 256
 _OLD = ("this library has event files without stored cells of layout 4 (written before layout 3, or before layout 4:"

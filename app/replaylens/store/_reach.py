@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from replaylens.core.heatmap_kinds import DEFAULT_IDLE_CAP_MS as ATTENTION_CAP_MS
 from replaylens.model.segment import Segment
 from replaylens.store import _compile
 from replaylens.store._heat import (
     _URL_LIST_MAX,
-    ATTENTION_CAP_MS,
     Bands,
     PageScope,
     _route,

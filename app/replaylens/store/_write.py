@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from replaylens.core.pii import mask_text, pseudonym
@@ -65,11 +67,9 @@ def _write_events(lib: LibraryStore, group: list[SessionRecord], site: str, day:
     tables = []
     for r in group:
         ev: pa.Table = r.events
-        n = ev.num_rows
-        tables.append(ev.add_column(0, "sha256", pa.array([r.sha256] * n, pa.string()) if n else
-                                    pa.array([], pa.string()))
-                      .add_column(0, "session_id", pa.array([r.session_id] * n, pa.string()) if n else
-                                  pa.array([], pa.string())))
+        zeros = pa.array(np.zeros(ev.num_rows, np.int32))  # the session's two constant columns, made in Arrow
+        tables.append(ev.add_column(0, "sha256", pc.take(pa.array([r.sha256], pa.string()), zeros))
+                      .add_column(0, "session_id", pc.take(pa.array([r.session_id], pa.string()), zeros)))
     table = pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
     rel = f"{EVENTS_DIR}/site={part_value(site)}/day={day}/batch-{uuid.uuid4().hex}.parquet"
     tmp = lib.root / TMP_DIR / f"{uuid.uuid4().hex}.parquet.tmp"
@@ -82,7 +82,8 @@ def _write_events(lib: LibraryStore, group: list[SessionRecord], site: str, day:
     dest.parent.mkdir(parents=True, exist_ok=True)
     os.replace(tmp, dest)
     try:
-        _cells.write(lib, table, rel, *_cells.record_tables(group))  # the batch's heatmap cells (layout 4)
+        sessions, pages = _cells.record_tables(group)  # the batch's heatmap cells (layout 4), as the workers
+        _cells.write(lib, _cells.of_records(group, table, sessions, pages), rel, None)  # computed them
     except BaseException:
         dest.unlink(missing_ok=True)
         raise
@@ -120,6 +121,7 @@ def commit(lib: LibraryStore, records: Sequence[SessionRecord]) -> int:
             written.append(rel)
             for r in group:
                 files[r.session_id] = rel
+        _cells.add_keys(lib, _cells.record_tables(todo)[0])  # every file's cell keys in one statement
         _insert(lib, todo, files, known)
     except BaseException:
         for rel in written:  # not committed: the files are orphans; remove them now if we still can

@@ -25,9 +25,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from replaylens.core.heatmap_kinds import DEFAULT_DWELL_CAP_MS as DWELL_CAP_MS  # the caps and the movement
+from replaylens.core.heatmap_kinds import DEFAULT_IDLE_CAP_MS as ATTENTION_CAP_MS  # map's kinds: defined in core
+from replaylens.core.kinds import POINTER_KIND_NAMES as POINTER_KINDS
 from replaylens.model.segment import SESSION_COLUMNS, Segment
-from replaylens.store import _cells, _compile, _wide
-from replaylens.store._heat import Bands, Cells, PageRef, PageScope, cells, page_ref, page_scope
+from replaylens.store import _compile, _wide
+from replaylens.store._heat import (
+    Bands,
+    Cells,
+    PageRef,
+    PageScope,
+    cells,
+    page_ref,
+    page_scope,
+)
 from replaylens.store._heat import col as _np
 from replaylens.store._heat import engine as _engine
 from replaylens.store._heat import page_match as _page_match
@@ -42,12 +53,6 @@ __all__ = ["ATTENTION_CAP_MS", "DWELL_CAP_MS", "POINTER_KINDS", "Bands", "Cells"
            "cells", "finding_flags", "goal_reached", "members", "page_clicks", "page_ref", "page_scope", "reach",
            "step_hits"]
 
-#: Event kinds that position the pointer (movement maps), as stored in the library's Parquet.
-POINTER_KINDS = _cells.POINTER_KINDS
-#: A movement sample weighs the time to the next sample, at most this (ms): as the one-session movement map.
-DWELL_CAP_MS = _cells.DWELL_CAP_MS
-#: An attention event weighs the time to the next event, at most this (ms): as the one-session attention map.
-ATTENTION_CAP_MS = _cells.ATTENTION_CAP_MS
 #: The custom-event name: the rrweb/PostHog tag in the JSON detail (invalid JSON counts as no name).
 EVENT_NAME = "json_extract_string(CASE WHEN json_valid(e.detail) THEN e.detail END, '$.tag')"
 

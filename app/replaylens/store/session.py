@@ -66,17 +66,44 @@ class StoreError(RuntimeError):
     """The events table could not be read (corrupt or of the wrong shape)."""
 
 
+_DB: duckdb.DuckDBPyConnection | None = None
+_DB_LOCK = threading.Lock()
+
+
+def _connection() -> duckdb.DuckDBPyConnection:
+    """A new connection to the process's one in-memory DuckDB database the one-session stores share: each store
+    has its own (``cursor()``, a fraction of a millisecond, where a new database costs about 10 ms, a cost an
+    ingest of thousands of files paid per file), its events a TEMP view only that connection sees. The parent
+    connection is only touched under the lock."""
+    global _DB
+    with _DB_LOCK:
+        if _DB is None:
+            _DB = duckdb.connect(":memory:")
+            _DB.execute("SET threads TO 2").fetchall()
+        return _DB.cursor()
+
+
+def use_threads(n: int) -> None:
+    """DuckDB threads of this process's one-session stores (2 by default; an ingest worker process, one of a pool
+    as large as the machine, sets 1)."""
+    con = _connection()
+    try:
+        con.execute(f"SET threads TO {max(1, int(n))}").fetchall()
+    finally:
+        con.close()
+
+
 class SessionStore:
     """In-memory DuckDB tables ``events`` (typed, sorted, repaired) for one session."""
 
     def __init__(self) -> None:
-        self._con = duckdb.connect(":memory:")
-        self._con.execute("SET threads TO 2").fetchall()
+        self._con = _connection()
         self._lock = threading.Lock()
         self.extra_columns: list[str] = []  # unknown columns kept, under the names the store gave them
         self.renamed_columns: dict[str, str] = {}  # unknown columns whose own name collided: file name -> store name
         self._arrays: SessionArrays | None = None
         self._events_arrow: pa.Table | None = None
+        self._view = False  # the ``events`` view over ``_events_arrow`` exists
 
     # -- connections -------------------------------------------------------------------------------------------
     def close(self) -> None:
@@ -84,6 +111,10 @@ class SessionStore:
 
     def _run(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         with self._lock:
+            if not self._view and self._events_arrow is not None:  # the events view, made on the first query
+                self._con.register("events_arrow", self._events_arrow)  # (an ingest asks none: no Arrow scan set up)
+                self._con.execute("CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM events_arrow").fetchall()
+                self._view = True
             return self._con.execute(sql, params or []).fetchall()
 
     # -- loading -----------------------------------------------------------------------------------------------
@@ -209,10 +240,9 @@ class SessionStore:
         for name, arr in replace.items():
             out = out.set_column(out.schema.get_field_index(name), name, arr)
         out = out.add_column(0, "i", from_numpy(np.arange(n, dtype=np.int64)))
-        with self._lock:  # the repaired Arrow table is the store: DuckDB scans it in place, no copy
+        with self._lock:  # the repaired Arrow table is the store: DuckDB scans it in place (no copy) once queried
             self._events_arrow = out
-            self._con.register("events_arrow", out)
-            self._con.execute("CREATE OR REPLACE VIEW events AS SELECT * FROM events_arrow").fetchall()
+            self._view = False
         interactive = out["interactive"]
         inter = np.where(valid(interactive), filled(interactive, False).astype(np.int8), -1)
         self._arrays = SessionArrays(
@@ -237,18 +267,26 @@ class SessionStore:
 
     def target_facts(self) -> list[tuple[Any, ...]]:
         """Per target (one row each): target, tag, input type and role (lower case, '' when absent) and whether any
-        of its events saw it hidden."""
-        return self._run(
-            "SELECT target, lower(coalesce(any_value(target_tag), '')), "
-            "lower(coalesce(any_value(input_type), '')), lower(coalesce(any_value(target_role), '')), "
-            "coalesce(bool_or(target_hidden), false) FROM events WHERE target IS NOT NULL GROUP BY target")
+        of its events saw it hidden. Computed on the Arrow table itself (a grouped pass, no query: an ingest asks
+        this of every file)."""
+        t = self.events_table()
+        t = t.filter(pc.is_valid(t["target"]))
+        cols = {name: pc.cast(t[name], pa.string()) for name in ("target", "target_tag", "input_type", "target_role")}
+        g = pa.table({**cols, "target_hidden": pc.cast(t["target_hidden"], pa.bool_())}).group_by(
+            "target", use_threads=False).aggregate([("target_tag", "first"), ("input_type", "first"),
+                                                   ("target_role", "first"), ("target_hidden", "any")])
+        low = [pc.utf8_lower(pc.fill_null(g[f"{name}_first"], "")).to_pylist()
+               for name in ("target_tag", "input_type", "target_role")]
+        hidden = pc.fill_null(g["target_hidden_any"], False).to_pylist()
+        return list(zip(g["target"].to_pylist(), *low, hidden, strict=True))
 
     def event_targets(self, indices: list[int]) -> list[tuple[Any, ...]]:
         """For the events at ``indices`` (row index ``i``), in index order: i, target, target_tag, target_text,
         kind, detail, target_label, target_role."""
-        return self._run(
-            "SELECT i, target, target_tag, target_text, kind, detail, target_label, target_role FROM events "
-            "WHERE i IN (SELECT unnest(?::BIGINT[])) ORDER BY i", [indices])
+        t = self.events_table()
+        t = t.filter(pc.is_in(t["i"], pa.array(indices, pa.int64()))).sort_by("i")
+        names = ("i", "target", "target_tag", "target_text", "kind", "detail", "target_label", "target_role")
+        return list(zip(*(t[name].to_pylist() for name in names), strict=True))
 
     def target_labels(self) -> list[tuple[Any, ...]]:
         """(i, visible text) of every event but pointer moves whose target has a visible text."""

@@ -14,8 +14,15 @@ import numpy as np
 
 from replaylens.analysis.heatmaps.counts import HeatCounts
 from replaylens.core import kinds as K
+from replaylens.core.heat_cells import CellRows, cell_rows
 from replaylens.core.heatmap import accumulate, grid_shape
-from replaylens.core.heatmap_kinds import band_time, dwell_weights, last_valid_index
+from replaylens.core.heatmap_kinds import (
+    DEFAULT_DWELL_CAP_MS,
+    DEFAULT_IDLE_CAP_MS,
+    band_time,
+    dwell_weights,
+    last_valid_index,
+)
 from replaylens.core.heatmap_kinds import relative_x as _relative_x
 from replaylens.model.session import Session
 
@@ -37,8 +44,8 @@ class HeatSelection:
     t_range: tuple[float, float] = (-np.inf, np.inf)  # [t0, t1) ms from the session's start
     width_range: tuple[float, float] = (-np.inf, np.inf)  # [min, max) viewport width
     rel_width: float | None = None  # relative x: the reference page's width to project onto
-    dwell_cap_ms: float = 2_000.0
-    idle_cap_ms: float = 30_000.0
+    dwell_cap_ms: float = DEFAULT_DWELL_CAP_MS
+    idle_cap_ms: float = DEFAULT_IDLE_CAP_MS
 
 
 @dataclass(frozen=True)
@@ -176,3 +183,21 @@ def bin_points(p: SessionPoints, kind: str, grid: PageGrid) -> HeatCounts:
 def gather_session(s: Session, pages: list[int], sel: HeatSelection, grid: PageGrid) -> HeatCounts:
     """Step one: the counts of one session (``pages``: its indices of the map's page) on the page ``grid``."""
     return bin_points(session_points(s, pages, sel), sel.kind, grid)
+
+
+def library_cells(s: Session, pages: list[tuple[int, str]], duration_ms: int | None) -> CellRows:
+    """The session's rows of the library's pre-binned cells (``core.heat_cells``: the same weights and caps as
+    the maps above), for its page visits ``pages`` (index, URL) that count: what an ingest worker hands the
+    library writer with the session's record, so no cell is computed under the write lock."""
+    a = s.arrays
+    n = len(a)
+    urls = sorted({u for _, u in pages})
+    code = {u: k for k, u in enumerate(urls)}
+    rows = cell_rows(
+        sess=np.zeros(n, np.int64), i=np.arange(n, dtype=np.int64), t=a.t, page=a.page,
+        pointer=np.isin(a.kind, _MOVE_KINDS), click=a.kind == K.CLICK, x=a.x, y=a.y, scroll_x=a.scroll_x,
+        scroll_y=a.scroll_y, fixed=a.fixed, height=np.asarray(a.height, np.float64),
+        p_sess=np.zeros(len(pages), np.int64), p_page=np.array([i for i, _ in pages], np.int64),
+        p_url=np.array([code[u] for _, u in pages], np.int64),
+        duration=np.array([np.nan if duration_ms is None else float(duration_ms)]))
+    return replace(rows, urls=tuple(urls))

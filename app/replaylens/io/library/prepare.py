@@ -10,7 +10,7 @@ import hashlib
 import os
 import signal
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +57,9 @@ def init_worker(known_digests: frozenset[str], parent_pid: int | None = None) ->
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _KNOWN = known_digests
     die_with_parent(parent_pid)
+    from replaylens.store.session import use_threads
+
+    use_threads(1)  # the pool is as large as the machine: one DuckDB thread per worker
 
 
 def set_known(known_digests: frozenset[str]) -> None:
@@ -110,6 +113,7 @@ def _labels(events: pa.Table) -> list[str]:
 def summarise(session: Session, digest: str, root: Path, source: SessionSource) -> SessionRecord:
     """The catalogue record of an opened session (findings with the default friction settings)."""
     from replaylens.analysis.findings.analyze import FINDING_KINDS, analyze_session
+    from replaylens.analysis.heatmaps.gather import library_cells
 
     m = session.manifest
     a = session.arrays
@@ -137,7 +141,11 @@ def summarise(session: Session, digest: str, root: Path, source: SessionSource) 
                            summary=summary, findings=findings, attributes=attrs, pages=pages,
                            labels=_labels(events), identities=ids, source=source, events=events,
                            warnings=list(session.report.warnings))
-    return scrub_record(record, keep_values=read_policy(root).keep_values)  # the privacy policy (docs/privacy.md)
+    record = scrub_record(record, keep_values=read_policy(root).keep_values)  # the privacy policy (docs/privacy.md)
+    # the heat cells, here in the worker, not under the write lock; keyed by the stored (scrubbed) page URLs
+    cells = library_cells(session, [(p.index, p.url) for p in record.pages if p.first_ms is not None],
+                          int(session.duration_ms))
+    return replace(record, cells=cells)
 
 
 def prepare(file: str, root: str) -> Outcome:

@@ -20,6 +20,7 @@ and ``<label for>`` are built the first time a segment needs them.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ CONTROL_CLASS_ROLES: dict[str, str] = {
 _CLASS_SPLIT_RE = re.compile(r"[-_\s]+|(?<=[a-z])(?=[A-Z])")
 
 
+@lru_cache(maxsize=8192)  # pure in the class string; pages repeat their class names
 def control_class_role(classes: str) -> str:
     """The role a class name gives an element (``nav-menu-btn`` -> button, ``tabItem`` -> tab), or ''; the last
     control word of the first class that has one wins (``menu-btn`` is a button)."""
@@ -86,6 +88,7 @@ def control_class_role(classes: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=8192)
 def is_editor_class(classes: str) -> bool:
     return any(c.lower() in EDITOR_CLASSES for c in classes.split())
 
@@ -117,12 +120,10 @@ class Accessible:
         self.nodes = nodes
         self._ids: dict[int, dict[str, int]] = {}  # segment -> id attribute -> row
         self._label_for: dict[int, dict[str, int]] = {}  # segment -> id of a field -> row of its <label>
-        self._seg_of: dict[int, int] | None = None
+        self._roles: dict[int, str] = {}
 
     def _segment(self, row: int) -> int:
-        if self._seg_of is None:
-            self._seg_of = {r: seg for seg, smap in enumerate(self.nodes.seg_maps) for r in smap.values()}
-        return self._seg_of.get(row, -1)
+        return self.nodes.segment_of(row)
 
     def _maps(self, seg: int) -> tuple[dict[str, int], dict[str, int]]:
         if seg not in self._ids:
@@ -146,14 +147,21 @@ class Accessible:
         """The element a person acts on for a node: itself or the nearest ancestor with a control role (within
         ``MAX_CLIMB`` levels), else the element itself."""
         r, steps = row, 0
-        nodes, parent = self.nodes.nodes, self.nodes.parent
+        parent = self.nodes.parent
         while r >= 0 and steps <= MAX_CLIMB:
-            node = nodes[r]
-            if node.get("type") == 2 and own_role(str(node.get("tagName", "")).lower(), _attrs(node)) \
-                    in CONTROL_ROLES:
+            if self._role(r) in CONTROL_ROLES:
                 return r
             r, steps = parent[r], steps + 1
         return row
+
+    def _role(self, row: int) -> str:
+        """``own_role`` of an element row ('' for other nodes), remembered: targets share their ancestors."""
+        got = self._roles.get(row)
+        if got is None:
+            node = self.nodes.nodes[row]
+            got = self._roles[row] = own_role(str(node.get("tagName", "")).lower(), _attrs(node)) \
+                if node.get("type") == 2 else ""
+        return got
 
     def describe(self, row: int) -> tuple[str, str]:
         """(accessible name, role) of the control around element ``row``."""
@@ -166,7 +174,7 @@ class Accessible:
 
     def name(self, row: int, role: str) -> str:
         nodes = self.nodes
-        if nodes.flags[row] & _F_MASKED:
+        if nodes.flag(row) & _F_MASKED:
             return MASKED_LABEL
         attrs = _attrs(nodes.nodes[row])
         tag = nodes.tag(row)

@@ -263,16 +263,17 @@ def build_table(rows: Rows, nodes: NodeTable, pages: list[PageInfo], ev_page: np
     a_role = _strings([rl or None for _, rl in named])
     offset = 1 if ue.size and ue[0] < 0 else 0
     take_idx = from_numpy((einv - offset).astype(np.int64, copy=False), mask=~known)
-    del einv
-    inter_f, fixed_f, _masked_f = nodes.flag_arrays()
-    _edit_f, hidden_f = nodes.state_arrays()
+    inter_f, fixed_f, hidden_f = nodes.flags_of(valid_ue)  # per distinct element hit
     interactive = np.zeros(n, dtype=bool)
     fixed = np.zeros(n, dtype=bool)
     hidden = np.zeros(n, dtype=bool)
-    if nodes.flags:
-        interactive[known] = inter_f[elem[known]]
-        fixed[known] = fixed_f[elem[known]]
-        hidden[known] = hidden_f[elem[known]]
+    if valid_ue:
+        ek = einv[known] - offset
+        interactive[known] = inter_f[ek]
+        fixed[known] = fixed_f[ek]
+        hidden[known] = hidden_f[ek]
+        del ek
+    del einv
 
     # -- inputs: length always, value only when it is safe -----------------------------------------------------------
     value_len = np.full(n, -1, dtype=np.int32)

@@ -60,13 +60,15 @@ def _console(payload: Any) -> tuple[bool, dict[str, Any]]:
 
 
 def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: ImportReport, *,
-               consume: bool = False, moves: PackedMoves | None = None) -> Mapped:
+               consume: bool = False, moves: PackedMoves | None = None, render: bool = True) -> Mapped:
     """Build the events table, pages and start time of one recording.
 
     ``consume=True`` empties ``events`` (and ``moves``) after the pass (the snapshot trees stay referenced by the
     node map and the pages), which lowers the memory peak of a large import by the size of the parsed events.
     ``moves``: the positions of pointer batches read as arrays (``io.rrweb.stream``); their events carry no
-    ``positions`` and their rows are added in bulk.
+    ``positions`` and their rows are added in bulk. ``render=False`` (an import that renders no page: the
+    library's ingest) leaves out what only the renderer needs: each page's and window's secret node ids (which read
+    every node's attributes) and the DOM histories.
     """
     n_ev = len(events)
     times = event_times(events, report)
@@ -255,12 +257,12 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
                     ev_m, vals[:, 0], vals[:, 1], vals[:, 2])
         del ev_m, src_m, vals, off, ok
 
-    for page in pages:  # after every mutation: the renderer hides what is secret at any time of the recording
+    for page in pages if render else ():  # after every mutation: the renderer hides what is secret at any time
         if page.segment >= 0:
             page.secrets = nodes.secret_nodes(page.segment)
     win_secrets = [SecretNodes() for _ in window_names]  # keyframes: every segment of the window (ids of
     for w, seg in np.unique(np.stack([win, ev_seg], axis=1), axis=0).tolist():  # several may collide: masks
-        if seg >= 0 and hist[w]:  # more, the safe side)
+        if seg >= 0 and hist[w] and render:  # more, the safe side)
             more, old = nodes.secret_nodes(seg), win_secrets[w]
             win_secrets[w] = SecretNodes(old.secret | more.secret, old.masking | more.masking)
     last_event_ms = float(times.max()) if n_ev else 0.0
@@ -276,5 +278,6 @@ def map_events(events: list[dict[str, Any]], windows: list[str] | None, report: 
         report.add("dom_too_deep", nodes.too_deep, "{n} snapshot nodes nested deeper than 1000 levels were not indexed")
     mapped = build_table(rows, nodes, pages, ev_page, ev_seg, win, window_names, vocab, report,
                          last_event_ms=last_event_ms)
-    mapped.histories = [WindowHistory(h, n, sec) for h, n, sec in zip(hist, navs, win_secrets, strict=True)]
+    mapped.histories = [WindowHistory(h, n, sec) for h, n, sec in zip(hist, navs, win_secrets, strict=True)] \
+        if render else []
     return mapped

@@ -2,15 +2,14 @@
 
 A FullSnapshot serialises the DOM as a tree of nodes, each with an ``id`` that later events refer to; Mutation events
 add nodes under existing parents. Node ids restart with every FullSnapshot, so a node is keyed by
-``(segment, id)`` where a segment is one FullSnapshot of one window. Walking the tree is one Python step per node
+``(segment, id)`` where a segment is one FullSnapshot of one window. Walking the tree is one short Python step per node
 (iterative, depth-capped); looking events up is vectorised (``np.searchsorted`` on packed int64 keys). Selectors and
 text labels are built only for the nodes events actually hit.
 
-Inherited flags (computed top-down while walking, so a ``<span>`` inside a ``<button>`` is interactive):
-interactive (a, button, input, select, textarea, label, summary, option, [role=button|link|...], [onclick],
-[tabindex] >= 0, [contenteditable], inline ``cursor: pointer``), fixed (inline ``position: fixed|sticky``), masked
-(``secrets.is_masking``: rr-mask / rr-block and the other recorders' privacy classes, ``data-rr-is-password``) and
-secret (``secrets.is_secret``, the one rule shared with the page renderer).
+Inherited flags (a node's own flags OR its parent's, so a ``<span>`` inside a ``<button>`` is interactive) are
+computed on first use, for the nodes events hit and their ancestors only: the walk itself only records each node,
+its parent and its id (a snapshot has thousands of nodes, the events hit a few hundred). The flags themselves
+(interactive, fixed, masked, secret, editable, hidden) are ``node_flags``'.
 
 Attribute mutations: a node whose attributes later make it secret or masking (``type`` → password, an
 ``autocomplete`` token, a mask class, ...) is marked for good (sticky), so its values are dropped for the whole
@@ -21,14 +20,16 @@ events).
 
 from __future__ import annotations
 
-import re
+from bisect import bisect_right
+from itertools import repeat
 from typing import Any
 
 import numpy as np
 
 from replaylens.io.rrweb import secrets
-from replaylens.io.rrweb.a11y import _F_MASKED as _A11Y_MASKED
-from replaylens.io.rrweb.a11y import MASKED_LABEL, control_class_role, is_editor_class
+from replaylens.io.rrweb.a11y import MASKED_LABEL
+from replaylens.io.rrweb.node_flags import _F_FIXED, _F_HIDDEN, _F_INTERACTIVE, _F_MASKED, _F_SECRET
+from replaylens.io.rrweb.node_flags import own_flags as _own_flags
 
 #: Deeper nodes are not indexed (their events get no target info); real DOMs stay far below this.
 MAX_DEPTH = 1000
@@ -36,20 +37,7 @@ MAX_DEPTH = 1000
 MAX_MUTATION_PASSES = 50
 LABEL_CHARS = 80
 
-INTERACTIVE_TAGS = frozenset({"a", "button", "input", "select", "textarea", "label", "summary", "option"})
-INTERACTIVE_ROLES = frozenset({"button", "link", "checkbox", "radio", "switch", "tab", "menuitem", "menuitemcheckbox",
-                               "menuitemradio", "option", "combobox", "textbox", "searchbox", "slider", "spinbutton",
-                               "treeitem"})
-_FIXED_RE = re.compile(r"position\s*:\s*(fixed|sticky)", re.I)
-_POINTER_RE = re.compile(r"cursor\s*:\s*pointer", re.I)
 _SKIP_TEXT = frozenset({"script", "style", "noscript", "template"})
-_F_INTERACTIVE, _F_FIXED, _F_MASKED, _F_SECRET, _F_EDITABLE, _F_HIDDEN = 1, 2, 4, 8, 16, 32
-assert _F_MASKED == _A11Y_MASKED
-_HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-#: Classes that hide an element (Bootstrap, Tailwind, screen-reader-only); Lumino/JupyterLab's ``*-mod-hidden`` too.
-_HIDDEN_CLASSES = frozenset({"hidden", "d-none", "sr-only", "visually-hidden", "is-hidden", "invisible", "hide"})
-_TEXT_INPUT_TYPES = frozenset({"", "text", "email", "tel", "url", "password", "number", "search", "date",
-                               "datetime-local", "month", "time", "week"})
 
 ELEMENT, TEXT, DOCUMENT = 2, 3, 0
 
@@ -59,43 +47,6 @@ def _attrs(node: dict[str, Any]) -> dict[str, Any]:
     return a if isinstance(a, dict) else {}
 
 
-def _focusable(attrs: dict[str, Any]) -> bool:
-    """[tabindex] >= 0: keyboard-focusable. ``tabindex="-1"`` (programmatic focus only, e.g. ``<main>`` for skip
-    links) does not count, or a whole page would read as interactive through its ancestors."""
-    try:
-        return "tabindex" in attrs and int(str(attrs["tabindex"]).strip()) >= 0
-    except ValueError:
-        return False
-
-
-def _own_flags(tag: str, attrs: dict[str, Any]) -> int:
-    flags = 0
-    style = attrs.get("style")
-    style = style if isinstance(style, str) else ""
-    classes = str(attrs.get("class") or "")
-    if (tag in INTERACTIVE_TAGS and not (tag == "input" and str(attrs.get("type", "")).lower() == "hidden")) \
-            or str(attrs.get("role", "")).lower() in INTERACTIVE_ROLES or "onclick" in attrs or _focusable(attrs) \
-            or str(attrs.get("contenteditable", "false")).lower() not in ("false", "") or _POINTER_RE.search(style) \
-            or bool(control_class_role(classes)):
-        flags |= _F_INTERACTIVE
-    if _FIXED_RE.search(style):
-        flags |= _F_FIXED
-    if secrets.is_masking(attrs):
-        flags |= _F_MASKED | _F_SECRET
-    elif secrets.is_secret(tag, attrs):
-        flags |= _F_SECRET
-    itype = str(attrs.get("type", "")).lower()
-    if (tag == "textarea" or (tag == "input" and itype in _TEXT_INPUT_TYPES)
-            or str(attrs.get("role", "")).lower() in ("textbox", "searchbox")
-            or str(attrs.get("contenteditable", "false")).lower() not in ("false", "") or is_editor_class(classes)):
-        flags |= _F_EDITABLE
-    if (tag == "input" and itype == "hidden") or "hidden" in attrs \
-            or str(attrs.get("aria-hidden", "")).lower() == "true" or _HIDDEN_STYLE_RE.search(style) \
-            or any(c.lower() in _HIDDEN_CLASSES or c.lower().endswith("-mod-hidden") for c in classes.split()):
-        flags |= _F_HIDDEN
-    return flags
-
-
 class NodeTable:
     """Every node of every snapshot segment, as parallel Python lists finalised into numpy arrays."""
 
@@ -103,14 +54,16 @@ class NodeTable:
         self.seg_maps: list[dict[int, int]] = []  # per segment: node id -> row
         self.nodes: list[dict[str, Any]] = []  # the serialised node (kept by reference, for labels)
         self.parent: list[int] = []  # row of the parent node, -1 at the root
-        self.flags: list[int] = []  # inherited flags (own | parent's), as of the snapshot / the adding mutation
-        self.own: list[int] = []  # the node's own _F_MASKED/_F_SECRET bits, sticky over attribute mutations
+        self._runs: tuple[list[int], list[int]] = ([], [])  # (first row, segment) of each walk: rows -> segment
+        self._flags: dict[int, int] = {}  # row -> inherited flags (own | parent's), once asked for (``flag``)
+        self._extra: dict[int, int] = {}  # row -> _F_MASKED/_F_SECRET bits it gained later (sticky)
         self.late: set[int] = set()  # rows that became secret or masking through an attribute mutation
         self._mutated: dict[int, dict[str, Any]] = {}  # row -> its attributes after the mutations seen so far
         self.doc_scroll_ids: list[set[int]] = []  # per segment: ids whose scroll is the document's
         self.too_deep = 0
         self._keys: np.ndarray | None = None
         self._rows: np.ndarray | None = None
+        self._labels: dict[int, str] = {}
 
     # -- building ------------------------------------------------------------------------------------------------
     def new_segment(self, root: dict[str, Any]) -> int:
@@ -118,7 +71,7 @@ class NodeTable:
         seg = len(self.seg_maps)
         self.seg_maps.append({})
         self.doc_scroll_ids.append(set())
-        self._walk(seg, root, -1, 0, 0)
+        self._walk(seg, root, -1, 0)
         doc = self.doc_scroll_ids[seg]
         # the document scrolls as the document node or as document.scrollingElement (html; body in quirks mode)
         if isinstance(root.get("id"), int):
@@ -151,14 +104,13 @@ class NodeTable:
                     later.append(add)
                     continue
                 prow = smap.get(pid, -1) if isinstance(pid, int) else -1
-                pflags = self.flags[prow] if prow >= 0 else 0
-                self._walk(seg, add["node"], prow, pflags, 0)
+                self._walk(seg, add["node"], prow, 0)
             done = len(later) == len(todo)
             todo = later
             if not todo or done:
                 break
         for add in todo:  # a cycle or a parent that never comes: index them without a parent
-            self._walk(seg, add["node"], -1, 0, 0)
+            self._walk(seg, add["node"], -1, 0)
         self._keys = None
 
     def apply_attributes(self, seg: int, items: list[Any]) -> None:
@@ -186,37 +138,72 @@ class NodeTable:
                 else:
                     cur[k] = "" if v is True else v if isinstance(v, str) else str(v)
             bits = _own_flags(self.tag(row), cur) & (_F_MASKED | _F_SECRET)
-            if bits & ~self.own[row]:
-                self.own[row] |= bits
+            had = self.own_bits(row)
+            if bits & ~had:
+                self._extra[row] = self._extra.get(row, 0) | bits
                 self.late.add(row)
 
-    def _walk(self, seg: int, root: dict[str, Any], parent_row: int, parent_flags: int, depth0: int) -> None:
-        smap, nodes, parents, flags = self.seg_maps[seg], self.nodes, self.parent, self.flags
-        stack: list[tuple[Any, int, int, int]] = [(root, parent_row, parent_flags, depth0)]
+    def _walk(self, seg: int, root: dict[str, Any], parent_row: int, depth0: int) -> None:
+        smap, nodes, parents, late = self.seg_maps[seg], self.nodes, self.parent, self.late
+        starts, segs = self._runs
+        if not segs or segs[-1] != seg:
+            starts.append(len(nodes))
+            segs.append(seg)
+        stack: list[tuple[Any, int, int]] = [(root, parent_row, depth0)]
+        pop, extend = stack.pop, stack.extend
         while stack:
-            node, prow, pflags, depth = stack.pop()
-            if not isinstance(node, dict):
+            node, prow, depth = pop()
+            if type(node) is not dict:
                 continue
             if depth > MAX_DEPTH:
                 self.too_deep += 1
                 continue
-            nid = node.get("id")
-            own = _own_flags(str(node.get("tagName", "")).lower(), _attrs(node)) if node.get("type") == ELEMENT \
-                else 0
             row = len(nodes)
             nodes.append(node)
             parents.append(prow)
-            flags.append(pflags | own)
-            self.own.append(own & (_F_MASKED | _F_SECRET))
-            if isinstance(nid, int) and not isinstance(nid, bool):
-                old = smap.get(nid)
-                if old is not None and old in self.late:  # re-added by a mutation: the id stays secret
-                    self.own[row] |= self.own[old]
-                    self.late.add(row)
+            nid = node.get("id")
+            if type(nid) is int:
+                if late:
+                    old = smap.get(nid)
+                    if old is not None and old in late:  # re-added by a mutation: the id stays secret
+                        self._extra[row] = self.own_bits(old)
+                        late.add(row)
                 smap[nid] = row
             kids = node.get("childNodes")
-            if isinstance(kids, list):
-                stack.extend((k, row, pflags | own, depth + 1) for k in reversed(kids))
+            if type(kids) is list and kids:
+                extend(zip(reversed(kids), repeat(row), repeat(depth + 1)))
+
+    def segment_of(self, row: int) -> int:
+        """The snapshot segment a row belongs to (-1 for none)."""
+        starts, segs = self._runs
+        k = bisect_right(starts, row) - 1
+        return segs[k] if 0 <= row < len(self.nodes) and k >= 0 else -1
+
+    # -- flags (computed on first use) -------------------------------------------------------------------------------
+    def _own(self, row: int) -> int:
+        node = self.nodes[row]
+        return _own_flags(str(node.get("tagName", "")).lower(), _attrs(node)) if node.get("type") == ELEMENT else 0
+
+    def flag(self, row: int) -> int:
+        """The inherited flags of ``row`` (its own | its ancestors'), as of the snapshot or the adding mutation."""
+        flags, parent = self._flags, self.parent
+        f = flags.get(row)
+        if f is not None:
+            return f
+        chain = []
+        r = row
+        while r >= 0 and r not in flags:
+            chain.append(r)
+            r = parent[r]
+        f = flags[r] if r >= 0 else 0
+        for r in reversed(chain):
+            f |= self._own(r)
+            flags[r] = f
+        return f
+
+    def own_bits(self, row: int) -> int:
+        """The node's own _F_MASKED/_F_SECRET bits, with those an attribute mutation gave it (sticky)."""
+        return (self._own(row) & (_F_MASKED | _F_SECRET)) | self._extra.get(row, 0)
 
     # -- lookup ----------------------------------------------------------------------------------------------------
     def _index(self) -> tuple[np.ndarray, np.ndarray]:
@@ -245,15 +232,11 @@ class NodeTable:
         out[ok] = res
         return out
 
-    def flag_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        f = np.asarray(self.flags, dtype=np.int16)
-        return (f & _F_INTERACTIVE) > 0, (f & _F_FIXED) > 0, (f & _F_MASKED) > 0
-
-    def state_arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per row: editable (a text field, textarea, contenteditable or code editor, or inside one) and hidden
-        (``hidden``, ``aria-hidden``, ``display: none``, a hiding class, ``input type=hidden``, or inside one)."""
-        f = np.asarray(self.flags, dtype=np.int16)
-        return (f & _F_EDITABLE) > 0, (f & _F_HIDDEN) > 0
+    def flags_of(self, rows: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each row: interactive, fixed and hidden (``hidden``, ``aria-hidden``, ``display: none``, a hiding
+        class, ``input type=hidden``, or inside one), from the inherited flags."""
+        f = np.asarray([self.flag(r) for r in rows], dtype=np.int16)
+        return (f & _F_INTERACTIVE) > 0, (f & _F_FIXED) > 0, (f & _F_HIDDEN) > 0
 
     # -- per targeted node (only the distinct nodes events hit) --------------------------------------------------------
     def element_row(self, row: int) -> int:
@@ -304,7 +287,7 @@ class NodeTable:
     def is_secret(self, row: int) -> bool:
         """A node whose values must never be stored (``secrets`` rule): secret on its own attributes, inside a
         secret/masking element, or made one of these by an attribute mutation (its own or an ancestor's)."""
-        if self.flags[row] & _F_SECRET:
+        if self.flag(row) & _F_SECRET:
             return True
         return self._late(row, _F_SECRET)
 
@@ -315,28 +298,35 @@ class NodeTable:
 
     def is_masked(self, row: int) -> bool:
         """Inside a masking element (text hidden too), from the snapshot or a later mutation."""
-        return bool(self.flags[row] & _F_MASKED) or self._late(row, _F_MASKED)
+        return bool(self.flag(row) & _F_MASKED) or self._late(row, _F_MASKED)
 
     def _late(self, row: int, bit: int) -> bool:
         if not self.late:
             return False
         depth = 0
         while row >= 0 and depth <= MAX_DEPTH + 1:
-            if row in self.late and self.own[row] & bit:
+            if row in self.late and self.own_bits(row) & bit:
                 return True
             row, depth = self.parent[row], depth + 1
         return False
 
     def secret_nodes(self, seg: int) -> secrets.SecretNodes:
         """Ids of the segment's nodes that are secret / masking on their own at some time (for the renderer)."""
-        own = self.own
-        sec = frozenset(i for i, r in self.seg_maps[seg].items() if own[r] & _F_SECRET)
-        mask = frozenset(i for i, r in self.seg_maps[seg].items() if own[r] & _F_MASKED)
+        own = {i: self.own_bits(r) for i, r in self.seg_maps[seg].items()}
+        sec = frozenset(i for i, bits in own.items() if bits & _F_SECRET)
+        mask = frozenset(i for i, bits in own.items() if bits & _F_MASKED)
         return secrets.SecretNodes(secret=sec, masking=mask)
 
     def label(self, row: int) -> str:
         """Visible text of an element (trimmed, first 80 characters); masked elements give ``[masked]``. The text
-        inside a form field (textarea, select, contenteditable) is what the user typed or chose: never a label."""
+        inside a form field (textarea, select, contenteditable) is what the user typed or chose: never a label.
+        Asked for once the recording is mapped (remembered per row)."""
+        got = self._labels.get(row)
+        if got is None:
+            got = self._labels[row] = self._label(row)
+        return got
+
+    def _label(self, row: int) -> str:
         if self.is_masked(row):
             return MASKED_LABEL
         node = self.nodes[row]

@@ -56,20 +56,23 @@ def site_of(urls: list[str]) -> str:
 
 
 def load_recording(path: str | Path, report: ImportReport | None = None,
-                   progress: Progress | None = None) -> Loaded:
-    """Read, unwrap and map a recording (pages keep their snapshot trees for rendering)."""
+                   progress: Progress | None = None, *, render: bool = True) -> Loaded:
+    """Read, unwrap and map a recording (pages keep their snapshot trees for rendering; ``render=False``: without
+    what only the renderer needs, see ``map_events``)."""
     with gc_paused():
-        return _load_recording(Path(path), report, progress)
+        return _load_recording(Path(path), report, progress, render)
 
 
-def _load_recording(path: Path, report: ImportReport | None, progress: Progress | None) -> Loaded:
+def _load_recording(path: Path, report: ImportReport | None, progress: Progress | None,
+                    render: bool = True) -> Loaded:
     report = report if report is not None else ImportReport(source=str(path))
     _step(progress, 0.0, "reading the recording")
     unwrapped = containers.load(path)
     _step(progress, 0.35, f"mapping {len(unwrapped.events):,} rrweb events")
     report.add("not_events", unwrapped.dropped, "{n} items in the event list are not rrweb events (skipped)")
     try:
-        mapped = map_events(unwrapped.events, unwrapped.windows, report, consume=True, moves=unwrapped.moves)
+        mapped = map_events(unwrapped.events, unwrapped.windows, report, consume=True, moves=unwrapped.moves,
+                            render=render)
     except MemoryError:
         raise BadInputError(path, "the recording is too large to import in the memory available") from None
     if len(mapped.window_names) > 1:
@@ -119,7 +122,7 @@ def read_rrweb(path: str | Path, report: ImportReport | None = None,
                progress: Progress | None = None) -> ImportedSession:
     """Read an rrweb/PostHog/Highlight recording (any container) as an imported session without screenshots."""
     report = report if report is not None else ImportReport(source=str(path))
-    loaded = load_recording(path, report, progress)
+    loaded = load_recording(path, report, progress, render=False)
     for p in loaded.mapped.pages:
         p.snapshot = None  # not needed for viewing; frees the trees early
     loaded.mapped.histories = []
