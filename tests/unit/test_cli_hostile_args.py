@@ -187,9 +187,27 @@ def _generic_cases() -> Iterator[tuple[str, str, list[str]]]:
             continue  # the viewer and the demo open windows (their own tests); the rest is in the table
         name = " ".join(words)
         yield name, "unknown option", [*words, "--no-such-option"]
+        if words == ("collect",):  # a server: it creates its library (its job) and serves until stopped, so only
+            yield from _collect_cases()  # arguments that must be refused before it listens
+            continue
         if any("--library" in a.option_strings for a in sub._actions):
             yield name, "library ''", [*words, "--library", ""]
             yield name, "missing library", [*words, "--library", "{base}/no/such/library"]
+
+
+def _collect_cases() -> Iterator[tuple[str, str, list[str]]]:
+    base = ["collect", "--library", "{lib}"]
+    yield "collect", "library ''", ["collect", "--library", ""]
+    yield "collect", "library is a file", ["collect", "--library", "{afile}"]
+    for label, extra in (("--listen port huge", ["--listen", "127.0.0.1:99999"]),
+                         ("--listen no port", ["--listen", "127.0.0.1"]),
+                         ("--listen beyond loopback, no token", ["--listen", "0.0.0.0:8799"]),
+                         ("--token-file /dev/zero", ["--token-file", "/dev/zero"]),
+                         ("--token-file a folder", ["--token-file", "{empty}"]),
+                         ("--token-file missing", ["--token-file", "{base}/nope"]),
+                         ("--tls-cert without --tls-key", ["--tls-cert", "{afile}"]),
+                         ("--origin not an origin", ["--origin", "javascript:alert(1)"])):
+        yield "collect", label, [*base, *extra]
 
 
 CASES = list(_cases()) + list(_generic_cases())

@@ -96,13 +96,20 @@ def parse_origin(text: str) -> str:
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
+#: a token file is one short line; anything larger is not one (and /dev/zero is refused unread)
+TOKEN_FILE_LIMIT = 64 * 1024
+
+
 def read_token_file(path: Path) -> str:
-    """The token in ``path`` (first line, stripped). Raises UsageError."""
+    """The token in ``path`` (first line, stripped; a regular file of at most 64 KiB). Raises UsageError."""
+    from replaylens.errors import BadInputError
+    from replaylens.io.regular import read_regular
+
     try:
-        text = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"--token-file {path}: the file does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_regular(path, TOKEN_FILE_LIMIT).decode("utf-8")
+    except BadInputError as exc:  # missing, a device, a FIFO, a folder, too large: refused unread
+        raise UsageError(f"--token-file {path}: {exc.problem}") from None
+    except UnicodeDecodeError as exc:
         raise UsageError(f"--token-file {path}: the file cannot be read ({exc})") from None
     token = text.strip().splitlines()[0].strip() if text.strip() else ""
     check_token(token, f"--token-file {path}")
