@@ -5,13 +5,15 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
+from replaylens.ui.geometry import restore_if_fits
+
 
 def restore_layout(w: QMainWindow, settings: QSettings, docks: dict[str, QDockWidget], state_version: int) -> None:
-    """The default layout, then the saved geometry and dock state (a state saved by another version is ignored)."""
+    """The default layout, then the saved geometry (only when it fits the screen the window opens on) and dock
+    state (a state saved by another version is ignored)."""
     geo = settings.value("geometry")
     state = settings.value("window_state")
-    if isinstance(geo, QByteArray | bytes):
-        w.restoreGeometry(geo)
+    restore_if_fits(w, geo)
     default_layout(w, docks)
     if isinstance(state, QByteArray | bytes):
         w.restoreState(state, state_version)

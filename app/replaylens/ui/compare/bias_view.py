@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from replaylens.model.segment import Segment
 from replaylens.ui.compare.common import PLAIN, AnalysisWindow
+from replaylens.ui.geometry import fit_to_screen
 
 SEGMENT_COLUMNS = ("Attribute", "Value", "Sessions (n)", "Library share [95 %]", "Population share", "Weight",
                    "p (BH)", "Verdict")
@@ -106,7 +107,7 @@ class BiasView(AnalysisWindow):
         note.setWordWrap(True)
         note.setStyleSheet("color: #4b5563;")
         self.root.addWidget(note)
-        self.resize(1200, 780)
+        fit_to_screen(self, 1200, 780)
 
     def choose_file(self) -> None:
         docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())

@@ -27,6 +27,7 @@ from replaylens.analysis.clicks import QUADRANTS
 from replaylens.model.segment import Segment
 from replaylens.ui.compare import meta
 from replaylens.ui.compare.common import PLAIN, AnalysisWindow
+from replaylens.ui.geometry import fit_to_screen
 
 COLUMNS = ("Element", "Clicked by (n)", "Share of the page's sessions", "Clickers converted", "Others converted",
            "p (BH)", "Quadrant")
@@ -119,7 +120,7 @@ class ClicksView(AnalysisWindow):
         self.meta = meta.MetaLoader(library, segment, self)
         self.meta.loaded.connect(self._meta)
         self.meta.failed.connect(self.show_error)
-        self.resize(1200, 780)
+        fit_to_screen(self, 1200, 780)
 
     def _meta(self, m: meta.Meta) -> None:
         if self._closed:  # the choices arrived after the window closed

@@ -32,6 +32,7 @@ from replaylens.analysis.heatmaps.library import Comparison
 from replaylens.model.segment import Segment
 from replaylens.ui.compare import meta
 from replaylens.ui.compare.common import PLAIN, WARN, AnalysisWindow, ImageView, export_pdf_after_audit, zoom_buttons
+from replaylens.ui.geometry import fit_to_screen
 from replaylens.ui.jobs import LatestJob
 
 KINDS = (("Clicks", "click"), ("Pointer movement (where it rests)", "move"), ("Scroll reach", "scroll"),
@@ -184,7 +185,7 @@ class CompareView(AnalysisWindow):
         self.meta = meta.MetaLoader(library, segment, self)
         self.meta.loaded.connect(self._meta)
         self.meta.failed.connect(self.show_error)
-        self.resize(1500, 950)
+        fit_to_screen(self, 1500, 950)
 
     # -- choices ------------------------------------------------------------------------------------------------
     def _meta(self, m: meta.Meta) -> None:

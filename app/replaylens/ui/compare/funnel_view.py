@@ -35,6 +35,7 @@ from replaylens.ui.compare import meta
 from replaylens.ui.compare.common import PLAIN, AnalysisWindow, export_pdf_after_audit
 from replaylens.ui.compare.funnel_chart import FunnelChart
 from replaylens.ui.compare.funnel_steps import StepsEditor, step_label
+from replaylens.ui.geometry import fit_to_screen
 
 WINDOWS = (("Any time in the session", None), ("Within 5 minutes", "5m"), ("Within 30 minutes", "30m"),
            ("Within 2 hours", "2h"), ("Within 1 day", "1d"))
@@ -157,7 +158,7 @@ class FunnelView(AnalysisWindow):
         self.meta = meta.MetaLoader(library, segment, self)
         self.meta.loaded.connect(self._meta)
         self.meta.failed.connect(self.show_error)
-        self.resize(1500, 950)
+        fit_to_screen(self, 1500, 950)
 
     def _timer_start(self) -> None:
         self._timer.start()
