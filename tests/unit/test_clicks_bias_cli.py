@@ -137,3 +137,16 @@ def test_percentages_are_read_as_shares() -> None:
         "user_type": {"new": 0.55, "returning": 0.45}}
     with pytest.raises(BadInputError):
         parse_population("user_type,,1\n")
+
+
+def test_the_median_element_counts_as_many_clicks() -> None:
+    import numpy as np
+
+    from replaylens.analysis.clicks import clicks_vs_conversion
+
+    rng = np.random.default_rng(3)
+    n = 1000
+    clicked = np.stack([rng.random(n) < p for p in (0.41, 0.40, 0.06)], 1)
+    res = clicks_vs_conversion(["Log in", "Get started", "Banner"], clicked, rng.random(n) < 0.13)
+    rates = {r["label"]: r["click_rate"] for r in res["elements"]}
+    assert rates == {"Log in": "high", "Get started": "high", "Banner": "low"}

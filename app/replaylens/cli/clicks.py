@@ -69,5 +69,5 @@ def run(args: argparse.Namespace) -> int:
               f"{pct(r['conversion_clickers'])} [{pct(c_lo)} – {pct(c_hi)}] vs {pct(r['conversion_non_clickers'])}"
               f"  p = {r['p_adjusted']:.2g}{star}")
         print(f"    {r['quadrant']}")
-    print("  * differs after Benjamini–Hochberg (q = 0.05); click rate high = above the median element's share")
+    print("  * differs after Benjamini–Hochberg (q = 0.05); click rate high = at or above the median element's share")
     return 0

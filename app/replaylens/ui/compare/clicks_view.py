@@ -32,6 +32,8 @@ from replaylens.ui.geometry import fit_to_screen
 COLUMNS = ("Element", "Clicked by (n)", "Share of the page's sessions", "Clickers converted", "Others converted",
            "p (BH)", "Quadrant")
 
+ELEMENT_WIDTH = 280
+
 
 def compute(library: Any, segment: Segment, page: str, goal: str, min_clicks: int) -> dict[str, Any]:
     from replaylens.analysis.experiments import clicks_conversion, parse_step
@@ -102,8 +104,8 @@ class ClicksView(AnalysisWindow):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.root.addWidget(self.table, 1)
-        note = QLabel("High click rate = clicked by more of the page's sessions than the median element; high "
-                      "conversion = its clickers converted more often than the page's sessions overall. Intervals "
+        note = QLabel("High click rate = clicked by at least as many of the page's sessions as the median element; "
+                      "high conversion = its clickers converted more often than the page's sessions overall. Intervals "
                       "are 95 % Wilson intervals; p is Fisher's exact test after Benjamini–Hochberg.")
         note.setWordWrap(True)
         note.setStyleSheet("color: #4b5563;")
@@ -182,6 +184,8 @@ class ClicksView(AnalysisWindow):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
+        if self.table.columnWidth(0) > ELEMENT_WIDTH:  # long banner texts: elided, whole in the tooltip
+            self.table.setColumnWidth(0, ELEMENT_WIDTH)
 
     def closeEvent(self, e: Any) -> None:
         self._closed = True
