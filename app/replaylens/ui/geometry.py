@@ -47,8 +47,7 @@ def fitted_rect(width: int, height: int, avail: QRect) -> QRect:
 def fit_to_screen(w: QWidget, width: int, height: int) -> QRect:
     """Resize and place ``w`` (see ``fitted_rect``); returns the rectangle given."""
     r = fitted_rect(width, height, available_geometry(w))
-    w.resize(r.size())
-    w.move(r.topLeft())
+    w.setGeometry(r)  # the client area (``move`` would place the frame there, pushing the bottom off screen)
     return r
 
 
