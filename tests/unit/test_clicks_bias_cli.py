@@ -150,3 +150,16 @@ def test_the_median_element_counts_as_many_clicks() -> None:
     res = clicks_vs_conversion(["Log in", "Get started", "Banner"], clicked, rng.random(n) < 0.13)
     rates = {r["label"]: r["click_rate"] for r in res["elements"]}
     assert rates == {"Log in": "high", "Get started": "high", "Banner": "low"}
+
+
+def test_an_element_everyone_clicked_is_not_called_needs_work() -> None:
+    import numpy as np
+
+    from replaylens.analysis.clicks import EVERYONE, clicks_vs_conversion
+
+    rng = np.random.default_rng(4)
+    n = 500
+    clicked = np.stack([np.ones(n, bool), rng.random(n) < 0.6], 1)
+    res = clicks_vs_conversion(["Full legal name", "Continue"], clicked, rng.random(n) < 0.12)
+    row = {r["label"]: r for r in res["elements"]}["Full legal name"]
+    assert row["quadrant"] == EVERYONE and row["conversion_level"] == "same" and not row["significant"]

@@ -17,6 +17,8 @@ QUADRANTS = {
     (False, True): "few clicks, high conversion: consider simplifying or promoting it",
     (False, False): "few clicks, low conversion: little effect either way",
 }
+#: An element every session of the page clicked: clickers are everyone, there is nothing to compare.
+EVERYONE = "clicked by every session that saw the page: nothing to compare"
 
 
 def clicks_vs_conversion(labels: Sequence[str], clicked: np.ndarray, converted: np.ndarray,
@@ -50,7 +52,8 @@ def clicks_vs_conversion(labels: Sequence[str], clicked: np.ndarray, converted: 
                      "conversion_non_clickers": rate_n,
                      "conversion_non_clickers_ci95": [float(ci[2][0]), float(ci[2][1])],
                      "odds_ratio": odds, "p": p, "click_rate": "high" if many else "low",
-                     "conversion_level": "high" if high else "low", "quadrant": QUADRANTS[(many, high)]})
+                     "conversion_level": "same" if k == n else "high" if high else "low",
+                     "quadrant": EVERYONE if k == n else QUADRANTS[(many, high)]})
     reject, adj = S.adjust(pvals, "fdr_bh", q)
     for row, r, pa in zip(rows, reject, adj, strict=True):
         row["p_adjusted"] = float(pa)

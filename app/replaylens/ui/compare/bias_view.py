@@ -47,13 +47,13 @@ def _ci(v: float | None, ci: list[float] | None) -> str:
     return "n/a" if v is None or ci is None else f"{v:.1%} [{ci[0]:.1%} – {ci[1]:.1%}]"
 
 
-def _table(columns: tuple[str, ...], name: str) -> QTableWidget:
+def _table(columns: tuple[str, ...], name: str, stretch: int) -> QTableWidget:
     t = QTableWidget(0, len(columns))
     t.setObjectName(name)
     t.setHorizontalHeaderLabels(list(columns))
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     t.verticalHeader().hide()
-    t.horizontalHeader().setSectionResizeMode(len(columns) - 1, QHeaderView.ResizeMode.Stretch)
+    t.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return t
 
 
@@ -95,8 +95,8 @@ class BiasView(AnalysisWindow):
         self.summary.setStyleSheet(PLAIN)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.root.addWidget(self.summary)
-        self.segments = _table(SEGMENT_COLUMNS, "bias_segments")
-        self.rates = _table(RATE_COLUMNS, "bias_rates")
+        self.segments = _table(SEGMENT_COLUMNS, "bias_segments", len(SEGMENT_COLUMNS) - 1)
+        self.rates = _table(RATE_COLUMNS, "bias_rates", 1)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.segments)
         split.addWidget(self.rates)

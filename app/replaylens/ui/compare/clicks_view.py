@@ -167,7 +167,7 @@ class ClicksView(AnalysisWindow):
             + (f"{len(rows)} elements were clicked by at least {self.min_clicks.value()} of them."
                if rows else f"No element was clicked by {self.min_clicks.value()} or more of them."))
         for (many, high), cell in self.quadrants.items():
-            names = [r["label"] for r in rows if (r["click_rate"] == "high") == many
+            names = [r["label"] for r in rows if r["conversion_level"] != "same" and (r["click_rate"] == "high") == many
                      and (r["conversion_level"] == "high") == high]
             shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
             cell.setText(f"<b>{QUADRANTS[(many, high)]}</b><br>{shown or '—'}")
