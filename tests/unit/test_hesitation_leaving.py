@@ -60,8 +60,10 @@ def test_one_finding_per_leaving_the_longest_rest() -> None:
 
 
 def test_title_says_the_customer_left() -> None:
-    t = title_of(("hesitation",), {"hesitation": 8200}, {"hesitation": "rest_then_leave"}, "the ID upload", "KYC")
-    assert t == "Paused 8.2 s at the ID upload, then left KYC"
+    t = title_of(("hesitation",), {"hesitation": 8200}, {"hesitation": "rest_then_leave"}, "Date of birth", "KYC")
+    assert t == "Paused 8.2 s in the form after Date of birth, then left KYC"
+    before = title_of(("hesitation",), {"hesitation": 8200}, {"hesitation": "rest_before_field"}, "the upload", "KYC")
+    assert before == "Paused 8.2 s before using the upload"
 
 
 def test_planted_hesitations_found_with_precision_and_recall() -> None:
