@@ -62,7 +62,7 @@ def test_analyse_menu_opens_views_on_the_current_segment(qtbot, lib) -> None:
     w.facets.set_selection({"device_class": ["desktop"]}, emit=False)
     w.apply_filters()
     names = [a.objectName() for a in w.findChild(QMenu, "analyse_menu").actions()]
-    assert names == ["act_compare", "act_funnel", "act_abtest"]
+    assert names == ["act_compare", "act_funnel", "act_abtest", "act_clicks", "act_bias"]
     view = open_view(w, "abtest")
     try:
         assert isinstance(view, ABTestView)

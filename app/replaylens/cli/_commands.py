@@ -6,7 +6,8 @@ import importlib
 from types import ModuleType
 
 _MODULES = ("open_cmd", "demo_cmd", "info", "heatmap", "convert", "analyze", "export_cmd", "clip", "report", "library",
-            "compare", "funnel", "abtest", "comparison_report", "survey", "audit", "collect")
+            "compare", "funnel", "abtest", "comparison_report", "survey", "audit", "collect",
+            "clicks", "bias")
 
 
 def modules() -> list[ModuleType]:

@@ -130,6 +130,9 @@ def title_of(kinds: tuple[str, ...], counts: dict[str, int], rules: dict[str, st
                 f"Click{times} on a part of the page that isn't clickable"
         return f"Click{times}{on}: nothing happened"
     if main == "hesitation":
+        if rules.get("hesitation") == "rest_then_leave":
+            after = f" after {element}" if element else ""  # the field or control last touched
+            return f"Paused {_s(counts.get('hesitation', 0))} in the form{after}, then left {page or 'the page'}"
         before = f" before using {element}" if element else " before using a form field"
         return f"Paused {_s(counts.get('hesitation', 0))}{before}"
     if main == "form_abandonment":

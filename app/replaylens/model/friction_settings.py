@@ -57,6 +57,8 @@ class ErrorSettings:
 @dataclass(frozen=True)
 class HesitationSettings:
     min_rest_ms: float = _f(3000.0, "rest before using a form field that counts as hesitation (ours)")
+    leave_ms: float = _f(10000.0, "a rest in a started form, then leaving within this without using anything, "
+                                  "also counts (ours: rrweb's inactivity gap; 0 = off)")
 
 
 @dataclass(frozen=True)

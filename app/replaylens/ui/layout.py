@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow
+
+from replaylens.ui.geometry import restore_if_fits
 
 
 def restore_layout(w: QMainWindow, settings: QSettings, docks: dict[str, QDockWidget], state_version: int) -> None:
-    """The default layout, then the saved geometry and dock state (a state saved by another version is ignored)."""
+    """The default layout, then the saved geometry (only when it fits the screen the window opens on) and dock
+    state (a state saved by another version is ignored)."""
     geo = settings.value("geometry")
     state = settings.value("window_state")
-    if isinstance(geo, QByteArray | bytes):
-        w.restoreGeometry(geo)
+    restore_if_fits(w, geo)
     default_layout(w, docks)
     if isinstance(state, QByteArray | bytes):
         w.restoreState(state, state_version)
@@ -38,15 +40,3 @@ def default_layout(w: QMainWindow, docks: dict[str, QDockWidget]) -> None:
         w.resizeDocks([top[0], bottom[0]], [520, 400], Qt.Orientation.Vertical)
 
     QTimer.singleShot(0, w, sizes)
-
-
-def resize_within_screen(w: QWidget, width: int, height: int, margin: int = 40) -> None:
-    """``w.resize(width, height)``, but no larger than the screen it opens on (less ``margin`` for the window
-    frame and panels), so a 1280×800 screen shows the whole window, status bar included."""
-    from PySide6.QtGui import QGuiApplication
-
-    screen = w.screen() if w.screen() is not None else QGuiApplication.primaryScreen()
-    if screen is not None:
-        avail = screen.availableGeometry()
-        width, height = min(width, avail.width() - margin), min(height, avail.height() - margin)
-    w.resize(max(width, 200), max(height, 150))

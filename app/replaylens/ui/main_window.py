@@ -22,6 +22,7 @@ from replaylens.ui.annotations import attach as attach_annotations
 from replaylens.ui.canvas import ReplayCanvas
 from replaylens.ui.docks import EventsDock, InfoDock
 from replaylens.ui.findings import FindingsController, show_findings
+from replaylens.ui.geometry import fit_to_screen
 from replaylens.ui.heatmap_panel import HeatmapPanel
 from replaylens.ui.layout import restore_layout
 from replaylens.ui.library import attach as attach_library
@@ -108,7 +109,7 @@ class MainWindow(QMainWindow):
         self._elapsed = QElapsedTimer()
         self.skipped_ticks = 0
         self.statusBar().showMessage("Open a session: File ▸ Open… (Ctrl+O), or drop a file on the window")
-        self.resize(1600, 1000)
+        fit_to_screen(self, 1600, 1000)  # at most the screen it opens on
         restore_layout(self, self.settings, self.docks, STATE_VERSION)
 
     def _add_dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:

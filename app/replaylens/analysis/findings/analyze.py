@@ -177,8 +177,12 @@ def _detect(a: SessionArrays, c: _Columns, s: FrictionSettings) -> tuple[dict[st
     hits["error_click"] = fr.error_clicks(a.t, a.kind, c.clicks, max_delay_ms=s.error.max_delay_ms)
     if not c.is_field.any():
         skipped["hesitation"] = skipped["form_abandonment"] = "the recording names no form-field targets"
-    hits["hesitation"] = fr.hesitations(a.t, a.kind, a.page, a.target, c.is_field,
-                                        min_rest_ms=s.hesitation.min_rest_ms)
+    h = s.hesitation
+    before_use = fr.hesitations(a.t, a.kind, a.page, a.target, c.is_field, min_rest_ms=h.min_rest_ms)
+    before_leaving = fr.hesitations_before_leaving(
+        a.t, a.kind, a.page, a.target, c.is_field, min_rest_ms=h.min_rest_ms, leave_ms=h.leave_ms,
+        is_control=(a.interactive > 0) | c.is_link) if h.leave_ms > 0 else fr.Hits.empty()
+    hits["hesitation"] = fr.Hits.concat(before_use, before_leaving)
     hits["form_abandonment"] = fr.form_abandonment(a.t, a.kind, c.page_key, c.is_field, use_submit=has[SUBMIT],
                                                    target=a.target if s.form.require_touch else None,
                                                    is_submit=c.is_submit)

@@ -8,7 +8,13 @@ from replaylens.core.friction._runs import Hits, visit_ids
 from replaylens.core.friction.clicks import dead_clicks, error_clicks, no_response_mask, rage_clicks
 from replaylens.core.friction.motion import excessive_scrolling, thrashed_cursor
 from replaylens.core.friction.navigation import form_abandonment, quick_backs
-from replaylens.core.friction.pauses import active_ms, first_interaction, hesitations, inactive_gaps
+from replaylens.core.friction.pauses import (
+    active_ms,
+    first_interaction,
+    hesitations,
+    hesitations_before_leaving,
+    inactive_gaps,
+)
 
 __all__ = [
     "Hits",
@@ -19,6 +25,7 @@ __all__ = [
     "first_interaction",
     "form_abandonment",
     "hesitations",
+    "hesitations_before_leaving",
     "inactive_gaps",
     "no_response_mask",
     "quick_backs",

@@ -40,6 +40,21 @@ class Hits:
         z = np.zeros(0, dtype=_I64)
         return Hits(z, z, z, z, (), ())
 
+    @staticmethod
+    def concat(*parts: Hits) -> Hits:
+        """The findings of several rules of one detector in one ``Hits``, ordered by start."""
+        parts = tuple(p for p in parts if len(p))
+        if not parts:
+            return Hits.empty()
+        start = np.concatenate([p.start for p in parts])
+        order = np.argsort(start, kind="stable")
+        rules = sum((p.rule for p in parts), ())
+        members = sum((p.members for p in parts), ())
+        return Hits(start[order], np.concatenate([p.end for p in parts])[order],
+                    np.concatenate([p.anchor for p in parts])[order],
+                    np.concatenate([p.count for p in parts])[order], tuple(rules[i] for i in order.tolist()),
+                    tuple(members[i] for i in order.tolist()) if len(members) == len(rules) else ())
+
 
 def as_index(a: np.ndarray | list[int]) -> np.ndarray:
     return np.asarray(a, dtype=_I64)

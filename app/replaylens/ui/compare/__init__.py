@@ -1,6 +1,7 @@
 """The comparison views of issue 18 over the Library window's current segment: Compare (two groups' heatmaps of
 a page and their tested difference), Funnel (bars per step per group; click a drop-off for its sessions) and
-A/B test. ``attach(library_window)`` adds the Analyse menu; each view can export the PDF comparison report."""
+A/B test, and (issue 29) Clicks vs conversion and Sampling bias. ``attach(library_window)`` adds the
+Analyse menu; the first three views can export the PDF comparison report."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ if TYPE_CHECKING:
     from replaylens.ui.library.window import LibraryWindow
 
 VIEWS = (("Compare two groups…", "compare", "Ctrl+Shift+C"), ("Funnel…", "funnel", "Ctrl+Shift+F"),
-         ("A/B test…", "abtest", "Ctrl+Shift+B"))
+         ("A/B test…", "abtest", "Ctrl+Shift+B"), ("Clicks vs conversion…", "clicks", "Ctrl+Shift+K"),
+         ("Sampling bias…", "bias", "Ctrl+Shift+P"))
 
 
 def open_view(w: LibraryWindow, which: str) -> Any:
@@ -32,6 +34,11 @@ def open_view(w: LibraryWindow, which: str) -> Any:
         from replaylens.ui.compare.abtest_view import ABTestView
 
         view = ABTestView(w.library, seg, name, parent=w)
+    elif which in ("clicks", "bias"):
+        from replaylens.ui.compare.bias_view import BiasView
+        from replaylens.ui.compare.clicks_view import ClicksView
+
+        view = (ClicksView if which == "clicks" else BiasView)(w.library, seg, name, parent=w)
     else:
         raise ValueError(f"no view {which!r}")
     w.analysis_views.append(view)

@@ -33,6 +33,7 @@ from replaylens.model.vocabulary import NONE, none_label
 from replaylens.ui.compare import meta
 from replaylens.ui.compare.common import AnalysisWindow, export_pdf_after_audit
 from replaylens.ui.compare.funnel_chart import GROUP_COLOURS, INK, MUTED
+from replaylens.ui.geometry import fit_to_screen
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
@@ -244,7 +245,7 @@ class ABTestView(AnalysisWindow):
         self.meta = meta.MetaLoader(library, segment, self)
         self.meta.loaded.connect(self._meta)
         self.meta.failed.connect(self.show_error)
-        self.resize(1300, 820)
+        fit_to_screen(self, 1300, 820)
 
     def _meta(self, m: meta.Meta) -> None:
         self.facets = m.facets

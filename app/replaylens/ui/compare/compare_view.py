@@ -33,8 +33,8 @@ from replaylens.model.segment import Segment
 from replaylens.model.vocabulary import NONE, none_label
 from replaylens.ui.compare import meta
 from replaylens.ui.compare.common import PLAIN, WARN, AnalysisWindow, ImageView, export_pdf_after_audit, zoom_buttons
+from replaylens.ui.geometry import fit_to_screen
 from replaylens.ui.jobs import LatestJob
-from replaylens.ui.layout import resize_within_screen
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
@@ -189,7 +189,7 @@ class CompareView(AnalysisWindow):
         self.meta = meta.MetaLoader(library, segment, self)
         self.meta.loaded.connect(self._meta)
         self.meta.failed.connect(self.show_error)
-        resize_within_screen(self, 1500, 950)
+        fit_to_screen(self, 1500, 950)
 
     # -- choices ------------------------------------------------------------------------------------------------
     def _meta(self, m: meta.Meta) -> None:

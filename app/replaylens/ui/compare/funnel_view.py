@@ -36,6 +36,7 @@ from replaylens.ui.compare import meta
 from replaylens.ui.compare.common import PLAIN, AnalysisWindow, export_pdf_after_audit
 from replaylens.ui.compare.funnel_chart import FunnelChart
 from replaylens.ui.compare.funnel_steps import StepsEditor, step_label
+from replaylens.ui.geometry import fit_to_screen
 
 if TYPE_CHECKING:
     from replaylens.store.library import LibraryStore
@@ -170,7 +171,7 @@ class FunnelView(AnalysisWindow):
         self.meta = meta.MetaLoader(library, segment, self)
         self.meta.loaded.connect(self._meta)
         self.meta.failed.connect(self.show_error)
-        self.resize(1500, 950)
+        fit_to_screen(self, 1500, 950)
 
     def _timer_start(self) -> None:
         self._timer.start()

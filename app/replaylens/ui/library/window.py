@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from replaylens.model.segment import Filter, Segment
 from replaylens.ui.compare import attach as attach_analysis
-from replaylens.ui.layout import resize_within_screen
+from replaylens.ui.geometry import fit_to_screen
 from replaylens.ui.library import actions, render_job
 from replaylens.ui.library.audit_menu import privacy_menu
 from replaylens.ui.library.collect_panel import file_menu
@@ -168,7 +168,7 @@ class LibraryWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.privacy_label)
         self.audit_job: Any = None  # while a privacy audit runs
         self.statusBar().showMessage("Double-click a session to watch it · right-click to tag · drop a folder to add")
-        resize_within_screen(self, 1500, 900)
+        fit_to_screen(self, 1500, 900)  # at most the screen it opens on
         self.analysis_views: list[Any] = []  # Compare / Funnel / A/B windows opened from the Analyse menu
         file_menu(self)  # File ▸ Collect sessions…, Add recordings… (leftmost)
         attach_analysis(self)
