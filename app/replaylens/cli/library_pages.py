@@ -112,14 +112,22 @@ def run_template_rm(args: argparse.Namespace) -> int:
 
 
 def run_vocabulary(args: argparse.Namespace) -> int:
+    """The canonical keys with their aliases and sources, and how many sessions of this library have each."""
     from replaylens.cli.library import emit
+    from replaylens.cli.library_cmds import _open
     from replaylens.model.vocabulary import CONCEPTS
 
+    lib = _open(args)  # a typo'd --library says so (exit 3) rather than printing a table as if it were one
+    try:
+        facets = lib.facets(keys=[c.key for c in CONCEPTS if "/" not in c.key], limit=1000)
+    finally:
+        lib.close()
     rows = [{"key": c.key, "label": c.label, "none": c.none_label, "aliases": list(c.aliases),
-             "sources": c.sources} for c in CONCEPTS]
+             "sources": c.sources, "sessions": sum(v.count for v in facets.get(c.key, []))} for c in CONCEPTS]
     if args.json:
         emit({"keys": rows})
         return 0
     for r in rows:
-        print(f"  {r['key']:<13} also {', '.join(r['aliases'])}\n                {r['sources']}")
+        print(f"  {r['key']:<13} {r['sessions']:>8,} sessions   also {', '.join(r['aliases'])}\n"
+              f"                {r['sources']}")
     return 0
