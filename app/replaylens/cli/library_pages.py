@@ -122,12 +122,11 @@ def run_vocabulary(args: argparse.Namespace) -> int:
         facets = lib.facets(keys=[c.key for c in CONCEPTS if "/" not in c.key], limit=1000)
     finally:
         lib.close()
-    rows = [{"key": c.key, "label": c.label, "none": c.none_label, "aliases": list(c.aliases),
-             "sources": c.sources, "sessions": sum(v.count for v in facets.get(c.key, []))} for c in CONCEPTS]
+    counts = {c.key: sum(v.count for v in facets.get(c.key, [])) for c in CONCEPTS}
     if args.json:
-        emit({"keys": rows})
+        emit({"keys": [{"key": c.key, "label": c.label, "none": c.none_label, "aliases": list(c.aliases),
+                        "sources": c.sources, "sessions": counts[c.key]} for c in CONCEPTS]})
         return 0
-    for r in rows:
-        print(f"  {r['key']:<13} {r['sessions']:>8,} sessions   also {', '.join(r['aliases'])}\n"
-              f"                {r['sources']}")
+    for c in CONCEPTS:
+        print(f"  {c.key:<13} {counts[c.key]:>8,} sessions   also {', '.join(c.aliases)}\n                {c.sources}")
     return 0
