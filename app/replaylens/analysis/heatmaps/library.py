@@ -215,8 +215,14 @@ def compare(lib: LibraryStore, base: Segment | None, by: str, a: str, b: str, pa
     seg_a = Segment((*filters, AttrIn(by, (a,))))
     seg_b = Segment((*filters, AttrIn(by, (b,))))
     anc: dict[str, Any] = {"anchor": anchor, "reference": base or Segment(())} if anchor is not None else {}
-    map_a = aggregate_heatmap(lib, seg_a, page, kind, device=device, unique=True, relative_x=relative_x, **anc)
-    map_b = aggregate_heatmap(lib, seg_b, page, kind, device=device, unique=True, relative_x=relative_x, **anc)
+    maps = []
+    for name, value, seg in (("A", a, seg_a), ("B", b, seg_b)):
+        try:
+            maps.append(aggregate_heatmap(lib, seg, page, kind, device=device, unique=True, relative_x=relative_x,
+                                          **anc))
+        except ValueError as exc:  # say which group is empty: "this selection" alone reads as the whole library
+            raise ValueError(f"group {name} ({by} = {value}): {exc}; nothing to compare") from None
+    map_a, map_b = maps
     width, height = map_a.page_width, map_a.page_height
     pa_, na = _presence(lib, seg_a, page, kind, device, width, height, cell, relative_x, **anc)
     pb_, nb = _presence(lib, seg_b, page, kind, device, width, height, cell, relative_x, **anc)
