@@ -52,7 +52,7 @@ def render_stage(lib: LibraryStore, *, workers: int = 1, retry: bool = False) ->
     def progress(p: RenderProgress) -> None:
         if not p.total:
             return
-        line = (f"pictures: {p.done:,}/{p.total:,} sessions  {p.rendered:,} pages rendered  {p.failed:,} not "
+        line = (f"pictures: {p.done:,}/{p.total:,} sessions  {_n(p.rendered, 'page')} rendered  {p.failed:,} not "
                 f"renderable  {p.elapsed_s:,.0f}s, left {_fmt(p.eta_s)}")
         if tty:
             print("\r" + line[:150].ljust(150), end="", file=sys.stderr, flush=True)
@@ -67,11 +67,16 @@ def render_stage(lib: LibraryStore, *, workers: int = 1, retry: bool = False) ->
             print(file=sys.stderr)
 
 
+def _n(count: int, word: str) -> str:
+    """``1 page`` / ``3 pages``."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def summary_line(s: RenderSummary) -> str:
     if not s.sessions:
         return "pictures: nothing to render (every rrweb session of the library has its page pictures)"
-    done = (f"pictures: {s.done:,} of {s.sessions:,} rrweb sessions done, {s.renders:,} pages rendered "
-            f"({s.reused:,} pages shared a picture), {s.boxes:,} clicks anchored to element boxes, "
+    done = (f"pictures: {s.done:,} of {_n(s.sessions, 'rrweb session')} done, {_n(s.renders, 'page')} rendered "
+            f"({_n(s.reused, 'page')} shared a picture), {_n(s.boxes, 'click')} anchored to element boxes, "
             f"{s.failed + s.partial:,} with notes ({s.seconds:,.1f} s)")
     return done + ("; cancelled: `replaylens library render` resumes" if s.cancelled else "")
 
@@ -103,7 +108,7 @@ def info_lines(status: dict[str, Any]) -> list[str]:
     if not status["rrweb_sessions"]:
         return []
     out = [f"  page pictures: {status['done']:,} of {status['rrweb_sessions']:,} rrweb sessions rendered "
-           f"({status['pictures']:,} distinct pages)"
+           f"({_n(status['pictures'], 'distinct page')})"
            + (f", {status['pending']:,} waiting (`replaylens library render`)" if status["pending"] else "")]
     for n in status["notes"][:20]:
         shown = "placeholder picture" if n["status"] == "failed" else "some pages without their own picture"
