@@ -67,6 +67,7 @@ python_env() {
 third_party() {
   if ! command -v npm >/dev/null && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
     echo "bootstrap: installing npm (to fetch the pinned rrweb release)"
+    apt-get update -qq || echo "bootstrap: warning: apt-get update failed; trying the cached package lists" >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm \
       || echo "bootstrap: warning: npm could not be installed" >&2
   fi
