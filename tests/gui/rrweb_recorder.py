@@ -12,14 +12,11 @@ real key events to the view, so rrweb sees the keystrokes as a user's.
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
-from rrweb_replayer import _qt_classes, _spin, _wait
+from rrweb_replayer import ScriptedPage, _spin, _wait
 
 from replaylens.assets.rrweb import rrweb_dir
-from replaylens.render.page.network import NETWORK_KILL_SWITCH
-from replaylens.render.qt import SCHEME, ensure_web_app
 
 
 def _document(body: str, script: str) -> bytes:
@@ -31,46 +28,10 @@ def _document(body: str, script: str) -> bytes:
             + f"<script>{js}</script><script>{boot}</script><script>{script}</script></body></html>").encode()
 
 
-class RrwebRecorder:
+class RrwebRecorder(ScriptedPage):
     def __init__(self, body: str, script: str = "", width: int = 1024, height: int = 900,
                  timeout_s: float = 20.0) -> None:
-        from PySide6.QtCore import Qt, QUrl
-        from PySide6.QtWebEngineCore import QWebEngineProfile, QWebEngineSettings
-        from PySide6.QtWebEngineWidgets import QWebEngineView
-
-        flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
-        if "--proxy-server" not in flags:
-            os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{flags} {NETWORK_KILL_SWITCH}".strip()
-        ensure_web_app()
-        interceptor_cls, handler_cls, page_cls = _qt_classes()
-        self.profile = QWebEngineProfile()
-        self.interceptor = interceptor_cls()
-        self.profile.setUrlRequestInterceptor(self.interceptor)
-        self.handler = handler_cls(_document(body, script))
-        self.profile.installUrlSchemeHandler(SCHEME.encode(), self.handler)
-        self.page = page_cls(self.profile)
-        settings = self.page.settings()
-        settings.setAttribute(QWebEngineSettings.WebAttribute.JavascriptEnabled, True)  # test-only, see above
-        settings.setAttribute(QWebEngineSettings.WebAttribute.LocalStorageEnabled, False)
-        self.view = QWebEngineView()
-        self.view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-        self.view.setPage(self.page)
-        self.view.resize(width, height)
-        self.view.show()
-        self.page.load(QUrl(f"{SCHEME}:checkout"))
-        if not _wait(lambda: self.eval("!!(window.ready || (window.errs && errs.length))") is True, timeout_s):
-            raise RuntimeError(f"rrweb's recorder did not start within {timeout_s:g} s")
-        errors = self.eval("JSON.stringify(window.errs || [])")
-        if errors not in ("[]", None):
-            raise RuntimeError(f"rrweb's recorder failed: {errors}")
-
-    def eval(self, script: str, timeout_s: float = 5.0) -> Any:
-        from PySide6.QtWebEngineCore import QWebEngineScript
-
-        box: list[Any] = []
-        self.page.runJavaScript(script, QWebEngineScript.ScriptWorldId.MainWorld, box.append)
-        _wait(lambda: bool(box), timeout_s)
-        return box[0] if box else None
+        self._start(_document(body, script), "checkout", "rrweb's recorder", width, height, timeout_s)
 
     def type_into(self, element_id: str, text: str) -> None:
         """Focus the field and send key events (one press/release per character) to the view."""
@@ -94,8 +55,3 @@ class RrwebRecorder:
 
     def value(self, element_id: str) -> Any:
         return self.eval(f"document.getElementById({json.dumps(element_id)}).value")
-
-    def close(self) -> None:
-        from replaylens.render.page.capture import dispose
-
-        dispose(self.view, self.page, self.profile)

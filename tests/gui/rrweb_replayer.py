@@ -112,10 +112,14 @@ def _qt_classes() -> tuple[Any, Any, Any]:
     return Interceptor, Handler, Page
 
 
-class RrwebReplayer:
-    """One recording loaded into rrweb's Replayer in a hidden view of ``width``×``height`` CSS px."""
+class ScriptedPage:
+    """A hidden QtWebEngine view of ``width``×``height`` CSS px on its own off-the-record profile, JavaScript ON
+    (test-only), every request but the one in-memory document refused; it waits until the document sets
+    ``window.ready`` (or reports ``window.errs``). Shared by rrweb's Replayer here and its recorder
+    (``rrweb_recorder.py``)."""
 
-    def __init__(self, events: list[dict[str, Any]], width: int, height: int, timeout_s: float = 20.0) -> None:
+    def _start(self, document: bytes, name: str, what: str, width: int, height: int, timeout_s: float, *,
+               scrollbars: bool = True) -> None:
         from PySide6.QtCore import Qt, QUrl
         from PySide6.QtWebEngineCore import QWebEngineProfile, QWebEngineSettings
         from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -129,24 +133,25 @@ class RrwebReplayer:
         self.profile = QWebEngineProfile()  # off the record; separate from every profile the product makes
         self.interceptor = interceptor_cls()
         self.profile.setUrlRequestInterceptor(self.interceptor)
-        self.handler = handler_cls(_document(events))
+        self.handler = handler_cls(document)
         self.profile.installUrlSchemeHandler(SCHEME.encode(), self.handler)
         self.page = page_cls(self.profile)
         settings = self.page.settings()
         settings.setAttribute(QWebEngineSettings.WebAttribute.JavascriptEnabled, True)  # test-only, see above
-        settings.setAttribute(QWebEngineSettings.WebAttribute.ShowScrollBars, False)
+        if not scrollbars:
+            settings.setAttribute(QWebEngineSettings.WebAttribute.ShowScrollBars, False)
         settings.setAttribute(QWebEngineSettings.WebAttribute.LocalStorageEnabled, False)
         self.view = QWebEngineView()
         self.view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         self.view.setPage(self.page)
         self.view.resize(width, height)
         self.view.show()
-        self.page.load(QUrl(f"{SCHEME}:rrweb-replayer"))
+        self.page.load(QUrl(f"{SCHEME}:{name}"))
         if not _wait(lambda: self.eval("!!(window.ready || (window.errs && errs.length))") is True, timeout_s):
-            raise RuntimeError(f"rrweb's Replayer did not start within {timeout_s:g} s")
+            raise RuntimeError(f"{what} did not start within {timeout_s:g} s")
         errors = self.eval("JSON.stringify(window.errs || [])")
         if errors not in ("[]", None):
-            raise RuntimeError(f"rrweb's Replayer failed: {errors}")
+            raise RuntimeError(f"{what} failed: {errors}")
 
     def eval(self, script: str, timeout_s: float = 5.0) -> Any:
         from PySide6.QtWebEngineCore import QWebEngineScript
@@ -155,6 +160,19 @@ class RrwebReplayer:
         self.page.runJavaScript(script, QWebEngineScript.ScriptWorldId.MainWorld, box.append)
         _wait(lambda: bool(box), timeout_s)
         return box[0] if box else None
+
+    def close(self) -> None:
+        from replaylens.render.page.capture import dispose
+
+        dispose(self.view, self.page, self.profile)
+
+
+class RrwebReplayer(ScriptedPage):
+    """One recording loaded into rrweb's Replayer in a hidden view of ``width``×``height`` CSS px."""
+
+    def __init__(self, events: list[dict[str, Any]], width: int, height: int, timeout_s: float = 20.0) -> None:
+        self._start(_document(events), "rrweb-replayer", "rrweb's Replayer", width, height, timeout_s,
+                    scrollbars=False)
 
     def frame_at(self, offset_ms: int, *, settle: bool = True, timeout_s: float = 8.0, first_ms: int = 300,
                  step_ms: int = 150) -> Any:
@@ -193,8 +211,3 @@ class RrwebReplayer:
         """The replay iframe's ``sandbox`` attribute (rrweb leaves out ``allow-scripts``)."""
         value = self.eval("R.iframe.getAttribute('sandbox')")
         return value if isinstance(value, str) else None
-
-    def close(self) -> None:
-        from replaylens.render.page.capture import dispose
-
-        dispose(self.view, self.page, self.profile)
